@@ -1,0 +1,103 @@
+//! The physical address space: RAM, and the devices at their QEMU `virt`
+//! addresses. Addresses that nothing answers fail, and the hart turns the
+//! failure into an access fault.
+
+use crate::devices::{Clint, Htif, Uart, test_finisher};
+use crate::machine::StopReason;
+use crate::memmap::*;
+use crate::ram::Ram;
+
+/// RAM plus devices.
+pub struct Bus {
+    /// Guest RAM.
+    pub ram: Ram,
+    /// The console UART.
+    pub uart: Uart,
+    /// Timer and software interrupts.
+    pub clint: Clint,
+    /// Spike's `tohost`/`fromhost`, when the program has them.
+    pub htif: Htif,
+    /// Set by a device that ends the run (finisher, HTIF).
+    pub stop: Option<StopReason>,
+}
+
+impl Bus {
+    /// A bus with `ram`, `uart` and reset-state devices.
+    pub fn new(ram: Ram, uart: Uart) -> Bus {
+        Bus {
+            ram,
+            uart,
+            clint: Clint::default(),
+            htif: Htif::default(),
+            stop: None,
+        }
+    }
+
+    /// Stores to RAM, noticing writes to HTIF's `tohost`. False outside RAM.
+    #[inline(always)]
+    pub fn store_ram<const N: usize>(&mut self, pa: u64, value: u64) -> bool {
+        if !self.ram.write::<N>(pa, value) {
+            return false;
+        }
+        if pa & !7 == self.htif.tohost
+            && let Some(stop) = self.htif.service(&mut self.ram, &mut self.uart)
+        {
+            self.stop.get_or_insert(stop);
+        }
+        true
+    }
+
+    /// Reads `size` bytes from a device register; `None` where no device
+    /// answers. `ticks` is the hart's clock, for `mtime`.
+    pub fn device_read(&mut self, pa: u64, size: u8, ticks: u64) -> Option<u64> {
+        if let Some(offset) = within(pa, size, UART_BASE, UART_SIZE) {
+            // The UART's registers are bytes; a wider access covers several,
+            // as QEMU splits it.
+            let value =
+                (0..size as u64).fold(0, |v, i| v | (self.uart.read(offset + i) as u64) << (8 * i));
+            return Some(value);
+        }
+        if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {
+            return self.clint.read(offset, size, ticks);
+        }
+        if within(pa, size, TEST_FINISHER_BASE, TEST_FINISHER_SIZE).is_some() {
+            return (size == 4).then_some(0);
+        }
+        None
+    }
+
+    /// Writes `size` bytes to a device register; false where no device
+    /// answers.
+    pub fn device_write(&mut self, pa: u64, size: u8, value: u64, ticks: u64) -> bool {
+        if let Some(offset) = within(pa, size, UART_BASE, UART_SIZE) {
+            for i in 0..size as u64 {
+                self.uart.write(offset + i, (value >> (8 * i)) as u8);
+            }
+            return true;
+        }
+        if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {
+            return self.clint.write(offset, size, value, ticks);
+        }
+        if let Some(offset) = within(pa, size, TEST_FINISHER_BASE, TEST_FINISHER_SIZE) {
+            if size != 4 {
+                return false;
+            }
+            if let Some(stop) = test_finisher::decode_write(offset, size, value) {
+                self.stop.get_or_insert(stop);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Reads bytes of physical memory for a tool (RAM only).
+    pub fn read_bytes(&self, pa: u64, len: u64) -> Option<Vec<u8>> {
+        self.ram.slice(pa, len).map(<[u8]>::to_vec)
+    }
+}
+
+/// Offset of an access of `size` bytes at `pa` inside `[base, base+len)`.
+fn within(pa: u64, size: u8, base: u64, len: u64) -> Option<u64> {
+    let offset = pa.wrapping_sub(base);
+    (offset < len && offset + size as u64 <= len).then_some(offset)
+}

@@ -1,0 +1,244 @@
+//! The hart: architectural state and the interpreter loop.
+//!
+//! `Cpu` owns its registers, CSRs and the bus. Instructions are fetched,
+//! decoded through the table in [`crate::isa`] and executed by calling the
+//! decoded semantics. The loop runs until `deadline` (a count of steps):
+//! anything that needs the machine's attention (a device write, an enabled
+//! interrupt, a stop request) sets the deadline to zero, so the hot loop
+//! tests a single counter.
+
+mod csr;
+mod memory;
+mod privilege;
+mod trap;
+
+pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_name, irq, satp, status};
+pub use memory::Access;
+pub use privilege::STUCK_TRAP_LIMIT;
+pub use trap::{Exception, Interrupt, Privilege, Trap, exception_name};
+
+use crate::bus::Bus;
+use crate::isa::{Decoded, Decoder, ExecResult};
+
+/// Instructions (steps) per tick of `mtime`: the hart runs at a nominal
+/// 100 MHz, one instruction per cycle, against the 10 MHz timebase of QEMU
+/// `virt`. Time is derived from work done, so runs are reproducible.
+pub const STEPS_PER_TICK: u64 = 10;
+
+/// Frequency of `mtime`, as written to the device tree.
+pub const TIMEBASE_HZ: u64 = 10_000_000;
+
+/// One RV64IMAC hart with its bus.
+pub struct Cpu {
+    /// x0..x31, then a sink slot for writes to x0 (see [`crate::isa::X0_SINK`]);
+    /// 64 entries so that a masked index never needs a bounds check.
+    x: [u64; 64],
+    /// Address of the instruction being executed (or next to execute).
+    pub pc: u64,
+    /// Where execution continues after the current instruction; control
+    /// transfer instructions write it.
+    pub(crate) next_pc: u64,
+    /// Current privilege mode.
+    pub mode: Privilege,
+    /// Plain-storage CSRs.
+    pub csr: CsrFile,
+    /// The physical address space.
+    pub bus: Bus,
+    /// Interrupt lines driven by devices (MTIP, MSIP, MEIP, SEIP), ORed
+    /// into `mip`.
+    pub mip_lines: u64,
+    /// Physical address reserved by the last LR, if any.
+    pub(crate) reservation: Option<u64>,
+    /// Instructions attempted (retired or trapped) plus idle cycles spent
+    /// in `wfi`: the hart's clock.
+    steps: u64,
+    /// Instructions retired.
+    retired: u64,
+    /// Traps taken (exceptions and interrupts).
+    pub(crate) trap_count: u64,
+    cycle_offset: u64,
+    instret_offset: u64,
+    /// The loop returns to the machine when `steps` reaches this.
+    pub(crate) deadline: u64,
+    /// Set by `wfi`: the hart is stalled until an interrupt is pending.
+    pub waiting: bool,
+    /// Set when the hart can make no progress (see `raise`).
+    pub(crate) stuck: Option<String>,
+    traps_without_progress: u32,
+    retired_at_last_trap: u64,
+    decoder: &'static Decoder,
+}
+
+impl Cpu {
+    /// A hart in its reset state (M-mode, registers zero) on `bus`.
+    pub fn new(bus: Bus) -> Cpu {
+        Cpu {
+            x: [0; 64],
+            pc: 0,
+            next_pc: 0,
+            mode: Privilege::Machine,
+            csr: CsrFile::default(),
+            bus,
+            mip_lines: 0,
+            reservation: None,
+            steps: 0,
+            retired: 0,
+            trap_count: 0,
+            cycle_offset: 0,
+            instret_offset: 0,
+            deadline: 0,
+            waiting: false,
+            stuck: None,
+            traps_without_progress: 0,
+            retired_at_last_trap: u64::MAX,
+            decoder: Decoder::get(),
+        }
+    }
+
+    /// Reads integer register `r` (0..=31).
+    #[inline(always)]
+    pub fn rx(&self, r: u8) -> u64 {
+        self.x[(r & 63) as usize]
+    }
+
+    /// Writes register `r` as decoded: x0 has already been replaced by the
+    /// sink slot, so no test is needed.
+    #[inline(always)]
+    pub(crate) fn wx(&mut self, r: u8, value: u64) {
+        self.x[(r & 63) as usize] = value;
+    }
+
+    /// Integer register `r` (0..=31), for tools.
+    pub fn reg(&self, r: usize) -> u64 {
+        self.x[r & 31]
+    }
+
+    /// Sets integer register `r` (0..=31) for tools; x0 stays zero.
+    pub fn set_reg(&mut self, r: usize, value: u64) {
+        if r & 31 != 0 {
+            self.x[r & 31] = value;
+        }
+    }
+
+    /// Instructions attempted plus idle cycles: the hart's clock.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Instructions retired.
+    pub fn retired(&self) -> u64 {
+        self.retired
+    }
+
+    /// Traps taken so far.
+    pub fn traps_taken(&self) -> u64 {
+        self.trap_count
+    }
+
+    /// Raw timer ticks since reset (10 MHz), before the CLINT's offset.
+    pub fn ticks(&self) -> u64 {
+        self.steps / STEPS_PER_TICK
+    }
+
+    /// `mtime` as the CLINT and the `time` CSR report it.
+    pub fn mtime(&self) -> u64 {
+        self.bus.clint.mtime(self.ticks())
+    }
+
+    /// `mcycle`.
+    pub fn mcycle(&self) -> u64 {
+        self.steps.wrapping_add(self.cycle_offset)
+    }
+
+    /// `minstret`: instructions retired before the current one.
+    pub fn minstret(&self) -> u64 {
+        self.retired.wrapping_add(self.instret_offset)
+    }
+
+    fn set_mcycle(&mut self, value: u64) {
+        self.cycle_offset = value.wrapping_sub(self.steps);
+    }
+
+    /// A write to `minstret` suppresses the increment of the writing
+    /// instruction itself, so the next read sees exactly `value` plus the
+    /// instructions retired after the write.
+    fn set_minstret(&mut self, value: u64) {
+        self.instret_offset = value.wrapping_sub(self.retired).wrapping_sub(1);
+    }
+
+    /// Adds `cycles` of idle time (a `wfi` sleeping until a timer).
+    pub fn idle(&mut self, cycles: u64) {
+        self.steps = self.steps.saturating_add(cycles);
+    }
+
+    /// Makes the interpreter return to the machine after the current
+    /// instruction.
+    #[inline]
+    pub(crate) fn request_check(&mut self) {
+        self.deadline = 0;
+    }
+
+    /// Called when anything translation depends on changes (privilege,
+    /// `satp`, `mstatus`, PMP): cached translations must be dropped.
+    #[inline]
+    pub(crate) fn translation_changed(&mut self) {}
+
+    /// `fence.i`: makes earlier stores visible to instruction fetch. Fetch
+    /// reads memory on every instruction, so there is nothing to flush.
+    pub(crate) fn fence_i(&mut self) {}
+
+    /// `sfence.vma`: illegal in U-mode, and in S-mode when `mstatus.TVM` is
+    /// set.
+    pub(crate) fn sfence_vma(&mut self, d: &Decoded) -> ExecResult {
+        let trapped = match self.mode {
+            Privilege::User => true,
+            Privilege::Supervisor => self.csr.mstatus & status::TVM != 0,
+            Privilege::Machine => false,
+        };
+        if trapped {
+            return Err(Exception::IllegalInstruction(d.raw as u64));
+        }
+        self.translation_changed();
+        Ok(())
+    }
+
+    /// Decodes the instruction at `pc` without executing it (for tools).
+    pub fn decode_at(&mut self, pc: u64) -> Result<Decoded, Exception> {
+        let raw = self.fetch(pc)?;
+        Ok(self.decoder.decode(raw))
+    }
+
+    /// Executes one instruction (or takes its exception).
+    #[inline(always)]
+    fn step(&mut self) {
+        self.steps += 1;
+        let pc = self.pc;
+        match self.fetch(pc) {
+            Ok(raw) => {
+                let d = self.decoder.decode(raw);
+                self.next_pc = pc.wrapping_add(d.len as u64);
+                match (d.exec)(self, &d) {
+                    Ok(()) => {
+                        self.pc = self.next_pc;
+                        self.retired += 1;
+                    }
+                    Err(e) => self.raise(e),
+                }
+            }
+            Err(e) => self.raise(e),
+        }
+    }
+
+    /// Runs until `steps` reaches `deadline`, or something asks for the
+    /// machine's attention.
+    pub fn run_until_deadline(&mut self) {
+        while self.steps < self.deadline {
+            self.step();
+        }
+    }
+
+    /// Executes exactly one instruction, whatever the deadline.
+    pub fn single_step(&mut self) {
+        self.step();
+    }
+}

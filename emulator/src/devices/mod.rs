@@ -1,0 +1,10 @@
+//! The devices of the `virt` machine.
+
+mod clint;
+pub mod htif;
+pub mod test_finisher;
+mod uart;
+
+pub use clint::Clint;
+pub use htif::Htif;
+pub use uart::{ConsoleInput, Uart};

@@ -1,0 +1,142 @@
+//! The flattened device tree rvsim hands the guest in a1 at boot,
+//! describing memory, the hart, the devices and `/chosen` (boot arguments
+//! and initrd) in the shape QEMU `virt` uses, so that the same kernel reads
+//! both.
+
+use vm_fdt::{FdtWriter, FdtWriterResult};
+
+use crate::cpu::TIMEBASE_HZ;
+use crate::memmap::*;
+
+/// What the device tree describes beyond the fixed memory map.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceTreeConfig {
+    /// RAM size in bytes.
+    pub memory_size: u64,
+    /// `/chosen/bootargs`.
+    pub bootargs: String,
+    /// Start and end of the initrd in guest memory, if any.
+    pub initrd: Option<(u64, u64)>,
+}
+
+const CPU_INTC_PHANDLE: u32 = 1;
+
+/// Interrupt numbers of the hart-local interrupt controller.
+const IRQ_M_SOFT: u32 = 3;
+const IRQ_M_TIMER: u32 = 7;
+
+fn reg(base: u64, size: u64) -> [u64; 2] {
+    [base, size]
+}
+
+/// Builds the device tree blob.
+pub fn build(config: &DeviceTreeConfig) -> Result<Vec<u8>, String> {
+    write(config).map_err(|e| format!("cannot build the device tree: {e}"))
+}
+
+fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
+    let mut fdt = FdtWriter::new()?;
+    let root = fdt.begin_node("")?;
+    fdt.property_u32("#address-cells", 2)?;
+    fdt.property_u32("#size-cells", 2)?;
+    fdt.property_string("compatible", "riscv-virtio")?;
+    fdt.property_string("model", "rvsim,virt (QEMU virt compatible)")?;
+
+    let chosen = fdt.begin_node("chosen")?;
+    fdt.property_string("bootargs", &config.bootargs)?;
+    fdt.property_string("stdout-path", &format!("/soc/serial@{UART_BASE:x}"))?;
+    if let Some((start, end)) = config.initrd {
+        fdt.property_u64("linux,initrd-start", start)?;
+        fdt.property_u64("linux,initrd-end", end)?;
+    }
+    fdt.end_node(chosen)?;
+
+    let memory = fdt.begin_node(&format!("memory@{RAM_BASE:x}"))?;
+    fdt.property_string("device_type", "memory")?;
+    fdt.property_array_u64("reg", &reg(RAM_BASE, config.memory_size))?;
+    fdt.end_node(memory)?;
+
+    let cpus = fdt.begin_node("cpus")?;
+    fdt.property_u32("#address-cells", 1)?;
+    fdt.property_u32("#size-cells", 0)?;
+    fdt.property_u32("timebase-frequency", TIMEBASE_HZ as u32)?;
+    let cpu = fdt.begin_node("cpu@0")?;
+    fdt.property_string("device_type", "cpu")?;
+    fdt.property_u32("reg", 0)?;
+    fdt.property_string("status", "okay")?;
+    fdt.property_string("compatible", "riscv")?;
+    fdt.property_string("riscv,isa", "rv64imac_zicsr_zifencei")?;
+    fdt.property_string("mmu-type", "riscv,sv39")?;
+    let intc = fdt.begin_node("interrupt-controller")?;
+    fdt.property_u32("#interrupt-cells", 1)?;
+    fdt.property_null("interrupt-controller")?;
+    fdt.property_string("compatible", "riscv,cpu-intc")?;
+    fdt.property_phandle(CPU_INTC_PHANDLE)?;
+    fdt.end_node(intc)?;
+    fdt.end_node(cpu)?;
+    fdt.end_node(cpus)?;
+
+    let soc = fdt.begin_node("soc")?;
+    fdt.property_u32("#address-cells", 2)?;
+    fdt.property_u32("#size-cells", 2)?;
+    fdt.property_string("compatible", "simple-bus")?;
+    fdt.property_null("ranges")?;
+
+    let test = fdt.begin_node(&format!("test@{TEST_FINISHER_BASE:x}"))?;
+    fdt.property_string_list(
+        "compatible",
+        vec![
+            "sifive,test1".into(),
+            "sifive,test0".into(),
+            "syscon".into(),
+        ],
+    )?;
+    fdt.property_array_u64("reg", &reg(TEST_FINISHER_BASE, TEST_FINISHER_SIZE))?;
+    fdt.end_node(test)?;
+
+    let clint = fdt.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
+    fdt.property_string_list(
+        "compatible",
+        vec!["sifive,clint0".into(), "riscv,clint0".into()],
+    )?;
+    fdt.property_array_u64("reg", &reg(CLINT_BASE, CLINT_SIZE))?;
+    fdt.property_array_u32(
+        "interrupts-extended",
+        &[CPU_INTC_PHANDLE, IRQ_M_SOFT, CPU_INTC_PHANDLE, IRQ_M_TIMER],
+    )?;
+    fdt.end_node(clint)?;
+
+    let serial = fdt.begin_node(&format!("serial@{UART_BASE:x}"))?;
+    fdt.property_string("compatible", "ns16550a")?;
+    fdt.property_array_u64("reg", &reg(UART_BASE, UART_SIZE))?;
+    fdt.property_u32("clock-frequency", 3_686_400)?;
+    fdt.end_node(serial)?;
+
+    fdt.end_node(soc)?;
+    fdt.end_node(root)?;
+    fdt.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_is_a_valid_fdt_naming_memory_and_bootargs() {
+        let blob = build(&DeviceTreeConfig {
+            memory_size: 64 << 20,
+            bootargs: "cow=off".into(),
+            initrd: Some((0x8400_0000, 0x8400_1000)),
+        })
+        .unwrap();
+        assert_eq!(&blob[..4], &[0xd0, 0x0d, 0xfe, 0xed], "FDT magic");
+        let total = u32::from_be_bytes(blob[4..8].try_into().unwrap()) as usize;
+        assert_eq!(total, blob.len());
+        let has = |needle: &[u8]| blob.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"cow=off\0"));
+        assert!(has(b"memory@80000000\0"));
+        assert!(has(b"riscv,sv39\0"));
+        // The memory node's reg: base 0x80000000, size 64 MiB, big-endian cells.
+        assert!(has(&[0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0]));
+    }
+}

@@ -1,0 +1,145 @@
+//! Disassembly in the style of GNU objdump: ABI register names, commas
+//! without spaces, objdump's pseudo-instructions (`li`, `mv`, `ret`,
+//! `beqz`, `csrr`, ...), compressed instructions shown as their expansion.
+
+use super::{Decoded, Format};
+use crate::cpu::csr_name;
+
+const ABI_NAMES: [&str; 32] = [
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
+    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
+    "t5", "t6",
+];
+
+/// The ABI name of integer register `r` (`x10` is `a0`).
+pub fn abi_name(r: u8) -> &'static str {
+    ABI_NAMES[(r & 31) as usize]
+}
+
+fn csr(number: i64) -> String {
+    match csr_name(number as u16) {
+        Some(name) => name.to_string(),
+        None => format!("{:#x}", number),
+    }
+}
+
+fn fence_set(bits: i64) -> String {
+    let mut s = String::new();
+    for (bit, c) in [(8, 'i'), (4, 'o'), (2, 'r'), (1, 'w')] {
+        if bits & bit != 0 {
+            s.push(c);
+        }
+    }
+    if s.is_empty() { "0".into() } else { s }
+}
+
+/// Disassembles `d`, located at `pc`, as objdump would print it.
+pub fn disassemble(d: &Decoded, pc: u64) -> String {
+    if d.is_illegal() {
+        return if d.len == 2 {
+            format!(".2byte\t{:#06x}", d.raw)
+        } else {
+            format!(".4byte\t{:#010x}", d.raw)
+        };
+    }
+    let name = d.base.name;
+    let (rd, rs1, rs2, imm) = (d.rd_encoded(), d.rs1, d.rs2, d.imm);
+    let (rdn, rs1n, rs2n) = (abi_name(rd), abi_name(rs1), abi_name(rs2));
+    let target = pc.wrapping_add(imm as u64);
+    let op = |text: String| format!("{name}\t{text}");
+    match d.base.format {
+        Format::None => name.to_string(),
+        Format::R => match (name, rs1, rs2) {
+            ("add", 0, _) if d.def.name == "c.mv" => format!("mv\t{rdn},{rs2n}"),
+            ("sub", 0, _) => format!("neg\t{rdn},{rs2n}"),
+            ("subw", 0, _) => format!("negw\t{rdn},{rs2n}"),
+            ("sltu", 0, _) => format!("snez\t{rdn},{rs2n}"),
+            ("slt", _, 0) => format!("sltz\t{rdn},{rs1n}"),
+            ("slt", 0, _) => format!("sgtz\t{rdn},{rs2n}"),
+            _ => op(format!("{rdn},{rs1n},{rs2n}")),
+        },
+        Format::I => match (name, rd, rs1, imm) {
+            ("addi", 0, 0, 0) => "nop".into(),
+            ("addi", _, 0, _) => format!("li\t{rdn},{imm}"),
+            ("addi", _, _, 0) => format!("mv\t{rdn},{rs1n}"),
+            ("addiw", _, _, 0) => format!("sext.w\t{rdn},{rs1n}"),
+            ("xori", _, _, -1) => format!("not\t{rdn},{rs1n}"),
+            ("sltiu", _, _, 1) => format!("seqz\t{rdn},{rs1n}"),
+            _ => op(format!("{rdn},{rs1n},{imm}")),
+        },
+        Format::Shift64 | Format::Shift32 => op(format!("{rdn},{rs1n},{imm:#x}")),
+        Format::Load => op(format!("{rdn},{imm}({rs1n})")),
+        Format::Store => op(format!("{rs2n},{imm}({rs1n})")),
+        Format::U => op(format!("{rdn},{:#x}", (imm as u64 >> 12) & 0xf_ffff)),
+        Format::J => match rd {
+            0 => format!("j\t{target:x}"),
+            1 => format!("jal\t{target:x}"),
+            _ => op(format!("{rdn},{target:x}")),
+        },
+        Format::Jalr => match (rd, rs1, imm) {
+            (0, 1, 0) => "ret".into(),
+            (0, _, 0) => format!("jr\t{rs1n}"),
+            (1, _, 0) => format!("jalr\t{rs1n}"),
+            _ => op(format!("{rdn},{imm}({rs1n})")),
+        },
+        Format::Branch => match (name, rs1, rs2) {
+            ("beq", _, 0) => format!("beqz\t{rs1n},{target:x}"),
+            ("bne", _, 0) => format!("bnez\t{rs1n},{target:x}"),
+            ("bge", _, 0) => format!("bgez\t{rs1n},{target:x}"),
+            ("blt", _, 0) => format!("bltz\t{rs1n},{target:x}"),
+            ("bge", 0, _) => format!("blez\t{rs2n},{target:x}"),
+            ("blt", 0, _) => format!("bgtz\t{rs2n},{target:x}"),
+            _ => op(format!("{rs1n},{rs2n},{target:x}")),
+        },
+        Format::Csr => {
+            let c = csr(imm);
+            match (name, rd, rs1) {
+                ("csrrs", _, 0) => format!("csrr\t{rdn},{c}"),
+                ("csrrw", 0, _) => format!("csrw\t{c},{rs1n}"),
+                ("csrrs", 0, _) => format!("csrs\t{c},{rs1n}"),
+                ("csrrc", 0, _) => format!("csrc\t{c},{rs1n}"),
+                _ => op(format!("{rdn},{c},{rs1n}")),
+            }
+        }
+        Format::CsrImm => {
+            let c = csr(imm);
+            match (name, rd) {
+                ("csrrwi", 0) => format!("csrwi\t{c},{rs1}"),
+                ("csrrsi", 0) => format!("csrsi\t{c},{rs1}"),
+                ("csrrci", 0) => format!("csrci\t{c},{rs1}"),
+                _ => op(format!("{rdn},{c},{rs1}")),
+            }
+        }
+        Format::Amo | Format::LoadReserved => {
+            let suffix = match (d.raw >> 25) & 3 {
+                0 => "",
+                1 => ".rl",
+                2 => ".aq",
+                _ => ".aqrl",
+            };
+            if d.base.format == Format::LoadReserved {
+                format!("{name}{suffix}\t{rdn},({rs1n})")
+            } else {
+                format!("{name}{suffix}\t{rdn},{rs2n},({rs1n})")
+            }
+        }
+        Format::Fence => {
+            let (pred, succ) = ((imm >> 4) & 15, imm & 15);
+            if (imm >> 8) & 15 == 8 && pred == 3 && succ == 3 {
+                "fence.tso".into()
+            } else if pred == 15 && succ == 15 {
+                "fence".into()
+            } else {
+                op(format!("{},{}", fence_set(pred), fence_set(succ)))
+            }
+        }
+        Format::SfenceVma => match (rs1, rs2) {
+            (0, 0) => name.into(),
+            (_, 0) => op(rs1n.to_string()),
+            _ => op(format!("{rs1n},{rs2n}")),
+        },
+        // Compressed formats never reach here: `base` is always a 32-bit
+        // definition, whose format is one of the above.
+        _ => op(format!("{rdn},{rs1n},{rs2n},{imm}")),
+    }
+}

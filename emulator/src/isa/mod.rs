@@ -1,0 +1,332 @@
+//! The instruction set, defined once.
+//!
+//! Every instruction rvsim knows is one [`InsnDef`] entry in the tables of
+//! the extension modules below: its name, its encoding (mask and match), its
+//! operand [`Format`] and its semantics. Decoding, execution, tracing and
+//! the disassembler all read these entries, so they cannot disagree.
+//! Compressed instructions name the 32-bit instruction they expand to and
+//! share its semantics and its disassembly.
+
+/// Semantics of a register-register instruction: `rd = body(rs1, rs2)`.
+macro_rules! rr {
+    (|$a:ident, $b:ident| $body:expr) => {
+        |cpu, d| {
+            let $a = cpu.rx(d.rs1);
+            let $b = cpu.rx(d.rs2);
+            cpu.wx(d.rd, $body);
+            Ok(())
+        }
+    };
+}
+
+/// Semantics of a register-immediate instruction: `rd = body(rs1, imm)`,
+/// the immediate sign-extended to 64 bits.
+macro_rules! ri {
+    (|$a:ident, $b:ident| $body:expr) => {
+        |cpu, d| {
+            let $a = cpu.rx(d.rs1);
+            let $b = d.imm as u64;
+            cpu.wx(d.rd, $body);
+            Ok(())
+        }
+    };
+}
+
+mod disasm;
+mod format;
+mod rv64a;
+mod rv64c;
+mod rv64i;
+mod rv64m;
+mod system;
+mod zicsr;
+
+use std::sync::OnceLock;
+
+use crate::cpu::{Cpu, Exception};
+pub use disasm::{abi_name, disassemble};
+pub use format::{Format, Operands};
+
+/// The result of executing one instruction.
+pub type ExecResult = Result<(), Exception>;
+
+/// The semantics of an instruction: reads and writes the hart's state
+/// through the operands extracted at decode time.
+pub type ExecFn = fn(&mut Cpu, &Decoded) -> ExecResult;
+
+/// What an instruction does when executed.
+#[derive(Clone, Copy)]
+pub enum Semantics {
+    /// Its own semantics.
+    Exec(ExecFn),
+    /// A compressed instruction: the semantics and disassembly of the named
+    /// 32-bit instruction, applied to the operands this format extracts.
+    Expands(&'static str),
+}
+
+/// One instruction: name, encoding, operands and semantics.
+pub struct InsnDef {
+    /// Assembler mnemonic (`add`, `c.addi`, `amoswap.w`).
+    pub name: &'static str,
+    /// Bits of the encoding that identify the instruction.
+    pub mask: u32,
+    /// Their required values.
+    pub bits: u32,
+    /// How operands are laid out in the encoding.
+    pub format: Format,
+    /// What the instruction does.
+    pub semantics: Semantics,
+}
+
+impl InsnDef {
+    /// An instruction with its own semantics.
+    pub const fn new(
+        name: &'static str,
+        mask: u32,
+        bits: u32,
+        format: Format,
+        exec: ExecFn,
+    ) -> Self {
+        InsnDef {
+            name,
+            mask,
+            bits,
+            format,
+            semantics: Semantics::Exec(exec),
+        }
+    }
+
+    /// A compressed instruction that expands to the 32-bit instruction `base`.
+    pub const fn compressed(
+        name: &'static str,
+        mask: u32,
+        bits: u32,
+        format: Format,
+        base: &'static str,
+    ) -> Self {
+        InsnDef {
+            name,
+            mask,
+            bits,
+            format,
+            semantics: Semantics::Expands(base),
+        }
+    }
+
+    /// True for 16-bit (compressed) encodings.
+    pub fn is_compressed(&self) -> bool {
+        self.bits & 3 != 3
+    }
+}
+
+/// Every instruction definition, in decode priority order: within one
+/// decode bucket, earlier entries win, so special cases come first.
+pub fn definitions() -> impl Iterator<Item = &'static InsnDef> {
+    rv64i::DEFS
+        .iter()
+        .chain(rv64m::DEFS)
+        .chain(rv64a::DEFS)
+        .chain(zicsr::DEFS)
+        .chain(system::DEFS)
+        .chain(rv64c::DEFS)
+}
+
+/// Register number used as the destination when an instruction names x0:
+/// writes land in a sink slot that is never read, so x0 stays zero without
+/// a test on every write.
+pub const X0_SINK: u8 = 32;
+
+/// A decoded instruction: everything execution needs, extracted once.
+#[derive(Clone, Copy)]
+pub struct Decoded {
+    /// Semantics (resolved through compressed expansion).
+    pub exec: ExecFn,
+    /// The definition matched (the compressed one for compressed code).
+    pub def: &'static InsnDef,
+    /// The definition whose semantics and disassembly apply: `def` itself,
+    /// or the 32-bit instruction a compressed one expands to.
+    pub base: &'static InsnDef,
+    /// Immediate, sign-extended; CSR number for CSR instructions; shift
+    /// amount for shifts.
+    pub imm: i64,
+    /// The raw encoding (16 or 32 bits).
+    pub raw: u32,
+    /// Destination register; [`X0_SINK`] when the encoding names x0.
+    pub rd: u8,
+    /// First source register (or the 5-bit immediate of `csrr*i`).
+    pub rs1: u8,
+    /// Second source register.
+    pub rs2: u8,
+    /// Instruction length in bytes: 2 or 4.
+    pub len: u8,
+}
+
+impl Decoded {
+    /// Destination register as encoded (0 for x0).
+    pub fn rd_encoded(&self) -> u8 {
+        self.rd & 31
+    }
+
+    /// True when this is the illegal-instruction placeholder.
+    pub fn is_illegal(&self) -> bool {
+        std::ptr::eq(self.def, &ILLEGAL)
+    }
+}
+
+fn illegal_exec(_: &mut Cpu, d: &Decoded) -> ExecResult {
+    Err(Exception::IllegalInstruction(d.raw as u64))
+}
+
+/// Placeholder for encodings that are not instructions, or are reserved.
+pub static ILLEGAL: InsnDef = InsnDef::new("illegal", 0, 0, Format::None, illegal_exec);
+
+/// One definition with its semantics resolved.
+struct Entry {
+    def: &'static InsnDef,
+    base: &'static InsnDef,
+    exec: ExecFn,
+}
+
+/// Decodes raw instruction bits into [`Decoded`].
+///
+/// Candidates are bucketed by the fields almost every format fixes (major
+/// opcode and funct3, or quadrant and funct3 for compressed code), so a
+/// decode checks a handful of masks instead of the whole table.
+pub struct Decoder {
+    entries: Vec<Entry>,
+    wide: Vec<Vec<u16>>,
+    compressed: Vec<Vec<u16>>,
+}
+
+const WIDE_KEY_MASK: u32 = 0x707c;
+const COMPRESSED_KEY_MASK: u32 = 0xe003;
+
+fn wide_key(raw: u32) -> usize {
+    (((raw >> 2) & 0x1f) | ((raw >> 7) & 0xe0)) as usize
+}
+
+fn compressed_key(raw: u32) -> usize {
+    ((raw & 3) | ((raw >> 11) & 0x1c)) as usize
+}
+
+impl Decoder {
+    /// The shared decoder, built on first use.
+    pub fn get() -> &'static Decoder {
+        static DECODER: OnceLock<Decoder> = OnceLock::new();
+        DECODER.get_or_init(Decoder::build)
+    }
+
+    fn build() -> Decoder {
+        let defs: Vec<&'static InsnDef> = definitions().collect();
+        let entries: Vec<Entry> = defs
+            .iter()
+            .map(|&def| {
+                let base = match def.semantics {
+                    Semantics::Exec(_) => def,
+                    Semantics::Expands(name) => defs
+                        .iter()
+                        .copied()
+                        .find(|d| d.name == name && !d.is_compressed())
+                        .unwrap_or_else(|| panic!("{} expands to unknown {}", def.name, name)),
+                };
+                let exec = match base.semantics {
+                    Semantics::Exec(f) => f,
+                    Semantics::Expands(_) => unreachable!("expansion of an expansion"),
+                };
+                Entry { def, base, exec }
+            })
+            .collect();
+        let mut wide = vec![Vec::new(); 256];
+        let mut compressed = vec![Vec::new(); 32];
+        for (index, entry) in entries.iter().enumerate() {
+            let def = entry.def;
+            let (buckets, key_mask, key_fn): (&mut Vec<Vec<u16>>, u32, fn(u32) -> usize) =
+                if def.is_compressed() {
+                    (&mut compressed, COMPRESSED_KEY_MASK, compressed_key)
+                } else {
+                    (&mut wide, WIDE_KEY_MASK | 3, wide_key)
+                };
+            for (key, bucket) in buckets.iter_mut().enumerate() {
+                // Rebuild an encoding with this bucket's key bits and keep
+                // the entry if those bits do not contradict its match.
+                let probe = if def.is_compressed() {
+                    ((key as u32) & 3) | (((key as u32) & 0x1c) << 11)
+                } else {
+                    3 | (((key as u32) & 0x1f) << 2) | (((key as u32) & 0xe0) << 7)
+                };
+                if (probe ^ def.bits) & def.mask & key_mask == 0 && key_fn(probe) == key {
+                    bucket.push(index as u16);
+                }
+            }
+        }
+        Decoder {
+            entries,
+            wide,
+            compressed,
+        }
+    }
+
+    /// Decodes one instruction. `raw` holds the instruction in its low bits:
+    /// 16 bits for a compressed instruction (bits 1:0 not both set), 32
+    /// otherwise. Encodings that are not instructions, or are reserved,
+    /// decode to [`ILLEGAL`], which raises an illegal-instruction exception
+    /// carrying the encoding when executed.
+    #[inline]
+    pub fn decode(&self, raw: u32) -> Decoded {
+        let (raw, bucket, len) = if raw & 3 != 3 {
+            let raw = raw & 0xffff;
+            (raw, &self.compressed[compressed_key(raw)], 2)
+        } else {
+            (raw, &self.wide[wide_key(raw)], 4)
+        };
+        for &index in bucket {
+            let entry = &self.entries[index as usize];
+            if raw & entry.def.mask == entry.def.bits {
+                return match entry.def.format.extract(raw) {
+                    Some(ops) => Decoded {
+                        exec: entry.exec,
+                        def: entry.def,
+                        base: entry.base,
+                        imm: ops.imm,
+                        raw,
+                        rd: if ops.rd == 0 { X0_SINK } else { ops.rd },
+                        rs1: ops.rs1,
+                        rs2: ops.rs2,
+                        len,
+                    },
+                    None => Self::illegal(raw, len),
+                };
+            }
+        }
+        Self::illegal(raw, len)
+    }
+
+    fn illegal(raw: u32, len: u8) -> Decoded {
+        Decoded {
+            exec: illegal_exec,
+            def: &ILLEGAL,
+            base: &ILLEGAL,
+            imm: 0,
+            raw,
+            rd: X0_SINK,
+            rs1: 0,
+            rs2: 0,
+            len,
+        }
+    }
+}
+
+/// Sign-extends the low 32 bits of `v`: the result of every RV64 `*W`
+/// instruction.
+#[inline(always)]
+pub fn sext_w(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+/// Length in bytes of the instruction whose first 16 bits are `low`.
+pub fn instruction_length(low: u16) -> u8 {
+    if low & 3 == 3 { 4 } else { 2 }
+}
+
+#[cfg(test)]
+mod tests;

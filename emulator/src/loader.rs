@@ -1,0 +1,306 @@
+//! ELF loading (with goblin): checks that a file is a 64-bit RISC-V
+//! executable, and extracts its loadable segments, entry point and symbols.
+
+use std::fmt;
+use std::path::Path;
+
+use goblin::elf::{Elf, header, program_header, sym};
+
+/// Why an image cannot be loaded. Displays as one line naming the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The file (or built-in image) concerned.
+    pub file: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl LoadError {
+    /// An error about `file`.
+    pub fn new(file: impl Into<String>, problem: impl Into<String>) -> LoadError {
+        LoadError {
+            file: file.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.problem)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A loadable segment: `data` goes at physical address `paddr`, and the
+/// rest up to `mem_size` is zero-filled (bss).
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Physical load address (`p_paddr`, which QEMU also uses).
+    pub paddr: u64,
+    /// Virtual address (`p_vaddr`).
+    pub vaddr: u64,
+    /// File contents.
+    pub data: Vec<u8>,
+    /// Size in memory, at least `data.len()`.
+    pub mem_size: u64,
+}
+
+/// One symbol of the image's symbol table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    /// Name.
+    pub name: String,
+    /// Value (address).
+    pub addr: u64,
+    /// Size in bytes (0 when unknown).
+    pub size: u64,
+}
+
+/// An image's symbols, sorted by address, for symbolizing addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Symbols {
+    by_addr: Vec<Symbol>,
+}
+
+impl Symbols {
+    /// Builds the table from unsorted symbols.
+    pub fn new(mut symbols: Vec<Symbol>) -> Symbols {
+        symbols.sort_by(|a, b| a.addr.cmp(&b.addr).then_with(|| a.name.cmp(&b.name)));
+        Symbols { by_addr: symbols }
+    }
+
+    /// The address of symbol `name`.
+    pub fn address_of(&self, name: &str) -> Option<u64> {
+        self.by_addr.iter().find(|s| s.name == name).map(|s| s.addr)
+    }
+
+    /// The symbol containing `addr` (or the nearest one below it, for
+    /// symbols of unknown size) and the offset into it.
+    pub fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        let index = self.by_addr.partition_point(|s| s.addr <= addr);
+        let symbol = self.by_addr[..index].last()?;
+        let offset = addr - symbol.addr;
+        (symbol.size == 0 || offset < symbol.size).then_some((symbol.name.as_str(), offset))
+    }
+
+    /// Number of symbols.
+    pub fn len(&self) -> usize {
+        self.by_addr.len()
+    }
+
+    /// True when there are no symbols.
+    pub fn is_empty(&self) -> bool {
+        self.by_addr.is_empty()
+    }
+}
+
+/// A parsed RV64 executable.
+#[derive(Debug, Clone)]
+pub struct ElfImage {
+    /// File name (or built-in name), for messages.
+    pub name: String,
+    /// Entry point.
+    pub entry: u64,
+    /// Loadable segments.
+    pub segments: Vec<Segment>,
+    /// Function and object symbols.
+    pub symbols: Symbols,
+}
+
+fn machine_name(machine: u16) -> String {
+    match machine {
+        header::EM_X86_64 => "x86-64".into(),
+        header::EM_386 => "i386".into(),
+        header::EM_AARCH64 => "AArch64".into(),
+        header::EM_ARM => "ARM".into(),
+        other => header::machine_to_str(other)
+            .trim_start_matches("EM_")
+            .to_string(),
+    }
+}
+
+impl ElfImage {
+    /// Reads and parses the file at `path`.
+    pub fn from_file(path: &Path) -> Result<ElfImage, LoadError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            let problem = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+                _ => format!("cannot read: {e}"),
+            };
+            LoadError::new(&name, problem)
+        })?;
+        ElfImage::parse(&bytes, &name)
+    }
+
+    /// Parses an image already in memory; `name` is used in messages.
+    pub fn parse(bytes: &[u8], name: &str) -> Result<ElfImage, LoadError> {
+        let fail = |problem: String| LoadError::new(name, problem);
+        if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+            return Err(fail("not an ELF file".into()));
+        }
+        if bytes.len() < 20 {
+            return Err(fail("truncated ELF header".into()));
+        }
+        let little_endian = bytes[5] == header::ELFDATA2LSB;
+        let machine = if little_endian {
+            u16::from_le_bytes([bytes[18], bytes[19]])
+        } else {
+            u16::from_be_bytes([bytes[18], bytes[19]])
+        };
+        if machine != header::EM_RISCV {
+            return Err(fail(format!(
+                "an ELF file for {}, not RISC-V",
+                machine_name(machine)
+            )));
+        }
+        if bytes[4] != header::ELFCLASS64 {
+            return Err(fail(
+                "a 32-bit RISC-V ELF file; rvsim runs 64-bit (RV64) programs".into(),
+            ));
+        }
+        if !little_endian {
+            return Err(fail(
+                "a big-endian ELF file; RISC-V is little-endian".into(),
+            ));
+        }
+        let elf = Elf::parse(bytes).map_err(|e| fail(format!("malformed ELF file: {e}")))?;
+        match elf.header.e_type {
+            header::ET_EXEC | header::ET_DYN => {}
+            header::ET_REL => {
+                return Err(fail(
+                    "a relocatable object file, not an executable (link it first)".into(),
+                ));
+            }
+            other => return Err(fail(format!("ELF type {other} is not an executable"))),
+        }
+        let mut segments = Vec::new();
+        for ph in elf
+            .program_headers
+            .iter()
+            .filter(|ph| ph.p_type == program_header::PT_LOAD && ph.p_memsz > 0)
+        {
+            if ph.p_filesz > ph.p_memsz {
+                return Err(fail(format!(
+                    "segment at {:#x} has more file bytes than memory bytes",
+                    ph.p_paddr
+                )));
+            }
+            let data = usize::try_from(ph.p_offset)
+                .ok()
+                .zip(usize::try_from(ph.p_filesz).ok())
+                .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+                .ok_or_else(|| {
+                    fail(format!(
+                        "segment at {:#x} extends past the end of the file",
+                        ph.p_paddr
+                    ))
+                })?;
+            segments.push(Segment {
+                paddr: ph.p_paddr,
+                vaddr: ph.p_vaddr,
+                data: data.to_vec(),
+                mem_size: ph.p_memsz,
+            });
+        }
+        if segments.is_empty() {
+            return Err(fail("no loadable segments".into()));
+        }
+        let symbols = elf
+            .syms
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.st_type(),
+                    sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE
+                ) && s.st_shndx != 0
+                    && s.st_name != 0
+            })
+            .filter_map(|s| {
+                let name = elf.strtab.get_at(s.st_name)?;
+                // Assembler-local labels ("$x", ".L...") only add noise.
+                (!name.starts_with('$') && !name.starts_with(".L")).then(|| Symbol {
+                    name: name.to_string(),
+                    addr: s.st_value,
+                    size: s.st_size,
+                })
+            })
+            .collect();
+        Ok(ElfImage {
+            name: name.to_string(),
+            entry: elf.entry,
+            segments,
+            symbols: Symbols::new(symbols),
+        })
+    }
+
+    /// The lowest and one-past-highest physical addresses the segments use.
+    pub fn extent(&self) -> (u64, u64) {
+        let low = self.segments.iter().map(|s| s.paddr).min().unwrap_or(0);
+        let high = self
+            .segments
+            .iter()
+            .map(|s| s.paddr.saturating_add(s.mem_size))
+            .max()
+            .unwrap_or(0);
+        (low, high)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_resolve_addresses_inside_them() {
+        let symbols = Symbols::new(vec![
+            Symbol {
+                name: "b".into(),
+                addr: 0x200,
+                size: 0x10,
+            },
+            Symbol {
+                name: "a".into(),
+                addr: 0x100,
+                size: 0,
+            },
+        ]);
+        assert_eq!(symbols.lookup(0x100), Some(("a", 0)));
+        assert_eq!(symbols.lookup(0x1f0), Some(("a", 0xf0)));
+        assert_eq!(symbols.lookup(0x20f), Some(("b", 0xf)));
+        assert_eq!(symbols.lookup(0x210), None);
+        assert_eq!(symbols.lookup(0xff), None);
+        assert_eq!(symbols.address_of("b"), Some(0x200));
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_rv64_elf() {
+        assert_eq!(
+            ElfImage::parse(b"hello world", "f").unwrap_err().problem,
+            "not an ELF file"
+        );
+        let mut header = vec![0u8; 64];
+        header[..4].copy_from_slice(b"\x7fELF");
+        header[4] = header::ELFCLASS64;
+        header[5] = header::ELFDATA2LSB;
+        header[18] = header::EM_X86_64 as u8;
+        assert!(
+            ElfImage::parse(&header, "f")
+                .unwrap_err()
+                .problem
+                .contains("x86-64, not RISC-V")
+        );
+        header[18] = header::EM_RISCV as u8;
+        header[4] = header::ELFCLASS32;
+        assert!(
+            ElfImage::parse(&header, "f")
+                .unwrap_err()
+                .problem
+                .contains("32-bit")
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! The whole machine: a hart, its bus and devices, the boot protocol
+//! (QEMU `-bios none`: M-mode at the entry point, a0 = hart id, a1 = device
+//! tree) and the run loop that interleaves execution with device work,
+//! interrupts and idle time.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::bus::Bus;
+use crate::cpu::{Cpu, Privilege, STEPS_PER_TICK, Trap, irq};
+use crate::devices::{ConsoleInput, Htif, Uart};
+use crate::fdt::{self, DeviceTreeConfig};
+use crate::loader::{ElfImage, LoadError, Symbols};
+use crate::memmap::*;
+use crate::ram::Ram;
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The guest asked to end with this exit code (test finisher or HTIF).
+    Exit(u64),
+    /// The guest asked the test finisher for a reset, which rvsim does not
+    /// perform.
+    ResetRequested,
+    /// The instruction limit given to [`Machine::run`] was reached.
+    InstructionLimit(u64),
+    /// The hart can make no further progress; the text says why.
+    Stuck(String),
+}
+
+/// How to build a machine.
+pub struct MachineConfig {
+    /// RAM size in bytes.
+    pub memory_size: u64,
+    /// Where console (UART) output goes.
+    pub console_output: Box<dyn Write + Send>,
+    /// Where console input comes from.
+    pub console_input: ConsoleInput,
+    /// Kernel command line, placed in the device tree's `/chosen/bootargs`.
+    pub bootargs: String,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            memory_size: DEFAULT_RAM_SIZE,
+            console_output: Box::new(std::io::stdout()),
+            console_input: ConsoleInput::None,
+            bootargs: String::new(),
+        }
+    }
+}
+
+/// Steps between polls of the console and checks of the timer when nothing
+/// else asks for attention.
+const POLL_INTERVAL: u64 = 1 << 16;
+
+/// Longest single host sleep while the hart idles in `wfi`; it then looks
+/// again, so a slow timer never makes rvsim unresponsive.
+const MAX_IDLE_SLEEP: Duration = Duration::from_millis(50);
+
+/// Host time of one timer tick (10 MHz).
+const TICK: Duration = Duration::from_nanos(1_000_000_000 / crate::cpu::TIMEBASE_HZ);
+
+/// A QEMU `virt`-compatible machine with one RV64 hart.
+pub struct Machine {
+    /// The hart, which owns the bus.
+    pub cpu: Cpu,
+    /// Symbols of the loaded kernel, for traces and debuggers.
+    pub symbols: Symbols,
+    /// Where the device tree was placed.
+    pub dtb_addr: u64,
+    device_tree: DeviceTreeConfig,
+}
+
+impl Machine {
+    /// Builds a machine with empty RAM, the hart in its reset state.
+    pub fn new(config: MachineConfig) -> Result<Machine, String> {
+        if !(MIN_RAM_SIZE..=MAX_RAM_SIZE).contains(&config.memory_size)
+            || config.memory_size % 4096 != 0
+        {
+            return Err(format!(
+                "memory size {} is not a multiple of 4 KiB between {} MiB and {} GiB",
+                config.memory_size,
+                MIN_RAM_SIZE >> 20,
+                MAX_RAM_SIZE >> 30
+            ));
+        }
+        let ram = Ram::new(RAM_BASE, config.memory_size)?;
+        let uart = Uart::new(config.console_output, config.console_input);
+        let device_tree = DeviceTreeConfig {
+            memory_size: config.memory_size,
+            bootargs: config.bootargs,
+            initrd: None,
+        };
+        Ok(Machine {
+            cpu: Cpu::new(Bus::new(ram, uart)),
+            symbols: Symbols::default(),
+            dtb_addr: 0,
+            device_tree,
+        })
+    }
+
+    /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
+    /// segments into RAM, the device tree near the top of RAM, the hart in
+    /// M-mode at the entry point with a0 = 0 (hart id) and a1 = the device
+    /// tree's address. An HTIF `tohost` symbol, if present, is connected.
+    pub fn load_kernel(&mut self, image: &ElfImage) -> Result<(), LoadError> {
+        let ram = &mut self.cpu.bus.ram;
+        let (ram_start, ram_end) = (ram.base(), ram.end());
+        for segment in &image.segments {
+            let end = segment.paddr.checked_add(segment.mem_size);
+            let fits = segment.paddr >= ram_start && end.is_some_and(|end| end <= ram_end);
+            if !fits {
+                return Err(LoadError::new(
+                    &image.name,
+                    format!(
+                        "segment at {:#x}..{:#x} lies outside RAM ({:#x}..{:#x})",
+                        segment.paddr,
+                        segment.paddr.saturating_add(segment.mem_size),
+                        ram_start,
+                        ram_end
+                    ),
+                ));
+            }
+        }
+        if !(ram_start..ram_end).contains(&image.entry) {
+            return Err(LoadError::new(
+                &image.name,
+                format!(
+                    "entry point {:#x} is outside RAM ({:#x}..{:#x})",
+                    image.entry, ram_start, ram_end
+                ),
+            ));
+        }
+        for segment in &image.segments {
+            let memory = ram
+                .slice_mut(segment.paddr, segment.mem_size)
+                .expect("segment checked inside RAM");
+            let (file_part, bss) = memory.split_at_mut(segment.data.len());
+            file_part.copy_from_slice(&segment.data);
+            bss.fill(0);
+        }
+        let dtb = fdt::build(&self.device_tree).map_err(|e| LoadError::new(&image.name, e))?;
+        let dtb_addr = device_tree_address(ram_start, ram_end, dtb.len() as u64);
+        let (_, image_end) = image.extent();
+        if dtb_addr < image_end {
+            return Err(LoadError::new(
+                &image.name,
+                format!(
+                    "the image ends at {image_end:#x}, over the device tree at {dtb_addr:#x}; give more --memory"
+                ),
+            ));
+        }
+        ram.slice_mut(dtb_addr, dtb.len() as u64)
+            .expect("device tree placed inside RAM")
+            .copy_from_slice(&dtb);
+        self.dtb_addr = dtb_addr;
+
+        self.cpu.bus.htif = match image.symbols.address_of("tohost") {
+            Some(tohost) if tohost % 8 == 0 => Htif {
+                tohost,
+                fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0),
+            },
+            _ => Htif::default(),
+        };
+        self.symbols = image.symbols.clone();
+        self.cpu.pc = image.entry;
+        self.cpu.mode = Privilege::Machine;
+        self.cpu.set_reg(10, 0);
+        self.cpu.set_reg(11, dtb_addr);
+        Ok(())
+    }
+
+    /// Runs until the guest stops the machine, the hart gets stuck, or
+    /// `max_steps` instructions (counting those that trap) have executed.
+    pub fn run(&mut self, max_steps: Option<u64>) -> StopReason {
+        let stop = loop {
+            if let Some(stop) = self.check_stop(max_steps) {
+                break stop;
+            }
+            self.update_interrupt_lines();
+            if let Some(interrupt) = self.cpu.pending_interrupt() {
+                self.cpu.waiting = false;
+                self.cpu.take_trap(Trap::Interrupt(interrupt));
+            }
+            if self.cpu.waiting {
+                if self.cpu.interrupt_waiting() {
+                    self.cpu.waiting = false;
+                } else {
+                    if let Err(stuck) = self.idle(max_steps) {
+                        break stuck;
+                    }
+                    continue;
+                }
+            }
+            let mut deadline = self.cpu.steps().saturating_add(POLL_INTERVAL);
+            let ticks = self.cpu.ticks();
+            if !self.cpu.bus.clint.timer_pending(ticks) {
+                let timer_step = (ticks + self.cpu.bus.clint.ticks_until_timer(ticks))
+                    .saturating_mul(STEPS_PER_TICK);
+                deadline = deadline.min(timer_step);
+            }
+            if let Some(max) = max_steps {
+                deadline = deadline.min(max);
+            }
+            self.cpu.deadline = deadline.max(self.cpu.steps() + 1);
+            self.cpu.run_until_deadline();
+        };
+        self.cpu.bus.uart.flush();
+        stop
+    }
+
+    fn check_stop(&mut self, max_steps: Option<u64>) -> Option<StopReason> {
+        if let Some(stop) = self.cpu.bus.stop.take() {
+            return Some(stop);
+        }
+        if let Some(reason) = self.cpu.stuck.take() {
+            return Some(StopReason::Stuck(reason));
+        }
+        match max_steps {
+            Some(max) if self.cpu.steps() >= max => Some(StopReason::InstructionLimit(max)),
+            _ => None,
+        }
+    }
+
+    /// Brings device interrupt lines into `mip` and moves console input
+    /// that has arrived into the UART.
+    fn update_interrupt_lines(&mut self) {
+        let bus = &mut self.cpu.bus;
+        bus.uart.poll_input();
+        bus.uart.flush();
+        let ticks = self.cpu.ticks();
+        let mut lines = 0;
+        if self.cpu.bus.clint.timer_pending(ticks) {
+            lines |= irq::MTIP;
+        }
+        if self.cpu.bus.clint.msip {
+            lines |= irq::MSIP;
+        }
+        self.cpu.mip_lines = lines;
+    }
+
+    /// The hart waits in `wfi` with nothing pending: let time pass until
+    /// the timer can fire, sleeping on the host meanwhile. Fails when no
+    /// enabled interrupt could ever wake the hart.
+    fn idle(&mut self, max_steps: Option<u64>) -> Result<(), StopReason> {
+        let mie = self.cpu.csr.mie;
+        if mie & irq::MTIP == 0 {
+            return Err(StopReason::Stuck(format!(
+                "the hart waits in wfi at pc {:#x} but no enabled interrupt can wake it (mie = {:#x})",
+                self.cpu.pc, mie
+            )));
+        }
+        let ticks = self.cpu.ticks();
+        let mut wait = self.cpu.bus.clint.ticks_until_timer(ticks).max(1);
+        if let Some(max) = max_steps {
+            // Never sleep past the instruction limit.
+            wait = wait.min(
+                max.saturating_sub(self.cpu.steps())
+                    .div_ceil(STEPS_PER_TICK)
+                    .max(1),
+            );
+        }
+        let sleep = TICK
+            .saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX))
+            .min(MAX_IDLE_SLEEP);
+        let slept_ticks = (sleep.as_nanos() / TICK.as_nanos()) as u64;
+        if sleep >= Duration::from_micros(100) {
+            std::thread::sleep(sleep);
+        }
+        self.cpu.idle(wait.min(slept_ticks.max(1)) * STEPS_PER_TICK);
+        Ok(())
+    }
+
+    /// Flushes console output held in the UART.
+    pub fn flush_console(&mut self) {
+        self.cpu.bus.uart.flush();
+    }
+}
+
+/// Where QEMU puts the device tree: the highest 2 MiB boundary that leaves
+/// room for it below the end of RAM. When that boundary falls in the lower
+/// half of a small RAM, where the kernel lives, the highest 4 KiB boundary
+/// is used instead.
+fn device_tree_address(ram_start: u64, ram_end: u64, size: u64) -> u64 {
+    let top = ram_end - size;
+    let aligned = top & !((2 << 20) - 1);
+    if aligned >= ram_start + (ram_end - ram_start) / 2 {
+        aligned
+    } else {
+        top & !0xfff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_tree_goes_where_qemu_puts_it() {
+        assert_eq!(
+            device_tree_address(0x8000_0000, 0x8800_0000, 0x1000),
+            0x87e0_0000
+        );
+        assert_eq!(
+            device_tree_address(0x8000_0000, 0x8010_0000, 0x1000),
+            0x800f_f000
+        );
+    }
+
+    #[test]
+    fn rejects_bad_memory_sizes() {
+        for size in [0, 4096, (16 << 30) + 4096, (128 << 20) + 1] {
+            let config = MachineConfig {
+                memory_size: size,
+                ..MachineConfig::default()
+            };
+            assert!(Machine::new(config).is_err(), "size {size}");
+        }
+    }
+}

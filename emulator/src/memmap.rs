@@ -1,0 +1,22 @@
+//! The physical memory map, compatible with QEMU's `virt` machine.
+
+/// SiFive test finisher ("sifive,test0"): ends the run.
+pub const TEST_FINISHER_BASE: u64 = 0x0010_0000;
+/// Size of the test finisher's register window.
+pub const TEST_FINISHER_SIZE: u64 = 0x1000;
+/// CLINT: `msip`, `mtimecmp`, `mtime`.
+pub const CLINT_BASE: u64 = 0x0200_0000;
+/// Size of the CLINT window.
+pub const CLINT_SIZE: u64 = 0x1_0000;
+/// UART 16550A.
+pub const UART_BASE: u64 = 0x1000_0000;
+/// Size of the UART window.
+pub const UART_SIZE: u64 = 0x100;
+/// Base of RAM.
+pub const RAM_BASE: u64 = 0x8000_0000;
+/// Default RAM size: 128 MiB.
+pub const DEFAULT_RAM_SIZE: u64 = 128 << 20;
+/// Smallest RAM rvsim accepts.
+pub const MIN_RAM_SIZE: u64 = 1 << 20;
+/// Largest RAM rvsim accepts.
+pub const MAX_RAM_SIZE: u64 = 16 << 30;
