@@ -11,8 +11,7 @@ use std::process::{Command, exit};
 const GUEST_TARGET: &str = "riscv64imac-unknown-none-elf";
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let guest_programs = manifest_dir.join("../guest-programs");
     println!("cargo:rerun-if-changed={}", guest_programs.display());
@@ -41,16 +40,7 @@ fn main() {
 fn build_guest(dir: &Path, target_dir: &Path) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
-    command
-        .current_dir(dir)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            GUEST_TARGET,
-            "--target-dir",
-        ])
-        .arg(target_dir);
+    command.current_dir(dir).args(["build", "--release", "--target", GUEST_TARGET, "--target-dir"]).arg(target_dir);
     // The outer build's flags are for the host; the guest build must not
     // inherit them.
     for var in [
@@ -98,9 +88,5 @@ fn binaries(bin_dir: &Path) -> Vec<(String, String)> {
 
 /// The first line of a source file's `//!` documentation.
 fn summary(source: &str) -> String {
-    source
-        .lines()
-        .find_map(|line| line.strip_prefix("//!"))
-        .map(|line| line.trim().to_string())
-        .unwrap_or_default()
+    source.lines().find_map(|line| line.strip_prefix("//!")).map(|line| line.trim().to_string()).unwrap_or_default()
 }

@@ -11,10 +11,7 @@ const SLICE: u64 = 2_000_000;
 fn boot(name: &str) -> Machine {
     let image = rvsim::builtin::find(name).expect("built-in image");
     let image = ElfImage::parse(image.elf, image.name).expect("valid image");
-    let config = MachineConfig {
-        console_output: Box::new(std::io::sink()),
-        ..MachineConfig::default()
-    };
+    let config = MachineConfig { console_output: Box::new(std::io::sink()), ..MachineConfig::default() };
     let mut machine = Machine::new(config).expect("machine");
     machine.load_kernel(&image).expect("loads");
     machine

@@ -24,13 +24,7 @@ pub struct Bus {
 impl Bus {
     /// A bus with `ram`, `uart` and reset-state devices.
     pub fn new(ram: Ram, uart: Uart) -> Bus {
-        Bus {
-            ram,
-            uart,
-            clint: Clint::default(),
-            htif: Htif::default(),
-            stop: None,
-        }
+        Bus { ram, uart, clint: Clint::default(), htif: Htif::default(), stop: None }
     }
 
     /// Stores to RAM, noticing writes to HTIF's `tohost`. False outside RAM.
@@ -53,8 +47,7 @@ impl Bus {
         if let Some(offset) = within(pa, size, UART_BASE, UART_SIZE) {
             // The UART's registers are bytes; a wider access covers several,
             // as QEMU splits it.
-            let value =
-                (0..size as u64).fold(0, |v, i| v | (self.uart.read(offset + i) as u64) << (8 * i));
+            let value = (0..size as u64).fold(0, |v, i| v | (self.uart.read(offset + i) as u64) << (8 * i));
             return Some(value);
         }
         if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {

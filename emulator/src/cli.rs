@@ -60,10 +60,10 @@ struct RunArgs {
     #[arg(long, value_name = "FILE|NAME")]
     kernel: String,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
-    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size)]
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
     memory: u64,
     /// Stop after N instructions (counting ones that trap), with exit status 124.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_insns: Option<u64>,
 }
 
@@ -73,27 +73,18 @@ pub fn parse_memory_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(digits_end);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| "expected a size such as 128M, 1G or 512K".to_string())?;
+    let number: u64 = number.parse().map_err(|_| "expected a size such as 128M, 1G or 512K".to_string())?;
     let shift = match unit.to_ascii_lowercase().as_str() {
         "" | "m" | "mb" | "mib" => 20,
         "k" | "kb" | "kib" => 10,
         "g" | "gb" | "gib" => 30,
         _ => return Err(format!("unknown unit '{unit}'; use K, M or G")),
     };
-    let bytes = number
-        .checked_shl(shift)
-        .filter(|b| b >> shift == number)
-        .ok_or("size too large")?;
+    let bytes = number.checked_shl(shift).filter(|b| b >> shift == number).ok_or("size too large")?;
     if !(MIN_RAM_SIZE..=MAX_RAM_SIZE).contains(&bytes) {
-        return Err(format!(
-            "RAM must be between {}M and {}G",
-            MIN_RAM_SIZE >> 20,
-            MAX_RAM_SIZE >> 30
-        ));
+        return Err(format!("RAM must be between {}M and {}G", MIN_RAM_SIZE >> 20, MAX_RAM_SIZE >> 30));
     }
-    if bytes % 4096 != 0 {
+    if !bytes.is_multiple_of(4096) {
         return Err("RAM must be a whole number of 4 KiB pages".into());
     }
     Ok(bytes)
@@ -129,10 +120,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::from(exit_code::USAGE)
         }
         _ => {
+            // clap's message is a paragraph, then usage and tips after a
+            // blank line: keep the paragraph, on one line.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad command line");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("rvsim: error: {first} (see 'rvsim --help')");
+            let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let message = paragraph.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            eprintln!("rvsim: error: {message} (see 'rvsim --help')");
             ExitCode::from(exit_code::USAGE)
         }
     }
@@ -145,11 +139,7 @@ fn init_logging(verbose: u8) {
         2 => log::LevelFilter::Debug,
         _ => log::LevelFilter::Trace,
     };
-    env_logger::Builder::new()
-        .filter_level(level)
-        .parse_default_env()
-        .format_timestamp(None)
-        .init();
+    env_logger::Builder::new().filter_level(level).parse_default_env().format_timestamp(None).init();
 }
 
 /// Loads `spec`: a path to an ELF file, or the name of a built-in image
@@ -164,8 +154,7 @@ fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
     }
     ElfImage::from_file(path).map_err(|mut e| {
         if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
-            e.problem =
-                "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
+            e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
         }
         e
     })
@@ -196,12 +185,7 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("rvsim: error: {e}");
         return ExitCode::from(exit_code::LOAD);
     }
-    log::info!(
-        "booting {} at {:#x}, device tree at {:#x}",
-        image.name,
-        image.entry,
-        machine.dtb_addr
-    );
+    log::info!("booting {} at {:#x}, device tree at {:#x}", image.name, image.entry, machine.dtb_addr);
     let started = std::time::Instant::now();
     let stop = machine.run(args.max_insns);
     machine.flush_console();
@@ -236,10 +220,7 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
             ExitCode::SUCCESS
         }
         StopReason::InstructionLimit(n) => {
-            eprintln!(
-                "rvsim: stopped after {n} instructions (--max-insns) at {}",
-                place()
-            );
+            eprintln!("rvsim: stopped after {n} instructions (--max-insns) at {}", place());
             ExitCode::from(exit_code::INSTRUCTION_LIMIT)
         }
         StopReason::Stuck(why) => {
@@ -251,10 +232,7 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
 
 fn list() {
     println!("Built-in bare-metal images (rvsim run --kernel NAME):");
-    for image in builtin::all()
-        .iter()
-        .filter(|i| i.kind == ImageKind::BareMetal)
-    {
+    for image in builtin::all().iter().filter(|i| i.kind == ImageKind::BareMetal) {
         println!("  {:<14} {}", image.name, image.summary);
     }
 }

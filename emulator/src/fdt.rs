@@ -83,27 +83,14 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_null("ranges")?;
 
     let test = fdt.begin_node(&format!("test@{TEST_FINISHER_BASE:x}"))?;
-    fdt.property_string_list(
-        "compatible",
-        vec![
-            "sifive,test1".into(),
-            "sifive,test0".into(),
-            "syscon".into(),
-        ],
-    )?;
+    fdt.property_string_list("compatible", vec!["sifive,test1".into(), "sifive,test0".into(), "syscon".into()])?;
     fdt.property_array_u64("reg", &reg(TEST_FINISHER_BASE, TEST_FINISHER_SIZE))?;
     fdt.end_node(test)?;
 
     let clint = fdt.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
-    fdt.property_string_list(
-        "compatible",
-        vec!["sifive,clint0".into(), "riscv,clint0".into()],
-    )?;
+    fdt.property_string_list("compatible", vec!["sifive,clint0".into(), "riscv,clint0".into()])?;
     fdt.property_array_u64("reg", &reg(CLINT_BASE, CLINT_SIZE))?;
-    fdt.property_array_u32(
-        "interrupts-extended",
-        &[CPU_INTC_PHANDLE, IRQ_M_SOFT, CPU_INTC_PHANDLE, IRQ_M_TIMER],
-    )?;
+    fdt.property_array_u32("interrupts-extended", &[CPU_INTC_PHANDLE, IRQ_M_SOFT, CPU_INTC_PHANDLE, IRQ_M_TIMER])?;
     fdt.end_node(clint)?;
 
     let serial = fdt.begin_node(&format!("serial@{UART_BASE:x}"))?;

@@ -18,10 +18,7 @@ pub struct LoadError {
 impl LoadError {
     /// An error about `file`.
     pub fn new(file: impl Into<String>, problem: impl Into<String>) -> LoadError {
-        LoadError {
-            file: file.into(),
-            problem: problem.into(),
-        }
+        LoadError { file: file.into(), problem: problem.into() }
     }
 }
 
@@ -115,9 +112,7 @@ fn machine_name(machine: u16) -> String {
         header::EM_386 => "i386".into(),
         header::EM_AARCH64 => "AArch64".into(),
         header::EM_ARM => "ARM".into(),
-        other => header::machine_to_str(other)
-            .trim_start_matches("EM_")
-            .to_string(),
+        other => header::machine_to_str(other).trim_start_matches("EM_").to_string(),
     }
 }
 
@@ -153,59 +148,33 @@ impl ElfImage {
             u16::from_be_bytes([bytes[18], bytes[19]])
         };
         if machine != header::EM_RISCV {
-            return Err(fail(format!(
-                "an ELF file for {}, not RISC-V",
-                machine_name(machine)
-            )));
+            return Err(fail(format!("an ELF file for {}, not RISC-V", machine_name(machine))));
         }
         if bytes[4] != header::ELFCLASS64 {
-            return Err(fail(
-                "a 32-bit RISC-V ELF file; rvsim runs 64-bit (RV64) programs".into(),
-            ));
+            return Err(fail("a 32-bit RISC-V ELF file; rvsim runs 64-bit (RV64) programs".into()));
         }
         if !little_endian {
-            return Err(fail(
-                "a big-endian ELF file; RISC-V is little-endian".into(),
-            ));
+            return Err(fail("a big-endian ELF file; RISC-V is little-endian".into()));
         }
         let elf = Elf::parse(bytes).map_err(|e| fail(format!("malformed ELF file: {e}")))?;
         match elf.header.e_type {
             header::ET_EXEC | header::ET_DYN => {}
             header::ET_REL => {
-                return Err(fail(
-                    "a relocatable object file, not an executable (link it first)".into(),
-                ));
+                return Err(fail("a relocatable object file, not an executable (link it first)".into()));
             }
             other => return Err(fail(format!("ELF type {other} is not an executable"))),
         }
         let mut segments = Vec::new();
-        for ph in elf
-            .program_headers
-            .iter()
-            .filter(|ph| ph.p_type == program_header::PT_LOAD && ph.p_memsz > 0)
-        {
+        for ph in elf.program_headers.iter().filter(|ph| ph.p_type == program_header::PT_LOAD && ph.p_memsz > 0) {
             if ph.p_filesz > ph.p_memsz {
-                return Err(fail(format!(
-                    "segment at {:#x} has more file bytes than memory bytes",
-                    ph.p_paddr
-                )));
+                return Err(fail(format!("segment at {:#x} has more file bytes than memory bytes", ph.p_paddr)));
             }
             let data = usize::try_from(ph.p_offset)
                 .ok()
                 .zip(usize::try_from(ph.p_filesz).ok())
                 .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
-                .ok_or_else(|| {
-                    fail(format!(
-                        "segment at {:#x} extends past the end of the file",
-                        ph.p_paddr
-                    ))
-                })?;
-            segments.push(Segment {
-                paddr: ph.p_paddr,
-                vaddr: ph.p_vaddr,
-                data: data.to_vec(),
-                mem_size: ph.p_memsz,
-            });
+                .ok_or_else(|| fail(format!("segment at {:#x} extends past the end of the file", ph.p_paddr)))?;
+            segments.push(Segment { paddr: ph.p_paddr, vaddr: ph.p_vaddr, data: data.to_vec(), mem_size: ph.p_memsz });
         }
         if segments.is_empty() {
             return Err(fail("no loadable segments".into()));
@@ -214,10 +183,8 @@ impl ElfImage {
             .syms
             .iter()
             .filter(|s| {
-                matches!(
-                    s.st_type(),
-                    sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE
-                ) && s.st_shndx != 0
+                matches!(s.st_type(), sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE)
+                    && s.st_shndx != 0
                     && s.st_name != 0
             })
             .filter_map(|s| {
@@ -230,23 +197,13 @@ impl ElfImage {
                 })
             })
             .collect();
-        Ok(ElfImage {
-            name: name.to_string(),
-            entry: elf.entry,
-            segments,
-            symbols: Symbols::new(symbols),
-        })
+        Ok(ElfImage { name: name.to_string(), entry: elf.entry, segments, symbols: Symbols::new(symbols) })
     }
 
     /// The lowest and one-past-highest physical addresses the segments use.
     pub fn extent(&self) -> (u64, u64) {
         let low = self.segments.iter().map(|s| s.paddr).min().unwrap_or(0);
-        let high = self
-            .segments
-            .iter()
-            .map(|s| s.paddr.saturating_add(s.mem_size))
-            .max()
-            .unwrap_or(0);
+        let high = self.segments.iter().map(|s| s.paddr.saturating_add(s.mem_size)).max().unwrap_or(0);
         (low, high)
     }
 }
@@ -258,16 +215,8 @@ mod tests {
     #[test]
     fn symbols_resolve_addresses_inside_them() {
         let symbols = Symbols::new(vec![
-            Symbol {
-                name: "b".into(),
-                addr: 0x200,
-                size: 0x10,
-            },
-            Symbol {
-                name: "a".into(),
-                addr: 0x100,
-                size: 0,
-            },
+            Symbol { name: "b".into(), addr: 0x200, size: 0x10 },
+            Symbol { name: "a".into(), addr: 0x100, size: 0 },
         ]);
         assert_eq!(symbols.lookup(0x100), Some(("a", 0)));
         assert_eq!(symbols.lookup(0x1f0), Some(("a", 0xf0)));
@@ -279,28 +228,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_rv64_elf() {
-        assert_eq!(
-            ElfImage::parse(b"hello world", "f").unwrap_err().problem,
-            "not an ELF file"
-        );
+        assert_eq!(ElfImage::parse(b"hello world", "f").unwrap_err().problem, "not an ELF file");
         let mut header = vec![0u8; 64];
         header[..4].copy_from_slice(b"\x7fELF");
         header[4] = header::ELFCLASS64;
         header[5] = header::ELFDATA2LSB;
         header[18] = header::EM_X86_64 as u8;
-        assert!(
-            ElfImage::parse(&header, "f")
-                .unwrap_err()
-                .problem
-                .contains("x86-64, not RISC-V")
-        );
+        assert!(ElfImage::parse(&header, "f").unwrap_err().problem.contains("x86-64, not RISC-V"));
         header[18] = header::EM_RISCV as u8;
         header[4] = header::ELFCLASS32;
-        assert!(
-            ElfImage::parse(&header, "f")
-                .unwrap_err()
-                .problem
-                .contains("32-bit")
-        );
+        assert!(ElfImage::parse(&header, "f").unwrap_err().problem.contains("32-bit"));
     }
 }

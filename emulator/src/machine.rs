@@ -76,9 +76,7 @@ pub struct Machine {
 impl Machine {
     /// Builds a machine with empty RAM, the hart in its reset state.
     pub fn new(config: MachineConfig) -> Result<Machine, String> {
-        if !(MIN_RAM_SIZE..=MAX_RAM_SIZE).contains(&config.memory_size)
-            || config.memory_size % 4096 != 0
-        {
+        if !(MIN_RAM_SIZE..=MAX_RAM_SIZE).contains(&config.memory_size) || !config.memory_size.is_multiple_of(4096) {
             return Err(format!(
                 "memory size {} is not a multiple of 4 KiB between {} MiB and {} GiB",
                 config.memory_size,
@@ -88,17 +86,8 @@ impl Machine {
         }
         let ram = Ram::new(RAM_BASE, config.memory_size)?;
         let uart = Uart::new(config.console_output, config.console_input);
-        let device_tree = DeviceTreeConfig {
-            memory_size: config.memory_size,
-            bootargs: config.bootargs,
-            initrd: None,
-        };
-        Ok(Machine {
-            cpu: Cpu::new(Bus::new(ram, uart)),
-            symbols: Symbols::default(),
-            dtb_addr: 0,
-            device_tree,
-        })
+        let device_tree = DeviceTreeConfig { memory_size: config.memory_size, bootargs: config.bootargs, initrd: None };
+        Ok(Machine { cpu: Cpu::new(Bus::new(ram, uart)), symbols: Symbols::default(), dtb_addr: 0, device_tree })
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
@@ -127,16 +116,11 @@ impl Machine {
         if !(ram_start..ram_end).contains(&image.entry) {
             return Err(LoadError::new(
                 &image.name,
-                format!(
-                    "entry point {:#x} is outside RAM ({:#x}..{:#x})",
-                    image.entry, ram_start, ram_end
-                ),
+                format!("entry point {:#x} is outside RAM ({:#x}..{:#x})", image.entry, ram_start, ram_end),
             ));
         }
         for segment in &image.segments {
-            let memory = ram
-                .slice_mut(segment.paddr, segment.mem_size)
-                .expect("segment checked inside RAM");
+            let memory = ram.slice_mut(segment.paddr, segment.mem_size).expect("segment checked inside RAM");
             let (file_part, bss) = memory.split_at_mut(segment.data.len());
             file_part.copy_from_slice(&segment.data);
             bss.fill(0);
@@ -147,21 +131,16 @@ impl Machine {
         if dtb_addr < image_end {
             return Err(LoadError::new(
                 &image.name,
-                format!(
-                    "the image ends at {image_end:#x}, over the device tree at {dtb_addr:#x}; give more --memory"
-                ),
+                format!("the image ends at {image_end:#x}, over the device tree at {dtb_addr:#x}; give more --memory"),
             ));
         }
-        ram.slice_mut(dtb_addr, dtb.len() as u64)
-            .expect("device tree placed inside RAM")
-            .copy_from_slice(&dtb);
+        ram.slice_mut(dtb_addr, dtb.len() as u64).expect("device tree placed inside RAM").copy_from_slice(&dtb);
         self.dtb_addr = dtb_addr;
 
         self.cpu.bus.htif = match image.symbols.address_of("tohost") {
-            Some(tohost) if tohost % 8 == 0 => Htif {
-                tohost,
-                fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0),
-            },
+            Some(tohost) if tohost % 8 == 0 => {
+                Htif { tohost, fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0) }
+            }
             _ => Htif::default(),
         };
         self.symbols = image.symbols.clone();
@@ -197,8 +176,7 @@ impl Machine {
             let mut deadline = self.cpu.steps().saturating_add(POLL_INTERVAL);
             let ticks = self.cpu.ticks();
             if !self.cpu.bus.clint.timer_pending(ticks) {
-                let timer_step = (ticks + self.cpu.bus.clint.ticks_until_timer(ticks))
-                    .saturating_mul(STEPS_PER_TICK);
+                let timer_step = (ticks + self.cpu.bus.clint.ticks_until_timer(ticks)).saturating_mul(STEPS_PER_TICK);
                 deadline = deadline.min(timer_step);
             }
             if let Some(max) = max_steps {
@@ -256,15 +234,9 @@ impl Machine {
         let mut wait = self.cpu.bus.clint.ticks_until_timer(ticks).max(1);
         if let Some(max) = max_steps {
             // Never sleep past the instruction limit.
-            wait = wait.min(
-                max.saturating_sub(self.cpu.steps())
-                    .div_ceil(STEPS_PER_TICK)
-                    .max(1),
-            );
+            wait = wait.min(max.saturating_sub(self.cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
         }
-        let sleep = TICK
-            .saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX))
-            .min(MAX_IDLE_SLEEP);
+        let sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
         let slept_ticks = (sleep.as_nanos() / TICK.as_nanos()) as u64;
         if sleep >= Duration::from_micros(100) {
             std::thread::sleep(sleep);
@@ -286,11 +258,7 @@ impl Machine {
 fn device_tree_address(ram_start: u64, ram_end: u64, size: u64) -> u64 {
     let top = ram_end - size;
     let aligned = top & !((2 << 20) - 1);
-    if aligned >= ram_start + (ram_end - ram_start) / 2 {
-        aligned
-    } else {
-        top & !0xfff
-    }
+    if aligned >= ram_start + (ram_end - ram_start) / 2 { aligned } else { top & !0xfff }
 }
 
 #[cfg(test)]
@@ -299,23 +267,14 @@ mod tests {
 
     #[test]
     fn device_tree_goes_where_qemu_puts_it() {
-        assert_eq!(
-            device_tree_address(0x8000_0000, 0x8800_0000, 0x1000),
-            0x87e0_0000
-        );
-        assert_eq!(
-            device_tree_address(0x8000_0000, 0x8010_0000, 0x1000),
-            0x800f_f000
-        );
+        assert_eq!(device_tree_address(0x8000_0000, 0x8800_0000, 0x1000), 0x87e0_0000);
+        assert_eq!(device_tree_address(0x8000_0000, 0x8010_0000, 0x1000), 0x800f_f000);
     }
 
     #[test]
     fn rejects_bad_memory_sizes() {
         for size in [0, 4096, (16 << 30) + 4096, (128 << 20) + 1] {
-            let config = MachineConfig {
-                memory_size: size,
-                ..MachineConfig::default()
-            };
+            let config = MachineConfig { memory_size: size, ..MachineConfig::default() };
             assert!(Machine::new(config).is_err(), "size {size}");
         }
     }

@@ -24,18 +24,14 @@ impl Ram {
     /// Allocates `size` bytes of zeroed RAM at guest physical `base`.
     /// `size` must be a non-zero multiple of 8.
     pub fn new(base: u64, size: u64) -> Result<Ram, String> {
-        let len = usize::try_from(size)
-            .map_err(|_| format!("{size} bytes of RAM do not fit this host"))?;
+        let len = usize::try_from(size).map_err(|_| format!("{size} bytes of RAM do not fit this host"))?;
         if len == 0 || len % 8 != 0 {
-            return Err(format!(
-                "RAM size {size} is not a non-zero multiple of 8 bytes"
-            ));
+            return Err(format!("RAM size {size} is not a non-zero multiple of 8 bytes"));
         }
         let layout = Ram::layout(len)?;
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc_zeroed(layout) };
-        let ptr = NonNull::new(raw)
-            .ok_or_else(|| format!("cannot allocate {} MiB of guest RAM", size >> 20))?;
+        let ptr = NonNull::new(raw).ok_or_else(|| format!("cannot allocate {} MiB of guest RAM", size >> 20))?;
         Ok(Ram { ptr, len, base })
     }
 

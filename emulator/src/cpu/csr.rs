@@ -74,8 +74,7 @@ pub mod status {
     /// UXL = SXL = 2: U and S modes are 64-bit, fixed.
     pub const XLEN_FIELDS: u64 = (2 << 32) | (2 << 34);
     /// Bits M-mode can write. FS, VS and XS stay zero: no F, D or V.
-    pub const WRITABLE: u64 =
-        SIE | MIE | SPIE | MPIE | SPP | MPP | MPRV | SUM | MXR | TVM | TW | TSR;
+    pub const WRITABLE: u64 = SIE | MIE | SPIE | MPIE | SPP | MPP | MPRV | SUM | MXR | TVM | TW | TSR;
     /// Bits visible through `sstatus`.
     pub const SSTATUS_VISIBLE: u64 = SIE | SPIE | SPP | SUM | MXR | (3 << 32) | (1 << 63);
     /// Bits S-mode can write through `sstatus`.
@@ -83,8 +82,7 @@ pub mod status {
 }
 
 /// `misa`: MXL = 2 (64-bit) and the extensions A, C, I, M, S, U.
-pub const MISA_VALUE: u64 =
-    (2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+pub const MISA_VALUE: u64 = (2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
 /// Interrupt bits of `mip`/`mie`.
 pub mod irq {
@@ -269,11 +267,7 @@ impl Cpu {
         if !self.csr_accessible(number, writes) {
             return Err(illegal);
         }
-        let old = if op == CsrOp::Write && d.rd == X0_SINK {
-            0
-        } else {
-            self.csr_read(number).ok_or(illegal)?
-        };
+        let old = if op == CsrOp::Write && d.rd == X0_SINK { 0 } else { self.csr_read(number).ok_or(illegal)? };
         if writes {
             let new = match op {
                 CsrOp::Write => src,
@@ -296,10 +290,7 @@ impl Cpu {
         if write && (number >> 10) & 3 == 3 {
             return false;
         }
-        if number == addr::SATP
-            && self.mode == Privilege::Supervisor
-            && self.csr.mstatus & status::TVM != 0
-        {
+        if number == addr::SATP && self.mode == Privilege::Supervisor && self.csr.mstatus & status::TVM != 0 {
             return false;
         }
         if (addr::CYCLE..=addr::HPMCOUNTER31).contains(&number) {
@@ -375,8 +366,7 @@ impl Cpu {
         let c = &mut self.csr;
         match number {
             SSTATUS => {
-                c.mstatus =
-                    (c.mstatus & !status::SSTATUS_WRITABLE) | (value & status::SSTATUS_WRITABLE);
+                c.mstatus = (c.mstatus & !status::SSTATUS_WRITABLE) | (value & status::SSTATUS_WRITABLE);
             }
             SIE => {
                 let mask = c.mideleg & irq::ALL;
@@ -397,9 +387,7 @@ impl Cpu {
                 let mode = value >> satp::MODE_SHIFT;
                 if mode == satp::MODE_BARE || mode == satp::MODE_SV39 {
                     let asid = (value >> satp::ASID_SHIFT) & satp::ASID_MASK;
-                    c.satp = (mode << satp::MODE_SHIFT)
-                        | (asid << satp::ASID_SHIFT)
-                        | (value & satp::PPN_MASK);
+                    c.satp = (mode << satp::MODE_SHIFT) | (asid << satp::ASID_SHIFT) | (value & satp::PPN_MASK);
                 }
             }
             MSTATUS => {
@@ -433,10 +421,8 @@ impl Cpu {
                 let entry = (number - PMPADDR0) as usize;
                 let locked = c.pmpcfg[entry] & PMP_LOCK != 0;
                 // A locked TOR entry also locks the address below it.
-                let next_locks = c
-                    .pmpcfg
-                    .get(entry + 1)
-                    .is_some_and(|&next| next & PMP_LOCK != 0 && next & 0x18 == PMP_MODE_TOR);
+                let next_locks =
+                    c.pmpcfg.get(entry + 1).is_some_and(|&next| next & PMP_LOCK != 0 && next & 0x18 == PMP_MODE_TOR);
                 if !locked && !next_locks {
                     c.pmpaddr[entry] = value & ((1 << 54) - 1);
                 }

@@ -56,9 +56,7 @@ impl Cpu {
         let pa = self.translate(va, Access::Load)?;
         match self.bus.ram.read::<N>(pa) {
             Some(v) => Ok(v),
-            None => self
-                .device_load(pa, N as u8)
-                .ok_or(Exception::LoadAccessFault(va)),
+            None => self.device_load(pa, N as u8).ok_or(Exception::LoadAccessFault(va)),
         }
     }
 
@@ -72,28 +70,19 @@ impl Cpu {
         if self.bus.store_ram::<N>(pa, value) {
             return Ok(());
         }
-        self.device_store(pa, N as u8, value)
-            .ok_or(Exception::StoreAccessFault(va))
+        self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va))
     }
 
     /// An atomic read-modify-write of `N` bytes at `va`: memory becomes
     /// `op(old)`, and `old` is returned. AMOs need RAM: devices do not
     /// support them and answer with an access fault.
     #[inline]
-    pub(crate) fn amo<const N: usize>(
-        &mut self,
-        va: u64,
-        op: impl FnOnce(u64) -> u64,
-    ) -> Result<u64, Exception> {
+    pub(crate) fn amo<const N: usize>(&mut self, va: u64, op: impl FnOnce(u64) -> u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
         let pa = self.translate(va, Access::Store)?;
-        let old = self
-            .bus
-            .ram
-            .read::<N>(pa)
-            .ok_or(Exception::StoreAccessFault(va))?;
+        let old = self.bus.ram.read::<N>(pa).ok_or(Exception::StoreAccessFault(va))?;
         self.bus.store_ram::<N>(pa, op(old));
         Ok(old)
     }
@@ -104,11 +93,7 @@ impl Cpu {
             return Err(Exception::LoadAddressMisaligned(va));
         }
         let pa = self.translate(va, Access::Load)?;
-        let value = self
-            .bus
-            .ram
-            .read::<N>(pa)
-            .ok_or(Exception::LoadAccessFault(va))?;
+        let value = self.bus.ram.read::<N>(pa).ok_or(Exception::LoadAccessFault(va))?;
         self.reservation = Some(pa);
         Ok(value)
     }
@@ -117,11 +102,7 @@ impl Cpu {
     /// reports whether it did. Any SC ends the reservation, so a second SC
     /// fails. Without a reservation nothing is translated or accessed (as
     /// QEMU), but alignment is checked first, as the specification asks.
-    pub(crate) fn store_conditional<const N: usize>(
-        &mut self,
-        va: u64,
-        value: u64,
-    ) -> Result<bool, Exception> {
+    pub(crate) fn store_conditional<const N: usize>(&mut self, va: u64, value: u64) -> Result<bool, Exception> {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
@@ -132,11 +113,7 @@ impl Cpu {
         if pa != reserved {
             return Ok(false);
         }
-        if self.bus.store_ram::<N>(pa, value) {
-            Ok(true)
-        } else {
-            Err(Exception::StoreAccessFault(va))
-        }
+        if self.bus.store_ram::<N>(pa, value) { Ok(true) } else { Err(Exception::StoreAccessFault(va)) }
     }
 
     /// Fetches the instruction at `pc`: 16 bits, or 32 when the low bits
@@ -151,21 +128,13 @@ impl Cpu {
             let word = word as u32;
             return Ok(if word & 3 == 3 { word } else { word & 0xffff });
         }
-        let low = self
-            .bus
-            .ram
-            .read::<2>(pa)
-            .ok_or(Exception::InstructionAccessFault(pc))? as u32;
+        let low = self.bus.ram.read::<2>(pa).ok_or(Exception::InstructionAccessFault(pc))? as u32;
         if low & 3 != 3 {
             return Ok(low);
         }
         let next = pc.wrapping_add(2);
         let pa = self.translate(next, Access::Fetch)?;
-        let high = self
-            .bus
-            .ram
-            .read::<2>(pa)
-            .ok_or(Exception::InstructionAccessFault(next))? as u32;
+        let high = self.bus.ram.read::<2>(pa).ok_or(Exception::InstructionAccessFault(next))? as u32;
         Ok(low | (high << 16))
     }
 

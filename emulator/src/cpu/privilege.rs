@@ -119,11 +119,7 @@ impl Cpu {
             return Err(Exception::IllegalInstruction(d.raw as u64));
         }
         let s = &mut self.csr;
-        let target = if s.mstatus & status::SPP != 0 {
-            Privilege::Supervisor
-        } else {
-            Privilege::User
-        };
+        let target = if s.mstatus & status::SPP != 0 { Privilege::Supervisor } else { Privilege::User };
         let spie = s.mstatus & status::SPIE != 0;
         s.mstatus &= !(status::SIE | status::SPP);
         s.mstatus |= status::SPIE;
@@ -164,26 +160,14 @@ impl Cpu {
         }
         let mstatus = self.csr.mstatus;
         let m_enabled = self.mode != Privilege::Machine || mstatus & status::MIE != 0;
-        let s_enabled = self.mode == Privilege::User
-            || (self.mode == Privilege::Supervisor && mstatus & status::SIE != 0);
-        let m_pending = if m_enabled {
-            pending & !self.csr.mideleg
-        } else {
-            0
-        };
-        let s_pending = if s_enabled {
-            pending & self.csr.mideleg
-        } else {
-            0
-        };
+        let s_enabled =
+            self.mode == Privilege::User || (self.mode == Privilege::Supervisor && mstatus & status::SIE != 0);
+        let m_pending = if m_enabled { pending & !self.csr.mideleg } else { 0 };
+        let s_pending = if s_enabled { pending & self.csr.mideleg } else { 0 };
         [m_pending, s_pending]
             .into_iter()
             .find(|&set| set != 0)
-            .and_then(|set| {
-                Interrupt::BY_PRIORITY
-                    .into_iter()
-                    .find(|i| set & i.mask() != 0)
-            })
+            .and_then(|set| Interrupt::BY_PRIORITY.into_iter().find(|i| set & i.mask() != 0))
     }
 
     /// True when some interrupt is pending and enabled in `mie`, whether or

@@ -25,10 +25,7 @@ pub struct Htif {
 
 impl Default for Htif {
     fn default() -> Self {
-        Htif {
-            tohost: u64::MAX,
-            fromhost: None,
-        }
+        Htif { tohost: u64::MAX, fromhost: None }
     }
 }
 
@@ -39,11 +36,7 @@ impl Htif {
         if command == 0 {
             return None;
         }
-        let (device, cmd, payload) = (
-            command >> 56,
-            (command >> 48) & 0xff,
-            command & 0xffff_ffff_ffff,
-        );
+        let (device, cmd, payload) = (command >> 56, (command >> 48) & 0xff, command & 0xffff_ffff_ffff);
         let mut response = None;
         match (device, cmd) {
             (0, _) if payload & 1 == 1 => return Some(StopReason::Exit(payload >> 1)),

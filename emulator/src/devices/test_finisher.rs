@@ -29,10 +29,7 @@ mod tests {
     #[test]
     fn pass_fail_and_reset_as_qemu() {
         assert_eq!(decode_write(0, 4, 0x5555), Some(StopReason::Exit(0)));
-        assert_eq!(
-            decode_write(0, 4, (42 << 16) | 0x3333),
-            Some(StopReason::Exit(42))
-        );
+        assert_eq!(decode_write(0, 4, (42 << 16) | 0x3333), Some(StopReason::Exit(42)));
         assert_eq!(decode_write(0, 4, 0x7777), Some(StopReason::ResetRequested));
         assert_eq!(decode_write(0, 4, 0x1234), None);
         assert_eq!(decode_write(4, 4, 0x5555), None);

@@ -107,11 +107,7 @@ impl Uart {
             IER_DLM if dlab => (self.divisor >> 8) as u8,
             IER_DLM => self.ier,
             IIR_FCR => {
-                let fifo = if self.fifo_enabled {
-                    IIR_FIFO_ENABLED
-                } else {
-                    0
-                };
+                let fifo = if self.fifo_enabled { IIR_FIFO_ENABLED } else { 0 };
                 let id = self.interrupt_id();
                 if id == IIR_THR_EMPTY {
                     // Reading IIR acknowledges a THR-empty interrupt.
@@ -124,11 +120,7 @@ impl Uart {
             LSR => {
                 self.start_input();
                 self.poll_input();
-                let ready = if self.rx.is_empty() {
-                    0
-                } else {
-                    LSR_DATA_READY
-                };
+                let ready = if self.rx.is_empty() { 0 } else { LSR_DATA_READY };
                 ready | LSR_THR_EMPTY | LSR_TRANSMITTER_EMPTY
             }
             MSR => 0,
@@ -199,10 +191,7 @@ impl Uart {
     /// that went away) is dropped; the guest goes on.
     pub fn flush(&mut self) {
         if !self.pending_output.is_empty() && !self.output_failed {
-            let ok = self
-                .output
-                .write_all(&self.pending_output)
-                .and_then(|_| self.output.flush());
+            let ok = self.output.write_all(&self.pending_output).and_then(|_| self.output.flush());
             if let Err(e) = ok {
                 log::warn!("console output stopped: {e}");
                 self.output_failed = true;
@@ -267,22 +256,20 @@ impl Uart {
 
 fn spawn_stdin_reader() -> io::Result<Receiver<Vec<u8>>> {
     let (sender, receiver) = mpsc::channel();
-    thread::Builder::new()
-        .name("rvsim-stdin".into())
-        .spawn(move || {
-            let mut buf = [0u8; 1024];
-            let mut stdin = io::stdin();
-            loop {
-                match stdin.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if sender.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
+    thread::Builder::new().name("rvsim-stdin".into()).spawn(move || {
+        let mut buf = [0u8; 1024];
+        let mut stdin = io::stdin();
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if sender.send(buf[..n].to_vec()).is_err() {
+                        break;
                     }
                 }
             }
-        })?;
+        }
+    })?;
     Ok(receiver)
 }
 
@@ -311,10 +298,7 @@ mod tests {
             uart.write(RBR_THR_DLL, *b);
         }
         assert_eq!(&*out.0.lock().unwrap(), b"hi\n");
-        assert_eq!(
-            uart.read(LSR) & (LSR_THR_EMPTY | LSR_DATA_READY),
-            LSR_THR_EMPTY
-        );
+        assert_eq!(uart.read(LSR) & (LSR_THR_EMPTY | LSR_DATA_READY), LSR_THR_EMPTY);
     }
 
     #[test]

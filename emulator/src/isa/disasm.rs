@@ -6,9 +6,8 @@ use super::{Decoded, Format};
 use crate::cpu::csr_name;
 
 const ABI_NAMES: [&str; 32] = [
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
-    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
-    "t5", "t6",
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2",
+    "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 ];
 
 /// The ABI name of integer register `r` (`x10` is `a0`).
@@ -36,11 +35,7 @@ fn fence_set(bits: i64) -> String {
 /// Disassembles `d`, located at `pc`, as objdump would print it.
 pub fn disassemble(d: &Decoded, pc: u64) -> String {
     if d.is_illegal() {
-        return if d.len == 2 {
-            format!(".2byte\t{:#06x}", d.raw)
-        } else {
-            format!(".4byte\t{:#010x}", d.raw)
-        };
+        return if d.len == 2 { format!(".2byte\t{:#06x}", d.raw) } else { format!(".4byte\t{:#010x}", d.raw) };
     }
     let name = d.base.name;
     let (rd, rs1, rs2, imm) = (d.rd_encoded(), d.rs1, d.rs2, d.imm);

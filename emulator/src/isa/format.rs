@@ -159,23 +159,14 @@ impl Format {
             None => ops(0, 0, 0, 0),
             R | Amo | LoadReserved | SfenceVma => ops(rd(x), rs1(x), rs2(x), 0),
             I | Load | Jalr => ops(rd(x), rs1(x), 0, sext(x >> 20, 12)),
-            Store => ops(
-                0,
-                rs1(x),
-                rs2(x),
-                sext((bits(x, 31, 25) << 5) | bits(x, 11, 7), 12),
-            ),
+            Store => ops(0, rs1(x), rs2(x), sext((bits(x, 31, 25) << 5) | bits(x, 11, 7), 12)),
             Branch => {
-                let imm =
-                    bit(x, 31, 12) | bit(x, 7, 11) | (bits(x, 30, 25) << 5) | (bits(x, 11, 8) << 1);
+                let imm = bit(x, 31, 12) | bit(x, 7, 11) | (bits(x, 30, 25) << 5) | (bits(x, 11, 8) << 1);
                 ops(0, rs1(x), rs2(x), sext(imm, 13))
             }
             U => ops(rd(x), 0, 0, sext(x & 0xffff_f000, 32)),
             J => {
-                let imm = bit(x, 31, 20)
-                    | (bits(x, 19, 12) << 12)
-                    | bit(x, 20, 11)
-                    | (bits(x, 30, 21) << 1);
+                let imm = bit(x, 31, 20) | (bits(x, 19, 12) << 12) | bit(x, 20, 11) | (bits(x, 30, 21) << 1);
                 ops(rd(x), 0, 0, sext(imm, 21))
             }
             Shift64 => ops(rd(x), rs1(x), 0, bits(x, 25, 20) as i64),
@@ -183,8 +174,7 @@ impl Format {
             Csr | CsrImm => ops(rd(x), rs1(x), 0, (x >> 20) as i64),
             Fence => ops(rd(x), rs1(x), 0, (x >> 20) as i64),
             CAddi4spn => {
-                let imm =
-                    (bits(x, 12, 11) << 4) | (bits(x, 10, 7) << 6) | bit(x, 6, 2) | bit(x, 5, 3);
+                let imm = (bits(x, 12, 11) << 4) | (bits(x, 10, 7) << 6) | bit(x, 6, 2) | bit(x, 5, 3);
                 if imm == 0 {
                     return Option::None;
                 }
@@ -201,11 +191,7 @@ impl Format {
             },
             CLi => ops(rd(x), 0, 0, ci_imm(x)),
             CAddi16sp => {
-                let imm = bit(x, 12, 9)
-                    | bit(x, 6, 4)
-                    | bit(x, 5, 6)
-                    | (bits(x, 4, 3) << 7)
-                    | bit(x, 2, 5);
+                let imm = bit(x, 12, 9) | bit(x, 6, 4) | bit(x, 5, 6) | (bits(x, 4, 3) << 7) | bit(x, 2, 5);
                 if imm == 0 {
                     return Option::None;
                 }
@@ -218,12 +204,7 @@ impl Format {
                 }
                 ops(rd(x), 0, 0, sext(imm, 18))
             }
-            CShift => ops(
-                creg(x, 7),
-                creg(x, 7),
-                0,
-                (bit(x, 12, 5) | bits(x, 6, 2)) as i64,
-            ),
+            CShift => ops(creg(x, 7), creg(x, 7), 0, (bit(x, 12, 5) | bits(x, 6, 2)) as i64),
             CAndi => ops(creg(x, 7), creg(x, 7), 0, ci_imm(x)),
             CArith => ops(creg(x, 7), creg(x, 7), creg(x, 2), 0),
             CJ => {
@@ -238,31 +219,18 @@ impl Format {
                 ops(0, 0, 0, sext(imm, 12))
             }
             CBranch => {
-                let imm = bit(x, 12, 8)
-                    | (bits(x, 11, 10) << 3)
-                    | (bits(x, 6, 5) << 6)
-                    | (bits(x, 4, 3) << 1)
-                    | bit(x, 2, 5);
+                let imm =
+                    bit(x, 12, 8) | (bits(x, 11, 10) << 3) | (bits(x, 6, 5) << 6) | (bits(x, 4, 3) << 1) | bit(x, 2, 5);
                 ops(0, creg(x, 7), 0, sext(imm, 9))
             }
             CSlli => ops(rd(x), rd(x), 0, (bit(x, 12, 5) | bits(x, 6, 2)) as i64),
             CLwsp => match rd(x) {
                 0 => Option::None,
-                r => ops(
-                    r,
-                    SP,
-                    0,
-                    (bit(x, 12, 5) | (bits(x, 6, 4) << 2) | (bits(x, 3, 2) << 6)) as i64,
-                ),
+                r => ops(r, SP, 0, (bit(x, 12, 5) | (bits(x, 6, 4) << 2) | (bits(x, 3, 2) << 6)) as i64),
             },
             CLdsp => match rd(x) {
                 0 => Option::None,
-                r => ops(
-                    r,
-                    SP,
-                    0,
-                    (bit(x, 12, 5) | (bits(x, 6, 5) << 3) | (bits(x, 4, 2) << 6)) as i64,
-                ),
+                r => ops(r, SP, 0, (bit(x, 12, 5) | (bits(x, 6, 5) << 3) | (bits(x, 4, 2) << 6)) as i64),
             },
             CJr => match rd(x) {
                 0 => Option::None,
@@ -274,18 +242,8 @@ impl Format {
             },
             CMv => ops(rd(x), 0, bits(x, 6, 2) as u8, 0),
             CAdd => ops(rd(x), rd(x), bits(x, 6, 2) as u8, 0),
-            CSwsp => ops(
-                0,
-                SP,
-                bits(x, 6, 2) as u8,
-                ((bits(x, 12, 9) << 2) | (bits(x, 8, 7) << 6)) as i64,
-            ),
-            CSdsp => ops(
-                0,
-                SP,
-                bits(x, 6, 2) as u8,
-                ((bits(x, 12, 10) << 3) | (bits(x, 9, 7) << 6)) as i64,
-            ),
+            CSwsp => ops(0, SP, bits(x, 6, 2) as u8, ((bits(x, 12, 9) << 2) | (bits(x, 8, 7) << 6)) as i64),
+            CSdsp => ops(0, SP, bits(x, 6, 2) as u8, ((bits(x, 12, 10) << 3) | (bits(x, 9, 7) << 6)) as i64),
         }
     }
 }

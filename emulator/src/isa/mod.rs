@@ -80,37 +80,13 @@ pub struct InsnDef {
 
 impl InsnDef {
     /// An instruction with its own semantics.
-    pub const fn new(
-        name: &'static str,
-        mask: u32,
-        bits: u32,
-        format: Format,
-        exec: ExecFn,
-    ) -> Self {
-        InsnDef {
-            name,
-            mask,
-            bits,
-            format,
-            semantics: Semantics::Exec(exec),
-        }
+    pub const fn new(name: &'static str, mask: u32, bits: u32, format: Format, exec: ExecFn) -> Self {
+        InsnDef { name, mask, bits, format, semantics: Semantics::Exec(exec) }
     }
 
     /// A compressed instruction that expands to the 32-bit instruction `base`.
-    pub const fn compressed(
-        name: &'static str,
-        mask: u32,
-        bits: u32,
-        format: Format,
-        base: &'static str,
-    ) -> Self {
-        InsnDef {
-            name,
-            mask,
-            bits,
-            format,
-            semantics: Semantics::Expands(base),
-        }
+    pub const fn compressed(name: &'static str, mask: u32, bits: u32, format: Format, base: &'static str) -> Self {
+        InsnDef { name, mask, bits, format, semantics: Semantics::Expands(base) }
     }
 
     /// True for 16-bit (compressed) encodings.
@@ -122,13 +98,7 @@ impl InsnDef {
 /// Every instruction definition, in decode priority order: within one
 /// decode bucket, earlier entries win, so special cases come first.
 pub fn definitions() -> impl Iterator<Item = &'static InsnDef> {
-    rv64i::DEFS
-        .iter()
-        .chain(rv64m::DEFS)
-        .chain(rv64a::DEFS)
-        .chain(zicsr::DEFS)
-        .chain(system::DEFS)
-        .chain(rv64c::DEFS)
+    rv64i::DEFS.iter().chain(rv64m::DEFS).chain(rv64a::DEFS).chain(zicsr::DEFS).chain(system::DEFS).chain(rv64c::DEFS)
 }
 
 /// Register number used as the destination when an instruction names x0:
@@ -236,34 +206,29 @@ impl Decoder {
                 Entry { def, base, exec }
             })
             .collect();
-        let mut wide = vec![Vec::new(); 256];
-        let mut compressed = vec![Vec::new(); 32];
-        for (index, entry) in entries.iter().enumerate() {
-            let def = entry.def;
-            let (buckets, key_mask, key_fn): (&mut Vec<Vec<u16>>, u32, fn(u32) -> usize) =
-                if def.is_compressed() {
-                    (&mut compressed, COMPRESSED_KEY_MASK, compressed_key)
-                } else {
-                    (&mut wide, WIDE_KEY_MASK | 3, wide_key)
-                };
-            for (key, bucket) in buckets.iter_mut().enumerate() {
-                // Rebuild an encoding with this bucket's key bits and keep
-                // the entry if those bits do not contradict its match.
-                let probe = if def.is_compressed() {
-                    ((key as u32) & 3) | (((key as u32) & 0x1c) << 11)
-                } else {
-                    3 | (((key as u32) & 0x1f) << 2) | (((key as u32) & 0xe0) << 7)
-                };
-                if (probe ^ def.bits) & def.mask & key_mask == 0 && key_fn(probe) == key {
-                    bucket.push(index as u16);
-                }
-            }
-        }
-        Decoder {
-            entries,
-            wide,
-            compressed,
-        }
+        // Each entry joins every bucket whose key bits do not contradict
+        // its match pattern (an entry that ignores funct3 joins eight).
+        let bucket_list = |compressed: bool| -> Vec<Vec<u16>> {
+            let (count, key_mask) = if compressed { (32, COMPRESSED_KEY_MASK) } else { (256, WIDE_KEY_MASK | 3) };
+            (0..count as u32)
+                .map(|key| {
+                    let probe = if compressed {
+                        (key & 3) | ((key & 0x1c) << 11)
+                    } else {
+                        3 | ((key & 0x1f) << 2) | ((key & 0xe0) << 7)
+                    };
+                    (0..entries.len())
+                        .filter(|&i| {
+                            let def = entries[i].def;
+                            def.is_compressed() == compressed && (probe ^ def.bits) & def.mask & key_mask == 0
+                        })
+                        .map(|i| i as u16)
+                        .collect()
+                })
+                .collect()
+        };
+        let (wide, compressed) = (bucket_list(false), bucket_list(true));
+        Decoder { entries, wide, compressed }
     }
 
     /// Decodes one instruction. `raw` holds the instruction in its low bits:
@@ -302,17 +267,7 @@ impl Decoder {
     }
 
     fn illegal(raw: u32, len: u8) -> Decoded {
-        Decoded {
-            exec: illegal_exec,
-            def: &ILLEGAL,
-            base: &ILLEGAL,
-            imm: 0,
-            raw,
-            rd: X0_SINK,
-            rs1: 0,
-            rs2: 0,
-            len,
-        }
+        Decoded { exec: illegal_exec, def: &ILLEGAL, base: &ILLEGAL, imm: 0, raw, rd: X0_SINK, rs1: 0, rs2: 0, len }
     }
 }
 

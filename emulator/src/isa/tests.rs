@@ -30,11 +30,7 @@ fn every_definition_decodes_its_own_match_pattern() {
         let free_fields = [0u32, 0x0000_0084, 0x0030_8084];
         let found = free_fields.iter().any(|fill| {
             let raw = def.bits | (fill & !def.mask);
-            let raw = if def.is_compressed() {
-                raw & 0xffff
-            } else {
-                raw
-            };
+            let raw = if def.is_compressed() { raw & 0xffff } else { raw };
             std::ptr::eq(decode(raw).def, def)
         });
         assert!(found, "{} does not decode from its own pattern", def.name);
@@ -45,10 +41,7 @@ fn every_definition_decodes_its_own_match_pattern() {
 fn base_instructions_extract_operands() {
     // add a0, a1, a2
     let d = decode(0x00c5_8533);
-    assert_eq!(
-        (d.def.name, d.rd, d.rs1, d.rs2, d.len),
-        ("add", 10, 11, 12, 4)
-    );
+    assert_eq!((d.def.name, d.rd, d.rs1, d.rs2, d.len), ("add", 10, 11, 12, 4));
     // addi sp, sp, -16
     let d = decode(0xff01_0113);
     assert_eq!((d.def.name, d.rd, d.rs1, d.imm), ("addi", 2, 2, -16));
@@ -84,10 +77,7 @@ fn writes_to_x0_go_to_the_sink() {
 fn compressed_instructions_expand_to_their_base_semantics() {
     // c.addi a0, -1
     let d = decode(0x157d);
-    assert_eq!(
-        (d.def.name, d.base.name, d.rd, d.rs1, d.imm, d.len),
-        ("c.addi", "addi", 10, 10, -1, 2)
-    );
+    assert_eq!((d.def.name, d.base.name, d.rd, d.rs1, d.imm, d.len), ("c.addi", "addi", 10, 10, -1, 2));
     // c.lui a0, 0xfffe1 (imm = -31 << 12)
     let d = decode(0x7505);
     assert_eq!((d.def.name, d.imm), ("c.lui", -31 << 12));
@@ -114,10 +104,7 @@ fn compressed_instructions_expand_to_their_base_semantics() {
     assert_eq!((d.def.name, d.rd, d.imm), ("c.addi16sp", 2, -512));
     // c.addi4spn a0, sp, 1020
     let d = decode(0x1fe8);
-    assert_eq!(
-        (d.def.name, d.rd, d.rs1, d.imm),
-        ("c.addi4spn", 10, 2, 1020)
-    );
+    assert_eq!((d.def.name, d.rd, d.rs1, d.imm), ("c.addi4spn", 10, 2, 1020));
     // c.jalr a0 / c.jr ra / c.mv a0, a1 / c.add a0, a1 / c.ebreak
     assert_eq!(decode(0x9502).def.name, "c.jalr");
     assert_eq!(decode(0x8082).def.name, "c.jr");

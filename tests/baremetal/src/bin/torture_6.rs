@@ -1,0 +1,4 @@
+//! Random instruction stream 6 (see build.rs); its register dumps must match QEMU's.
+#![no_std]
+#![no_main]
+baremetal::asm_test!(include_str!(concat!(env!("OUT_DIR"), "/torture_6.S")));

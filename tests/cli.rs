@@ -1,0 +1,171 @@
+//! The `rvsim` command line: running programs, exit statuses, and a
+//! one-line error (never a panic) for every kind of bad input.
+
+mod common;
+
+use std::process::Output;
+
+use common::{RUN_TIMEOUT, describe, make_elf32_header, make_elf64, run_rvsim, run_with_timeout, rvsim, scratch_dir};
+
+fn rvsim_args(args: &[&str]) -> Output {
+    run_with_timeout(rvsim().args(args), RUN_TIMEOUT)
+}
+
+/// A bad-input run: the given exit status, and exactly one line on stderr
+/// that contains every `needles` entry — no backtrace, no panic.
+fn assert_one_line_error(output: &Output, status: i32, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(status), "{}", describe(output));
+    assert_eq!(stderr.lines().count(), 1, "expected one line on stderr:\n{stderr}");
+    assert!(stderr.starts_with("rvsim: error: "), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+fn write_file(test: &str, name: &str, bytes: &[u8]) -> String {
+    let path = scratch_dir(test).join(name);
+    std::fs::write(&path, bytes).expect("write test file");
+    path.display().to_string()
+}
+
+#[test]
+fn uart_output_and_finisher_exit_code_reach_the_host() {
+    let program = common::elf("uart_exit");
+    let ours = run_rvsim(&program, &[]);
+    assert_eq!(ours.status.code(), Some(42), "{}", describe(&ours));
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), "hello from the UART\n");
+    assert!(ours.stderr.is_empty(), "{}", describe(&ours));
+    if common::qemu_available("uart_output_and_finisher_exit_code_reach_the_host") {
+        let theirs = common::run_qemu(&program);
+        assert_eq!(theirs.status.code(), Some(42), "{}", describe(&theirs));
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
+}
+
+#[test]
+fn htif_tohost_prints_and_exits_as_on_spike() {
+    let output = run_rvsim(&common::elf("tohost_exit"), &[]);
+    assert_eq!(output.status.code(), Some(21), "{}", describe(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "ok\n");
+}
+
+#[test]
+fn built_in_hello_reads_the_device_tree() {
+    let output = rvsim_args(&["run", "--kernel", "hello", "--memory", "64M"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Hello from bare-metal RV64!"), "{stdout}");
+    assert!(stdout.contains("memory: 0x4000000 bytes (64 MiB) at 0x80000000"), "{stdout}");
+    assert!(stdout.contains("misa says rv64acimsu"), "{stdout}");
+}
+
+#[test]
+fn list_names_the_built_in_images() {
+    let output = rvsim_args(&["list"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("hello") && stdout.contains("cpu-mix"), "{stdout}");
+}
+
+#[test]
+fn instruction_limit_stops_with_its_own_status() {
+    let output = rvsim_args(&["run", "--kernel", "cpu-mix", "--max-insns", "1000"]);
+    assert_eq!(output.status.code(), Some(124), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stopped after 1000 instructions"), "{stderr}");
+}
+
+#[test]
+fn a_trap_loop_is_reported_as_stuck() {
+    let output = run_rvsim(&common::elf("stuck_trap_loop"), &[]);
+    assert_eq!(output.status.code(), Some(125), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stuck") && stderr.contains("instruction access fault"), "{stderr}");
+}
+
+#[test]
+fn wfi_that_nothing_can_wake_is_reported_as_stuck() {
+    let output = run_rvsim(&common::elf("stuck_wfi"), &[]);
+    assert_eq!(output.status.code(), Some(125), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no enabled interrupt can wake it"));
+}
+
+#[test]
+fn missing_file() {
+    let output = rvsim_args(&["run", "--kernel", "/nonexistent/kernel.elf"]);
+    assert_one_line_error(&output, 3, &["/nonexistent/kernel.elf", "no such file"]);
+}
+
+#[test]
+fn unknown_name_is_neither_file_nor_built_in() {
+    let output = rvsim_args(&["run", "--kernel", "no-such-image"]);
+    assert_one_line_error(&output, 3, &["no-such-image", "no such file", "rvsim list"]);
+}
+
+#[test]
+fn not_an_elf_file() {
+    let path = write_file("not_an_elf_file", "notes.txt", b"these are not instructions\n");
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", &path]), 3, &[&path, "not an ELF file"]);
+}
+
+#[test]
+fn elf_for_another_architecture() {
+    // This test binary itself is an ELF file for the host (x86-64 here).
+    let exe = std::env::current_exe().unwrap().display().to_string();
+    let output = rvsim_args(&["run", "--kernel", &exe]);
+    assert_one_line_error(&output, 3, &[&exe, "not RISC-V"]);
+}
+
+#[test]
+fn thirty_two_bit_elf() {
+    let path = write_file("thirty_two_bit_elf", "rv32.elf", &make_elf32_header());
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", &path]), 3, &[&path, "32-bit"]);
+}
+
+#[test]
+fn truncated_elf() {
+    let elf = make_elf64(0x8000_0000, &[(0x8000_0000, &[0x13, 0, 0, 0])]);
+    let path = write_file("truncated_elf", "cut.elf", &elf[..80]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", &path]), 3, &[&path]);
+}
+
+#[test]
+fn segment_outside_ram() {
+    let elf = make_elf64(0x8000_0000, &[(0x8000_0000, &[0x13, 0, 0, 0]), (0x1000, &[0; 16])]);
+    let path = write_file("segment_outside_ram", "low.elf", &elf);
+    let output = rvsim_args(&["run", "--kernel", &path]);
+    assert_one_line_error(&output, 3, &[&path, "segment at 0x1000", "outside RAM"]);
+}
+
+#[test]
+fn segment_past_the_end_of_a_smaller_ram() {
+    let elf = make_elf64(0x8000_0000, &[(0x8000_0000, &[0x13, 0, 0, 0]), (0x8100_0000, &[0; 16])]);
+    let path = write_file("segment_past_the_end_of_a_smaller_ram", "high.elf", &elf);
+    let output = rvsim_args(&["run", "--memory", "16M", "--kernel", &path]);
+    assert_one_line_error(&output, 3, &[&path, "outside RAM", "0x81000000"]);
+}
+
+#[test]
+fn entry_point_outside_memory() {
+    let elf = make_elf64(0x1000, &[(0x8000_0000, &[0x13, 0, 0, 0])]);
+    let path = write_file("entry_point_outside_memory", "entry.elf", &elf);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", &path]), 3, &[&path, "entry point 0x1000"]);
+}
+
+#[test]
+fn bad_memory_values() {
+    for value in ["12XB", "0", "17G", "-5", "1025K", "99999999999999999999"] {
+        let output = rvsim_args(&["run", "--kernel", "hello", "--memory", value]);
+        assert_one_line_error(&output, 2, &["--memory", value]);
+    }
+}
+
+#[test]
+fn bad_flags() {
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "hello", "--frobnicate"]), 2, &["--frobnicate"]);
+    assert_one_line_error(&rvsim_args(&["run"]), 2, &["--kernel"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "hello", "--max-insns", "many"]), 2, &["--max-insns"]);
+    assert_one_line_error(&rvsim_args(&["jump"]), 2, &["jump"]);
+}

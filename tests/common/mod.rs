@@ -1,0 +1,263 @@
+//! Helpers shared by the end-to-end tests: building the bare-metal test
+//! programs, running them under rvsim and under QEMU, and crafting ELF
+//! files for the bad-input tests.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The riscv64 target the test programs are built for.
+pub const TARGET: &str = "riscv64imac-unknown-none-elf";
+
+/// Wall-clock limit for any one emulator run in the tests.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The repository's top directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("emulator/ has a parent").to_path_buf()
+}
+
+/// The cargo target directory this test binary was built into.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // <target>/<profile>/deps/<test binary>
+    exe.ancestors().nth(3).expect("test binary inside a target directory").to_path_buf()
+}
+
+/// Builds the bare-metal test programs (once per test binary) and returns
+/// the directory holding their ELF files.
+pub fn baremetal_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = target_dir().join("baremetal");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
+        let status = Command::new(cargo)
+            .current_dir(repo_root().join("tests/baremetal"))
+            .args(["build", "--release", "--quiet", "--target", TARGET, "--target-dir"])
+            .arg(&target)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .status()
+            .expect("run cargo to build tests/baremetal");
+        assert!(status.success(), "building the bare-metal test programs (tests/baremetal) failed");
+        target.join(TARGET).join("release")
+    })
+}
+
+/// The ELF file of bare-metal test program `name`.
+pub fn elf(name: &str) -> PathBuf {
+    let path = baremetal_dir().join(name);
+    assert!(path.exists(), "no test program {name} in {}", baremetal_dir().display());
+    path
+}
+
+/// Names of every program in tests/baremetal/src/bin.
+pub fn all_programs() -> Vec<String> {
+    let dir = repo_root().join("tests/baremetal/src/bin");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read tests/baremetal/src/bin")
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The rvsim binary under test.
+pub fn rvsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rvsim"))
+}
+
+/// Runs `command` with stdin closed, collecting its output, killing it
+/// after `timeout`.
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Output {
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            kill(&mut child);
+            panic!("{command:?} did not finish within {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    Output { status, stdout: stdout.join().expect("stdout reader"), stderr: stderr.join().expect("stderr reader") }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Runs an ELF file on rvsim as a bare-metal kernel, with a generous
+/// instruction limit so that a runaway program fails instead of hanging.
+pub fn run_rvsim(elf: &Path, extra: &[&str]) -> Output {
+    let mut command = rvsim();
+    command.args(["run", "--max-insns", "500000000", "--kernel"]).arg(elf).args(extra);
+    run_with_timeout(&mut command, RUN_TIMEOUT)
+}
+
+/// Whether QEMU is installed; when it is not, says so loudly, and fails if
+/// RVSIM_REQUIRE_QEMU=1 (as CI sets) so that the differential tests can
+/// never be skipped silently there.
+pub fn qemu_available(test: &str) -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        Command::new("qemu-system-riscv64")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !found {
+        if std::env::var("RVSIM_REQUIRE_QEMU").is_ok_and(|v| v == "1") {
+            panic!("{test}: qemu-system-riscv64 is required (RVSIM_REQUIRE_QEMU=1) but not installed");
+        }
+        eprintln!("SKIPPED (qemu-system-riscv64 not installed): the QEMU half of {test}");
+    }
+    found
+}
+
+/// Runs an ELF file on QEMU's virt machine exactly as the README describes.
+pub fn run_qemu(elf: &Path) -> Output {
+    let mut command = Command::new("qemu-system-riscv64");
+    command.args(["-machine", "virt", "-bios", "none", "-m", "128M", "-nographic", "-kernel"]).arg(elf);
+    run_with_timeout(&mut command, RUN_TIMEOUT)
+}
+
+/// Human-readable summary of a run, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A self-checking program must exit 0 on rvsim and on QEMU.
+pub fn self_checking(name: &str) {
+    let program = elf(name);
+    let ours = run_rvsim(&program, &[]);
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "{name} failed on rvsim (exit status = failing case):\n{}",
+        describe(&ours)
+    );
+    if qemu_available(name) {
+        let theirs = run_qemu(&program);
+        assert_eq!(theirs.status.code(), Some(0), "{name} failed on QEMU:\n{}", describe(&theirs));
+    }
+}
+
+/// A program checked against the specification where QEMU deviates: exit 0
+/// on rvsim only.
+pub fn rvsim_only(name: &str) {
+    let ours = run_rvsim(&elf(name), &[]);
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "{name} failed on rvsim (exit status = failing case):\n{}",
+        describe(&ours)
+    );
+}
+
+/// A program whose output (register dumps) must be the same on rvsim and
+/// QEMU, byte for byte.
+pub fn differential(name: &str) {
+    let program = elf(name);
+    let ours = run_rvsim(&program, &[]);
+    assert_eq!(ours.status.code(), Some(0), "{name} failed on rvsim:\n{}", describe(&ours));
+    assert!(ours.stdout.len() > 1000, "{name} printed almost nothing:\n{}", describe(&ours));
+    if qemu_available(name) {
+        let theirs = run_qemu(&program);
+        assert_eq!(theirs.status.code(), Some(0), "{name} failed on QEMU:\n{}", describe(&theirs));
+        if ours.stdout != theirs.stdout {
+            let (a, b) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
+            let line = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+            panic!(
+                "{name}: rvsim and QEMU differ first at output line {} (dump blocks are 32 lines):\n  rvsim: {}\n  qemu:  {}",
+                line + 1,
+                a.lines().nth(line).unwrap_or(""),
+                b.lines().nth(line).unwrap_or("")
+            );
+        }
+    }
+}
+
+/// A minimal 64-bit RISC-V ELF executable: `segments` are (physical
+/// address, contents) pairs loaded as they are.
+pub fn make_elf64(entry: u64, segments: &[(u64, &[u8])]) -> Vec<u8> {
+    const EHSIZE: usize = 64;
+    const PHSIZE: usize = 56;
+    let mut elf = Vec::new();
+    elf.extend_from_slice(b"\x7fELF");
+    elf.extend_from_slice(&[2, 1, 1, 0]); // 64-bit, little-endian, version 1, SysV ABI
+    elf.extend_from_slice(&[0; 8]);
+    elf.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    elf.extend_from_slice(&243u16.to_le_bytes()); // EM_RISCV
+    elf.extend_from_slice(&1u32.to_le_bytes());
+    elf.extend_from_slice(&entry.to_le_bytes());
+    elf.extend_from_slice(&(EHSIZE as u64).to_le_bytes()); // e_phoff
+    elf.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    elf.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    for v in [EHSIZE as u16, PHSIZE as u16, segments.len() as u16, 64, 0, 0] {
+        elf.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut offset = EHSIZE + PHSIZE * segments.len();
+    for (addr, data) in segments {
+        elf.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+        elf.extend_from_slice(&7u32.to_le_bytes()); // RWX
+        for v in [offset as u64, *addr, *addr, data.len() as u64, data.len() as u64, 0x1000] {
+            elf.extend_from_slice(&v.to_le_bytes());
+        }
+        offset += data.len();
+    }
+    for (_, data) in segments {
+        elf.extend_from_slice(data);
+    }
+    elf
+}
+
+/// The header of a 32-bit RISC-V ELF file (enough to be recognised).
+pub fn make_elf32_header() -> Vec<u8> {
+    let mut elf = vec![0u8; 52];
+    elf[..4].copy_from_slice(b"\x7fELF");
+    elf[4] = 1; // ELFCLASS32
+    elf[5] = 1; // little-endian
+    elf[6] = 1;
+    elf[16] = 2; // ET_EXEC
+    elf[18] = 243; // EM_RISCV
+    elf
+}
+
+/// A scratch directory for files a test writes, unique to the test.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = target_dir().join("test-scratch").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch directory");
+    dir
+}

@@ -1,0 +1,56 @@
+//! Instruction-set tests: bare-metal programs (tests/baremetal) run on
+//! rvsim and, as a differential reference, on qemu-system-riscv64.
+//!
+//! Three kinds of program:
+//! - self-checking: exit 0 when every case holds, else the failing case's
+//!   number; must pass on rvsim and on QEMU;
+//! - rvsim-only: self-checking, for behaviour where QEMU 7.2 departs from
+//!   the specification (each program's doc line says how);
+//! - differential: random instruction streams whose register dumps must be
+//!   identical on rvsim and QEMU.
+
+mod common;
+
+macro_rules! programs {
+    ($kind:ident, $list:ident: $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                common::$kind(stringify!($name));
+            }
+        )*
+        const $list: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+programs!(self_checking, SELF_CHECKING:);
+
+programs!(rvsim_only, RVSIM_ONLY:);
+
+programs!(differential, DIFFERENTIAL:
+    torture_0, torture_1, torture_2, torture_3, torture_4, torture_5, torture_6, torture_7,
+);
+
+/// Programs used by other tests (tests/cli.rs) rather than run here.
+const USED_ELSEWHERE: &[&str] = &["selftest_fail", "uart_exit", "tohost_exit", "stuck_trap_loop", "stuck_wfi"];
+
+#[test]
+fn every_program_is_run_by_some_test() {
+    let known: Vec<&str> =
+        SELF_CHECKING.iter().chain(RVSIM_ONLY).chain(DIFFERENTIAL).chain(USED_ELSEWHERE).copied().collect();
+    let missing: Vec<String> = common::all_programs().into_iter().filter(|p| !known.contains(&p.as_str())).collect();
+    assert!(missing.is_empty(), "tests/baremetal programs no test runs (add them to tests/isa.rs): {missing:?}");
+}
+
+#[test]
+fn a_failing_case_is_reported_with_its_number() {
+    let program = common::elf("selftest_fail");
+    let ours = common::run_rvsim(&program, &[]);
+    assert_eq!(ours.status.code(), Some(7), "{}", common::describe(&ours));
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("FAIL: test case 0000000000000007"));
+    if common::qemu_available("a_failing_case_is_reported_with_its_number") {
+        let theirs = common::run_qemu(&program);
+        assert_eq!(theirs.status.code(), Some(7), "{}", common::describe(&theirs));
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
+}
