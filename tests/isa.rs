@@ -23,9 +23,16 @@ macro_rules! programs {
     };
 }
 
-programs!(self_checking, SELF_CHECKING:);
+programs!(self_checking, SELF_CHECKING:
+    alu_rr, alu_imm, alu_w, branch, jump, load_store, fence_i, x0, rv64i_illegal, misaligned,
+    muldiv, muldiv_w, atomic, atomic_faults,
+    compressed_alu, compressed_mem, compressed_ctrl, compressed_illegal, compressed_hints,
+    csr, traps, interrupts, counters,
+);
 
-programs!(rvsim_only, RVSIM_ONLY:);
+programs!(rvsim_only, RVSIM_ONLY:
+    atomic_rvsim_only, compressed_illegal_rvsim_only, csr_rvsim_only, traps_rvsim_only, counters_rvsim_only,
+);
 
 programs!(differential, DIFFERENTIAL:
     torture_0, torture_1, torture_2, torture_3, torture_4, torture_5, torture_6, torture_7,

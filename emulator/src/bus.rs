@@ -2,7 +2,7 @@
 //! addresses. Addresses that nothing answers fail, and the hart turns the
 //! failure into an access fault.
 
-use crate::devices::{Clint, Htif, Uart, test_finisher};
+use crate::devices::{Clint, Htif, Plic, Uart, test_finisher};
 use crate::machine::StopReason;
 use crate::memmap::*;
 use crate::ram::Ram;
@@ -15,6 +15,8 @@ pub struct Bus {
     pub uart: Uart,
     /// Timer and software interrupts.
     pub clint: Clint,
+    /// External interrupts.
+    pub plic: Plic,
     /// Spike's `tohost`/`fromhost`, when the program has them.
     pub htif: Htif,
     /// Set by a device that ends the run (finisher, HTIF).
@@ -24,7 +26,7 @@ pub struct Bus {
 impl Bus {
     /// A bus with `ram`, `uart` and reset-state devices.
     pub fn new(ram: Ram, uart: Uart) -> Bus {
-        Bus { ram, uart, clint: Clint::default(), htif: Htif::default(), stop: None }
+        Bus { ram, uart, clint: Clint::default(), plic: Plic::default(), htif: Htif::default(), stop: None }
     }
 
     /// Stores to RAM, noticing writes to HTIF's `tohost`. False outside RAM.
@@ -53,6 +55,9 @@ impl Bus {
         if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {
             return self.clint.read(offset, size, ticks);
         }
+        if let Some(offset) = within(pa, size, PLIC_BASE, PLIC_SIZE) {
+            return self.plic.read(offset, size);
+        }
         if within(pa, size, TEST_FINISHER_BASE, TEST_FINISHER_SIZE).is_some() {
             return (size == 4).then_some(0);
         }
@@ -70,6 +75,9 @@ impl Bus {
         }
         if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {
             return self.clint.write(offset, size, value, ticks);
+        }
+        if let Some(offset) = within(pa, size, PLIC_BASE, PLIC_SIZE) {
+            return self.plic.write(offset, size, value);
         }
         if let Some(offset) = within(pa, size, TEST_FINISHER_BASE, TEST_FINISHER_SIZE) {
             if size != 4 {

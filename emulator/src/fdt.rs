@@ -20,10 +20,13 @@ pub struct DeviceTreeConfig {
 }
 
 const CPU_INTC_PHANDLE: u32 = 1;
+const PLIC_PHANDLE: u32 = 2;
 
 /// Interrupt numbers of the hart-local interrupt controller.
 const IRQ_M_SOFT: u32 = 3;
 const IRQ_M_TIMER: u32 = 7;
+const IRQ_S_EXT: u32 = 9;
+const IRQ_M_EXT: u32 = 11;
 
 fn reg(base: u64, size: u64) -> [u64; 2] {
     [base, size]
@@ -93,10 +96,23 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_array_u32("interrupts-extended", &[CPU_INTC_PHANDLE, IRQ_M_SOFT, CPU_INTC_PHANDLE, IRQ_M_TIMER])?;
     fdt.end_node(clint)?;
 
+    let plic = fdt.begin_node(&format!("plic@{PLIC_BASE:x}"))?;
+    fdt.property_string_list("compatible", vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()])?;
+    fdt.property_array_u64("reg", &reg(PLIC_BASE, PLIC_SIZE))?;
+    fdt.property_u32("#address-cells", 0)?;
+    fdt.property_u32("#interrupt-cells", 1)?;
+    fdt.property_null("interrupt-controller")?;
+    fdt.property_u32("riscv,ndev", crate::devices::plic::SOURCES as u32 - 1)?;
+    fdt.property_array_u32("interrupts-extended", &[CPU_INTC_PHANDLE, IRQ_M_EXT, CPU_INTC_PHANDLE, IRQ_S_EXT])?;
+    fdt.property_phandle(PLIC_PHANDLE)?;
+    fdt.end_node(plic)?;
+
     let serial = fdt.begin_node(&format!("serial@{UART_BASE:x}"))?;
     fdt.property_string("compatible", "ns16550a")?;
     fdt.property_array_u64("reg", &reg(UART_BASE, UART_SIZE))?;
     fdt.property_u32("clock-frequency", 3_686_400)?;
+    fdt.property_u32("interrupts", crate::machine::UART_IRQ as u32)?;
+    fdt.property_u32("interrupt-parent", PLIC_PHANDLE)?;
     fdt.end_node(serial)?;
 
     fdt.end_node(soc)?;

@@ -29,6 +29,7 @@ pub mod isa;
 pub mod loader;
 pub mod machine;
 pub mod memmap;
+pub mod mmu;
 pub mod ram;
 
 pub use loader::{ElfImage, LoadError};

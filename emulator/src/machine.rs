@@ -7,11 +7,12 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::bus::Bus;
-use crate::cpu::{Cpu, Privilege, STEPS_PER_TICK, Trap, irq};
+use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
 use crate::devices::{ConsoleInput, Htif, Uart};
 use crate::fdt::{self, DeviceTreeConfig};
 use crate::loader::{ElfImage, LoadError, Symbols};
 use crate::memmap::*;
+use crate::mmu::MmuConfig;
 use crate::ram::Ram;
 
 /// Why a run stopped.
@@ -38,6 +39,8 @@ pub struct MachineConfig {
     pub console_input: ConsoleInput,
     /// Kernel command line, placed in the device tree's `/chosen/bootargs`.
     pub bootargs: String,
+    /// TLB shape and A/D policy.
+    pub mmu: MmuConfig,
 }
 
 impl Default for MachineConfig {
@@ -47,6 +50,7 @@ impl Default for MachineConfig {
             console_output: Box::new(std::io::stdout()),
             console_input: ConsoleInput::None,
             bootargs: String::new(),
+            mmu: MmuConfig::default(),
         }
     }
 }
@@ -58,6 +62,9 @@ const POLL_INTERVAL: u64 = 1 << 16;
 /// Longest single host sleep while the hart idles in `wfi`; it then looks
 /// again, so a slow timer never makes rvsim unresponsive.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(50);
+
+/// PLIC source of the UART, as on QEMU virt.
+pub const UART_IRQ: usize = 10;
 
 /// Host time of one timer tick (10 MHz).
 const TICK: Duration = Duration::from_nanos(1_000_000_000 / crate::cpu::TIMEBASE_HZ);
@@ -87,7 +94,9 @@ impl Machine {
         let ram = Ram::new(RAM_BASE, config.memory_size)?;
         let uart = Uart::new(config.console_output, config.console_input);
         let device_tree = DeviceTreeConfig { memory_size: config.memory_size, bootargs: config.bootargs, initrd: None };
-        Ok(Machine { cpu: Cpu::new(Bus::new(ram, uart)), symbols: Symbols::default(), dtb_addr: 0, device_tree })
+        config.mmu.tlb.validate()?;
+        let cpu = Cpu::new(Bus::new(ram, uart), config.mmu);
+        Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree })
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
@@ -145,7 +154,6 @@ impl Machine {
         };
         self.symbols = image.symbols.clone();
         self.cpu.pc = image.entry;
-        self.cpu.mode = Privilege::Machine;
         self.cpu.set_reg(10, 0);
         self.cpu.set_reg(11, dtb_addr);
         Ok(())
@@ -202,46 +210,62 @@ impl Machine {
         }
     }
 
-    /// Brings device interrupt lines into `mip` and moves console input
-    /// that has arrived into the UART.
+    /// Brings device interrupt lines into `mip`: the CLINT's timer and
+    /// software interrupts, and the PLIC's outputs for the M and S
+    /// contexts, after moving console input that has arrived into the UART.
     fn update_interrupt_lines(&mut self) {
+        let ticks = self.cpu.ticks();
         let bus = &mut self.cpu.bus;
         bus.uart.poll_input();
         bus.uart.flush();
-        let ticks = self.cpu.ticks();
+        bus.plic.set_level(UART_IRQ, bus.uart.interrupt_pending());
         let mut lines = 0;
-        if self.cpu.bus.clint.timer_pending(ticks) {
+        if bus.clint.timer_pending(ticks) {
             lines |= irq::MTIP;
         }
-        if self.cpu.bus.clint.msip {
+        if bus.clint.msip {
             lines |= irq::MSIP;
+        }
+        if bus.plic.interrupt(0) {
+            lines |= irq::MEIP;
+        }
+        if bus.plic.interrupt(1) {
+            lines |= irq::SEIP;
         }
         self.cpu.mip_lines = lines;
     }
 
     /// The hart waits in `wfi` with nothing pending: let time pass until
-    /// the timer can fire, sleeping on the host meanwhile. Fails when no
-    /// enabled interrupt could ever wake the hart.
+    /// the timer can fire or console input arrives, sleeping on the host
+    /// meanwhile. Fails when no enabled interrupt could ever wake the hart.
     fn idle(&mut self, max_steps: Option<u64>) -> Result<(), StopReason> {
         let mie = self.cpu.csr.mie;
-        if mie & irq::MTIP == 0 {
+        let timer = mie & irq::MTIP != 0;
+        let external = mie & (irq::MEIP | irq::SEIP) != 0 && self.cpu.bus.uart.input_open();
+        if !timer && !external {
             return Err(StopReason::Stuck(format!(
                 "the hart waits in wfi at pc {:#x} but no enabled interrupt can wake it (mie = {:#x})",
                 self.cpu.pc, mie
             )));
         }
         let ticks = self.cpu.ticks();
-        let mut wait = self.cpu.bus.clint.ticks_until_timer(ticks).max(1);
+        let mut wait = if timer { self.cpu.bus.clint.ticks_until_timer(ticks).max(1) } else { u64::MAX };
         if let Some(max) = max_steps {
             // Never sleep past the instruction limit.
             wait = wait.min(max.saturating_sub(self.cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
         }
         let sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
-        let slept_ticks = (sleep.as_nanos() / TICK.as_nanos()) as u64;
-        if sleep >= Duration::from_micros(100) {
+        let started = std::time::Instant::now();
+        if external {
+            self.cpu.bus.uart.wait_for_input(sleep);
+        } else if sleep >= Duration::from_micros(100) {
             std::thread::sleep(sleep);
         }
-        self.cpu.idle(wait.min(slept_ticks.max(1)) * STEPS_PER_TICK);
+        // Time passes as it did on the host, but never beyond the timer
+        // (or limit) that ends the wait, so timer deadlines stay exact.
+        let slept = (started.elapsed().as_nanos() / TICK.as_nanos()) as u64;
+        let advance = if sleep < MAX_IDLE_SLEEP && !external { wait } else { slept.clamp(1, wait) };
+        self.cpu.idle(advance * STEPS_PER_TICK);
         Ok(())
     }
 

@@ -8,6 +8,10 @@ pub const TEST_FINISHER_SIZE: u64 = 0x1000;
 pub const CLINT_BASE: u64 = 0x0200_0000;
 /// Size of the CLINT window.
 pub const CLINT_SIZE: u64 = 0x1_0000;
+/// PLIC.
+pub const PLIC_BASE: u64 = 0x0c00_0000;
+/// Size of the PLIC window (contexts for up to 1024 harts' modes, as QEMU).
+pub const PLIC_SIZE: u64 = 0x60_0000;
 /// UART 16550A.
 pub const UART_BASE: u64 = 0x1000_0000;
 /// Size of the UART window.

@@ -70,15 +70,7 @@ impl Ram {
             return None;
         }
         // SAFETY: offset + N <= len, checked above.
-        unsafe {
-            let p = self.ptr.as_ptr().add(offset as usize);
-            Some(match N {
-                1 => *p as u64,
-                2 => u16::from_le(p.cast::<u16>().read_unaligned()) as u64,
-                4 => u32::from_le(p.cast::<u32>().read_unaligned()) as u64,
-                _ => u64::from_le(p.cast::<u64>().read_unaligned()),
-            })
-        }
+        Some(unsafe { read_host::<N>(self.host_address(offset as usize)) })
     }
 
     /// Writes the low `N` bytes of `value` at `pa`; false outside RAM.
@@ -89,16 +81,13 @@ impl Ram {
             return false;
         }
         // SAFETY: offset + N <= len, checked above.
-        unsafe {
-            let p = self.ptr.as_ptr().add(offset as usize);
-            match N {
-                1 => *p = value as u8,
-                2 => p.cast::<u16>().write_unaligned((value as u16).to_le()),
-                4 => p.cast::<u32>().write_unaligned((value as u32).to_le()),
-                _ => p.cast::<u64>().write_unaligned(value.to_le()),
-            }
-        }
+        unsafe { write_host::<N>(self.host_address(offset as usize), value) };
         true
+    }
+
+    /// Host address of the byte at `offset` (from [`Ram::offset_of`]).
+    pub fn host_address(&self, offset: usize) -> usize {
+        self.ptr.as_ptr() as usize + offset
     }
 
     /// The bytes `[pa, pa + len)`, if inside RAM.
@@ -114,6 +103,44 @@ impl Ram {
         let offset = self.offset_of(pa, len)?;
         // SAFETY: as for `slice`, with an exclusive borrow.
         Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(offset), len as usize) })
+    }
+}
+
+/// Reads `N` bytes at a host address inside a live `Ram`.
+///
+/// # Safety
+/// `addr..addr + N` must lie inside the allocation of a `Ram` that is
+/// alive and not borrowed mutably elsewhere.
+#[inline(always)]
+pub unsafe fn read_host<const N: usize>(addr: usize) -> u64 {
+    let p = addr as *const u8;
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        match N {
+            1 => *p as u64,
+            2 => u16::from_le(p.cast::<u16>().read_unaligned()) as u64,
+            4 => u32::from_le(p.cast::<u32>().read_unaligned()) as u64,
+            _ => u64::from_le(p.cast::<u64>().read_unaligned()),
+        }
+    }
+}
+
+/// Writes the low `N` bytes of `value` at a host address inside a live
+/// `Ram`.
+///
+/// # Safety
+/// As for [`read_host`].
+#[inline(always)]
+pub unsafe fn write_host<const N: usize>(addr: usize, value: u64) {
+    let p = addr as *mut u8;
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        match N {
+            1 => *p = value as u8,
+            2 => p.cast::<u16>().write_unaligned((value as u16).to_le()),
+            4 => p.cast::<u32>().write_unaligned((value as u32).to_le()),
+            _ => p.cast::<u64>().write_unaligned(value.to_le()),
+        }
     }
 }
 

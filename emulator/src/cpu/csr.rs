@@ -363,6 +363,7 @@ impl Cpu {
     /// rule. Returns `None` if the CSR does not exist.
     pub fn csr_write(&mut self, number: u16, value: u64) -> Option<()> {
         use addr::*;
+        let old_mstatus = self.csr.mstatus;
         let c = &mut self.csr;
         match number {
             SSTATUS => {
@@ -432,7 +433,7 @@ impl Cpu {
             MHPMCOUNTER3..=MHPMCOUNTER31 => {}
             _ => return None,
         }
-        self.after_csr_write(number);
+        self.after_csr_write(number, old_mstatus);
         Some(())
     }
 
@@ -447,16 +448,22 @@ impl Cpu {
     }
 
     /// Reacts to a CSR write: changes to interrupt enables or pending bits
-    /// are looked at before the next instruction, and changes to
-    /// translation state drop cached translations.
-    fn after_csr_write(&mut self, number: u16) {
+    /// are looked at before the next instruction; changes to what
+    /// translations were checked against drop cached translations.
+    fn after_csr_write(&mut self, number: u16, old_mstatus: u64) {
         use addr::*;
         match number {
-            MSTATUS | SSTATUS | MIE | SIE | MIP | SIP | MIDELEG => {
+            MSTATUS | SSTATUS => {
+                let changed = old_mstatus ^ self.csr.mstatus;
+                if changed & (status::SUM | status::MXR) != 0 {
+                    self.flush_translations();
+                }
+                self.update_data_mode();
                 self.request_check();
-                self.translation_changed();
             }
-            SATP | PMPCFG0 | PMPCFG2 | PMPADDR0..=PMPADDR15 => self.translation_changed(),
+            MIE | SIE | MIP | SIP | MIDELEG => self.request_check(),
+            SATP => self.flush_translations(),
+            PMPCFG0 | PMPCFG2 | PMPADDR0..=PMPADDR15 => self.flush_all_cached(),
             _ => {}
         }
     }

@@ -1,19 +1,23 @@
-//! Memory accesses as the hart sees them: alignment, address translation,
-//! then RAM (directly) or a device (through the bus), with the right
-//! exception for each kind of failure.
+//! Memory accesses as the hart sees them. Each access first tries the host
+//! fast path (a cached page: one compare, then host memory); otherwise it
+//! is translated (see `translate.rs`) and goes to RAM or to a device.
+//! Misaligned loads and stores are performed, as on QEMU, possibly across
+//! two pages; misaligned AMOs, LR and SC trap, as the specification says.
 
 use super::{Cpu, Exception};
+use crate::mmu::fast::{NO_SLOT, mode_index};
+use crate::ram::{read_host, write_host};
 
 /// The kind of a memory access; it selects the permission checked and the
 /// exception raised on failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// Instruction fetch.
-    Fetch,
+    Fetch = 0,
     /// Load (and LR).
-    Load,
+    Load = 1,
     /// Store, SC and AMO.
-    Store,
+    Store = 2,
 }
 
 impl Access {
@@ -46,31 +50,106 @@ impl Access {
 }
 
 impl Cpu {
+    /// The host address of `va` if its page is in the fast path for
+    /// `access`, counting the TLB hit it stands for.
+    #[inline(always)]
+    fn fast_host(&mut self, va: u64, access: Access) -> Option<usize> {
+        let mode = if access == Access::Fetch { mode_index(self.mode) } else { self.data_mode_index };
+        let entry = *self.mmu.fast.entry(mode, access, va);
+        if entry.tag != va >> 12 {
+            return None;
+        }
+        if entry.slot != NO_SLOT {
+            self.mmu.tlb.record_hit(entry.slot as usize, access);
+        }
+        Some((va as usize).wrapping_add(entry.addend))
+    }
+
     /// Loads `N` bytes (1, 2, 4 or 8) from virtual address `va`,
-    /// zero-extended. Misaligned accesses trap, as on QEMU.
+    /// zero-extended.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(&mut self, va: u64) -> Result<u64, Exception> {
-        if va & (N as u64 - 1) != 0 {
-            return Err(Exception::LoadAddressMisaligned(va));
+        if va & (N as u64 - 1) == 0 {
+            if let Some(host) = self.fast_host(va, Access::Load) {
+                // SAFETY: fast-path pages lie inside RAM, and an aligned
+                // access does not leave its page.
+                return Ok(unsafe { read_host::<N>(host) });
+            }
+            let pa = self.translate(va, Access::Load, N as u64)?;
+            return match self.bus.ram.read::<N>(pa) {
+                Some(v) => Ok(v),
+                None => self.device_load(pa, N as u8).ok_or(Exception::LoadAccessFault(va)),
+            };
         }
-        let pa = self.translate(va, Access::Load)?;
-        match self.bus.ram.read::<N>(pa) {
-            Some(v) => Ok(v),
-            None => self.device_load(pa, N as u8).ok_or(Exception::LoadAccessFault(va)),
-        }
+        let mut bytes = [0u8; 8];
+        self.misaligned_pieces(va, N as u64, crate::cpu::Access::Load, |ram, pa, at| {
+            let piece = ram.slice(pa, at.len() as u64)?;
+            bytes[at].copy_from_slice(piece);
+            Some(())
+        })?;
+        Ok(u64::from_le_bytes(bytes) & (u64::MAX >> (64 - 8 * N)))
     }
 
     /// Stores the low `N` bytes of `value` at virtual address `va`.
     #[inline(always)]
     pub(crate) fn store<const N: usize>(&mut self, va: u64, value: u64) -> Result<(), Exception> {
-        if va & (N as u64 - 1) != 0 {
-            return Err(Exception::StoreAddressMisaligned(va));
+        if va & (N as u64 - 1) == 0 {
+            if let Some(host) = self.fast_host(va, Access::Store) {
+                // SAFETY: as in `load`.
+                unsafe { write_host::<N>(host, value) };
+                return Ok(());
+            }
+            let pa = self.translate(va, Access::Store, N as u64)?;
+            if self.bus.store_ram::<N>(pa, value) {
+                return Ok(());
+            }
+            return self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va));
         }
-        let pa = self.translate(va, Access::Store)?;
-        if self.bus.store_ram::<N>(pa, value) {
-            return Ok(());
+        // Both pages are translated and checked before any byte is written,
+        // so a fault leaves memory untouched.
+        let mut pieces = Vec::with_capacity(2);
+        self.misaligned_pieces(va, N as u64, Access::Store, |ram, pa, at| {
+            ram.offset_of(pa, at.len() as u64)?;
+            pieces.push((pa, at));
+            Some(())
+        })?;
+        let bytes = value.to_le_bytes();
+        for (pa, at) in pieces {
+            for (i, &byte) in bytes[at.clone()].iter().enumerate() {
+                self.bus.store_ram::<1>(pa + i as u64, byte as u64);
+            }
         }
-        self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va))
+        Ok(())
+    }
+
+    /// Splits a misaligned access into its pieces on each page, translates
+    /// each, and hands `visit` the RAM, the piece's physical address and
+    /// its byte range within the access. Devices do not take misaligned
+    /// accesses: those are access faults.
+    fn misaligned_pieces(
+        &mut self,
+        va: u64,
+        size: u64,
+        access: Access,
+        mut visit: impl FnMut(&crate::ram::Ram, u64, std::ops::Range<usize>) -> Option<()>,
+    ) -> Result<(), Exception> {
+        let page_end = (va | 0xfff).wrapping_add(1);
+        let first = size.min(page_end.wrapping_sub(va));
+        let mut translated = [(0u64, 0..0usize), (0, 0..0)];
+        let mut count = 0;
+        for (start, len) in [(0, first), (first, size - first)] {
+            if len == 0 {
+                continue;
+            }
+            let piece_va = va.wrapping_add(start);
+            let pa = self.translate(piece_va, access, len)?;
+            translated[count] = (pa, start as usize..(start + len) as usize);
+            count += 1;
+        }
+        for (pa, at) in translated.into_iter().take(count) {
+            visit(&self.bus.ram, pa, at).ok_or(access.access_fault(va))?;
+        }
+        Ok(())
     }
 
     /// An atomic read-modify-write of `N` bytes at `va`: memory becomes
@@ -81,7 +160,7 @@ impl Cpu {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
-        let pa = self.translate(va, Access::Store)?;
+        let pa = self.translate(va, Access::Store, N as u64)?;
         let old = self.bus.ram.read::<N>(pa).ok_or(Exception::StoreAccessFault(va))?;
         self.bus.store_ram::<N>(pa, op(old));
         Ok(old)
@@ -92,7 +171,7 @@ impl Cpu {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        let pa = self.translate(va, Access::Load)?;
+        let pa = self.translate(va, Access::Load, N as u64)?;
         let value = self.bus.ram.read::<N>(pa).ok_or(Exception::LoadAccessFault(va))?;
         self.reservation = Some(pa);
         Ok(value)
@@ -109,7 +188,7 @@ impl Cpu {
         let Some(reserved) = self.reservation.take() else {
             return Ok(false);
         };
-        let pa = self.translate(va, Access::Store)?;
+        let pa = self.translate(va, Access::Store, N as u64)?;
         if pa != reserved {
             return Ok(false);
         }
@@ -117,32 +196,45 @@ impl Cpu {
     }
 
     /// Fetches the instruction at `pc`: 16 bits, or 32 when the low bits
-    /// say so. Only RAM holds code; the two halves of a 32-bit instruction
-    /// may lie on different pages and fault separately.
+    /// say so. While execution stays on one page, the fetch neither
+    /// translates nor looks the page up again.
     #[inline(always)]
     pub(crate) fn fetch(&mut self, pc: u64) -> Result<u32, Exception> {
-        let pa = self.translate(pc, Access::Fetch)?;
-        if pa & 0xfff <= 0xffc
-            && let Some(word) = self.bus.ram.read::<4>(pa)
-        {
-            let word = word as u32;
+        if pc >> 12 == self.fetch_page && pc & 0xfff <= 0xffc {
+            if self.fetch_slot != NO_SLOT {
+                self.mmu.tlb.record_hit(self.fetch_slot as usize, Access::Fetch);
+            }
+            // SAFETY: the fetch page lies inside RAM and pc + 4 stays in it.
+            let word = unsafe { read_host::<4>((pc as usize).wrapping_add(self.fetch_addend)) } as u32;
             return Ok(if word & 3 == 3 { word } else { word & 0xffff });
         }
-        let low = self.bus.ram.read::<2>(pa).ok_or(Exception::InstructionAccessFault(pc))? as u32;
+        let low = self.fetch_half(pc)?;
         if low & 3 != 3 {
             return Ok(low);
         }
-        let next = pc.wrapping_add(2);
-        let pa = self.translate(next, Access::Fetch)?;
-        let high = self.bus.ram.read::<2>(pa).ok_or(Exception::InstructionAccessFault(next))? as u32;
-        Ok(low | (high << 16))
+        Ok(low | (self.fetch_half(pc.wrapping_add(2))? << 16))
     }
 
-    /// Translates virtual address `va` for an access of kind `access` in
-    /// the current effective privilege mode.
-    #[inline(always)]
-    pub(crate) fn translate(&mut self, va: u64, _access: Access) -> Result<u64, Exception> {
-        Ok(va)
+    /// Fetches 16 bits at `va` the slow way, and makes its page the fetch
+    /// page when it can be cached.
+    fn fetch_half(&mut self, va: u64) -> Result<u32, Exception> {
+        let host = match self.fast_host(va, Access::Fetch) {
+            Some(host) => host,
+            None => {
+                let pa = self.translate(va, Access::Fetch, 2)?;
+                let offset = self.bus.ram.offset_of(pa, 2).ok_or(Exception::InstructionAccessFault(va))?;
+                self.bus.ram.host_address(offset)
+            }
+        };
+        let entry = *self.mmu.fast.entry(mode_index(self.mode), Access::Fetch, va);
+        if entry.tag == va >> 12 {
+            self.fetch_page = entry.tag;
+            self.fetch_addend = entry.addend;
+            self.fetch_slot = entry.slot;
+        }
+        // SAFETY: `host` addresses two bytes inside RAM (fast-path page, or
+        // checked with `offset_of`).
+        Ok(unsafe { read_host::<2>(host) } as u32)
     }
 
     fn device_load(&mut self, pa: u64, size: u8) -> Option<u64> {

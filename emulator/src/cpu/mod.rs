@@ -10,6 +10,7 @@
 mod csr;
 mod memory;
 mod privilege;
+mod translate;
 mod trap;
 
 pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_name, irq, satp, status};
@@ -19,6 +20,8 @@ pub use trap::{Exception, Interrupt, Privilege, Trap, exception_name};
 
 use crate::bus::Bus;
 use crate::isa::{Decoded, Decoder, ExecResult};
+use crate::mmu::fast::NO_SLOT;
+use crate::mmu::{FlushForm, Mmu, MmuConfig};
 
 /// Instructions (steps) per tick of `mtime`: the hart runs at a nominal
 /// 100 MHz, one instruction per cycle, against the 10 MHz timebase of QEMU
@@ -44,6 +47,18 @@ pub struct Cpu {
     pub csr: CsrFile,
     /// The physical address space.
     pub bus: Bus,
+    /// TLB, page-table walker, PMP and the host fast path.
+    pub mmu: Mmu,
+    /// Privilege of loads and stores: `mode`, or MPP under MPRV.
+    data_mode: Privilege,
+    data_mode_index: usize,
+    /// The page instructions are being fetched from (`pc >> 12`), its host
+    /// address offset and TLB slot; `u64::MAX` when none.
+    fetch_page: u64,
+    fetch_addend: usize,
+    fetch_slot: u32,
+    retired_by_mode: [u64; 3],
+    mode_since: u64,
     /// Interrupt lines driven by devices (MTIP, MSIP, MEIP, SEIP), ORed
     /// into `mip`.
     pub mip_lines: u64,
@@ -71,7 +86,7 @@ pub struct Cpu {
 
 impl Cpu {
     /// A hart in its reset state (M-mode, registers zero) on `bus`.
-    pub fn new(bus: Bus) -> Cpu {
+    pub fn new(bus: Bus, mmu: MmuConfig) -> Cpu {
         Cpu {
             x: [0; 64],
             pc: 0,
@@ -79,6 +94,14 @@ impl Cpu {
             mode: Privilege::Machine,
             csr: CsrFile::default(),
             bus,
+            mmu: Mmu::new(mmu),
+            data_mode: Privilege::Machine,
+            data_mode_index: crate::mmu::fast::mode_index(Privilege::Machine),
+            fetch_page: u64::MAX,
+            fetch_addend: 0,
+            fetch_slot: NO_SLOT,
+            retired_by_mode: [0; 3],
+            mode_since: 0,
             mip_lines: 0,
             reservation: None,
             steps: 0,
@@ -178,17 +201,13 @@ impl Cpu {
         self.deadline = 0;
     }
 
-    /// Called when anything translation depends on changes (privilege,
-    /// `satp`, `mstatus`, PMP): cached translations must be dropped.
-    #[inline]
-    pub(crate) fn translation_changed(&mut self) {}
-
     /// `fence.i`: makes earlier stores visible to instruction fetch. Fetch
     /// reads memory on every instruction, so there is nothing to flush.
     pub(crate) fn fence_i(&mut self) {}
 
-    /// `sfence.vma`: illegal in U-mode, and in S-mode when `mstatus.TVM` is
-    /// set.
+    /// `sfence.vma`: flushes the modelled TLB in one of its four forms
+    /// (chosen by whether rs1 and rs2 name x0, as the specification says).
+    /// Illegal in U-mode, and in S-mode when `mstatus.TVM` is set.
     pub(crate) fn sfence_vma(&mut self, d: &Decoded) -> ExecResult {
         let trapped = match self.mode {
             Privilege::User => true,
@@ -198,7 +217,15 @@ impl Cpu {
         if trapped {
             return Err(Exception::IllegalInstruction(d.raw as u64));
         }
-        self.translation_changed();
+        let (va, asid) = (self.rx(d.rs1), self.rx(d.rs2) as u16);
+        let form = match (d.rs1 != 0, d.rs2 != 0) {
+            (false, false) => FlushForm::All,
+            (false, true) => FlushForm::Asid(asid),
+            (true, false) => FlushForm::Address(va),
+            (true, true) => FlushForm::AddressAsid(va, asid),
+        };
+        self.mmu.tlb.flush(form);
+        self.flush_translations();
         Ok(())
     }
 

@@ -32,7 +32,6 @@ impl Cpu {
             if from == Privilege::Supervisor {
                 s.mstatus |= status::SPP;
             }
-            self.mode = Privilege::Supervisor;
             s.stvec
         } else {
             s.mepc = self.pc;
@@ -44,7 +43,6 @@ impl Cpu {
                 s.mstatus |= status::MPIE;
             }
             s.mstatus |= (from as u64) << status::MPP_SHIFT;
-            self.mode = Privilege::Machine;
             s.mtvec
         };
         let base = vector & !3;
@@ -56,7 +54,7 @@ impl Cpu {
         // another context whose SC would otherwise succeed.
         self.reservation = None;
         self.trap_count += 1;
-        self.translation_changed();
+        self.set_mode(if delegated { Privilege::Supervisor } else { Privilege::Machine });
         self.request_check();
     }
 
@@ -100,9 +98,8 @@ impl Cpu {
         if target != Privilege::Machine {
             s.mstatus &= !status::MPRV;
         }
-        self.mode = target;
         self.next_pc = s.mepc;
-        self.translation_changed();
+        self.set_mode(target);
         self.request_check();
         Ok(())
     }
@@ -127,9 +124,8 @@ impl Cpu {
             s.mstatus |= status::SIE;
         }
         s.mstatus &= !status::MPRV;
-        self.mode = target;
         self.next_pc = s.sepc;
-        self.translation_changed();
+        self.set_mode(target);
         self.request_check();
         Ok(())
     }

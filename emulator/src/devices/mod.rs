@@ -2,9 +2,11 @@
 
 mod clint;
 pub mod htif;
+pub mod plic;
 pub mod test_finisher;
 mod uart;
 
 pub use clint::Clint;
 pub use htif::Htif;
+pub use plic::Plic;
 pub use uart::{ConsoleInput, Uart};

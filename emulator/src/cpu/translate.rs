@@ -1,0 +1,201 @@
+//! Address translation as the hart performs it: choose the effective
+//! privilege, look the modelled TLB up, walk the Sv39 table on a miss,
+//! check PMP, and cache the page in the host fast path when that is safe.
+//! Also the bookkeeping that keeps the fast path honest when privilege,
+//! `satp`, `mstatus` or PMP change.
+
+use super::csr::{satp, status};
+use super::{Access, Cpu, Exception, Privilege};
+use crate::mmu::fast::{NO_SLOT, mode_index};
+use crate::mmu::sv39::{self, Context, Fault, PteMemory};
+use crate::mmu::tlb::{self, TlbEntry};
+use crate::mmu::{MmuStats, Pmp};
+use crate::ram::Ram;
+
+/// PTE accesses of a walk: physical, checked by PMP as S-mode accesses,
+/// counted.
+struct WalkMemory<'a> {
+    ram: &'a mut Ram,
+    pmp: &'a Pmp,
+    stats: &'a mut MmuStats,
+}
+
+impl PteMemory for WalkMemory<'_> {
+    fn read_pte(&mut self, addr: u64) -> Option<u64> {
+        self.stats.pte_reads += 1;
+        if !self.pmp.allows(addr, 8, Access::Load, Privilege::Supervisor) {
+            return None;
+        }
+        self.ram.read::<8>(addr)
+    }
+
+    fn update_pte(&mut self, addr: u64, old: u64, new: u64) -> bool {
+        if !self.pmp.allows(addr, 8, Access::Store, Privilege::Supervisor) {
+            return false;
+        }
+        // One hart: nothing can change the PTE between the read and this
+        // write, so compare-and-swap reduces to a checked write.
+        if self.ram.read::<8>(addr) == Some(old) {
+            self.stats.ad_updates += 1;
+            self.ram.write::<8>(addr, new)
+        } else {
+            true
+        }
+    }
+}
+
+impl Cpu {
+    /// The privilege an access of kind `access` is performed with: the
+    /// current mode for fetches; for loads and stores, `mstatus.MPP` when
+    /// M-mode sets `mstatus.MPRV`.
+    pub fn access_privilege(&self, access: Access) -> Privilege {
+        if access == Access::Fetch { self.mode } else { self.data_mode }
+    }
+
+    /// Whether Sv39 translation applies to accesses in `privilege`.
+    pub fn translation_on(&self, privilege: Privilege) -> bool {
+        privilege != Privilege::Machine && self.csr.satp >> satp::MODE_SHIFT == satp::MODE_SV39
+    }
+
+    /// The translation context for accesses in `privilege`.
+    pub fn context(&self, privilege: Privilege) -> Context {
+        let mstatus = self.csr.mstatus;
+        Context { privilege, sum: mstatus & status::SUM != 0, mxr: mstatus & status::MXR != 0 }
+    }
+
+    /// The current address space: ASID from `satp`.
+    pub fn asid(&self) -> u16 {
+        ((self.csr.satp >> satp::ASID_SHIFT) & satp::ASID_MASK) as u16
+    }
+
+    /// Translates `va` for an access of `size` bytes: TLB, walk, PMP. A
+    /// page that may be cached goes into the fast path.
+    pub(crate) fn translate(&mut self, va: u64, access: Access, size: u64) -> Result<u64, Exception> {
+        let privilege = self.access_privilege(access);
+        let (pa, slot) = if self.translation_on(privilege) {
+            let (pa, slot) = self.translate_sv39(va, access, privilege)?;
+            (pa, slot as u32)
+        } else {
+            (va, NO_SLOT)
+        };
+        if !self.mmu.pmp.allows(pa, size, access, privilege) {
+            return Err(access.access_fault(va));
+        }
+        self.cache_page(va, pa, access, privilege, slot);
+        Ok(pa)
+    }
+
+    /// Puts the page of `va` into the fast path if it is RAM, PMP treats
+    /// the whole page alike, and no device must see its stores.
+    fn cache_page(&mut self, va: u64, pa: u64, access: Access, privilege: Privilege, slot: u32) {
+        let page = pa & !0xfff;
+        if access == Access::Store && page == self.bus.htif.tohost & !0xfff {
+            return;
+        }
+        let Some(offset) = self.bus.ram.offset_of(page, 4096) else { return };
+        if self.mmu.pmp.page_decision(page, access, privilege) != Some(true) {
+            return;
+        }
+        let host = self.bus.ram.host_address(offset);
+        self.mmu.fast.insert(privilege, access, va, host, slot);
+    }
+
+    /// Sv39 translation through the modelled TLB. A hit that cannot serve
+    /// the access (permission denied, or D clear for a store) counts as a
+    /// miss and walks again, as QEMU re-walks: the PTE may have changed.
+    fn translate_sv39(&mut self, va: u64, access: Access, privilege: Privilege) -> Result<(u64, usize), Exception> {
+        let context = self.context(privilege);
+        let asid = self.asid();
+        if let Some(slot) = self.mmu.tlb.find(va, asid) {
+            let entry = *self.mmu.tlb.entry(slot);
+            let flags = entry.flags as u64;
+            let needed = sv39::needed_ad(access);
+            if sv39::check_permission(flags, access, context).is_ok() && flags & needed == needed {
+                self.mmu.tlb.record_hit(slot, access);
+                return Ok((entry.translate(va), slot));
+            }
+        }
+        self.mmu.tlb.record_miss(access);
+        self.mmu.stats.walks += 1;
+        let root = self.csr.satp & satp::PPN_MASK;
+        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
+        let request = sv39::WalkRequest { root_ppn: root, va, access, context, ad: self.mmu.ad, update: true };
+        match sv39::walk(&mut memory, request, |_| {}) {
+            Ok(leaf) => {
+                let entry = TlbEntry {
+                    valid: true,
+                    vpn: tlb::vpn(va, leaf.level),
+                    level: leaf.level,
+                    asid,
+                    global: leaf.global,
+                    ppn: (leaf.pte >> sv39::pte::PPN_SHIFT) & sv39::pte::PPN_MASK,
+                    flags: leaf.pte as u8,
+                    pte_addr: leaf.pte_addr,
+                };
+                let (slot, previous) = self.mmu.tlb.fill(va, entry);
+                if let Some(old) = previous {
+                    self.forget_slot(slot, old.vpn << tlb::page_shift(old.level), old.level);
+                }
+                Ok((leaf.translate(va), slot))
+            }
+            Err(Fault::Page(_)) => {
+                self.mmu.count_page_fault(access);
+                Err(access.page_fault(va))
+            }
+            Err(Fault::Access) => {
+                self.mmu.stats.walk_access_faults += 1;
+                Err(access.access_fault(va))
+            }
+        }
+    }
+
+    /// Drops every fast-path translation derived from TLB slot `slot`.
+    fn forget_slot(&mut self, slot: usize, va: u64, level: u8) {
+        self.mmu.fast.invalidate_slot(slot as u32, va, level);
+        if self.fetch_slot == slot as u32 {
+            self.fetch_page = u64::MAX;
+        }
+    }
+
+    /// After `satp`, `sfence.vma`, SUM or MXR change: translations cached
+    /// for S and U are no longer known to be right.
+    pub(crate) fn flush_translations(&mut self) {
+        self.mmu.fast.flush_translated();
+        self.fetch_page = u64::MAX;
+    }
+
+    /// After a PMP change: nothing cached is known to be allowed.
+    pub(crate) fn flush_all_cached(&mut self) {
+        self.mmu.pmp = Pmp::new(&self.csr.pmpcfg, &self.csr.pmpaddr);
+        self.mmu.fast.flush_all();
+        self.fetch_page = u64::MAX;
+    }
+
+    /// Recomputes the privilege of loads and stores (MPRV, MPP).
+    pub(crate) fn update_data_mode(&mut self) {
+        let mstatus = self.csr.mstatus;
+        self.data_mode = if self.mode == Privilege::Machine && mstatus & status::MPRV != 0 {
+            Privilege::from_bits(mstatus >> status::MPP_SHIFT)
+        } else {
+            self.mode
+        };
+        self.data_mode_index = mode_index(self.data_mode);
+    }
+
+    /// Switches privilege mode, keeping per-mode instruction counts and the
+    /// fetch page (cached for the old mode) right.
+    pub(crate) fn set_mode(&mut self, mode: Privilege) {
+        self.retired_by_mode[mode_index(self.mode)] += self.retired - self.mode_since;
+        self.mode_since = self.retired;
+        self.mode = mode;
+        self.fetch_page = u64::MAX;
+        self.update_data_mode();
+    }
+
+    /// Instructions retired in U-, S- and M-mode so far.
+    pub fn retired_by_mode(&self) -> [u64; 3] {
+        let mut counts = self.retired_by_mode;
+        counts[mode_index(self.mode)] += self.retired - self.mode_since;
+        counts
+    }
+}
