@@ -54,9 +54,12 @@ fn build_guest(dir: &Path, target_dir: &Path) {
     ] {
         command.env_remove(var);
     }
-    match command.status() {
-        Ok(status) if status.success() => {}
-        Ok(_) => {
+    match command.output() {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => {
+            // Cargo shows a failing build script's stderr: pass the guest
+            // compiler's messages through.
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
             eprintln!(
                 "error: building the guest programs failed (see above). If the riscv64 target is missing, \
                  run: rustup target add {GUEST_TARGET}"

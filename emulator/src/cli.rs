@@ -14,6 +14,8 @@ use crate::devices::ConsoleInput;
 use crate::loader::{ElfImage, LoadError};
 use crate::machine::{Machine, MachineConfig, StopReason};
 use crate::memmap::{MAX_RAM_SIZE, MIN_RAM_SIZE};
+use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
+use crate::stats::RunStats;
 
 /// Exit statuses of rvsim itself (the guest's exit code is passed through
 /// otherwise).
@@ -65,6 +67,19 @@ struct RunArgs {
     /// Stop after N instructions (counting ones that trap), with exit status 124.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_insns: Option<u64>,
+    /// Shape of the modelled TLB: entries, ways (1 = direct-mapped, "full" = fully associative)
+    /// and replacement policy (lru, fifo, random).
+    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = TlbShape::parse)]
+    tlb: TlbShape,
+    /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
+    #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
+    ad: AdPolicy,
+    /// Print hart, TLB and MMU counters on stderr at exit.
+    #[arg(long)]
+    stats: bool,
+    /// Write the same counters as JSON to FILE at exit.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<std::path::PathBuf>,
 }
 
 /// Parses a `--memory` value: `128M`, `1G`, `512K`, `64MiB`, or a plain
@@ -172,6 +187,7 @@ fn run(args: RunArgs) -> ExitCode {
         memory_size: args.memory,
         console_output: Box::new(std::io::stdout()),
         console_input: ConsoleInput::Stdin,
+        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
         ..MachineConfig::default()
     };
     let mut machine = match Machine::new(config) {
@@ -197,6 +213,15 @@ fn run(args: RunArgs) -> ExitCode {
         seconds,
         machine.cpu.steps() as f64 / seconds / 1e6
     );
+    let stats = RunStats::collect(&machine);
+    if args.stats {
+        eprint!("{}", stats.table());
+    }
+    if let Some(path) = &args.stats_json
+        && let Err(e) = std::fs::write(path, stats.to_json() + "\n")
+    {
+        eprintln!("rvsim: error: {}: cannot write statistics: {e}", path.display());
+    }
     report(&machine, &stop)
 }
 

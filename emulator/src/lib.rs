@@ -31,6 +31,7 @@ pub mod machine;
 pub mod memmap;
 pub mod mmu;
 pub mod ram;
+pub mod stats;
 
 pub use loader::{ElfImage, LoadError};
 pub use machine::{Machine, MachineConfig, StopReason};

@@ -90,6 +90,11 @@ impl Ram {
         self.ptr.as_ptr() as usize + offset
     }
 
+    /// Guest physical address of host address `host` (inside RAM).
+    pub fn guest_address(&self, host: usize) -> u64 {
+        self.base + (host - self.ptr.as_ptr() as usize) as u64
+    }
+
     /// The bytes `[pa, pa + len)`, if inside RAM.
     pub fn slice(&self, pa: u64, len: u64) -> Option<&[u8]> {
         let offset = self.offset_of(pa, len)?;

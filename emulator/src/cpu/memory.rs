@@ -65,6 +65,18 @@ impl Cpu {
         Some((va as usize).wrapping_add(entry.addend))
     }
 
+    /// The physical address an access of kind `access` to `va` uses,
+    /// found exactly as the access itself would find it (host fast path,
+    /// then TLB, walk and PMP), with every counter updated. For tools and
+    /// benchmarks; `Machine::probe` looks without side effects.
+    #[inline]
+    pub fn translate_access(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+        match self.fast_host(va, access) {
+            Some(host) => Ok(self.bus.ram.guest_address(host)),
+            None => self.translate(va, access, 1),
+        }
+    }
+
     /// Loads `N` bytes (1, 2, 4 or 8) from virtual address `va`,
     /// zero-extended.
     #[inline(always)]

@@ -224,9 +224,14 @@ impl Cpu {
             (true, false) => FlushForm::Address(va),
             (true, true) => FlushForm::AddressAsid(va, asid),
         };
+        self.flush_tlb(form);
+        Ok(())
+    }
+
+    /// Flushes the modelled TLB as `sfence.vma` of the given form does.
+    pub fn flush_tlb(&mut self, form: FlushForm) {
         self.mmu.tlb.flush(form);
         self.flush_translations();
-        Ok(())
     }
 
     /// Decodes the instruction at `pc` without executing it (for tools).

@@ -78,24 +78,25 @@ impl Cpu {
         } else {
             (va, NO_SLOT)
         };
-        if !self.mmu.pmp.allows(pa, size, access, privilege) {
-            return Err(access.access_fault(va));
+        // One PMP decision for the whole page, when it has one, both
+        // allows the access and lets the page be cached.
+        match self.mmu.pmp.page_decision(pa & !0xfff, access, privilege) {
+            Some(true) => self.cache_page(va, pa, access, privilege, slot),
+            Some(false) => return Err(access.access_fault(va)),
+            None if !self.mmu.pmp.allows(pa, size, access, privilege) => return Err(access.access_fault(va)),
+            None => {}
         }
-        self.cache_page(va, pa, access, privilege, slot);
         Ok(pa)
     }
 
-    /// Puts the page of `va` into the fast path if it is RAM, PMP treats
-    /// the whole page alike, and no device must see its stores.
+    /// Puts the page of `va` into the fast path if it is RAM and no device
+    /// must see its stores. PMP has already allowed the whole page.
     fn cache_page(&mut self, va: u64, pa: u64, access: Access, privilege: Privilege, slot: u32) {
         let page = pa & !0xfff;
         if access == Access::Store && page == self.bus.htif.tohost & !0xfff {
             return;
         }
         let Some(offset) = self.bus.ram.offset_of(page, 4096) else { return };
-        if self.mmu.pmp.page_decision(page, access, privilege) != Some(true) {
-            return;
-        }
         let host = self.bus.ram.host_address(offset);
         self.mmu.fast.insert(privilege, access, va, host, slot);
     }
@@ -184,7 +185,7 @@ impl Cpu {
 
     /// Switches privilege mode, keeping per-mode instruction counts and the
     /// fetch page (cached for the old mode) right.
-    pub(crate) fn set_mode(&mut self, mode: Privilege) {
+    pub fn set_mode(&mut self, mode: Privilege) {
         self.retired_by_mode[mode_index(self.mode)] += self.retired - self.mode_since;
         self.mode_since = self.retired;
         self.mode = mode;

@@ -17,6 +17,12 @@ pub const ENTRIES: usize = 256;
 /// `slot` of an entry with no TLB behind it (bare translation).
 pub const NO_SLOT: u32 = u32::MAX;
 const INVALID: u64 = u64::MAX;
+/// Caches are rows of a table indexed by `mode * 4 + access` (rows 3, 7
+/// and 11 unused), so a masked index never needs a bounds check.
+const ROWS: usize = 16;
+/// Remembered installs per flushable set of rows; past this, a flush
+/// clears the rows whole.
+const TRACKED: usize = 512;
 
 /// One cached page.
 #[derive(Debug, Clone, Copy)]
@@ -41,14 +47,26 @@ pub fn mode_index(mode: Privilege) -> usize {
     }
 }
 
-/// The caches: `[mode][access][page index]`.
+#[inline(always)]
+fn row(mode: usize, access: Access) -> usize {
+    (mode * 4 + access as usize) & (ROWS - 1)
+}
+
+/// The caches, with a record of where entries were installed so that a
+/// flush touches only those.
 pub struct FastPath {
-    entries: Box<[[[FastEntry; ENTRIES]; 3]; 3]>,
+    rows: Box<[[FastEntry; ENTRIES]; ROWS]>,
+    /// Installed (row, index) pairs of the translated (U, S) rows, and of
+    /// the M rows; `None` once more than [`TRACKED`] were installed.
+    installed: [Option<Vec<(u8, u8)>>; 2],
 }
 
 impl Default for FastPath {
     fn default() -> Self {
-        FastPath { entries: Box::new([[[EMPTY; ENTRIES]; 3]; 3]) }
+        FastPath {
+            rows: Box::new([[EMPTY; ENTRIES]; ROWS]),
+            installed: [Some(Vec::with_capacity(TRACKED)), Some(Vec::with_capacity(TRACKED))],
+        }
     }
 }
 
@@ -56,33 +74,53 @@ impl FastPath {
     /// The entry `va` would use.
     #[inline(always)]
     pub fn entry(&self, mode: usize, access: Access, va: u64) -> &FastEntry {
-        &self.entries[mode][access as usize][(va >> 12) as usize % ENTRIES]
+        &self.rows[row(mode, access)][(va >> 12) as usize & (ENTRIES - 1)]
     }
 
     /// Caches the page of `va`, whose RAM starts at host address `host_page`.
     pub fn insert(&mut self, mode: Privilege, access: Access, va: u64, host_page: usize, slot: u32) {
-        let page = va & !0xfff;
-        self.entries[mode_index(mode)][access as usize][(va >> 12) as usize % ENTRIES] =
-            FastEntry { tag: va >> 12, addend: host_page.wrapping_sub(page as usize), slot };
+        let (r, i) = (row(mode_index(mode), access), (va >> 12) as usize & (ENTRIES - 1));
+        self.rows[r][i] = FastEntry { tag: va >> 12, addend: host_page.wrapping_sub((va & !0xfff) as usize), slot };
+        let list = &mut self.installed[(mode == Privilege::Machine) as usize];
+        if let Some(v) = list {
+            if v.len() < TRACKED {
+                v.push((r as u8, i as u8));
+            } else {
+                *list = None;
+            }
+        }
+    }
+
+    fn clear(&mut self, machine: bool) {
+        let modes: &[usize] = if machine { &[2] } else { &[0, 1] };
+        match &mut self.installed[machine as usize] {
+            Some(list) => {
+                for &(r, i) in list.iter() {
+                    self.rows[r as usize][i as usize] = EMPTY;
+                }
+                list.clear();
+            }
+            none => {
+                for &mode in modes {
+                    for access in [Access::Fetch, Access::Load, Access::Store] {
+                        self.rows[row(mode, access)].fill(EMPTY);
+                    }
+                }
+                *none = Some(Vec::with_capacity(TRACKED));
+            }
+        }
     }
 
     /// Empties the U- and S-mode caches (after `satp`, `sfence.vma`,
     /// SUM or MXR change).
     pub fn flush_translated(&mut self) {
-        for mode in [Privilege::User, Privilege::Supervisor] {
-            for cache in self.entries[mode_index(mode)].iter_mut() {
-                cache.fill(EMPTY);
-            }
-        }
+        self.clear(false);
     }
 
     /// Empties every cache (after a PMP change).
     pub fn flush_all(&mut self) {
-        for mode in self.entries.iter_mut() {
-            for cache in mode.iter_mut() {
-                cache.fill(EMPTY);
-            }
-        }
+        self.clear(false);
+        self.clear(true);
     }
 
     /// Drops entries that came from TLB slot `slot`, which is being
@@ -90,10 +128,11 @@ impl FastPath {
     /// size: a 4 KiB entry can only sit at one index; a superpage may have
     /// been cached at any.
     pub fn invalidate_slot(&mut self, slot: u32, va: u64, level: u8) {
-        for mode in [Privilege::User, Privilege::Supervisor] {
-            for cache in self.entries[mode_index(mode)].iter_mut() {
+        for mode in [0, 1] {
+            for access in [Access::Fetch, Access::Load, Access::Store] {
+                let cache = &mut self.rows[row(mode, access)];
                 if level == 0 {
-                    let e = &mut cache[(va >> 12) as usize % ENTRIES];
+                    let e = &mut cache[(va >> 12) as usize & (ENTRIES - 1)];
                     if e.slot == slot {
                         *e = EMPTY;
                     }
@@ -109,6 +148,10 @@ impl FastPath {
 mod tests {
     use super::*;
 
+    fn tag(fast: &FastPath, mode: Privilege, access: Access, va: u64) -> u64 {
+        fast.entry(mode_index(mode), access, va).tag
+    }
+
     #[test]
     fn hits_only_the_cached_page_in_the_cached_mode() {
         let mut fast = FastPath::default();
@@ -116,8 +159,8 @@ mod tests {
         let e = fast.entry(mode_index(Privilege::Supervisor), Access::Load, 0x4000_1ff8);
         assert_eq!(e.tag, 0x4000_1000 >> 12);
         assert_eq!(0x4000_1ff8usize.wrapping_add(e.addend), 0x7000_0ff8);
-        assert_ne!(fast.entry(mode_index(Privilege::User), Access::Load, 0x4000_1000).tag, 0x4000_1000 >> 12);
-        assert_ne!(fast.entry(mode_index(Privilege::Supervisor), Access::Store, 0x4000_1000).tag, 0x4000_1000 >> 12);
+        assert_ne!(tag(&fast, Privilege::User, Access::Load, 0x4000_1000), 0x4000_1000 >> 12);
+        assert_ne!(tag(&fast, Privilege::Supervisor, Access::Store, 0x4000_1000), 0x4000_1000 >> 12);
     }
 
     #[test]
@@ -127,10 +170,9 @@ mod tests {
         fast.insert(Privilege::User, Access::Load, 0x2000, 0xa000, 2);
         fast.insert(Privilege::User, Access::Fetch, 0x1000, 0x9000, 1);
         fast.invalidate_slot(1, 0x1000, 0);
-        let u = mode_index(Privilege::User);
-        assert_ne!(fast.entry(u, Access::Load, 0x1000).tag, 1);
-        assert_ne!(fast.entry(u, Access::Fetch, 0x1000).tag, 1);
-        assert_eq!(fast.entry(u, Access::Load, 0x2000).tag, 2);
+        assert_eq!(tag(&fast, Privilege::User, Access::Load, 0x1000), INVALID);
+        assert_eq!(tag(&fast, Privilege::User, Access::Fetch, 0x1000), INVALID);
+        assert_eq!(tag(&fast, Privilege::User, Access::Load, 0x2000), 2);
     }
 
     #[test]
@@ -139,9 +181,25 @@ mod tests {
         fast.insert(Privilege::Machine, Access::Load, 0x8000_0000, 0x1000, NO_SLOT);
         fast.insert(Privilege::Supervisor, Access::Load, 0x8000_0000, 0x1000, 3);
         fast.flush_translated();
-        assert_eq!(fast.entry(mode_index(Privilege::Machine), Access::Load, 0x8000_0000).tag, 0x8000_0000 >> 12);
-        assert_ne!(fast.entry(mode_index(Privilege::Supervisor), Access::Load, 0x8000_0000).tag, 0x8000_0000 >> 12);
+        assert_eq!(tag(&fast, Privilege::Machine, Access::Load, 0x8000_0000), 0x8000_0000 >> 12);
+        assert_eq!(tag(&fast, Privilege::Supervisor, Access::Load, 0x8000_0000), INVALID);
         fast.flush_all();
-        assert_ne!(fast.entry(mode_index(Privilege::Machine), Access::Load, 0x8000_0000).tag, 0x8000_0000 >> 12);
+        assert_eq!(tag(&fast, Privilege::Machine, Access::Load, 0x8000_0000), INVALID);
+    }
+
+    #[test]
+    fn flush_after_many_installs_still_clears_everything() {
+        let mut fast = FastPath::default();
+        for i in 0..(TRACKED as u64 + 10) {
+            fast.insert(Privilege::User, Access::Store, i << 12, 0x1000, 1);
+        }
+        fast.flush_translated();
+        for i in 0..ENTRIES as u64 {
+            assert_eq!(tag(&fast, Privilege::User, Access::Store, i << 12), INVALID);
+        }
+        // Tracking resumes after a full clear.
+        fast.insert(Privilege::User, Access::Load, 0x5000, 0x1000, 1);
+        fast.flush_translated();
+        assert_eq!(tag(&fast, Privilege::User, Access::Load, 0x5000), INVALID);
     }
 }

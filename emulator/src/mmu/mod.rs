@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod pmp;
 pub mod sv39;
 pub mod tlb;
+pub mod workbench;
 
 pub use pmp::Pmp;
 pub use sv39::{AdPolicy, Fault, PageFaultReason, WalkStep};

@@ -111,7 +111,7 @@ impl Pmp {
     /// the same for all of them (no entry boundary inside the page); used
     /// to decide whether a translation may be cached.
     pub fn page_decision(&self, page: u64, access: Access, privilege: Privilege) -> Option<bool> {
-        let end = page + 4096;
+        let end = page.saturating_add(4096);
         for region in &self.regions {
             if region.start >= region.end || end <= region.start || page >= region.end {
                 continue;

@@ -239,9 +239,15 @@ impl TlbStats {
 pub struct Tlb {
     shape: TlbShape,
     sets: usize,
+    /// `sets - 1` when the number of sets is a power of two (a mask then
+    /// replaces the division).
+    set_mask: Option<u64>,
     entries: Vec<TlbEntry>,
     /// LRU: time of last use; FIFO: time of fill.
     stamps: Vec<u64>,
+    /// Valid entries per page-size level, so lookups skip sizes that are
+    /// absent (usually both superpage sizes).
+    per_level: [u32; LEVELS as usize],
     clock: u64,
     rng: u64,
     /// Counters.
@@ -257,8 +263,10 @@ impl Tlb {
         Tlb {
             shape,
             sets: shape.sets(),
+            set_mask: shape.sets().is_power_of_two().then(|| shape.sets() as u64 - 1),
             entries: vec![TlbEntry::default(); shape.entries],
             stamps: vec![0; shape.entries],
+            per_level: [0; LEVELS as usize],
             clock: 0,
             rng: RANDOM_SEED,
             stats: TlbStats::default(),
@@ -270,8 +278,13 @@ impl Tlb {
         self.shape
     }
 
+    #[inline]
     fn set_of(&self, va: u64, level: u8) -> usize {
-        (vpn(va, level) % self.sets as u64) as usize
+        let vpn = vpn(va, level);
+        (match self.set_mask {
+            Some(mask) => vpn & mask,
+            None => vpn % self.sets as u64,
+        }) as usize
     }
 
     fn slots(&self, set: usize) -> std::ops::Range<usize> {
@@ -295,9 +308,14 @@ impl Tlb {
 
     /// Finds the slot translating `va` without counting anything.
     pub fn find(&self, va: u64, asid: u16) -> Option<usize> {
-        (0..LEVELS).find_map(|level| {
-            self.slots(self.set_of(va, level))
-                .find(|&slot| self.entries[slot].level == level && self.entries[slot].matches(va, asid))
+        (0..LEVELS).filter(|&level| self.per_level[level as usize] != 0).find_map(|level| {
+            let vpn = vpn(va, level);
+            let slots = self.slots(self.set_of(va, level));
+            let start = slots.start;
+            self.entries[slots]
+                .iter()
+                .position(|e| e.valid && e.level == level && e.vpn == vpn && (e.global || e.asid == asid))
+                .map(|i| start + i)
         })
     }
 
@@ -306,9 +324,11 @@ impl Tlb {
     #[inline(always)]
     pub fn record_hit(&mut self, slot: usize, access: Access) {
         self.stats.hits[access as usize] += 1;
-        if self.shape.policy == Policy::Lru {
+        if self.shape.policy == Policy::Lru
+            && let Some(stamp) = self.stamps.get_mut(slot)
+        {
             self.clock += 1;
-            self.stamps[slot] = self.clock;
+            *stamp = self.clock;
         }
     }
 
@@ -324,15 +344,22 @@ impl Tlb {
     /// Returns the slot used and the valid entry it held before, if any.
     pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<TlbEntry>) {
         let slots = self.slots(self.set_of(va, entry.level));
-        let same_page = slots.clone().find(|&s| {
+        // One pass: an entry for the same page wins, then an empty way,
+        // then the oldest stamp (LRU: last use; FIFO: fill time).
+        let (mut same_page, mut empty, mut oldest) = (None, None, slots.start);
+        for s in slots.clone() {
             let e = &self.entries[s];
-            e.valid && e.level == entry.level && e.vpn == entry.vpn && (e.global || e.asid == entry.asid)
-        });
-        let slot = same_page.or_else(|| slots.clone().find(|&s| !self.entries[s].valid)).unwrap_or_else(|| match self
-            .shape
-            .policy
-        {
-            Policy::Lru | Policy::Fifo => slots.clone().min_by_key(|&s| self.stamps[s]).unwrap_or(slots.start),
+            if !e.valid {
+                empty = empty.or(Some(s));
+            } else if e.level == entry.level && e.vpn == entry.vpn && (e.global || e.asid == entry.asid) {
+                same_page = Some(s);
+                break;
+            } else if self.stamps[s] < self.stamps[oldest] || !self.entries[oldest].valid {
+                oldest = s;
+            }
+        }
+        let slot = same_page.or(empty).unwrap_or_else(|| match self.shape.policy {
+            Policy::Lru | Policy::Fifo => oldest,
             Policy::Random => {
                 self.rng ^= self.rng << 13;
                 self.rng ^= self.rng >> 7;
@@ -341,10 +368,14 @@ impl Tlb {
             }
         });
         let old = self.entries[slot];
-        if old.valid && same_page.is_none() {
-            self.stats.evictions += 1;
+        if old.valid {
+            self.per_level[old.level as usize] -= 1;
+            if same_page.is_none() {
+                self.stats.evictions += 1;
+            }
         }
         self.entries[slot] = TlbEntry { valid: true, ..entry };
+        self.per_level[entry.level as usize] += 1;
         self.clock += 1;
         self.stamps[slot] = self.clock;
         self.stats.fills += 1;
@@ -369,6 +400,7 @@ impl Tlb {
         let mut removed = 0;
         for entry in self.entries.iter_mut().filter(|e| e.valid && form.removes(e)) {
             entry.valid = false;
+            self.per_level[entry.level as usize] -= 1;
             removed += 1;
         }
         self.stats.flushed_entries += removed;

@@ -3,6 +3,9 @@
 //! output on the 16550 UART, exit through the SiFive test finisher.
 #![no_std]
 
+pub mod sv39;
+pub mod workload;
+
 use core::fmt::{self, Write};
 
 /// What the boot protocol (QEMU `-bios none`) hands the program.

@@ -29,6 +29,23 @@ macro_rules! asm_test {
     };
 }
 
+/// As [`asm_test!`], with the virtual-memory support of `asm/vm.S`
+/// (page-table building, PMP, S/U entry, trap expectations in S/U).
+#[macro_export]
+macro_rules! vm_test {
+    ($body:expr) => {
+        use $crate as _;
+        core::arch::global_asm!(
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/asm/macros.S")),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/asm/vm.S")),
+            ".text\n.globl test_main\ntest_main:\n",
+            $body,
+            "\n.text\n    j pass\n",
+            options(raw)
+        );
+    };
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {}

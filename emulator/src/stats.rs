@@ -1,0 +1,226 @@
+//! Run statistics: what the hart, the modelled TLB and the MMU counted,
+//! as a table for people (`--stats`) and JSON for tools (`--stats-json`).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::cpu::Access;
+use crate::machine::Machine;
+use crate::mmu::FlushForm;
+
+/// A count per access kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PerAccess {
+    /// Instruction fetches.
+    pub fetch: u64,
+    /// Loads.
+    pub load: u64,
+    /// Stores and AMOs.
+    pub store: u64,
+}
+
+impl PerAccess {
+    fn from(values: [u64; 3]) -> PerAccess {
+        PerAccess { fetch: values[0], load: values[1], store: values[2] }
+    }
+
+    /// The sum over kinds.
+    pub fn total(&self) -> u64 {
+        self.fetch + self.load + self.store
+    }
+
+    fn get(&self, access: Access) -> u64 {
+        match access {
+            Access::Fetch => self.fetch,
+            Access::Load => self.load,
+            Access::Store => self.store,
+        }
+    }
+}
+
+/// Instructions retired per privilege mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PerMode {
+    /// U-mode.
+    pub user: u64,
+    /// S-mode.
+    pub supervisor: u64,
+    /// M-mode.
+    pub machine: u64,
+}
+
+/// What the hart counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HartStats {
+    /// Instructions retired.
+    pub retired: u64,
+    /// Instructions retired, by privilege mode.
+    pub retired_by_mode: PerMode,
+    /// Cycles: instructions attempted plus idle cycles in `wfi`.
+    pub cycles: u64,
+    /// Traps taken (exceptions and interrupts).
+    pub traps: u64,
+}
+
+/// What the modelled TLB counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TlbReport {
+    /// Shape, as given to `--tlb`.
+    pub shape: String,
+    /// Total entries.
+    pub entries: usize,
+    /// Ways per set.
+    pub ways: usize,
+    /// Replacement policy.
+    pub policy: String,
+    /// Lookups (hits + misses) per access kind.
+    pub lookups: PerAccess,
+    /// Hits per access kind.
+    pub hits: PerAccess,
+    /// Misses per access kind.
+    pub misses: PerAccess,
+    /// Entries filled after walks.
+    pub fills: u64,
+    /// Valid entries replaced by fills.
+    pub evictions: u64,
+    /// `sfence.vma` executed, per form.
+    pub flushes: Flushes,
+    /// Valid entries removed by `sfence.vma`.
+    pub flushed_entries: u64,
+}
+
+/// `sfence.vma` per form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Flushes {
+    /// rs1 = rs2 = x0.
+    pub all: u64,
+    /// rs1 = x0, rs2 = ASID.
+    pub asid: u64,
+    /// rs1 = address, rs2 = x0.
+    pub va: u64,
+    /// rs1 = address, rs2 = ASID.
+    pub va_asid: u64,
+}
+
+/// What the MMU counted besides the TLB.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MmuReport {
+    /// `hw` or `fault`.
+    pub ad_policy: String,
+    /// Page-table walks.
+    pub walks: u64,
+    /// PTEs read by walks.
+    pub pte_reads: u64,
+    /// PTEs written to set A/D.
+    pub ad_updates: u64,
+    /// Page faults per access kind.
+    pub page_faults: PerAccess,
+    /// Walks that hit a PTE outside RAM (access faults).
+    pub walk_access_faults: u64,
+}
+
+/// Everything counted during a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunStats {
+    /// The hart.
+    pub hart: HartStats,
+    /// The modelled TLB.
+    pub tlb: TlbReport,
+    /// The MMU.
+    pub mmu: MmuReport,
+}
+
+impl RunStats {
+    /// Collects the counters of `machine`.
+    pub fn collect(machine: &Machine) -> RunStats {
+        let cpu = &machine.cpu;
+        let [user, supervisor, machine_mode] = cpu.retired_by_mode();
+        let tlb = &cpu.mmu.tlb;
+        let shape = tlb.shape();
+        let s = &tlb.stats;
+        let f = s.flushes;
+        let hits = PerAccess::from(s.hits);
+        let misses = PerAccess::from(s.misses);
+        RunStats {
+            hart: HartStats {
+                retired: cpu.retired(),
+                retired_by_mode: PerMode { user, supervisor, machine: machine_mode },
+                cycles: cpu.mcycle(),
+                traps: cpu.traps_taken(),
+            },
+            tlb: TlbReport {
+                shape: shape.to_string(),
+                entries: shape.entries,
+                ways: shape.ways,
+                policy: shape.policy.name().to_string(),
+                lookups: PerAccess::from([0, 1, 2].map(|i| s.hits[i] + s.misses[i])),
+                hits,
+                misses,
+                fills: s.fills,
+                evictions: s.evictions,
+                flushes: Flushes {
+                    all: f[FlushForm::All.index()],
+                    asid: f[FlushForm::Asid(0).index()],
+                    va: f[FlushForm::Address(0).index()],
+                    va_asid: f[FlushForm::AddressAsid(0, 0).index()],
+                },
+                flushed_entries: s.flushed_entries,
+            },
+            mmu: MmuReport {
+                ad_policy: cpu.mmu.ad.name().to_string(),
+                walks: cpu.mmu.stats.walks,
+                pte_reads: cpu.mmu.stats.pte_reads,
+                ad_updates: cpu.mmu.stats.ad_updates,
+                page_faults: PerAccess::from(cpu.mmu.stats.page_faults),
+                walk_access_faults: cpu.mmu.stats.walk_access_faults,
+            },
+        }
+    }
+
+    /// The statistics as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The statistics as a table.
+    pub fn table(&self) -> String {
+        let h = &self.hart;
+        let t = &self.tlb;
+        let m = &self.mmu;
+        let mut out = String::new();
+        let _ = writeln!(out, "hart");
+        let _ = writeln!(
+            out,
+            "  instructions retired {:>14}   (U {}, S {}, M {})",
+            h.retired, h.retired_by_mode.user, h.retired_by_mode.supervisor, h.retired_by_mode.machine
+        );
+        let _ = writeln!(out, "  cycles               {:>14}", h.cycles);
+        let _ = writeln!(out, "  traps taken          {:>14}", h.traps);
+        let _ = writeln!(out, "TLB ({})", t.shape);
+        let _ = writeln!(out, "  {:<8}{:>14}{:>14}{:>14}{:>10}", "", "lookups", "hits", "misses", "hit rate");
+        let row = |out: &mut String, name: &str, lookups: u64, hits: u64, misses: u64| {
+            let rate =
+                if lookups == 0 { "-".to_string() } else { format!("{:.2}%", 100.0 * hits as f64 / lookups as f64) };
+            let _ = writeln!(out, "  {name:<8}{lookups:>14}{hits:>14}{misses:>14}{rate:>10}");
+        };
+        for access in [Access::Fetch, Access::Load, Access::Store] {
+            row(&mut out, access.name(), t.lookups.get(access), t.hits.get(access), t.misses.get(access));
+        }
+        row(&mut out, "total", t.lookups.total(), t.hits.total(), t.misses.total());
+        let _ = writeln!(out, "  fills {}, evictions {}", t.fills, t.evictions);
+        let _ = writeln!(
+            out,
+            "  sfence.vma: all {}, asid {}, va {}, va+asid {} ({} entries removed)",
+            t.flushes.all, t.flushes.asid, t.flushes.va, t.flushes.va_asid, t.flushed_entries
+        );
+        let _ = writeln!(out, "MMU (A/D {})", m.ad_policy);
+        let _ = writeln!(out, "  page walks {}, PTE reads {}, A/D updates {}", m.walks, m.pte_reads, m.ad_updates);
+        let _ = writeln!(
+            out,
+            "  page faults: fetch {}, load {}, store {}; PTE access faults {}",
+            m.page_faults.fetch, m.page_faults.load, m.page_faults.store, m.walk_access_faults
+        );
+        out
+    }
+}
