@@ -105,6 +105,12 @@ impl Cpu {
     /// the access (permission denied, or D clear for a store) counts as a
     /// miss and walks again, as QEMU re-walks: the PTE may have changed.
     fn translate_sv39(&mut self, va: u64, access: Access, privilege: Privilege) -> Result<(u64, usize), Exception> {
+        // The TLB matches on the 39 translated bits only: an address whose
+        // bits 63:39 are not copies of bit 38 must fault before any lookup.
+        if !sv39::is_canonical(va) {
+            self.mmu.count_page_fault(access);
+            return Err(access.page_fault(va));
+        }
         let context = self.context(privilege);
         let asid = self.asid();
         if let Some(slot) = self.mmu.tlb.find(va, asid) {
