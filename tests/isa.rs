@@ -29,12 +29,14 @@ programs!(self_checking, SELF_CHECKING:
     compressed_alu, compressed_mem, compressed_ctrl, compressed_illegal, compressed_hints,
     csr, traps, interrupts, counters,
     vm_asid, vm_perms_s, vm_perms_u, vm_mxr, vm_mprv, vm_superpages, vm_faults, vm_nonleaf, vm_ad_hw,
+    smode_csrs, delegation, s_interrupts, pmp,
 );
 
 programs!(rvsim_only, RVSIM_ONLY:
     atomic_rvsim_only, compressed_illegal_rvsim_only, csr_rvsim_only, traps_rvsim_only, counters_rvsim_only,
     vm_sum_fetch_rvsim_only, vm_amo_fault_rvsim_only, vm_mprv_xret_rvsim_only,
     vm_nonleaf_rvsim_only, vm_amo_faults_rvsim_only, vm_sfence_rvsim_only, vm_ad_adfault_rvsim_only,
+    smode_csrs_rvsim_only, delegation_rvsim_only, s_interrupts_rvsim_only, pmp_rvsim_only,
 );
 
 programs!(differential, DIFFERENTIAL:
