@@ -44,7 +44,8 @@ programs!(differential, DIFFERENTIAL:
 );
 
 /// Programs used by other tests (tests/cli.rs) rather than run here.
-const USED_ELSEWHERE: &[&str] = &["selftest_fail", "uart_exit", "tohost_exit", "stuck_trap_loop", "stuck_wfi"];
+const USED_ELSEWHERE: &[&str] =
+    &["selftest_fail", "uart_exit", "tohost_exit", "stuck_trap_loop", "stuck_wfi", "tlb_sweep"];
 
 #[test]
 fn every_program_is_run_by_some_test() {

@@ -99,7 +99,7 @@ impl Cpu {
             s.mstatus &= !status::MPRV;
         }
         self.next_pc = s.mepc;
-        self.set_mode(target);
+        self.switch_mode(target, true);
         self.request_check();
         Ok(())
     }
@@ -125,7 +125,7 @@ impl Cpu {
         }
         s.mstatus &= !status::MPRV;
         self.next_pc = s.sepc;
-        self.set_mode(target);
+        self.switch_mode(target, true);
         self.request_check();
         Ok(())
     }

@@ -192,8 +192,15 @@ impl Cpu {
     /// Switches privilege mode, keeping per-mode instruction counts and the
     /// fetch page (cached for the old mode) right.
     pub fn set_mode(&mut self, mode: Privilege) {
-        self.retired_by_mode[mode_index(self.mode)] += self.retired - self.mode_since;
-        self.mode_since = self.retired;
+        self.switch_mode(mode, false);
+    }
+
+    /// Switches mode from inside an instruction: with `retiring`, that
+    /// instruction (an `mret` or `sret`) still counts for the old mode.
+    pub(crate) fn switch_mode(&mut self, mode: Privilege, retiring: bool) {
+        let boundary = self.retired + retiring as u64;
+        self.retired_by_mode[mode_index(self.mode)] += boundary - self.mode_since;
+        self.mode_since = boundary;
         self.mode = mode;
         self.fetch_page = u64::MAX;
         self.update_data_mode();
