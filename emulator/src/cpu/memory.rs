@@ -59,10 +59,10 @@ impl Cpu {
         if entry.tag != va >> 12 {
             return None;
         }
-        if entry.slot != NO_SLOT {
-            self.mmu.tlb.record_hit(entry.slot as usize, access);
+        if entry.slot() != NO_SLOT {
+            self.mmu.tlb.record_hit(entry.slot() as usize, access);
         }
-        Some((va as usize).wrapping_add(entry.addend))
+        Some((va as usize).wrapping_add(entry.addend()))
     }
 
     /// The physical address an access of kind `access` to `va` uses,
@@ -241,8 +241,8 @@ impl Cpu {
         let entry = *self.mmu.fast.entry(mode_index(self.mode), Access::Fetch, va);
         if entry.tag == va >> 12 {
             self.fetch_page = entry.tag;
-            self.fetch_addend = entry.addend;
-            self.fetch_slot = entry.slot;
+            self.fetch_addend = entry.addend();
+            self.fetch_slot = entry.slot();
         }
         // SAFETY: `host` addresses two bytes inside RAM (fast-path page, or
         // checked with `offset_of`).

@@ -139,9 +139,9 @@ impl Cpu {
                     flags: leaf.pte as u8,
                     pte_addr: leaf.pte_addr,
                 };
-                let (slot, previous) = self.mmu.tlb.fill(va, entry);
-                if let Some(old) = previous {
-                    self.forget_slot(slot, old.vpn << tlb::page_shift(old.level), old.level);
+                let (slot, replaced) = self.mmu.tlb.fill(va, entry);
+                if let Some((old_va, old_level)) = replaced {
+                    self.forget_slot(slot, old_va, old_level);
                 }
                 Ok((leaf.translate(va), slot))
             }

@@ -14,8 +14,10 @@ use crate::cpu::{Access, Privilege};
 
 /// Entries per cache.
 pub const ENTRIES: usize = 256;
-/// `slot` of an entry with no TLB behind it (bare translation).
-pub const NO_SLOT: u32 = u32::MAX;
+/// `slot` of an entry with no TLB behind it (bare translation). Slots fit
+/// in the 12 low bits of the page-aligned addend, so TLBs have fewer than
+/// 4096 entries.
+pub const NO_SLOT: u32 = 0xfff;
 const INVALID: u64 = u64::MAX;
 /// Caches are rows of a table indexed by `mode * 4 + access` (rows 3, 7
 /// and 11 unused), so a masked index never needs a bounds check.
@@ -24,18 +26,32 @@ const ROWS: usize = 16;
 /// clears the rows whole.
 const TRACKED: usize = 512;
 
-/// One cached page.
+/// One cached page, in 16 bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct FastEntry {
     /// Virtual page number (`va >> 12`), or `u64::MAX` when empty.
     pub tag: u64,
-    /// Host address of the page minus its virtual address.
-    pub addend: usize,
-    /// TLB slot the translation came from, or [`NO_SLOT`].
-    pub slot: u32,
+    /// Host address of the page minus its virtual address (a multiple of
+    /// 4096), plus in the low 12 bits the TLB slot the translation came
+    /// from, or [`NO_SLOT`].
+    addend_slot: usize,
 }
 
-const EMPTY: FastEntry = FastEntry { tag: INVALID, addend: 0, slot: NO_SLOT };
+impl FastEntry {
+    /// Host address of the page minus its virtual address.
+    #[inline(always)]
+    pub fn addend(&self) -> usize {
+        self.addend_slot & !0xfff
+    }
+
+    /// TLB slot the translation came from, or [`NO_SLOT`].
+    #[inline(always)]
+    pub fn slot(&self) -> u32 {
+        (self.addend_slot & 0xfff) as u32
+    }
+}
+
+const EMPTY: FastEntry = FastEntry { tag: INVALID, addend_slot: NO_SLOT as usize };
 
 /// Index of a privilege mode's caches (U, S, M).
 #[inline(always)]
@@ -80,7 +96,8 @@ impl FastPath {
     /// Caches the page of `va`, whose RAM starts at host address `host_page`.
     pub fn insert(&mut self, mode: Privilege, access: Access, va: u64, host_page: usize, slot: u32) {
         let (r, i) = (row(mode_index(mode), access), (va >> 12) as usize & (ENTRIES - 1));
-        self.rows[r][i] = FastEntry { tag: va >> 12, addend: host_page.wrapping_sub((va & !0xfff) as usize), slot };
+        let addend = host_page.wrapping_sub((va & !0xfff) as usize);
+        self.rows[r][i] = FastEntry { tag: va >> 12, addend_slot: addend | (slot & NO_SLOT) as usize };
         let list = &mut self.installed[(mode == Privilege::Machine) as usize];
         if let Some(v) = list {
             if v.len() < TRACKED {
@@ -133,11 +150,11 @@ impl FastPath {
                 let cache = &mut self.rows[row(mode, access)];
                 if level == 0 {
                     let e = &mut cache[(va >> 12) as usize & (ENTRIES - 1)];
-                    if e.slot == slot {
+                    if e.slot() == slot {
                         *e = EMPTY;
                     }
                 } else {
-                    cache.iter_mut().filter(|e| e.slot == slot).for_each(|e| *e = EMPTY);
+                    cache.iter_mut().filter(|e| e.slot() == slot).for_each(|e| *e = EMPTY);
                 }
             }
         }
@@ -158,7 +175,8 @@ mod tests {
         fast.insert(Privilege::Supervisor, Access::Load, 0x4000_1234, 0x7000_0000, 5);
         let e = fast.entry(mode_index(Privilege::Supervisor), Access::Load, 0x4000_1ff8);
         assert_eq!(e.tag, 0x4000_1000 >> 12);
-        assert_eq!(0x4000_1ff8usize.wrapping_add(e.addend), 0x7000_0ff8);
+        assert_eq!(0x4000_1ff8usize.wrapping_add(e.addend()), 0x7000_0ff8);
+        assert_eq!(e.slot(), 5);
         assert_ne!(tag(&fast, Privilege::User, Access::Load, 0x4000_1000), 0x4000_1000 >> 12);
         assert_ne!(tag(&fast, Privilege::Supervisor, Access::Store, 0x4000_1000), 0x4000_1000 >> 12);
     }

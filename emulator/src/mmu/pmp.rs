@@ -45,6 +45,10 @@ pub struct PmpRegion {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pmp {
     regions: Vec<PmpRegion>,
+    /// The first entry grants R, W and X over the whole physical address
+    /// space (the usual "open everything" setup): every access by every
+    /// mode passes, with no region scan.
+    all_open: bool,
 }
 
 fn required(access: Access) -> u8 {
@@ -81,7 +85,11 @@ impl Pmp {
             };
             regions.push(PmpRegion { index, start, end, permissions: c & (R | W | X), locked: c & LOCK != 0, mode });
         }
-        Pmp { regions }
+        // A TOR entry ends at most at 2^56 - 4; nothing answers above
+        // that anyway, so such an entry opens everything that exists.
+        let all_open =
+            regions.first().is_some_and(|r| r.start == 0 && r.end >= (1 << 56) - 4 && r.permissions == R | W | X);
+        Pmp { regions, all_open }
     }
 
     /// The enabled entries, in priority order.
@@ -94,7 +102,11 @@ impl Pmp {
     }
 
     /// Whether an access of `size` bytes at `pa` is allowed.
+    #[inline]
     pub fn allows(&self, pa: u64, size: u64, access: Access, privilege: Privilege) -> bool {
+        if self.all_open {
+            return true;
+        }
         let end = pa.saturating_add(size);
         for region in &self.regions {
             if region.start >= region.end || end <= region.start || pa >= region.end {
@@ -110,7 +122,11 @@ impl Pmp {
     /// The decision for every access inside the 4 KiB page at `page`, if
     /// the same for all of them (no entry boundary inside the page); used
     /// to decide whether a translation may be cached.
+    #[inline]
     pub fn page_decision(&self, page: u64, access: Access, privilege: Privilege) -> Option<bool> {
+        if self.all_open {
+            return Some(true);
+        }
         let end = page.saturating_add(4096);
         for region in &self.regions {
             if region.start >= region.end || end <= region.start || page >= region.end {
@@ -155,6 +171,11 @@ mod tests {
         assert!(p.allows(0x8000_0000, 8, Access::Store, Privilege::Supervisor));
         assert!(p.allows(0x1000_0000, 1, Access::Load, Privilege::User));
         assert_eq!(p.page_decision(0x8765_4000, Access::Fetch, Privilege::User), Some(true));
+        assert!(p.all_open);
+        let napot_all = pmp(&[(0, NAPOT | R | W | X, u64::MAX >> 10)]);
+        assert!(napot_all.all_open);
+        let read_only = pmp(&[(0, TOR | R, 0x3f_ffff_ffff_ffff)]);
+        assert!(!read_only.all_open && !read_only.allows(0x8000_0000, 8, Access::Store, Privilege::Supervisor));
     }
 
     #[test]

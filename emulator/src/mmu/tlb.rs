@@ -35,6 +35,10 @@ impl Policy {
     }
 }
 
+/// Largest TLB rvsim models (slot numbers must stay below the host fast
+/// path's 12-bit slot field).
+pub const MAX_ENTRIES: usize = 4095;
+
 /// The shape of the TLB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TlbShape {
@@ -91,8 +95,8 @@ impl TlbShape {
 
     /// Checks that the shape can be built.
     pub fn validate(&self) -> Result<(), String> {
-        if self.entries == 0 || self.entries > 1 << 16 {
-            return Err(format!("entries={} must be between 1 and 65536", self.entries));
+        if self.entries == 0 || self.entries > MAX_ENTRIES {
+            return Err(format!("entries={} must be between 1 and {MAX_ENTRIES}", self.entries));
         }
         if self.ways == 0 || self.ways > self.entries || !self.entries.is_multiple_of(self.ways) {
             return Err(format!("ways={} must divide entries={}", self.ways, self.entries));
@@ -341,35 +345,39 @@ impl Tlb {
     /// Caches `entry` (for the page containing `va`), replacing an entry of
     /// its set per the policy. An existing entry for the same page and
     /// address space is replaced in place (not counted as an eviction).
-    /// Returns the slot used and the valid entry it held before, if any.
-    pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<TlbEntry>) {
+    /// Returns the slot used and, if it held a valid entry before, that
+    /// entry's page as (virtual address, level).
+    pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
         let slots = self.slots(self.set_of(va, entry.level));
-        // One pass: an entry for the same page wins, then an empty way,
-        // then the oldest stamp (LRU: last use; FIFO: fill time).
-        let (mut same_page, mut empty, mut oldest) = (None, None, slots.start);
+        // One pass: an entry for the same page wins; otherwise the way
+        // with the smallest key, where an empty way has key 0 and a full
+        // one its stamp + 1 (LRU: last use; FIFO: fill time).
+        let (mut same_page, mut victim, mut victim_key) = (None, slots.start, u64::MAX);
         for s in slots.clone() {
             let e = &self.entries[s];
-            if !e.valid {
-                empty = empty.or(Some(s));
-            } else if e.level == entry.level && e.vpn == entry.vpn && (e.global || e.asid == entry.asid) {
+            if e.valid && e.level == entry.level && e.vpn == entry.vpn && (e.global || e.asid == entry.asid) {
                 same_page = Some(s);
                 break;
-            } else if self.stamps[s] < self.stamps[oldest] || !self.entries[oldest].valid {
-                oldest = s;
+            }
+            let key = if e.valid { self.stamps[s] + 1 } else { 0 };
+            if key < victim_key {
+                (victim, victim_key) = (s, key);
             }
         }
-        let slot = same_page.or(empty).unwrap_or_else(|| match self.shape.policy {
-            Policy::Lru | Policy::Fifo => oldest,
-            Policy::Random => {
+        let slot = match same_page {
+            Some(s) => s,
+            None if victim_key == 0 || self.shape.policy != Policy::Random => victim,
+            None => {
                 self.rng ^= self.rng << 13;
                 self.rng ^= self.rng >> 7;
                 self.rng ^= self.rng << 17;
                 slots.start + (self.rng % self.shape.ways as u64) as usize
             }
-        });
-        let old = self.entries[slot];
-        if old.valid {
-            self.per_level[old.level as usize] -= 1;
+        };
+        let old = &self.entries[slot];
+        let replaced = old.valid.then(|| (old.vpn << page_shift(old.level), old.level));
+        if let Some((_, level)) = replaced {
+            self.per_level[level as usize] -= 1;
             if same_page.is_none() {
                 self.stats.evictions += 1;
             }
@@ -379,7 +387,7 @@ impl Tlb {
         self.clock += 1;
         self.stamps[slot] = self.clock;
         self.stats.fills += 1;
-        (slot, old.valid.then_some(old))
+        (slot, replaced)
     }
 
     /// The entry in `slot`.
@@ -574,7 +582,7 @@ mod tests {
         let mut tlb = Tlb::new(TlbShape { entries: 2, ways: 2, policy: Policy::Lru });
         tlb.fill(0x1000, entry(0x1000, 1, false));
         let (_, previous) = tlb.fill(0x1000, TlbEntry { flags: 0xff, ..entry(0x1000, 1, false) });
-        assert_eq!(previous.map(|e| e.flags), Some(0xcf), "the replaced entry is reported");
+        assert_eq!(previous, Some((0x1000, 0)), "the replaced entry's page is reported");
         assert_eq!(tlb.valid_entries().count(), 1);
         assert_eq!(tlb.stats.evictions, 0);
     }
