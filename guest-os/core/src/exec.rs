@@ -1,0 +1,330 @@
+//! Program loading: an RV64 ELF executable becomes mapped segments, and
+//! the new process's stack is laid out as Linux does (argc, argv, envp,
+//! auxv), so a static riscv64 Linux program runs unchanged.
+
+use alloc::vec::Vec;
+
+use elf::ElfBytes;
+use elf::abi;
+use elf::endian::LittleEndian;
+use elf::file::Class;
+
+use crate::fault::DemandRegion;
+use crate::frame::FrameTable;
+use crate::space::{AddressSpace, OutOfMemory, USER_END};
+use crate::uaccess::UserMemory;
+use crate::{PAGE, PhysMemory, page_ceil, page_floor, pte};
+
+/// Top of the user stack; the stack is a demand-zero region below it.
+pub const STACK_TOP: u64 = USER_END;
+/// Size of the stack region.
+pub const STACK_SIZE: u64 = 1 << 20;
+/// Lowest address a program may load at (page 0 stays unmapped).
+pub const LOWEST_LOAD: u64 = PAGE;
+/// Most bytes of argument and environment strings.
+pub const MAX_ARG_BYTES: usize = 64 << 10;
+
+/// Why a program cannot be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecError {
+    /// Not an ELF file, or not a 64-bit little-endian RISC-V executable.
+    NotExecutable,
+    /// A segment lies outside user space or is malformed.
+    BadSegment,
+    /// Memory ran out.
+    OutOfMemory,
+    /// Arguments too long.
+    ArgumentsTooLong,
+}
+
+impl From<OutOfMemory> for ExecError {
+    fn from(_: OutOfMemory) -> Self {
+        ExecError::OutOfMemory
+    }
+}
+
+/// A loadable segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// Virtual address.
+    pub vaddr: u64,
+    /// Size in memory.
+    pub memsz: u64,
+    /// Offset of its file bytes.
+    pub offset: u64,
+    /// Number of file bytes.
+    pub filesz: u64,
+    /// PTE permission bits (R, W, X).
+    pub flags: u64,
+}
+
+/// What loading a program involves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadPlan {
+    /// Entry point.
+    pub entry: u64,
+    /// Loadable segments.
+    pub segments: Vec<Segment>,
+    /// First page after the highest segment: where the heap starts.
+    pub brk: u64,
+}
+
+/// Checks an ELF file and plans its loading.
+pub fn plan(image: &[u8]) -> Result<LoadPlan, ExecError> {
+    let file = ElfBytes::<LittleEndian>::minimal_parse(image).map_err(|_| ExecError::NotExecutable)?;
+    let h = &file.ehdr;
+    if h.class != Class::ELF64 || h.e_machine != abi::EM_RISCV || h.e_type != abi::ET_EXEC {
+        return Err(ExecError::NotExecutable);
+    }
+    let mut segments = Vec::new();
+    for ph in file.segments().ok_or(ExecError::NotExecutable)?.iter().filter(|p| p.p_type == abi::PT_LOAD) {
+        let end = ph.p_vaddr.checked_add(ph.p_memsz).ok_or(ExecError::BadSegment)?;
+        let file_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(ExecError::BadSegment)?;
+        if ph.p_memsz == 0 {
+            continue;
+        }
+        if ph.p_vaddr < LOWEST_LOAD
+            || end > STACK_TOP - STACK_SIZE
+            || ph.p_filesz > ph.p_memsz
+            || file_end > image.len() as u64
+        {
+            return Err(ExecError::BadSegment);
+        }
+        let mut flags = 0;
+        for (pf, bit) in [(abi::PF_R, pte::R), (abi::PF_W, pte::W | pte::R), (abi::PF_X, pte::X)] {
+            if ph.p_flags & pf != 0 {
+                flags |= bit;
+            }
+        }
+        segments.push(Segment {
+            vaddr: ph.p_vaddr,
+            memsz: ph.p_memsz,
+            offset: ph.p_offset,
+            filesz: ph.p_filesz,
+            flags,
+        });
+    }
+    if segments.is_empty() {
+        return Err(ExecError::NotExecutable);
+    }
+    let brk = segments.iter().map(|s| page_ceil(s.vaddr + s.memsz)).max().unwrap_or(LOWEST_LOAD);
+    let entry_mapped = segments.iter().any(|s| s.vaddr <= h.e_entry && h.e_entry < s.vaddr + s.memsz);
+    if !entry_mapped {
+        return Err(ExecError::BadSegment);
+    }
+    Ok(LoadPlan { entry: h.e_entry, segments, brk })
+}
+
+/// Maps and fills the segments of `plan` into `space`. A page shared by
+/// two segments gets the union of their permissions.
+pub fn load(
+    space: &mut AddressSpace,
+    frames: &mut FrameTable,
+    mem: &mut impl PhysMemory,
+    plan: &LoadPlan,
+    image: &[u8],
+) -> Result<usize, ExecError> {
+    let mut pages = 0;
+    for s in &plan.segments {
+        let mut page = page_floor(s.vaddr);
+        while page < s.vaddr + s.memsz {
+            let frame = match space.lookup(mem, page) {
+                Some((slot, entry)) => {
+                    AddressSpace::set_entry(mem, slot, entry | s.flags);
+                    pte::address(entry)
+                }
+                None => {
+                    let frame = frames.alloc().ok_or(ExecError::OutOfMemory)?;
+                    mem.zero_page(frame);
+                    if let Err(e) = space.map(frames, mem, page, frame, s.flags | pte::U) {
+                        frames.decref(frame);
+                        return Err(e.into());
+                    }
+                    pages += 1;
+                    frame
+                }
+            };
+            // The part of the segment's file bytes that lands in this page.
+            let from = s.vaddr.max(page);
+            let to = (s.vaddr + s.filesz).min(page + PAGE);
+            if from < to {
+                let offset = (s.offset + (from - s.vaddr)) as usize;
+                mem.write(frame + (from - page), &image[offset..offset + (to - from) as usize]);
+            }
+            page += PAGE;
+        }
+    }
+    Ok(pages)
+}
+
+/// The process's demand-zero regions: the stack, and the heap from `brk_start`
+/// to `brk`.
+pub fn regions(brk_start: u64, brk: u64) -> [DemandRegion; 2] {
+    [
+        DemandRegion { start: STACK_TOP - STACK_SIZE, end: STACK_TOP, flags: pte::R | pte::W },
+        DemandRegion { start: brk_start, end: page_ceil(brk), flags: pte::R | pte::W },
+    ]
+}
+
+const AT_NULL: u64 = 0;
+const AT_PAGESZ: u64 = 6;
+const AT_ENTRY: u64 = 9;
+const AT_RANDOM: u64 = 25;
+
+/// Writes the initial stack: strings at the top, then (from `sp` up)
+/// argc, argv[], NULL, envp[], NULL, auxv pairs ending with AT_NULL.
+/// Returns `sp`, 16-byte aligned.
+pub fn initial_stack<M: PhysMemory>(
+    user: &mut UserMemory<'_, M>,
+    entry: u64,
+    args: &[&[u8]],
+    env: &[&[u8]],
+) -> Result<u64, ExecError> {
+    let bytes: usize = args.iter().chain(env).map(|s| s.len() + 1).sum();
+    if bytes > MAX_ARG_BYTES {
+        return Err(ExecError::ArgumentsTooLong);
+    }
+    let fail = |_| ExecError::OutOfMemory;
+    let mut at = STACK_TOP;
+    // 16 bytes for AT_RANDOM (fixed: runs are reproducible).
+    at -= 16;
+    let random = at;
+    user.copy_out(random, b"rvsim-not-random").map_err(fail)?;
+    let mut push_strings = |strings: &[&[u8]]| -> Result<Vec<u64>, ExecError> {
+        let mut pointers = Vec::with_capacity(strings.len());
+        for s in strings {
+            at -= s.len() as u64 + 1;
+            user.copy_out(at, s).map_err(fail)?;
+            user.copy_out(at + s.len() as u64, &[0]).map_err(fail)?;
+            pointers.push(at);
+        }
+        Ok(pointers)
+    };
+    let argv = push_strings(args)?;
+    let envp = push_strings(env)?;
+    let auxv = [(AT_PAGESZ, PAGE), (AT_ENTRY, entry), (AT_RANDOM, random), (AT_NULL, 0)];
+    let words = 1 + argv.len() + 1 + envp.len() + 1 + 2 * auxv.len();
+    let sp = (at - 8 * words as u64) & !15;
+    let mut cursor = sp;
+    let mut push = |value: u64| -> Result<(), ExecError> {
+        user.write_u64(cursor, value).map_err(fail)?;
+        cursor += 8;
+        Ok(())
+    };
+    push(argv.len() as u64)?;
+    for p in argv {
+        push(p)?;
+    }
+    push(0)?;
+    for p in envp {
+        push(p)?;
+    }
+    push(0)?;
+    for (key, value) in auxv {
+        push(key)?;
+        push(value)?;
+    }
+    Ok(sp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::VmStats;
+    use crate::testmem::TestMemory;
+
+    /// A minimal RV64 executable: one RX segment at 0x10000 with `code`,
+    /// and one RW segment at 0x11000 of 0x2000 bytes (0x10 from the file).
+    fn executable(code: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        for v in [2u16, 243] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(&1u32.to_le_bytes());
+        for v in [0x10000u64, 64, 0] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(&0u32.to_le_bytes());
+        for v in [64u16, 56, 2, 64, 0, 0] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        let data_at = 64 + 2 * 56 + code.len() as u64;
+        for (flags, offset, vaddr, filesz, memsz) in
+            [(5u32, 176u64, 0x10000u64, code.len() as u64, code.len() as u64), (6, data_at, 0x11000, 0x10, 0x2000)]
+        {
+            f.extend_from_slice(&1u32.to_le_bytes());
+            f.extend_from_slice(&flags.to_le_bytes());
+            for v in [offset, vaddr, vaddr, filesz, memsz, 0x1000] {
+                f.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        f.extend_from_slice(code);
+        f.extend_from_slice(&[0xaa; 0x10]);
+        f
+    }
+
+    #[test]
+    fn plans_and_loads_segments() {
+        let image = executable(&[0x13, 0, 0, 0]);
+        let plan = plan(&image).unwrap();
+        assert_eq!(plan.entry, 0x10000);
+        assert_eq!(plan.segments.len(), 2);
+        assert_eq!(plan.segments[0].flags, pte::R | pte::X);
+        assert_eq!(plan.brk, 0x13000);
+        let mut mem = TestMemory::default();
+        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
+        let mut space = AddressSpace::new(&mut frames, &mut mem, 0x8000_0000).unwrap();
+        assert_eq!(load(&mut space, &mut frames, &mut mem, &plan, &image), Ok(3));
+        let (_, text) = space.lookup(&mem, 0x10000).unwrap();
+        assert_eq!(mem.read_u64(pte::address(text)) as u32, 0x13);
+        let (_, data) = space.lookup(&mem, 0x11008).unwrap();
+        assert_eq!(mem.read_u64(pte::address(data) + 8), 0xaaaa_aaaa_aaaa_aaaa);
+        assert_eq!(mem.read_u64(pte::address(data) + 0x10), 0, "bss is zero");
+        assert!(data & pte::W != 0 && text & pte::W == 0);
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_run() {
+        assert_eq!(plan(b"#!/bin/sh\n"), Err(ExecError::NotExecutable));
+        let mut x86 = executable(&[0; 4]);
+        x86[18] = 62;
+        assert_eq!(plan(&x86), Err(ExecError::NotExecutable));
+        let mut low = executable(&[0; 4]);
+        low[64 + 16..64 + 24].copy_from_slice(&0u64.to_le_bytes()); // first segment at 0
+        assert_eq!(plan(&low), Err(ExecError::BadSegment));
+    }
+
+    #[test]
+    fn initial_stack_is_laid_out_as_linux_does() {
+        let mut mem = TestMemory::default();
+        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
+        let mut space = AddressSpace::new(&mut frames, &mut mem, 0x8000_0000).unwrap();
+        let regions = regions(0x13000, 0x13000);
+        let mut stats = VmStats::default();
+        let mut ignore = |_, _| {};
+        let mut user = UserMemory {
+            space: &mut space,
+            frames: &mut frames,
+            mem: &mut mem,
+            regions: &regions,
+            stats: &mut stats,
+            on_resolved: &mut ignore,
+        };
+        let sp = initial_stack(&mut user, 0x10000, &[b"prog", b"arg one"], &[b"A=1"]).unwrap();
+        assert_eq!(sp % 16, 0);
+        assert_eq!(user.read_u64(sp), Ok(2));
+        let argv0 = user.read_u64(sp + 8).unwrap();
+        assert_eq!(user.read_cstr(argv0, 100), Ok(b"prog".to_vec()));
+        let argv1 = user.read_u64(sp + 16).unwrap();
+        assert_eq!(user.read_cstr(argv1, 100), Ok(b"arg one".to_vec()));
+        assert_eq!(user.read_u64(sp + 24), Ok(0));
+        let env0 = user.read_u64(sp + 32).unwrap();
+        assert_eq!(user.read_cstr(env0, 100), Ok(b"A=1".to_vec()));
+        assert_eq!(user.read_u64(sp + 40), Ok(0));
+        assert_eq!(user.read_u64(sp + 48), Ok(AT_PAGESZ));
+        assert_eq!(user.read_u64(sp + 56), Ok(PAGE));
+        let long = alloc::vec![b'x'; MAX_ARG_BYTES];
+        assert_eq!(initial_stack(&mut user, 0, &[&long], &[]), Err(ExecError::ArgumentsTooLong));
+    }
+}

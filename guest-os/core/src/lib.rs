@@ -1,0 +1,59 @@
+//! The policy half of rvsim's teaching kernel: everything about virtual
+//! memory that can be decided without touching hardware. It is plain
+//! `no_std` Rust over a [`PhysMemory`] trait, so the kernel runs it on
+//! riscv64 and `cargo test` runs it on the host against a fake memory,
+//! as the original rCore did for its COW and swap policies.
+//!
+//! - [`frame`]: physical frames with reference counts.
+//! - [`pte`]: Sv39 page-table entry bits, including the kernel's RSW marks.
+//! - [`space`]: address spaces: mapping, fork (COW or eager copy), freeing.
+//! - [`fault`]: what a page fault means: COW break, demand-zero, or a kill.
+//! - [`uaccess`]: checked copies between the kernel and user memory.
+//! - [`exec`]: turning an ELF file into mapped segments and a Linux-style
+//!   initial stack.
+//! - [`bootargs`]: the kernel command line.
+#![no_std]
+
+extern crate alloc;
+
+pub mod bootargs;
+pub mod exec;
+pub mod fault;
+pub mod frame;
+pub mod pte;
+pub mod space;
+pub mod stats;
+pub mod uaccess;
+
+#[cfg(test)]
+pub mod testmem;
+
+/// Page size.
+pub const PAGE: u64 = 4096;
+
+/// Physical memory as the policy code needs it. The kernel implements it
+/// with its identity mapping of RAM; tests with a map of pages.
+pub trait PhysMemory {
+    /// Reads the 8-byte word at physical address `pa`.
+    fn read_u64(&self, pa: u64) -> u64;
+    /// Writes the 8-byte word at physical address `pa`.
+    fn write_u64(&mut self, pa: u64, value: u64);
+    /// Fills the page at `pa` with zeros.
+    fn zero_page(&mut self, pa: u64);
+    /// Copies the page at `from` to the page at `to`.
+    fn copy_page(&mut self, from: u64, to: u64);
+    /// Reads `buf.len()` bytes at `pa` (within one page).
+    fn read(&self, pa: u64, buf: &mut [u8]);
+    /// Writes `data` at `pa` (within one page).
+    fn write(&mut self, pa: u64, data: &[u8]);
+}
+
+/// Rounds down to a page boundary.
+pub fn page_floor(addr: u64) -> u64 {
+    addr & !(PAGE - 1)
+}
+
+/// Rounds up to a page boundary (saturating).
+pub fn page_ceil(addr: u64) -> u64 {
+    addr.saturating_add(PAGE - 1) & !(PAGE - 1)
+}

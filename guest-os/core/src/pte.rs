@@ -1,0 +1,78 @@
+//! Sv39 page-table entries, with the kernel's use of the two RSW bits.
+
+/// Valid.
+pub const V: u64 = 1 << 0;
+/// Readable.
+pub const R: u64 = 1 << 1;
+/// Writable.
+pub const W: u64 = 1 << 2;
+/// Executable.
+pub const X: u64 = 1 << 3;
+/// Accessible to U-mode.
+pub const U: u64 = 1 << 4;
+/// Global.
+pub const G: u64 = 1 << 5;
+/// Accessed.
+pub const A: u64 = 1 << 6;
+/// Dirty.
+pub const D: u64 = 1 << 7;
+/// RSW bit 8: copy-on-write. The page is shared after fork and mapped
+/// read-only; the first store copies it (or, when no one else maps it any
+/// more, simply makes it writable again).
+pub const COW: u64 = 1 << 8;
+/// RSW bit 9: a shared page (shared text, shared memory); reserved for the
+/// shared pages table.
+pub const SHARED: u64 = 1 << 9;
+
+const PPN_SHIFT: u32 = 10;
+const PPN_MASK: u64 = (1 << 44) - 1;
+
+/// The physical address a PTE points to.
+pub fn address(pte: u64) -> u64 {
+    ((pte >> PPN_SHIFT) & PPN_MASK) << 12
+}
+
+/// A PTE pointing at physical address `pa` with `flags` (V added).
+pub fn make(pa: u64, flags: u64) -> u64 {
+    ((pa >> 12) << PPN_SHIFT) | flags | V
+}
+
+/// The low flag bits (V..D and RSW).
+pub fn flags(pte: u64) -> u64 {
+    pte & 0x3ff
+}
+
+/// True for a valid leaf (R, W or X set).
+pub fn is_leaf(pte: u64) -> bool {
+    pte & V != 0 && pte & (R | W | X) != 0
+}
+
+/// Flags as `rwxu` plus ` cow`/` shared` marks, for vmprint and logs.
+pub fn describe(pte: u64) -> alloc::string::String {
+    let mut s = alloc::string::String::new();
+    for (bit, c) in [(R, 'r'), (W, 'w'), (X, 'x'), (U, 'u'), (G, 'g'), (A, 'a'), (D, 'd')] {
+        s.push(if pte & bit != 0 { c } else { '-' });
+    }
+    if pte & COW != 0 {
+        s.push_str(" cow");
+    }
+    if pte & SHARED != 0 {
+        s.push_str(" shared");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip() {
+        let e = make(0x8765_4000, R | W | U | COW);
+        assert_eq!(address(e), 0x8765_4000);
+        assert!(is_leaf(e));
+        assert_eq!(flags(e), R | W | U | COW | V);
+        assert_eq!(describe(e), "rw-u--- cow");
+        assert!(!is_leaf(make(0x8000_0000, 0)), "a pointer");
+    }
+}

@@ -1,0 +1,17 @@
+//! What the kernel's VM counts, for `memstat`.
+
+/// Virtual-memory event counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VmStats {
+    /// Page faults from user mode and from kernel accesses to user memory.
+    pub page_faults: u64,
+    /// Store faults on copy-on-write pages.
+    pub cow_faults: u64,
+    /// COW faults resolved by copying the frame (it was still shared).
+    pub cow_copies: u64,
+    /// COW faults resolved by making the page writable again (no one else
+    /// mapped the frame any more).
+    pub cow_reuses: u64,
+    /// Pages allocated zero-filled on first touch (stack, heap).
+    pub demand_zero: u64,
+}

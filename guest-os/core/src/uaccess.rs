@@ -1,0 +1,233 @@
+//! Checked copies between the kernel and user memory. The kernel never
+//! dereferences a user pointer: every page is looked up in the process's
+//! page table, must be a user page with the needed permission, and is
+//! resolved like a page fault first when it is not (a copy-on-write page
+//! being written, an untouched stack or heap page). Anything else is
+//! `EFAULT`, never a kernel fault.
+
+use alloc::vec::Vec;
+
+use crate::fault::{self, Access, DemandRegion, Resolved};
+use crate::frame::FrameTable;
+use crate::space::{AddressSpace, USER_END};
+use crate::stats::VmStats;
+use crate::{PAGE, PhysMemory, pte};
+
+/// A user address or range that the process may not access this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Efault;
+
+/// One process's memory, as a syscall sees it.
+pub struct UserMemory<'a, M: PhysMemory> {
+    /// The page table.
+    pub space: &'a mut AddressSpace,
+    /// Frame reference counts.
+    pub frames: &'a mut FrameTable,
+    /// Physical memory.
+    pub mem: &'a mut M,
+    /// Demand-zero regions of the process (stack, heap).
+    pub regions: &'a [DemandRegion],
+    /// Counters.
+    pub stats: &'a mut VmStats,
+    /// Told of every fault resolved on the way (for TLB flushes and the
+    /// VM log).
+    pub on_resolved: &'a mut dyn FnMut(u64, Resolved),
+}
+
+impl<M: PhysMemory> UserMemory<'_, M> {
+    /// The physical address backing user address `va` for `access`,
+    /// resolving a fault if needed.
+    fn physical(&mut self, va: u64, access: Access) -> Result<u64, Efault> {
+        if va >= USER_END {
+            return Err(Efault);
+        }
+        if let Some((_, entry)) = self.space.lookup(self.mem, va)
+            && fault::permits(entry, access)
+        {
+            return Ok(pte::address(entry) + (va & (PAGE - 1)));
+        }
+        let resolved = fault::resolve(self.space, self.frames, self.mem, self.regions, va, access, self.stats)
+            .map_err(|_| Efault)?;
+        (self.on_resolved)(va, resolved);
+        match self.space.lookup(self.mem, va) {
+            Some((_, entry)) if fault::permits(entry, access) => Ok(pte::address(entry) + (va & (PAGE - 1))),
+            _ => Err(Efault),
+        }
+    }
+
+    /// Splits `[va, va + len)` into per-page pieces: (address, offset in
+    /// the buffer, length). Fails if the range wraps or leaves user space.
+    fn pieces(va: u64, len: usize) -> Result<impl Iterator<Item = (u64, usize, usize)>, Efault> {
+        let end = va.checked_add(len as u64).ok_or(Efault)?;
+        if end > USER_END {
+            return Err(Efault);
+        }
+        let mut at = va;
+        Ok(core::iter::from_fn(move || {
+            (at < end).then(|| {
+                let n = (PAGE - (at & (PAGE - 1))).min(end - at) as usize;
+                let piece = (at, (at - va) as usize, n);
+                at += n as u64;
+                piece
+            })
+        }))
+    }
+
+    /// Copies `buf.len()` bytes from user address `va`.
+    pub fn copy_in(&mut self, va: u64, buf: &mut [u8]) -> Result<(), Efault> {
+        for (at, offset, n) in Self::pieces(va, buf.len())? {
+            let pa = self.physical(at, Access::Load)?;
+            self.mem.read(pa, &mut buf[offset..offset + n]);
+        }
+        Ok(())
+    }
+
+    /// Copies `data` to user address `va` (breaking copy-on-write as a
+    /// user store would).
+    pub fn copy_out(&mut self, va: u64, data: &[u8]) -> Result<(), Efault> {
+        // Check the whole range first, so that a bad range writes nothing.
+        for (at, _, _) in Self::pieces(va, data.len())? {
+            self.physical(at, Access::Store)?;
+        }
+        for (at, offset, n) in Self::pieces(va, data.len())? {
+            let pa = self.physical(at, Access::Store)?;
+            self.mem.write(pa, &data[offset..offset + n]);
+        }
+        Ok(())
+    }
+
+    /// Reads a 64-bit little-endian word.
+    pub fn read_u64(&mut self, va: u64) -> Result<u64, Efault> {
+        let mut b = [0u8; 8];
+        self.copy_in(va, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Writes a 64-bit little-endian word.
+    pub fn write_u64(&mut self, va: u64, value: u64) -> Result<(), Efault> {
+        self.copy_out(va, &value.to_le_bytes())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the
+    /// NUL). A string that does not end within `max` bytes is `Efault`.
+    pub fn read_cstr(&mut self, va: u64, max: usize) -> Result<Vec<u8>, Efault> {
+        let mut out = Vec::new();
+        let mut at = va;
+        loop {
+            let pa = self.physical(at, Access::Load)?;
+            let n = (PAGE - (at & (PAGE - 1))) as usize;
+            let mut chunk = alloc::vec![0u8; n];
+            self.mem.read(pa, &mut chunk);
+            match chunk.iter().position(|&b| b == 0) {
+                Some(end) => {
+                    out.extend_from_slice(&chunk[..end]);
+                    return if out.len() <= max { Ok(out) } else { Err(Efault) };
+                }
+                None => out.extend_from_slice(&chunk),
+            }
+            if out.len() > max {
+                return Err(Efault);
+            }
+            at = at.checked_add(n as u64).ok_or(Efault)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::ForkMode;
+    use crate::testmem::TestMemory;
+
+    const KERNEL_ROOT: u64 = 0x8000_0000;
+
+    struct Fixture {
+        frames: FrameTable,
+        mem: TestMemory,
+        space: AddressSpace,
+        stats: VmStats,
+    }
+
+    fn fixture() -> Fixture {
+        let mut mem = TestMemory::default();
+        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
+        let mut space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
+        for (va, flags) in [(0x1_0000, pte::R | pte::X), (0x2_0000, pte::R | pte::W), (0x2_1000, pte::R | pte::W)] {
+            let pa = frames.alloc().unwrap();
+            mem.zero_page(pa);
+            space.map(&mut frames, &mut mem, va, pa, flags | pte::U).unwrap();
+        }
+        Fixture { frames, mem, space, stats: VmStats::default() }
+    }
+
+    fn with<T>(f: &mut Fixture, regions: &[DemandRegion], op: impl FnOnce(&mut UserMemory<TestMemory>) -> T) -> T {
+        let mut ignore = |_, _| {};
+        let mut user = UserMemory {
+            space: &mut f.space,
+            frames: &mut f.frames,
+            mem: &mut f.mem,
+            regions,
+            stats: &mut f.stats,
+            on_resolved: &mut ignore,
+        };
+        op(&mut user)
+    }
+
+    #[test]
+    fn copies_across_a_page_boundary() {
+        let mut f = fixture();
+        let data: Vec<u8> = (0..100).collect();
+        assert_eq!(with(&mut f, &[], |u| u.copy_out(0x2_0fd0, &data)), Ok(()));
+        let mut back = [0u8; 100];
+        assert_eq!(with(&mut f, &[], |u| u.copy_in(0x2_0fd0, &mut back)), Ok(()));
+        assert_eq!(&back[..], &data[..]);
+    }
+
+    #[test]
+    fn bad_pointers_are_efault_and_write_nothing() {
+        let mut f = fixture();
+        let mut buf = [0u8; 8];
+        for va in [0, 0x5000, 0x8000_0000, u64::MAX - 3, 0xffff_ffc0_0000_0000] {
+            assert_eq!(with(&mut f, &[], |u| u.copy_in(va, &mut buf)), Err(Efault), "{va:#x}");
+        }
+        assert_eq!(with(&mut f, &[], |u| u.copy_out(0x1_0000, b"x")), Err(Efault), "text is read-only");
+        // Starts in a writable page, runs into an unmapped one: nothing written.
+        assert_eq!(with(&mut f, &[], |u| u.copy_out(0x2_1ffc, b"12345678")), Err(Efault));
+        assert_eq!(with(&mut f, &[], |u| u.read_u64(0x2_1ff8)), Ok(0));
+        assert_eq!(with(&mut f, &[], |u| u.copy_in(0x7fff_fffc, &mut buf)), Err(Efault), "crosses into the kernel");
+    }
+
+    #[test]
+    fn kernel_writes_break_copy_on_write() {
+        let mut f = fixture();
+        let (mut child, _) = f.space.fork(&mut f.frames, &mut f.mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+        let parent_frame = pte::address(f.space.lookup(&f.mem, 0x2_0000).unwrap().1);
+        let mut events = Vec::new();
+        let mut record = |va, r| events.push((va, r));
+        let mut user = UserMemory {
+            space: &mut child,
+            frames: &mut f.frames,
+            mem: &mut f.mem,
+            regions: &[],
+            stats: &mut f.stats,
+            on_resolved: &mut record,
+        };
+        user.write_u64(0x2_0010, 42).unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(matches!(events[0], (0x2_0010, Resolved::CowCopied { old, .. }) if old == parent_frame));
+        assert_eq!(f.mem.read_u64(parent_frame + 0x10), 0, "the parent's page is untouched");
+        assert_eq!(f.stats.cow_copies, 1);
+    }
+
+    #[test]
+    fn strings_and_demand_pages() {
+        let mut f = fixture();
+        with(&mut f, &[], |u| u.copy_out(0x2_0ffc, b"hello\0")).unwrap();
+        assert_eq!(with(&mut f, &[], |u| u.read_cstr(0x2_0ffc, 16)), Ok(b"hello".to_vec()));
+        assert_eq!(with(&mut f, &[], |u| u.read_cstr(0x2_0ffc, 3)), Err(Efault), "too long");
+        let stack = [DemandRegion { start: 0x7000_0000, end: 0x7001_0000, flags: pte::R | pte::W }];
+        assert_eq!(with(&mut f, &stack, |u| u.write_u64(0x7000_8000, 7)), Ok(()));
+        assert_eq!(with(&mut f, &stack, |u| u.read_u64(0x7000_8000)), Ok(7));
+        assert_eq!(f.stats.demand_zero, 1);
+    }
+}
