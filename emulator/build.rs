@@ -14,23 +14,33 @@ fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let guest_programs = manifest_dir.join("../guest-programs");
+    let guest_os = manifest_dir.join("../guest-os");
     println!("cargo:rerun-if-changed={}", guest_programs.display());
+    println!("cargo:rerun-if-changed={}", guest_os.display());
 
     // Share one guest build directory between profiles: target/guest.
     let target_dir = out_dir.ancestors().nth(4).unwrap_or(&out_dir).join("guest");
     build_guest(&guest_programs, &target_dir);
+    build_guest(&guest_os.join("kernel"), &target_dir);
 
     let elf_dir = target_dir.join(GUEST_TARGET).join("release");
     let mut images = String::from("static BUILTIN_IMAGES: &[BuiltinImage] = &[\n");
-    for (name, source) in binaries(&guest_programs.join("baremetal/src/bin")) {
-        let elf = elf_dir.join(&name);
+    let mut add = |name: &str, summary: &str, kind: &str| {
+        let elf = elf_dir.join(name);
         writeln!(
             images,
-            "    BuiltinImage {{ name: {name:?}, summary: {:?}, kind: ImageKind::BareMetal, elf: include_bytes!({:?}) }},",
-            summary(&source),
+            "    BuiltinImage {{ name: {name:?}, summary: {summary:?}, kind: ImageKind::{kind}, elf: include_bytes!({:?}) }},",
             elf.display().to_string()
         )
         .unwrap();
+    };
+    let kernel_source = fs::read_to_string(guest_os.join("kernel/src/main.rs")).unwrap_or_default();
+    add("rvsim-kernel", &summary(&kernel_source), "Kernel");
+    for (name, source) in binaries(&guest_programs.join("baremetal/src/bin")) {
+        add(&name, &summary(&source), "BareMetal");
+    }
+    for (name, source) in binaries(&guest_programs.join("user/src/bin")) {
+        add(&name, &summary(&source), "Program");
     }
     images.push_str("];\n");
     fs::write(out_dir.join("builtin_images.rs"), images).expect("write builtin_images.rs");

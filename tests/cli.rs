@@ -53,7 +53,7 @@ fn htif_tohost_prints_and_exits_as_on_spike() {
 
 #[test]
 fn built_in_hello_reads_the_device_tree() {
-    let output = rvsim_args(&["run", "--kernel", "hello", "--memory", "64M"]);
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--memory", "64M"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Hello from bare-metal RV64!"), "{stdout}");
@@ -66,7 +66,7 @@ fn list_names_the_built_in_images() {
     let output = rvsim_args(&["list"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("hello") && stdout.contains("cpu-mix"), "{stdout}");
+    assert!(stdout.contains("bare-hello") && stdout.contains("cpu-mix"), "{stdout}");
 }
 
 #[test]
@@ -157,15 +157,15 @@ fn entry_point_outside_memory() {
 #[test]
 fn bad_memory_values() {
     for value in ["12XB", "0", "17G", "-5", "1025K", "99999999999999999999"] {
-        let output = rvsim_args(&["run", "--kernel", "hello", "--memory", value]);
+        let output = rvsim_args(&["run", "--kernel", "bare-hello", "--memory", value]);
         assert_one_line_error(&output, 2, &["--memory", value]);
     }
 }
 
 #[test]
 fn bad_flags() {
-    assert_one_line_error(&rvsim_args(&["run", "--kernel", "hello", "--frobnicate"]), 2, &["--frobnicate"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--frobnicate"]), 2, &["--frobnicate"]);
     assert_one_line_error(&rvsim_args(&["run"]), 2, &["--kernel"]);
-    assert_one_line_error(&rvsim_args(&["run", "--kernel", "hello", "--max-insns", "many"]), 2, &["--max-insns"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--max-insns", "many"]), 2, &["--max-insns"]);
     assert_one_line_error(&rvsim_args(&["jump"]), 2, &["jump"]);
 }

@@ -13,7 +13,7 @@ fn boot(name: &str) -> Machine {
     let image = ElfImage::parse(image.elf, image.name).expect("valid image");
     let config = MachineConfig { console_output: Box::new(std::io::sink()), ..MachineConfig::default() };
     let mut machine = Machine::new(config).expect("machine");
-    machine.load_kernel(&image).expect("loads");
+    machine.load_kernel(&image, None).expect("loads");
     machine
 }
 

@@ -8,6 +8,10 @@ pub enum ImageKind {
     /// A bare-metal program booted with `--kernel`: it owns the machine
     /// from M-mode.
     BareMetal,
+    /// The teaching kernel.
+    Kernel,
+    /// A user program for the kernel, put in the initrd.
+    Program,
 }
 
 /// A guest image embedded in the binary.
@@ -33,4 +37,14 @@ pub fn all() -> &'static [BuiltinImage] {
 /// The built-in image called `name`.
 pub fn find(name: &str) -> Option<&'static BuiltinImage> {
     BUILTIN_IMAGES.iter().find(|image| image.name == name)
+}
+
+/// The built-in images of one kind.
+pub fn of_kind(kind: ImageKind) -> impl Iterator<Item = &'static BuiltinImage> {
+    BUILTIN_IMAGES.iter().filter(move |image| image.kind == kind)
+}
+
+/// The built-in teaching kernel.
+pub fn kernel() -> &'static BuiltinImage {
+    of_kind(ImageKind::Kernel).next().expect("the build embeds the kernel")
 }

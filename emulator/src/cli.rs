@@ -1,10 +1,11 @@
-//! The `rvsim` command line: argument parsing, logging setup, and mapping
-//! of how a run ended to a message and an exit status.
+//! The `rvsim` command line: argument parsing, logging setup, building
+//! what to boot (kernel, initrd, boot arguments), and mapping how a run
+//! ended to a message and an exit status.
 //!
 //! Exit status: the guest's own exit code (finisher or HTIF) when it ends
 //! the run, else one of [`exit_code`]'s values.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -16,6 +17,7 @@ use crate::machine::{Machine, MachineConfig, StopReason};
 use crate::memmap::{MAX_RAM_SIZE, MIN_RAM_SIZE};
 use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
 use crate::stats::RunStats;
+use crate::terminal::RawTerminal;
 
 /// Exit statuses of rvsim itself (the guest's exit code is passed through
 /// otherwise).
@@ -36,7 +38,7 @@ pub mod exit_code {
     version,
     about = "An RV64 system emulator with a modelled MMU and TLB",
     long_about = "An RV64IMAC system emulator (QEMU virt compatible) built to make shared virtual memory \
-                  visible and measurable.",
+                  visible and measurable, with a teaching kernel and user programs built in.",
     arg_required_else_help = true
 )]
 struct Cli {
@@ -49,18 +51,33 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Boot a bare-metal ELF kernel, as qemu-system-riscv64 -machine virt -bios none -kernel FILE.
+    /// Run PROGRAM under the built-in kernel, or boot a bare-metal kernel with --kernel.
     Run(RunArgs),
-    /// List the guest images built into rvsim.
+    /// List the kernel, user programs and bare-metal images built into rvsim.
     List,
+    /// Write the built-in kernel and an initrd to DIR, to boot them on QEMU.
+    Image(ImageArgs),
 }
 
 #[derive(Args, Debug)]
 struct RunArgs {
-    /// ELF file to boot in M-mode at its entry point (a0 = hart id, a1 = device tree),
-    /// or the name of a built-in image (see `rvsim list`).
+    /// Program to run as the first process: the name of a built-in program (see `rvsim list`) or a
+    /// path to a static RV64 ELF file, which is added to the initrd.
+    #[arg(value_name = "PROGRAM")]
+    program: Option<String>,
+    /// Arguments for PROGRAM.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+    /// Kernel to boot: an ELF file or built-in image name. Without PROGRAM it runs bare-metal
+    /// (M-mode at its entry, a0 = hart id, a1 = device tree), as qemu -bios none -kernel FILE.
     #[arg(long, value_name = "FILE|NAME")]
-    kernel: String,
+    kernel: Option<String>,
+    /// Extra kernel boot arguments, e.g. "cow=off" (fork copies every page at once).
+    #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
+    append: String,
+    /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, forks and exits.
+    #[arg(long, value_name = "LIST")]
+    kernel_log: Option<String>,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
     memory: u64,
@@ -79,7 +96,17 @@ struct RunArgs {
     stats: bool,
     /// Write the same counters as JSON to FILE at exit.
     #[arg(long, value_name = "FILE")]
-    stats_json: Option<std::path::PathBuf>,
+    stats_json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ImageArgs {
+    /// Directory to write kernel.elf and initrd.cpio into (created if missing).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Extra programs (RV64 ELF files) to add to the initrd.
+    #[arg(value_name = "PROGRAM")]
+    programs: Vec<PathBuf>,
 }
 
 /// Parses a `--memory` value: `128M`, `1G`, `512K`, `64MiB`, or a plain
@@ -112,13 +139,25 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     init_logging(cli.verbose);
-    match cli.command {
+    let result = match cli.command {
         Command::Run(args) => run(args),
         Command::List => {
             list();
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-    }
+        Command::Image(args) => image(args),
+    };
+    result.unwrap_or_else(|(code, message)| {
+        eprintln!("rvsim: error: {message}");
+        ExitCode::from(code)
+    })
+}
+
+/// A failure: exit status and one line of explanation.
+type Failure = (u8, String);
+
+fn load_failure(e: LoadError) -> Failure {
+    (exit_code::LOAD, e.to_string())
 }
 
 /// Prints clap's help and version output as clap would, and errors as one
@@ -175,36 +214,111 @@ fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
     })
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    let image = match load_image(&args.kernel) {
-        Ok(image) => image,
-        Err(e) => {
-            eprintln!("rvsim: error: {e}");
-            return ExitCode::from(exit_code::LOAD);
-        }
+/// The initrd's files: the built-in programs, plus user ELF files (which
+/// replace built-ins of the same name).
+fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = builtin::of_kind(ImageKind::Program)
+        .filter(|p| !extra.iter().any(|(name, _)| name == p.name))
+        .map(|p| (p.name.to_string(), p.elf.to_vec()))
+        .collect();
+    files.extend(extra.iter().cloned());
+    files
+}
+
+/// A user ELF file for the initrd: checked to be an RV64 executable, named
+/// by its file name.
+fn user_program(path: &Path) -> Result<(String, Vec<u8>), Failure> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        let problem = if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() };
+        load_failure(LoadError::new(&shown, problem))
+    })?;
+    ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
+    let name =
+        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
+    Ok((name.to_string(), bytes))
+}
+
+fn archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Failure> {
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    crate::initrd::build(&refs).map_err(|e| (exit_code::LOAD, format!("initrd: {e}")))
+}
+
+/// What `rvsim run` boots: the kernel, an initrd, boot arguments.
+struct Boot {
+    kernel: ElfImage,
+    initrd: Option<Vec<u8>>,
+    bootargs: String,
+    interactive: bool,
+}
+
+fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
+    let Some(program) = &args.program else {
+        // Bare metal: the kernel owns the machine.
+        let spec = args.kernel.as_deref().ok_or_else(|| {
+            (
+                exit_code::USAGE,
+                "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".to_string(),
+            )
+        })?;
+        let kernel = load_image(spec).map_err(load_failure)?;
+        return Ok(Boot { kernel, initrd: None, bootargs: args.append.clone(), interactive: false });
     };
+    let kernel = match &args.kernel {
+        Some(spec) => load_image(spec).map_err(load_failure)?,
+        None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
+    };
+    let path = Path::new(program);
+    let is_builtin = builtin::find(program).is_some_and(|p| p.kind == ImageKind::Program);
+    let (name, extra) = if path.exists() || program.contains(std::path::MAIN_SEPARATOR) || !is_builtin {
+        if !path.exists() && !program.contains(std::path::MAIN_SEPARATOR) {
+            return Err((
+                exit_code::LOAD,
+                format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
+            ));
+        }
+        let (name, bytes) = user_program(path)?;
+        (name.clone(), vec![(name, bytes)])
+    } else {
+        (program.clone(), Vec::new())
+    };
+    let initrd = archive(&initrd_files(&extra))?;
+    let mut bootargs = args.append.trim().to_string();
+    if let Some(logs) = &args.kernel_log {
+        bootargs.push_str(&format!(" log={logs}"));
+    }
+    bootargs.push_str(" --");
+    for word in std::iter::once(&name).chain(&args.args) {
+        bootargs.push(' ');
+        bootargs.push_str(word);
+    }
+    Ok(Boot { kernel, initrd: Some(initrd), bootargs: bootargs.trim().to_string(), interactive: true })
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    let boot = plan_boot(&args)?;
+    let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
+    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
     let config = MachineConfig {
         memory_size: args.memory,
         console_output: Box::new(std::io::stdout()),
-        console_input: ConsoleInput::Stdin,
+        console_input: input,
+        bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
-        ..MachineConfig::default()
     };
-    let mut machine = match Machine::new(config) {
-        Ok(machine) => machine,
-        Err(e) => {
-            eprintln!("rvsim: error: {e}");
-            return ExitCode::from(exit_code::USAGE);
-        }
-    };
-    if let Err(e) = machine.load_kernel(&image) {
-        eprintln!("rvsim: error: {e}");
-        return ExitCode::from(exit_code::LOAD);
-    }
-    log::info!("booting {} at {:#x}, device tree at {:#x}", image.name, image.entry, machine.dtb_addr);
+    let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
+    machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
+    log::info!(
+        "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
+        boot.kernel.name,
+        boot.kernel.entry,
+        machine.dtb_addr,
+        boot.bootargs
+    );
     let started = std::time::Instant::now();
     let stop = machine.run(args.max_insns);
     machine.flush_console();
+    drop(raw_terminal);
     let seconds = started.elapsed().as_secs_f64();
     log::info!(
         "{} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
@@ -222,7 +336,7 @@ fn run(args: RunArgs) -> ExitCode {
     {
         eprintln!("rvsim: error: {}: cannot write statistics: {e}", path.display());
     }
-    report(&machine, &stop)
+    Ok(report(&machine, &stop))
 }
 
 /// Says how the run ended (unless the guest ended it normally) and picks
@@ -252,13 +366,45 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
             eprintln!("rvsim: the hart is stuck: {why}");
             ExitCode::from(exit_code::STUCK)
         }
+        StopReason::Quit => {
+            eprintln!("\nrvsim: quit (Ctrl-A x)");
+            ExitCode::SUCCESS
+        }
     }
 }
 
+fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
+    let extra = args.programs.iter().map(|p| user_program(p)).collect::<Result<Vec<_>, _>>()?;
+    let initrd = archive(&initrd_files(&extra))?;
+    let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{}: {e}", what.display()));
+    std::fs::create_dir_all(&args.dir).map_err(|e| io(&args.dir, e))?;
+    let kernel_path = args.dir.join("kernel.elf");
+    let initrd_path = args.dir.join("initrd.cpio");
+    std::fs::write(&kernel_path, builtin::kernel().elf).map_err(|e| io(&kernel_path, e))?;
+    std::fs::write(&initrd_path, initrd).map_err(|e| io(&initrd_path, e))?;
+    println!("wrote {} and {}; boot them on QEMU with:", kernel_path.display(), initrd_path.display());
+    println!(
+        "  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel {} -initrd {} -append \"-- hello\"",
+        kernel_path.display(),
+        initrd_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn list() {
-    println!("Built-in bare-metal images (rvsim run --kernel NAME):");
-    for image in builtin::all().iter().filter(|i| i.kind == ImageKind::BareMetal) {
-        println!("  {:<14} {}", image.name, image.summary);
+    let sections = [
+        (ImageKind::Program, "User programs (rvsim run NAME [ARGS...]):"),
+        (ImageKind::BareMetal, "Bare-metal images (rvsim run --kernel NAME):"),
+        (ImageKind::Kernel, "Kernel (booted by rvsim run, or --kernel NAME with a PROGRAM):"),
+    ];
+    for (i, (kind, title)) in sections.into_iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("{title}");
+        for image in builtin::of_kind(kind) {
+            println!("  {:<14} {}", image.name, image.summary);
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! use rvsim::{ElfImage, Machine, MachineConfig, StopReason};
 //! let image = ElfImage::from_file("kernel.elf".as_ref())?;
 //! let mut machine = Machine::new(MachineConfig::default())?;
-//! machine.load_kernel(&image)?;
+//! machine.load_kernel(&image, None)?;
 //! match machine.run(Some(1_000_000)) {
 //!     StopReason::Exit(code) => println!("guest exited with {code}"),
 //!     other => println!("stopped: {other:?}"),
@@ -25,6 +25,7 @@ pub mod cli;
 pub mod cpu;
 pub mod devices;
 pub mod fdt;
+pub mod initrd;
 pub mod isa;
 pub mod loader;
 pub mod machine;
@@ -32,6 +33,7 @@ pub mod memmap;
 pub mod mmu;
 pub mod ram;
 pub mod stats;
+pub mod terminal;
 
 pub use loader::{ElfImage, LoadError};
 pub use machine::{Machine, MachineConfig, StopReason};

@@ -27,6 +27,8 @@ pub enum StopReason {
     InstructionLimit(u64),
     /// The hart can make no further progress; the text says why.
     Stuck(String),
+    /// The user typed the console escape Ctrl-A x.
+    Quit,
 }
 
 /// How to build a machine.
@@ -100,10 +102,11 @@ impl Machine {
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
-    /// segments into RAM, the device tree near the top of RAM, the hart in
-    /// M-mode at the entry point with a0 = 0 (hart id) and a1 = the device
-    /// tree's address. An HTIF `tohost` symbol, if present, is connected.
-    pub fn load_kernel(&mut self, image: &ElfImage) -> Result<(), LoadError> {
+    /// segments into RAM, the initrd (if any) where QEMU's `-initrd` puts
+    /// it, the device tree near the top of RAM, the hart in M-mode at the
+    /// entry point with a0 = 0 (hart id) and a1 = the device tree's
+    /// address. An HTIF `tohost` symbol, if present, is connected.
+    pub fn load_kernel(&mut self, image: &ElfImage, initrd: Option<&[u8]>) -> Result<(), LoadError> {
         let ram = &mut self.cpu.bus.ram;
         let (ram_start, ram_end) = (ram.base(), ram.end());
         for segment in &image.segments {
@@ -134,9 +137,27 @@ impl Machine {
             file_part.copy_from_slice(&segment.data);
             bss.fill(0);
         }
+        let (_, image_end) = image.extent();
+        // QEMU: the initrd goes min(RAM / 2, 128 MiB) above the kernel's
+        // entry (the start of RAM here).
+        self.device_tree.initrd = initrd.map(|data| {
+            let start = ram_start + ((ram_end - ram_start) / 2).min(128 << 20);
+            (start, start + data.len() as u64)
+        });
         let dtb = fdt::build(&self.device_tree).map_err(|e| LoadError::new(&image.name, e))?;
         let dtb_addr = device_tree_address(ram_start, ram_end, dtb.len() as u64);
-        let (_, image_end) = image.extent();
+        if let (Some(data), Some((start, end))) = (initrd, self.device_tree.initrd) {
+            if start < image_end || end > dtb_addr {
+                return Err(LoadError::new(
+                    "initrd",
+                    format!(
+                        "{} bytes do not fit between the kernel (ending at {image_end:#x}) and the device tree at {dtb_addr:#x}; give more --memory",
+                        data.len()
+                    ),
+                ));
+            }
+            ram.slice_mut(start, data.len() as u64).expect("initrd checked inside RAM").copy_from_slice(data);
+        }
         if dtb_addr < image_end {
             return Err(LoadError::new(
                 &image.name,
@@ -203,6 +224,9 @@ impl Machine {
         }
         if let Some(reason) = self.cpu.stuck.take() {
             return Some(StopReason::Stuck(reason));
+        }
+        if self.cpu.bus.uart.quit_requested() {
+            return Some(StopReason::Quit);
         }
         match max_steps {
             Some(max) if self.cpu.steps() >= max => Some(StopReason::InstructionLimit(max)),

@@ -49,7 +49,8 @@ impl Rng {
 
 /// Registers the random code may write: all but zero, sp, gp (the
 /// runtime's case number) and s11 (the base of the scratch buffer).
-const REGS: [u32; 28] = [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31];
+const REGS: [u32; 28] =
+    [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31];
 /// Registers of the compressed 3-bit fields (x8..x15).
 const CREGS: [u32; 8] = [8, 9, 10, 11, 12, 13, 14, 15];
 const BASE: u32 = 27;
@@ -74,11 +75,12 @@ const INTERESTING: [u64; 14] = [
 ];
 
 const RR: [&str; 28] = [
-    "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "addw", "subw", "sllw", "srlw", "sraw", "mul",
-    "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "mulw", "divw", "divuw", "remw", "remuw",
+    "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "addw", "subw", "sllw", "srlw", "sraw",
+    "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "mulw", "divw", "divuw", "remw", "remuw",
 ];
 const RI: [&str; 7] = ["addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"];
-const SHIFTS: [(&str, i64); 6] = [("slli", 63), ("srli", 63), ("srai", 63), ("slliw", 31), ("srliw", 31), ("sraiw", 31)];
+const SHIFTS: [(&str, i64); 6] =
+    [("slli", 63), ("srli", 63), ("srai", 63), ("slliw", 31), ("srliw", 31), ("sraiw", 31)];
 const LOADS: [(&str, i64); 7] = [("lb", 1), ("lh", 2), ("lw", 4), ("ld", 8), ("lbu", 1), ("lhu", 2), ("lwu", 4)];
 const STORES: [(&str, i64); 4] = [("sb", 1), ("sh", 2), ("sw", 4), ("sd", 8)];
 const AMOS: [&str; 9] = ["amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "amominu", "amomaxu"];
@@ -92,7 +94,10 @@ struct Generator {
 
 impl Generator {
     fn new(seed: u64) -> Generator {
-        Generator { rng: Rng(0x9e37_79b9_7f4a_7c15 ^ (seed + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9)), text: String::new() }
+        Generator {
+            rng: Rng(0x9e37_79b9_7f4a_7c15 ^ (seed + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9)),
+            text: String::new(),
+        }
     }
 
     fn reg(&mut self) -> u32 {

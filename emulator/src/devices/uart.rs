@@ -17,8 +17,19 @@ pub enum ConsoleInput {
     /// The host's standard input, read by a thread started when the guest
     /// first looks at the receiver.
     Stdin,
+    /// The same, watching for the escape Ctrl-A x, which stops the run
+    /// (for a terminal in raw mode); Ctrl-A Ctrl-A sends one Ctrl-A.
+    StdinWithEscape,
     /// Fixed bytes, all available from the start.
     Bytes(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    Off,
+    Watching,
+    Seen,
+    Quit,
 }
 
 enum Source {
@@ -65,6 +76,7 @@ pub struct Uart {
     thr_empty_pending: bool,
     rx: VecDeque<u8>,
     source: Source,
+    escape: Escape,
     pending_output: Vec<u8>,
     output: Box<dyn Write + Send>,
     output_failed: bool,
@@ -73,9 +85,10 @@ pub struct Uart {
 impl Uart {
     /// A UART writing to `output` and reading from `input`.
     pub fn new(output: Box<dyn Write + Send>, input: ConsoleInput) -> Uart {
+        let escape = if matches!(input, ConsoleInput::StdinWithEscape) { Escape::Watching } else { Escape::Off };
         let (rx, source) = match input {
             ConsoleInput::None => (VecDeque::new(), Source::Closed),
-            ConsoleInput::Stdin => (VecDeque::new(), Source::StdinNotStarted),
+            ConsoleInput::Stdin | ConsoleInput::StdinWithEscape => (VecDeque::new(), Source::StdinNotStarted),
             ConsoleInput::Bytes(bytes) => (bytes.into(), Source::Closed),
         };
         Uart {
@@ -88,6 +101,7 @@ impl Uart {
             thr_empty_pending: false,
             rx,
             source,
+            escape,
             pending_output: Vec::with_capacity(OUTPUT_BUFFER),
             output,
             output_failed: false,
@@ -214,18 +228,49 @@ impl Uart {
 
     /// Moves input that has arrived into the receive FIFO.
     pub fn poll_input(&mut self) {
-        if let Source::Channel(receiver) = &self.source {
-            loop {
-                match receiver.try_recv() {
-                    Ok(bytes) => self.rx.extend(bytes),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.source = Source::Closed;
-                        break;
-                    }
-                }
+        let Source::Channel(receiver) = &self.source else { return };
+        let mut arrived = Vec::new();
+        let closed = loop {
+            match receiver.try_recv() {
+                Ok(bytes) => arrived.push(bytes),
+                Err(TryRecvError::Empty) => break false,
+                Err(TryRecvError::Disconnected) => break true,
             }
+        };
+        for bytes in arrived {
+            self.receive(&bytes);
         }
+        if closed {
+            self.source = Source::Closed;
+        }
+    }
+
+    /// Queues received bytes, interpreting the escape sequence if on.
+    fn receive(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.escape = match (self.escape, b) {
+                (Escape::Off, _) => {
+                    self.rx.push_back(b);
+                    Escape::Off
+                }
+                (Escape::Watching, crate::terminal::ESCAPE) => Escape::Seen,
+                (Escape::Watching, _) => {
+                    self.rx.push_back(b);
+                    Escape::Watching
+                }
+                (Escape::Seen, b'x') => Escape::Quit,
+                (Escape::Seen, _) => {
+                    self.rx.push_back(b);
+                    Escape::Watching
+                }
+                (Escape::Quit, _) => Escape::Quit,
+            };
+        }
+    }
+
+    /// True once the user typed Ctrl-A x.
+    pub fn quit_requested(&self) -> bool {
+        self.escape == Escape::Quit
     }
 
     /// True if more input may still arrive.
@@ -240,9 +285,10 @@ impl Uart {
             thread::sleep(timeout);
             return false;
         };
-        match receiver.recv_timeout(timeout) {
+        let received = receiver.recv_timeout(timeout);
+        match received {
             Ok(bytes) => {
-                self.rx.extend(bytes);
+                self.receive(&bytes);
                 true
             }
             Err(RecvTimeoutError::Timeout) => false,
@@ -328,6 +374,16 @@ mod tests {
         assert_eq!(uart.read(IER_DLM), 0);
         uart.flush();
         assert!(out.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn ctrl_a_x_requests_a_quit_and_ctrl_a_ctrl_a_sends_ctrl_a() {
+        let mut uart = Uart::new(Box::new(io::sink()), ConsoleInput::StdinWithEscape);
+        uart.receive(b"ab\x01\x01c");
+        assert_eq!(uart.rx.iter().copied().collect::<Vec<u8>>(), b"ab\x01c");
+        assert!(!uart.quit_requested());
+        uart.receive(b"\x01x");
+        assert!(uart.quit_requested());
     }
 
     #[test]

@@ -55,8 +55,7 @@ fn map(va: usize, flags: u64) {
 /// S-mode.
 pub fn enter_supervisor(then: fn() -> !) -> ! {
     let start = 0x8000_0000usize;
-    // SAFETY: only the symbol's address is taken.
-    let end = unsafe { core::ptr::addr_of!(__stack_top) } as usize;
+    let end = core::ptr::addr_of!(__stack_top) as usize;
     for page in (start..end).step_by(4096) {
         map(page, R | W | X | A | D);
     }

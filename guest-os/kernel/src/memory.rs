@@ -1,0 +1,86 @@
+//! Kernel memory: physical memory through the identity mapping of RAM,
+//! the kernel heap, and the frame allocator behind them.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+use core::ptr::NonNull;
+
+use linked_list_allocator::Heap;
+use rvsim_kernel_core::{PAGE, PhysMemory};
+
+use crate::param::HEAP_SIZE;
+
+/// RAM, reached at its physical addresses (identity-mapped in every
+/// address space).
+pub struct KernelMemory;
+
+fn ptr(pa: u64) -> *mut u8 {
+    pa as *mut u8
+}
+
+impl PhysMemory for KernelMemory {
+    fn read_u64(&self, pa: u64) -> u64 {
+        // SAFETY: pa is a RAM address handed out by the frame table or a
+        // page-table entry the kernel wrote.
+        unsafe { (ptr(pa) as *const u64).read_volatile() }
+    }
+    fn write_u64(&mut self, pa: u64, value: u64) {
+        // SAFETY: as above.
+        unsafe { (ptr(pa) as *mut u64).write_volatile(value) }
+    }
+    fn zero_page(&mut self, pa: u64) {
+        // SAFETY: a whole frame of RAM.
+        unsafe { core::ptr::write_bytes(ptr(pa), 0, PAGE as usize) }
+    }
+    fn copy_page(&mut self, from: u64, to: u64) {
+        // SAFETY: two distinct frames of RAM.
+        unsafe { core::ptr::copy_nonoverlapping(ptr(from), ptr(to), PAGE as usize) }
+    }
+    fn read(&self, pa: u64, buf: &mut [u8]) {
+        // SAFETY: within one frame of RAM.
+        unsafe { core::ptr::copy_nonoverlapping(ptr(pa), buf.as_mut_ptr(), buf.len()) }
+    }
+    fn write(&mut self, pa: u64, data: &[u8]) {
+        // SAFETY: within one frame of RAM.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), ptr(pa), data.len()) }
+    }
+}
+
+/// The kernel heap: a first-fit allocator over a static region.
+struct KernelHeap(UnsafeCell<Heap>);
+
+// SAFETY: one hart, no allocation from interrupt context.
+unsafe impl Sync for KernelHeap {}
+
+#[global_allocator]
+static HEAP: KernelHeap = KernelHeap(UnsafeCell::new(Heap::empty()));
+
+#[repr(align(4096))]
+struct HeapSpace([u8; HEAP_SIZE]);
+
+static mut HEAP_SPACE: HeapSpace = HeapSpace([0; HEAP_SIZE]);
+
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: exclusive on one hart (see above).
+        let heap = unsafe { &mut *self.0.get() };
+        heap.allocate_first_fit(layout).map_or(core::ptr::null_mut(), |p| p.as_ptr())
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(p) = NonNull::new(ptr) {
+            // SAFETY: exclusive; `ptr` came from `alloc` with `layout`.
+            unsafe { (*self.0.get()).deallocate(p, layout) }
+        }
+    }
+}
+
+/// Gives the heap its memory. Called once, before any allocation.
+pub fn init_heap() {
+    // SAFETY: boot, before any allocation; the region is only used by the
+    // heap from now on.
+    unsafe {
+        let space = &raw mut HEAP_SPACE;
+        (*HEAP.0.get()).init((*space).0.as_mut_ptr(), HEAP_SIZE);
+    }
+}

@@ -1,0 +1,592 @@
+//! Processes: the process table and each process's life (creation, fork,
+//! exit, wait, kill), sleeping and waking, and the round-robin scheduler
+//! that the timer tick preempts into.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rvsim_kernel_core::PAGE;
+use rvsim_kernel_core::exec::regions;
+use rvsim_kernel_core::fault::{self, Access, DemandRegion, Unresolved};
+use rvsim_kernel_core::space::{AddressSpace, ForkMode};
+
+use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
+use crate::global::Global;
+use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
+use crate::memory::KernelMemory;
+use crate::param::{KSTACK_PAGES, NPROC};
+use crate::trap::{TrapFrame, reg, userret};
+use crate::{kernel, kprintln, trap, vmlog};
+
+/// Callee-saved registers of a kernel thread, for `swtch`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context {
+    ra: u64,
+    sp: u64,
+    s: [u64; 12],
+}
+
+core::arch::global_asm!(
+    r#"
+    .text
+    # swtch(old, new): save callee-saved registers in old, load new's.
+    .globl swtch
+swtch:
+    sd ra, 0(a0)
+    sd sp, 8(a0)
+    sd s0, 16(a0)
+    sd s1, 24(a0)
+    sd s2, 32(a0)
+    sd s3, 40(a0)
+    sd s4, 48(a0)
+    sd s5, 56(a0)
+    sd s6, 64(a0)
+    sd s7, 72(a0)
+    sd s8, 80(a0)
+    sd s9, 88(a0)
+    sd s10, 96(a0)
+    sd s11, 104(a0)
+    ld ra, 0(a1)
+    ld sp, 8(a1)
+    ld s0, 16(a1)
+    ld s1, 24(a1)
+    ld s2, 32(a1)
+    ld s3, 40(a1)
+    ld s4, 48(a1)
+    ld s5, 56(a1)
+    ld s6, 64(a1)
+    ld s7, 72(a1)
+    ld s8, 80(a1)
+    ld s9, 88(a1)
+    ld s10, 96(a1)
+    ld s11, 104(a1)
+    ret
+"#
+);
+
+unsafe extern "C" {
+    fn swtch(old: *mut Context, new: *const Context);
+}
+
+/// Where a process is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Ready to run.
+    Runnable,
+    /// On the hart.
+    Running,
+    /// Waiting on a channel.
+    Sleeping,
+    /// Exited, waiting for its parent's wait.
+    Zombie,
+}
+
+/// Signals rvsim's kernel delivers (all of them terminate).
+pub mod signal {
+    #![allow(missing_docs)]
+    pub const SIGILL: u32 = 4;
+    pub const SIGTRAP: u32 = 5;
+    pub const SIGBUS: u32 = 7;
+    pub const SIGKILL: u32 = 9;
+    pub const SIGSEGV: u32 = 11;
+    pub const SIGTERM: u32 = 15;
+
+    /// The signal's name.
+    pub fn name(sig: u32) -> &'static str {
+        match sig {
+            SIGILL => "SIGILL",
+            SIGTRAP => "SIGTRAP",
+            SIGBUS => "SIGBUS",
+            SIGKILL => "SIGKILL",
+            SIGSEGV => "SIGSEGV",
+            SIGTERM => "SIGTERM",
+            _ => "signal",
+        }
+    }
+}
+
+/// Sleep channel of processes sleeping until a time.
+const TIMER_CHANNEL: usize = 2;
+
+/// Sleep channel of a parent waiting for its children.
+fn wait_channel(pid: u32) -> usize {
+    0x1_0000 + pid as usize
+}
+
+/// One process.
+pub struct Proc {
+    /// Process id.
+    pub pid: u32,
+    /// Parent's pid.
+    pub parent: u32,
+    /// Program name, for messages.
+    pub name: String,
+    /// Life-cycle state.
+    pub state: State,
+    /// User registers while in the kernel.
+    pub frame: TrapFrame,
+    context: Context,
+    slot: usize,
+    kstack: [u64; KSTACK_PAGES],
+    /// The user address space.
+    pub space: Option<AddressSpace>,
+    /// Start of the heap (end of the program's segments).
+    pub brk_start: u64,
+    /// Current program break.
+    pub brk: u64,
+    /// Status for wait4, once a zombie.
+    pub exit_status: i32,
+    /// Set by kill or a fatal fault: the process ends at its next return
+    /// to user mode.
+    pub killed: Option<u32>,
+    chan: usize,
+    wake_at: u64,
+}
+
+impl Proc {
+    /// The ASID of this process's address space (0 is the kernel's).
+    pub fn asid(&self) -> u16 {
+        self.slot as u16 + 1
+    }
+
+    /// Demand-zero regions: the stack (the heap is allocated by brk).
+    pub fn regions(&self) -> [DemandRegion; 1] {
+        [regions(self.brk_start, self.brk_start)[0]]
+    }
+
+    /// Top of the kernel stack.
+    fn kstack_top(&self) -> u64 {
+        KSTACK_BASE + (self.slot as u64 + 1) * KSTACK_STRIDE
+    }
+}
+
+struct Table {
+    slots: Vec<Option<Box<Proc>>>,
+    current: Option<usize>,
+    next_pid: u32,
+    cursor: usize,
+    scheduler: Context,
+    init_pid: u32,
+}
+
+static TABLE: Global<Table> = Global::new();
+
+/// Sets up an empty process table.
+pub fn init() {
+    let mut slots = Vec::with_capacity(NPROC);
+    slots.resize_with(NPROC, || None);
+    TABLE.init(Table { slots, current: None, next_pid: 1, cursor: 0, scheduler: Context::default(), init_pid: 1 });
+}
+
+fn table() -> &'static mut Table {
+    TABLE.get()
+}
+
+/// The running process.
+pub fn current() -> &'static mut Proc {
+    let t = table();
+    let slot = t.current.expect("no current process");
+    t.slots[slot].as_deref_mut().expect("current slot empty")
+}
+
+/// The running process's trap frame.
+pub fn current_frame() -> *mut TrapFrame {
+    &mut current().frame
+}
+
+fn sfence(va: Option<u64>, asid: Option<u16>) {
+    // SAFETY: TLB maintenance only.
+    unsafe {
+        match (va, asid) {
+            (Some(va), Some(asid)) => core::arch::asm!("sfence.vma {0}, {1}", in(reg) va, in(reg) asid as u64),
+            (Some(va), None) => core::arch::asm!("sfence.vma {0}, zero", in(reg) va),
+            (None, Some(asid)) => core::arch::asm!("sfence.vma zero, {0}", in(reg) asid as u64),
+            (None, None) => core::arch::asm!("sfence.vma"),
+        }
+    }
+}
+
+/// Flushes the TLB entry for `va` in address space `asid`.
+pub fn flush_page(va: u64, asid: u16) {
+    sfence(Some(va), Some(asid));
+}
+
+/// Flushes every TLB entry of address space `asid`.
+pub fn flush_asid(asid: u16) {
+    sfence(None, Some(asid));
+}
+
+fn set_satp(root: u64, asid: u16) {
+    let satp = (8u64 << 60) | ((asid as u64) << 44) | (root >> 12);
+    // SAFETY: the new address space maps the kernel half identically.
+    unsafe { core::arch::asm!("csrw satp, {0}", in(reg) satp) };
+}
+
+/// Runs on the kernel's own page table (ASID 0).
+pub fn use_kernel_space() {
+    set_satp(kernel().kernel_root, 0);
+}
+
+/// Runs on the current process's address space again (after exec).
+pub fn activate_current() {
+    use_space(current());
+}
+
+/// Switches to `p`'s address space.
+fn use_space(p: &Proc) {
+    if let Some(space) = &p.space {
+        set_satp(space.root(), p.asid());
+    }
+}
+
+/// First code a new process runs in the kernel: straight to user mode.
+extern "C" fn first_entry() -> ! {
+    trap::prepare_user_return();
+    // SAFETY: the frame describes a user context set up by exec or fork.
+    unsafe { userret(current_frame()) }
+}
+
+/// Takes a process slot and a kernel stack, for a process of `parent`.
+fn allocate(name: &str, parent: u32) -> Result<&'static mut Proc, Errno> {
+    let t = table();
+    let slot = t.slots.iter().position(Option::is_none).ok_or(EAGAIN)?;
+    let k = kernel();
+    let mut kstack = [0u64; KSTACK_PAGES];
+    for i in 0..KSTACK_PAGES {
+        match k.frames.alloc() {
+            Some(frame) => kstack[i] = frame,
+            None => {
+                kstack[..i].iter().for_each(|&f| {
+                    k.frames.decref(f);
+                });
+                return Err(ENOMEM);
+            }
+        }
+    }
+    let base = KSTACK_BASE + slot as u64 * KSTACK_STRIDE;
+    for (i, &frame) in kstack.iter().enumerate() {
+        // The page at `base` stays unmapped: a guard below the stack.
+        let va = base + (i as u64 + 1) * PAGE;
+        crate::kvm::map(
+            &mut k.frames,
+            k.kernel_root,
+            va,
+            frame,
+            rvsim_kernel_core::pte::R | rvsim_kernel_core::pte::W,
+            0,
+        );
+        sfence(Some(va), None);
+    }
+    let pid = t.next_pid;
+    t.next_pid += 1;
+    let mut proc = Box::new(Proc {
+        pid,
+        parent,
+        name: String::from(name),
+        state: State::Sleeping,
+        frame: TrapFrame::ZERO,
+        context: Context::default(),
+        slot,
+        kstack,
+        space: None,
+        brk_start: 0,
+        brk: 0,
+        exit_status: 0,
+        killed: None,
+        chan: 0,
+        wake_at: 0,
+    });
+    proc.context.ra = first_entry as *const () as u64;
+    proc.context.sp = proc.kstack_top();
+    proc.frame.kernel_sp = proc.kstack_top();
+    t.slots[slot] = Some(proc);
+    Ok(t.slots[slot].as_deref_mut().expect("just filled"))
+}
+
+/// Frees a process's slot, kernel stack and (if any) address space.
+fn release(slot: usize) {
+    let Some(proc) = table().slots[slot].take() else { return };
+    let k = kernel();
+    if let Some(space) = proc.space {
+        space.destroy(&mut k.frames, &mut KernelMemory);
+    }
+    let base = KSTACK_BASE + slot as u64 * KSTACK_STRIDE;
+    for (i, &frame) in proc.kstack.iter().enumerate() {
+        let va = base + (i as u64 + 1) * PAGE;
+        crate::kvm::unmap(k.kernel_root, va);
+        sfence(Some(va), None);
+        k.frames.decref(frame);
+    }
+    flush_asid(slot as u16 + 1);
+}
+
+/// Creates the first process, running `argv[0]` from the initrd.
+pub fn spawn_init(argv: &[&str]) -> Result<(), Errno> {
+    let name = argv.first().copied().unwrap_or("sh");
+    let proc = allocate(name, 0)?;
+    table().init_pid = proc.pid;
+    let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+    if let Err(e) = crate::exec::exec(proc, name, &args, &[]) {
+        let slot = proc.slot;
+        release(slot);
+        return Err(e);
+    }
+    proc.state = State::Runnable;
+    Ok(())
+}
+
+/// fork: a copy of the current process (copy-on-write unless the boot
+/// arguments say `cow=off`). Returns the child's pid.
+pub fn fork() -> Result<u32, Errno> {
+    let parent = current();
+    let child = allocate(&parent.name, parent.pid)?;
+    let k = kernel();
+    let mode = if k.cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
+    let space = parent.space.as_ref().expect("a user process has an address space");
+    match space.fork(&mut k.frames, &mut KernelMemory, k.kernel_root, mode) {
+        Ok((child_space, report)) => {
+            // The parent's writable pages just became read-only COW pages.
+            flush_asid(parent.asid());
+            child.space = Some(child_space);
+            vmlog::fork(parent.pid, child.pid, report);
+        }
+        Err(_) => {
+            let slot = child.slot;
+            release(slot);
+            return Err(ENOMEM);
+        }
+    }
+    child.frame = parent.frame;
+    child.frame.kernel_sp = child.kstack_top();
+    child.frame.regs[reg::A0] = 0;
+    child.brk_start = parent.brk_start;
+    child.brk = parent.brk;
+    child.state = State::Runnable;
+    Ok(child.pid)
+}
+
+/// Ends the current process with wait status `status`. The first process
+/// ending ends the machine.
+pub fn exit(status: i32) -> ! {
+    let p = current();
+    if p.pid == table().init_pid {
+        let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
+        crate::shutdown(code as u32);
+    }
+    use_kernel_space();
+    if let Some(space) = p.space.take() {
+        let k = kernel();
+        let freed = space.destroy(&mut k.frames, &mut KernelMemory);
+        vmlog::exit(p.pid, freed);
+    }
+    flush_asid(p.asid());
+    let init = table().init_pid;
+    let mut orphaned_zombie = false;
+    for child in table().slots.iter_mut().flatten().filter(|c| c.parent == p.pid) {
+        child.parent = init;
+        orphaned_zombie |= child.state == State::Zombie;
+    }
+    if orphaned_zombie {
+        wakeup(wait_channel(init));
+    }
+    p.exit_status = status;
+    p.state = State::Zombie;
+    wakeup(wait_channel(p.parent));
+    sched();
+    unreachable!("a zombie was scheduled");
+}
+
+/// wait4: waits for a child (`pid` -1: any). `deliver` receives the
+/// child's status before the child is released, and may refuse (a bad
+/// status pointer), leaving it a zombie. With `nohang`, returns `None`
+/// instead of waiting.
+pub fn wait(pid: i64, nohang: bool, mut deliver: impl FnMut(i32) -> Result<(), Errno>) -> Result<Option<u32>, Errno> {
+    loop {
+        let me = current();
+        let mut has_children = false;
+        let mut zombie = None;
+        for (slot, child) in table().slots.iter().enumerate() {
+            if let Some(c) = child
+                && c.parent == me.pid
+                && (pid == -1 || c.pid as i64 == pid)
+            {
+                has_children = true;
+                if c.state == State::Zombie {
+                    zombie = Some((slot, c.pid, c.exit_status));
+                    break;
+                }
+            }
+        }
+        if let Some((slot, child_pid, status)) = zombie {
+            deliver(status)?;
+            release(slot);
+            return Ok(Some(child_pid));
+        }
+        if !has_children {
+            return Err(ECHILD);
+        }
+        if nohang {
+            return Ok(None);
+        }
+        if me.killed.is_some() {
+            return Err(EINTR);
+        }
+        sleep(wait_channel(me.pid));
+    }
+}
+
+/// kill: marks process `pid` to end with signal `sig` (0 only checks it
+/// exists).
+pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
+    let p = table().slots.iter_mut().flatten().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
+    if sig != 0 {
+        p.killed = Some(sig);
+        if p.state == State::Sleeping {
+            p.state = State::Runnable;
+        }
+    }
+    Ok(())
+}
+
+/// Kills the current process with `sig`, saying why on the console.
+pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
+    let p = current();
+    kprintln!("[kernel] pid {} ({}) killed by {}: {}", p.pid, p.name, signal::name(sig), why);
+    p.killed = Some(sig);
+}
+
+/// A page fault from user mode.
+pub fn user_fault(va: u64, access: Access, pc: u64) {
+    let p = current();
+    let k = kernel();
+    let regions = p.regions();
+    let space = p.space.as_mut().expect("user process");
+    match fault::resolve(space, &mut k.frames, &mut KernelMemory, &regions, va, access, &mut k.stats) {
+        Ok(resolved) => {
+            flush_page(va, p.asid());
+            vmlog::resolved(p.pid, va, access, resolved);
+        }
+        Err(Unresolved::OutOfMemory) => kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}")),
+        Err(why) => {
+            let kind = match access {
+                Access::Fetch => "instruction",
+                Access::Load => "load",
+                Access::Store => "store",
+            };
+            let detail = if why == Unresolved::Protection { " (not permitted)" } else { "" };
+            kill_current(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
+        }
+    }
+}
+
+/// Any other exception from user mode: the process dies of it.
+pub fn user_exception(cause: u64, tval: u64, pc: u64) {
+    match cause {
+        2 => kill_current(signal::SIGILL, format_args!("illegal instruction {tval:#x} at pc {pc:#x}")),
+        3 => kill_current(signal::SIGTRAP, format_args!("breakpoint at pc {pc:#x}")),
+        1 | 5 | 7 => kill_current(signal::SIGSEGV, format_args!("access fault at {tval:#x}, pc {pc:#x}")),
+        0 | 4 | 6 => kill_current(signal::SIGBUS, format_args!("misaligned access at {tval:#x}, pc {pc:#x}")),
+        _ => kill_current(signal::SIGILL, format_args!("exception {cause} at pc {pc:#x}")),
+    }
+}
+
+/// On the way back to user mode: a killed process exits here.
+pub fn before_user_return() {
+    if let Some(sig) = current().killed {
+        exit(sig as i32);
+    }
+}
+
+/// Gives up the hart until woken on `chan`.
+pub fn sleep(chan: usize) {
+    let p = current();
+    p.chan = chan;
+    p.state = State::Sleeping;
+    sched();
+    current().chan = 0;
+}
+
+/// Sleeps until `mtime` reaches `deadline` (or the process is killed).
+pub fn sleep_until(deadline: u64) {
+    current().wake_at = deadline;
+    while crate::time::now() < deadline && current().killed.is_none() {
+        sleep(TIMER_CHANNEL);
+    }
+}
+
+/// Makes every process sleeping on `chan` runnable.
+pub fn wakeup(chan: usize) {
+    for p in table().slots.iter_mut().flatten() {
+        if p.state == State::Sleeping && p.chan == chan {
+            p.state = State::Runnable;
+        }
+    }
+}
+
+/// The scheduler tick: wakes sleepers whose time has come.
+pub fn tick() {
+    let now = crate::time::now();
+    for p in table().slots.iter_mut().flatten() {
+        if p.state == State::Sleeping && p.chan == TIMER_CHANNEL && now >= p.wake_at {
+            p.state = State::Runnable;
+        }
+    }
+}
+
+/// Gives up the hart, staying runnable.
+pub fn yield_now() {
+    current().state = State::Runnable;
+    sched();
+}
+
+/// Switches to the scheduler. The caller has set the state.
+fn sched() {
+    let p = current();
+    let scheduler = &raw const table().scheduler;
+    // SAFETY: both contexts stay valid: the process's Box never moves, and
+    // the scheduler's context is static.
+    unsafe { swtch(&mut p.context, scheduler) };
+}
+
+/// The scheduler: runs runnable processes round robin, and idles with
+/// interrupts on when there are none.
+pub fn scheduler() -> ! {
+    loop {
+        trap::interrupts_off();
+        let t = table();
+        let n = t.slots.len();
+        let next = (1..=n)
+            .map(|i| (t.cursor + i) % n)
+            .find(|&s| t.slots[s].as_ref().is_some_and(|p| p.state == State::Runnable));
+        match next {
+            Some(slot) => {
+                t.cursor = slot;
+                t.current = Some(slot);
+                let p = t.slots[slot].as_deref_mut().expect("runnable slot");
+                p.state = State::Running;
+                use_space(p);
+                let context = &raw const p.context;
+                // SAFETY: see `sched`.
+                unsafe { swtch(&raw mut table().scheduler, context) };
+                table().current = None;
+                use_kernel_space();
+            }
+            None => {
+                trap::interrupts_on();
+                // SAFETY: waiting for an interrupt.
+                unsafe { core::arch::asm!("wfi") };
+            }
+        }
+    }
+}
+
+/// Prints the current process's page table.
+pub fn vmprint() {
+    let p = current();
+    if let Some(space) = &p.space {
+        kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
+        crate::console::write(space.vmprint(&KernelMemory).as_bytes());
+    }
+}

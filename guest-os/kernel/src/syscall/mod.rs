@@ -1,0 +1,88 @@
+//! System calls: `ecall` with the number in a7, arguments in a0..a5, the
+//! result in a0 (negative errno on failure). Numbers and semantics are
+//! Linux riscv64's where a call has a Linux twin; rvsim's teaching calls
+//! are numbered from 1000.
+//!
+//! | number | call | |
+//! |---|---|---|
+//! | 63 | read(fd, buf, count) | console input, a line at a time |
+//! | 64 | write(fd, buf, count) | console output (fd 1 and 2) |
+//! | 93 | exit(status) | |
+//! | 94 | exit_group(status) | same as exit (one thread per process) |
+//! | 101 | nanosleep(req, rem) | |
+//! | 124 | sched_yield() | |
+//! | 129 | kill(pid, sig) | every signal terminates |
+//! | 172 | getpid() | |
+//! | 173 | getppid() | |
+//! | 214 | brk(addr) | returns the new break, or the old one on failure |
+//! | 220 | clone(flags, stack, ...) | only fork: flags = SIGCHLD, stack = 0 |
+//! | 221 | execve(path, argv, envp) | path names a program in the initrd |
+//! | 260 | wait4(pid, status, options, rusage) | pid -1 or > 0; WNOHANG |
+//! | 1000 | memstat(buf) | frame and VM counters, 8 u64 |
+//! | 1001 | vmprint() | prints the caller's page table |
+
+mod io;
+mod process;
+mod teaching;
+
+use rvsim_kernel_core::uaccess::UserMemory;
+
+use crate::errno::{EFAULT, ENOSYS, Errno};
+use crate::memory::KernelMemory;
+use crate::trap::{TrapFrame, reg};
+use crate::{kernel, proc, vmlog};
+
+/// Runs the system call in `frame` and stores its result in a0.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let a = [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| frame.regs[r]);
+    let result: Result<u64, Errno> = match frame.regs[reg::A7] {
+        63 => io::read(a[0], a[1], a[2]),
+        64 => io::write(a[0], a[1], a[2]),
+        93 | 94 => process::exit(a[0]),
+        101 => process::nanosleep(a[0], a[1]),
+        124 => process::sched_yield(),
+        129 => process::kill(a[0], a[1]),
+        172 => Ok(proc::current().pid as u64),
+        173 => Ok(proc::current().parent as u64),
+        214 => process::brk(a[0]),
+        220 => process::clone(a[0], a[1]),
+        221 => process::execve(a[0], a[1], a[2]),
+        260 => process::wait4(a[0], a[1], a[2], a[3]),
+        1000 => teaching::memstat(a[0]),
+        1001 => teaching::vmprint(),
+        _ => Err(ENOSYS),
+    };
+    // execve replaced the registers; its success leaves a0 = 0 as Linux.
+    let frame = &mut proc::current().frame;
+    frame.regs[reg::A0] = match result {
+        Ok(value) => value,
+        Err(errno) => (-errno) as u64,
+    };
+}
+
+/// Runs `f` on the current process's memory; faults resolved on the way
+/// are flushed from the TLB and logged.
+pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
+    let p = proc::current();
+    let k = kernel();
+    let regions = p.regions();
+    let (pid, asid) = (p.pid, p.asid());
+    let mut on_resolved = |va, how| {
+        proc::flush_page(va, asid);
+        vmlog::resolved(pid, va, rvsim_kernel_core::fault::Access::Store, how);
+    };
+    let mut user = UserMemory {
+        space: p.space.as_mut().expect("user process"),
+        frames: &mut k.frames,
+        mem: &mut KernelMemory,
+        regions: &regions,
+        stats: &mut k.stats,
+        on_resolved: &mut on_resolved,
+    };
+    f(&mut user)
+}
+
+/// Maps a user-memory failure to EFAULT.
+pub fn efault<T>(r: Result<T, rvsim_kernel_core::uaccess::Efault>) -> Result<T, Errno> {
+    r.map_err(|_| EFAULT)
+}

@@ -1,0 +1,164 @@
+//! Process calls: exit, fork (clone), execve, wait4, kill, brk, yielding
+//! and sleeping.
+
+use alloc::vec::Vec;
+
+use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
+use rvsim_kernel_core::{PAGE, page_ceil, pte};
+
+use super::{efault, with_user};
+use crate::errno::{E2BIG, EINTR, EINVAL, ENAMETOOLONG, Errno};
+use crate::memory::KernelMemory;
+use crate::{exec, kernel, proc, time};
+
+const SIGCHLD: u64 = 17;
+const WNOHANG: u64 = 1;
+const MAX_PATH: usize = 255;
+const MAX_ARGS: usize = 64;
+const MAX_ARG: usize = 4096;
+
+/// exit(status).
+pub fn exit(status: u64) -> Result<u64, Errno> {
+    proc::exit(((status & 0xff) << 8) as i32)
+}
+
+/// clone(flags, stack): fork, when flags = SIGCHLD and stack = 0.
+pub fn clone(flags: u64, stack: u64) -> Result<u64, Errno> {
+    if flags != SIGCHLD || stack != 0 {
+        return Err(EINVAL);
+    }
+    proc::fork().map(u64::from)
+}
+
+/// Reads a NULL-terminated array of string pointers.
+fn read_strings(array: u64) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut strings = Vec::new();
+    if array == 0 {
+        return Ok(strings);
+    }
+    loop {
+        let at = array.checked_add(8 * strings.len() as u64).ok_or(crate::errno::EFAULT)?;
+        let pointer = efault(with_user(|u| u.read_u64(at)))?;
+        if pointer == 0 {
+            return Ok(strings);
+        }
+        if strings.len() == MAX_ARGS {
+            return Err(E2BIG);
+        }
+        strings.push(efault(with_user(|u| u.read_cstr(pointer, MAX_ARG)))?);
+    }
+}
+
+/// execve(path, argv, envp).
+pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
+    let path = with_user(|u| u.read_cstr(path, MAX_PATH + 1)).map_err(|_| crate::errno::EFAULT)?;
+    if path.len() > MAX_PATH {
+        return Err(ENAMETOOLONG);
+    }
+    let name = core::str::from_utf8(&path).map_err(|_| crate::errno::ENOENT)?;
+    let args = read_strings(argv)?;
+    let env = read_strings(envp)?;
+    let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
+    exec::exec(proc::current(), name, &args, &env)?;
+    proc::activate_current();
+    Ok(0)
+}
+
+/// wait4(pid, status, options, rusage).
+pub fn wait4(pid: u64, status: u64, options: u64, rusage: u64) -> Result<u64, Errno> {
+    let pid = pid as i64;
+    if pid == 0 || pid < -1 || options & !WNOHANG != 0 {
+        return Err(EINVAL);
+    }
+    if rusage != 0 {
+        efault(with_user(|u| u.copy_out(rusage, &[0; 144])))?;
+    }
+    let deliver = |value: i32| {
+        if status != 0 {
+            efault(with_user(|u| u.copy_out(status, &value.to_le_bytes())))?;
+        }
+        Ok(())
+    };
+    Ok(proc::wait(pid, options & WNOHANG != 0, deliver)?.map_or(0, u64::from))
+}
+
+/// kill(pid, sig).
+pub fn kill(pid: u64, sig: u64) -> Result<u64, Errno> {
+    let pid = pid as i64;
+    if pid <= 0 || sig > 64 {
+        return Err(EINVAL);
+    }
+    proc::kill(pid as u32, sig as u32).map(|_| 0)
+}
+
+/// sched_yield().
+pub fn sched_yield() -> Result<u64, Errno> {
+    proc::yield_now();
+    Ok(0)
+}
+
+/// nanosleep(req, rem).
+pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
+    let seconds = efault(with_user(|u| u.read_u64(req)))? as i64;
+    let nanoseconds = efault(with_user(|u| u.read_u64(req + 8)))? as i64;
+    if seconds < 0 || !(0..1_000_000_000).contains(&nanoseconds) {
+        return Err(EINVAL);
+    }
+    if rem != 0 {
+        efault(with_user(|u| u.copy_out(rem, &[0; 16])))?;
+    }
+    proc::sleep_until(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)));
+    if proc::current().killed.is_some() { Err(EINTR) } else { Ok(0) }
+}
+
+/// brk(addr): moves the program break to `addr`, mapping (zeroed) or
+/// unmapping pages at once, and returns the new break. Linux semantics:
+/// on failure (out of memory, into the stack), and for `brk(0)`, the
+/// current break is returned.
+pub fn brk(addr: u64) -> Result<u64, Errno> {
+    let p = proc::current();
+    let old = p.brk;
+    if addr < p.brk_start || addr > STACK_TOP - STACK_SIZE - PAGE {
+        return Ok(old);
+    }
+    let (from, to) = (page_ceil(old), page_ceil(addr));
+    let k = kernel();
+    let asid = p.asid();
+    let space = p.space.as_mut().expect("user process");
+    if to > from {
+        let mut page = from;
+        while page < to {
+            let mapped = k.frames.alloc().and_then(|frame| {
+                use rvsim_kernel_core::PhysMemory;
+                KernelMemory.zero_page(frame);
+                let flags = pte::R | pte::W | pte::U | pte::A | pte::D;
+                match space.map(&mut k.frames, &mut KernelMemory, page, frame, flags) {
+                    Ok(()) => Some(()),
+                    Err(_) => {
+                        k.frames.decref(frame);
+                        None
+                    }
+                }
+            });
+            if mapped.is_none() {
+                // Out of memory: undo, keep the old break.
+                while page > from {
+                    page -= PAGE;
+                    space.unmap(&mut k.frames, &mut KernelMemory, page);
+                }
+                return Ok(old);
+            }
+            page += PAGE;
+        }
+    } else {
+        let mut page = to;
+        while page < from {
+            space.unmap(&mut k.frames, &mut KernelMemory, page);
+            proc::flush_page(page, asid);
+            page += PAGE;
+        }
+    }
+    p.brk = addr;
+    Ok(addr)
+}
