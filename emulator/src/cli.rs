@@ -284,15 +284,37 @@ fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
     };
     let initrd = archive(&initrd_files(&extra))?;
     let mut bootargs = args.append.trim().to_string();
+    // Input that is not a terminal is not echoed, as on any system; this
+    // also keeps output reproducible when input is piped in.
+    if !rustix::termios::isatty(rustix::stdio::stdin()) {
+        bootargs.push_str(" echo=off");
+    }
     if let Some(logs) = &args.kernel_log {
         bootargs.push_str(&format!(" log={logs}"));
     }
     bootargs.push_str(" --");
     for word in std::iter::once(&name).chain(&args.args) {
         bootargs.push(' ');
-        bootargs.push_str(word);
+        bootargs.push_str(&quote(word));
     }
     Ok(Boot { kernel, initrd: Some(initrd), bootargs: bootargs.trim().to_string(), interactive: true })
+}
+
+/// A word for the kernel command line: quoted when it holds spaces or
+/// quotes, or is empty.
+fn quote(word: &str) -> String {
+    if !word.is_empty() && !word.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
+        return word.to_string();
+    }
+    let mut quoted = String::from("\"");
+    for c in word.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
 }
 
 fn run(args: RunArgs) -> Result<ExitCode, Failure> {
@@ -411,6 +433,14 @@ fn list() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_with_spaces_or_quotes_are_quoted() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("two words"), "\"two words\"");
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("a\"b\\"), "\"a\\\"b\\\\\"");
+    }
 
     #[test]
     fn memory_sizes_parse_like_qemu() {

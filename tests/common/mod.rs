@@ -78,7 +78,20 @@ pub fn rvsim() -> Command {
 /// Runs `command` with stdin closed, collecting its output, killing it
 /// after `timeout`.
 pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Output {
-    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    run_with_input(command, None, timeout)
+}
+
+/// Runs `command` with `input` on stdin (closed if `None`), collecting its
+/// output, killing it after `timeout`.
+pub fn run_with_input(command: &mut Command, input: Option<&[u8]>, timeout: Duration) -> Output {
+    let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
+    let mut child = command.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    if let (Some(input), Some(mut pipe)) = (input, child.stdin.take()) {
+        let input = input.to_vec();
+        thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut pipe, &input);
+        });
+    }
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + timeout;

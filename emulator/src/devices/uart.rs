@@ -15,7 +15,9 @@ pub enum ConsoleInput {
     #[default]
     None,
     /// The host's standard input, read by a thread started when the guest
-    /// first looks at the receiver.
+    /// first looks at the receiver. When it ends, the guest receives one
+    /// Ctrl-D (end of transmission), what a person at a terminal would
+    /// type: a UART has no other way to say "end of input".
     Stdin,
     /// The same, watching for the escape Ctrl-A x, which stops the run
     /// (for a terminal in raw mode); Ctrl-A Ctrl-A sends one Ctrl-A.
@@ -48,6 +50,7 @@ const LSR: u64 = 5;
 const MSR: u64 = 6;
 const SCR: u64 = 7;
 
+const END_OF_TRANSMISSION: u8 = 0x04;
 const IER_RX_AVAILABLE: u8 = 1;
 const IER_THR_EMPTY: u8 = 2;
 const LCR_DLAB: u8 = 0x80;
@@ -241,7 +244,7 @@ impl Uart {
             self.receive(&bytes);
         }
         if closed {
-            self.source = Source::Closed;
+            self.input_ended();
         }
     }
 
@@ -266,6 +269,12 @@ impl Uart {
                 (Escape::Quit, _) => Escape::Quit,
             };
         }
+    }
+
+    /// Standard input reached its end: one Ctrl-D for the guest.
+    fn input_ended(&mut self) {
+        self.source = Source::Closed;
+        self.rx.push_back(END_OF_TRANSMISSION);
     }
 
     /// True once the user typed Ctrl-A x.
@@ -293,8 +302,8 @@ impl Uart {
             }
             Err(RecvTimeoutError::Timeout) => false,
             Err(RecvTimeoutError::Disconnected) => {
-                self.source = Source::Closed;
-                false
+                self.input_ended();
+                true
             }
         }
     }

@@ -1,8 +1,10 @@
 //! The kernel command line (`/chosen/bootargs`): options, then `--` and
 //! the first program with its arguments, as `rvsim run` writes it:
 //! `cow=off log=vm -- forktest 100`. Without `--`, the first program is
-//! `sh`.
+//! `sh`. An argument with spaces is written in double quotes, with `\"`
+//! and `\\` inside.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Parsed boot arguments.
@@ -12,8 +14,11 @@ pub struct BootArgs<'a> {
     pub cow: bool,
     /// `log=vm`: print one line per VM event.
     pub log_vm: bool,
+    /// `echo=on` (default) or `echo=off`: whether the console echoes what
+    /// is typed (off when input is not a terminal).
+    pub echo: bool,
     /// The first program and its arguments.
-    pub init: Vec<&'a str>,
+    pub init: Vec<String>,
     /// Options not understood (reported at boot, otherwise ignored).
     pub unknown: Vec<&'a str>,
 }
@@ -21,14 +26,16 @@ pub struct BootArgs<'a> {
 /// Parses a command line.
 pub fn parse(line: &str) -> BootArgs<'_> {
     let (options, init) = match line.split_once("--") {
-        Some((options, init)) => (options, init.split_whitespace().collect()),
-        None => (line, alloc::vec!["sh"]),
+        Some((options, init)) => (options, words(init)),
+        None => (line, alloc::vec![String::from("sh")]),
     };
-    let mut args = BootArgs { cow: true, log_vm: false, init, unknown: Vec::new() };
+    let mut args = BootArgs { cow: true, log_vm: false, echo: true, init, unknown: Vec::new() };
     for option in options.split_whitespace() {
         match option.split_once('=') {
             Some(("cow", "on")) => args.cow = true,
             Some(("cow", "off")) => args.cow = false,
+            Some(("echo", "on")) => args.echo = true,
+            Some(("echo", "off")) => args.echo = false,
             Some(("log", list)) => {
                 for what in list.split(',') {
                     match what {
@@ -41,9 +48,37 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         }
     }
     if args.init.is_empty() {
-        args.init.push("sh");
+        args.init.push(String::from("sh"));
     }
     args
+}
+
+/// Splits at whitespace, keeping double-quoted words whole.
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { return words };
+        let mut word = String::new();
+        if first == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => word.extend(chars.next()),
+                    c => word.push(c),
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                word.push(c);
+            }
+        }
+        words.push(word);
+    }
 }
 
 #[cfg(test)]
@@ -52,16 +87,22 @@ mod tests {
 
     #[test]
     fn options_then_the_first_program() {
-        let args = parse("cow=off log=vm -- forktest 100");
-        assert!(!args.cow && args.log_vm);
+        let args = parse("cow=off log=vm echo=off -- forktest 100");
+        assert!(!args.cow && args.log_vm && !args.echo);
         assert_eq!(args.init, ["forktest", "100"]);
         assert!(args.unknown.is_empty());
     }
 
     #[test]
+    fn quoted_arguments_keep_their_spaces() {
+        let args = parse(r#"-- hello "two words" "" "a \"q\" \\" x"#);
+        assert_eq!(args.init, ["hello", "two words", "", r#"a "q" \"#, "x"]);
+    }
+
+    #[test]
     fn defaults_and_unknown_options() {
         let args = parse("");
-        assert!(args.cow && !args.log_vm);
+        assert!(args.cow && !args.log_vm && args.echo);
         assert_eq!(args.init, ["sh"]);
         let args = parse("quiet log=vm,sched --");
         assert_eq!(args.unknown, ["quiet", "log=vm,sched"]);

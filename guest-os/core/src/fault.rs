@@ -135,10 +135,10 @@ pub fn break_cow(
         stats.cow_reuses += 1;
         return Ok(Resolved::CowReused { frame: old });
     }
-    let new = frames.alloc().ok_or(Unresolved::OutOfMemory)?;
+    // The frame promised when the page was shared.
+    let new = frames.alloc_cow_copy(old).ok_or(Unresolved::OutOfMemory)?;
     mem.copy_page(old, new);
     AddressSpace::set_entry(mem, slot, pte::make(new, flags));
-    frames.decref(old);
     stats.cow_copies += 1;
     Ok(Resolved::CowCopied { old, new })
 }
@@ -226,13 +226,33 @@ mod tests {
     }
 
     #[test]
-    fn out_of_memory_during_a_copy_is_reported_and_leaks_nothing() {
-        let (mut frames, mut mem, _parent, mut child) = forked();
+    fn a_cow_copy_never_runs_out_of_memory() {
+        let (mut frames, mut mem, mut parent, mut child) = forked();
         while frames.alloc().is_some() {}
+        assert_eq!(frames.counts().promised, 1, "fork promised the copy");
         let mut stats = VmStats::default();
         let r = resolve(&mut child, &mut frames, &mut mem, &[], DATA, Access::Store, &mut stats);
-        assert_eq!(r, Err(Unresolved::OutOfMemory));
-        let (_, e) = child.lookup(&mem, DATA).unwrap();
-        assert!(e & pte::COW != 0, "still shared, unchanged");
+        assert!(matches!(r, Ok(Resolved::CowCopied { .. })), "{r:?}");
+        assert_eq!(frames.counts().promised, 0);
+        let r = resolve(&mut parent, &mut frames, &mut mem, &[], DATA, Access::Store, &mut stats);
+        assert!(matches!(r, Ok(Resolved::CowReused { .. })), "the last sharer needs no frame: {r:?}");
+    }
+
+    #[test]
+    fn promises_follow_the_sharers_through_forks_writes_and_exits() {
+        let (mut frames, mut mem, parent, child) = forked();
+        let mut stats = VmStats::default();
+        let grandchild = child.fork(&mut frames, &mut mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap().0;
+        let mut spaces = [parent, child, grandchild];
+        let shared = pte::address(spaces[0].lookup(&mem, DATA).unwrap().1);
+        assert_eq!((frames.refcount(shared), frames.counts().promised), (3, 2), "three sharers, two copies at most");
+        resolve(&mut spaces[1], &mut frames, &mut mem, &[], DATA, Access::Store, &mut stats).unwrap();
+        assert_eq!((frames.refcount(shared), frames.counts().promised), (2, 1));
+        let [a, b, c] = spaces;
+        c.destroy(&mut frames, &mut mem);
+        assert_eq!((frames.refcount(shared), frames.counts().promised), (1, 0), "the exit gave its promise back");
+        b.destroy(&mut frames, &mut mem);
+        a.destroy(&mut frames, &mut mem);
+        assert_eq!(frames.counts(), crate::frame::FrameCounts { total: 64, free: 64, promised: 0 });
     }
 }

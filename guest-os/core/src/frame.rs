@@ -5,6 +5,14 @@
 //! frame returns to the free list when its count drops to zero. Page-table
 //! frames, kernel stacks and other kernel frames have a count of 1.
 //! Allocation is LIFO, so runs are reproducible.
+//!
+//! Copy-on-write makes promises. A frame that `n` mappings share
+//! copy-on-write needs at most `n - 1` copies (the last sharer reuses it),
+//! so every COW share sets one free frame aside, and the store fault that
+//! copies takes exactly that frame. Ordinary allocation never touches the
+//! frames set aside: a fork that cannot promise fails with ENOMEM, and a
+//! COW fault never runs out of memory. This is strict accounting, as
+//! Linux's `vm.overcommit_memory = 2`, applied to COW.
 
 use alloc::vec::Vec;
 
@@ -17,6 +25,7 @@ pub struct FrameTable {
     refs: Vec<u16>,
     free: Vec<u32>,
     usable: usize,
+    promised: usize,
 }
 
 /// Counts for `memstat`.
@@ -26,6 +35,8 @@ pub struct FrameCounts {
     pub total: usize,
     /// Frames on the free list.
     pub free: usize,
+    /// Free frames set aside for copy-on-write copies.
+    pub promised: usize,
 }
 
 impl FrameCounts {
@@ -42,7 +53,7 @@ impl FrameTable {
         let mut free: Vec<u32> = (0..count as u32).rev().filter(|&i| !reserved(base + i as u64 * PAGE)).collect();
         free.shrink_to_fit();
         let usable = free.len();
-        FrameTable { base, refs: alloc::vec![0; count], free, usable }
+        FrameTable { base, refs: alloc::vec![0; count], free, usable, promised: 0 }
     }
 
     fn index(&self, pa: u64) -> Option<usize> {
@@ -55,12 +66,56 @@ impl FrameTable {
         self.index(pa).is_some()
     }
 
-    /// Takes a free frame (count 1), or `None` when memory is exhausted.
-    /// Its contents are whatever they were.
+    /// Takes a free frame (count 1), or `None` when every free frame is
+    /// exhausted or promised. Its contents are whatever they were.
     pub fn alloc(&mut self) -> Option<u64> {
+        if self.free.len() <= self.promised {
+            return None;
+        }
+        self.take()
+    }
+
+    fn take(&mut self) -> Option<u64> {
         let index = self.free.pop()? as usize;
         self.refs[index] = 1;
         Some(self.base + index as u64 * PAGE)
+    }
+
+    /// One more copy-on-write mapping of `pa`, with a free frame promised
+    /// to the copy it may need. Fails, changing nothing, when no free
+    /// frame is left to promise.
+    pub fn share_cow(&mut self, pa: u64) -> Result<(), OutOfMemory> {
+        let i = self.index(pa).ok_or(OutOfMemory)?;
+        if self.free.len() <= self.promised {
+            return Err(OutOfMemory);
+        }
+        self.promised += 1;
+        self.refs[i] = self.refs[i].saturating_add(1);
+        Ok(())
+    }
+
+    /// The frame for a copy of the COW frame `old`, which stays shared by
+    /// others: the frame promised when it was shared. Drops this mapping's
+    /// reference to `old`.
+    pub fn alloc_cow_copy(&mut self, old: u64) -> Option<u64> {
+        let new = if self.promised > 0 {
+            self.promised -= 1;
+            self.take()
+        } else {
+            self.alloc()
+        }?;
+        self.decref(old);
+        Some(new)
+    }
+
+    /// Drops a copy-on-write mapping of `pa` (unmap, exit): when others
+    /// still share the frame, the copy this mapping might have needed is
+    /// no longer promised. Returns true when the frame became free.
+    pub fn drop_cow(&mut self, pa: u64) -> bool {
+        if self.refcount(pa) > 1 {
+            self.promised = self.promised.saturating_sub(1);
+        }
+        self.decref(pa)
     }
 
     /// One more mapping of `pa`.
@@ -94,9 +149,13 @@ impl FrameTable {
 
     /// Frames managed and free.
     pub fn counts(&self) -> FrameCounts {
-        FrameCounts { total: self.usable, free: self.free.len() }
+        FrameCounts { total: self.usable, free: self.free.len(), promised: self.promised }
     }
 }
+
+/// No free frame was left (or every free one is promised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfMemory;
 
 #[cfg(test)]
 mod tests {
@@ -109,7 +168,7 @@ mod tests {
         assert_eq!(frames.refcount(a), 1);
         frames.incref(a);
         assert!(!frames.decref(a));
-        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3 });
+        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3, promised: 0 });
         assert!(frames.decref(a));
         assert_eq!(frames.counts().free, 4);
         assert!(!frames.decref(a), "a free frame is not freed twice");
@@ -121,8 +180,31 @@ mod tests {
         let mut frames = FrameTable::new(0x8000_0000, 4, |pa| pa == 0x8000_1000);
         let got: Vec<u64> = core::iter::from_fn(|| frames.alloc()).collect();
         assert_eq!(got, [0x8000_0000, 0x8000_2000, 0x8000_3000], "lowest first, reserved skipped");
-        assert_eq!(frames.counts(), FrameCounts { total: 3, free: 0 });
+        assert_eq!(frames.counts(), FrameCounts { total: 3, free: 0, promised: 0 });
         assert!(frames.alloc().is_none());
+    }
+
+    #[test]
+    fn cow_shares_set_frames_aside_for_their_copies() {
+        let mut frames = FrameTable::new(0x8000_0000, 4, |_| false);
+        let page = frames.alloc().unwrap();
+        frames.share_cow(page).unwrap();
+        frames.share_cow(page).unwrap();
+        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3, promised: 2 });
+        assert!(frames.alloc().is_some(), "one frame is not promised");
+        assert!(frames.alloc().is_none(), "the other two are");
+        assert_eq!(frames.share_cow(page), Err(OutOfMemory), "nothing left to promise");
+        assert_eq!(frames.refcount(page), 3, "a failed share changes nothing");
+        // The first sharer copies: it takes a promised frame.
+        let copy = frames.alloc_cow_copy(page).unwrap();
+        assert_ne!(copy, page);
+        assert_eq!((frames.refcount(page), frames.counts().promised), (2, 1));
+        // The second sharer exits: its promise goes with it.
+        assert!(!frames.drop_cow(page));
+        assert_eq!((frames.refcount(page), frames.counts().promised), (1, 0));
+        // The last sharer needs no copy; dropping it frees the frame.
+        assert!(frames.drop_cow(page));
+        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 2, promised: 0 });
     }
 
     #[test]

@@ -4,9 +4,7 @@
 //! mapped (and global) in every address space and a trap needs no `satp`
 //! switch.
 
-use alloc::string::String;
-use alloc::vec::Vec;
-use core::fmt::Write as _;
+use core::fmt::Write;
 
 use crate::frame::FrameTable;
 use crate::{PAGE, PhysMemory, pte};
@@ -16,9 +14,7 @@ pub const USER_END: u64 = 0x8000_0000;
 /// Root-table entries that belong to user space (1 GiB each).
 const USER_ROOT_ENTRIES: u64 = USER_END >> 30;
 
-/// No free frame was left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OutOfMemory;
+pub use crate::frame::OutOfMemory;
 
 /// How fork duplicates user pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,38 +135,35 @@ impl AddressSpace {
     pub fn unmap(&mut self, frames: &mut FrameTable, mem: &mut impl PhysMemory, va: u64) -> Option<u64> {
         let (slot, entry) = self.lookup(mem, va)?;
         mem.write_u64(slot, 0);
-        let pa = pte::address(entry);
-        frames.decref(pa);
-        Some(pa)
+        release_leaf(frames, entry);
+        Some(pte::address(entry))
     }
 
-    /// Every user page: (virtual address, PTE), in address order.
-    pub fn user_pages(&self, mem: &impl PhysMemory) -> Vec<(u64, u64)> {
-        let mut pages = Vec::new();
-        self.walk_user(mem, |va, entry| pages.push((va, entry)));
-        pages
-    }
-
-    /// Calls `f` with every user leaf (virtual address, PTE).
-    fn walk_user(&self, mem: &impl PhysMemory, mut f: impl FnMut(u64, u64)) {
-        for i2 in 0..USER_ROOT_ENTRIES {
-            let e2 = mem.read_u64(self.root + i2 * 8);
+    /// The first user leaf at or above `from`: (its virtual address, its
+    /// PTE). Callers resume at the next page, so no list of pages is ever
+    /// built (the kernel heap need not grow with the address space).
+    pub fn next_leaf(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
+        const GIB: u64 = 1 << 30;
+        const MIB2: u64 = 1 << 21;
+        let mut va = crate::page_floor(from);
+        while va < USER_END {
+            let e2 = mem.read_u64(self.root + index(va, 2) * 8);
             if e2 & pte::V == 0 {
+                va = (va & !(GIB - 1)) + GIB;
                 continue;
             }
-            for i1 in 0..512 {
-                let e1 = mem.read_u64(pte::address(e2) + i1 * 8);
-                if e1 & pte::V == 0 {
-                    continue;
-                }
-                for i0 in 0..512 {
-                    let e0 = mem.read_u64(pte::address(e1) + i0 * 8);
-                    if pte::is_leaf(e0) {
-                        f((i2 << 30) | (i1 << 21) | (i0 << 12), e0);
-                    }
-                }
+            let e1 = mem.read_u64(pte::address(e2) + index(va, 1) * 8);
+            if e1 & pte::V == 0 {
+                va = (va & !(MIB2 - 1)) + MIB2;
+                continue;
             }
+            let e0 = mem.read_u64(pte::address(e1) + index(va, 0) * 8);
+            if pte::is_leaf(e0) {
+                return Some((va, e0));
+            }
+            va += PAGE;
         }
+        None
     }
 
     /// A copy of this address space for a child process. With
@@ -187,33 +180,12 @@ impl AddressSpace {
     ) -> Result<(AddressSpace, ForkReport), OutOfMemory> {
         let mut child = AddressSpace::new(frames, mem, kernel_root)?;
         let mut report = ForkReport::default();
-        for (va, entry) in self.user_pages(mem) {
-            let pa = pte::address(entry);
+        let mut next = 0;
+        while let Some((va, entry)) = self.next_leaf(mem, next) {
+            next = va + PAGE;
             let result = match mode {
-                ForkMode::CopyOnWrite => {
-                    let mut flags = pte::flags(entry);
-                    if flags & (pte::W | pte::COW) != 0 {
-                        flags = (flags & !pte::W) | pte::COW;
-                        if let Some((slot, _)) = self.lookup(mem, va) {
-                            mem.write_u64(slot, pte::make(pa, flags));
-                        }
-                        report.shared += 1;
-                    }
-                    frames.incref(pa);
-                    child.map(frames, mem, va, pa, flags).inspect_err(|_| {
-                        frames.decref(pa);
-                    })
-                }
-                ForkMode::Eager => match frames.alloc() {
-                    Some(copy) => {
-                        mem.copy_page(pa, copy);
-                        report.copied += 1;
-                        child.map(frames, mem, va, copy, pte::flags(entry) & !pte::COW).inspect_err(|_| {
-                            frames.decref(copy);
-                        })
-                    }
-                    None => Err(OutOfMemory),
-                },
+                ForkMode::CopyOnWrite => self.share_page(&mut child, frames, mem, va, entry, &mut report),
+                ForkMode::Eager => copy_page(&mut child, frames, mem, va, entry, &mut report),
             };
             if let Err(e) = result {
                 child.destroy(frames, mem);
@@ -221,6 +193,33 @@ impl AddressSpace {
             }
         }
         Ok((child, report))
+    }
+
+    /// Fork's copy-on-write half for one page: the child maps the parent's
+    /// frame; a writable page becomes read-only COW in both, with a frame
+    /// promised to the copy.
+    fn share_page(
+        &self,
+        child: &mut AddressSpace,
+        frames: &mut FrameTable,
+        mem: &mut impl PhysMemory,
+        va: u64,
+        entry: u64,
+        report: &mut ForkReport,
+    ) -> Result<(), OutOfMemory> {
+        let pa = pte::address(entry);
+        let mut flags = pte::flags(entry);
+        if flags & (pte::W | pte::COW) != 0 {
+            flags = (flags & !pte::W) | pte::COW;
+            if let Some((slot, _)) = self.lookup(mem, va) {
+                mem.write_u64(slot, pte::make(pa, flags));
+            }
+            frames.share_cow(pa)?;
+            report.shared += 1;
+        } else {
+            frames.incref(pa);
+        }
+        child.map(frames, mem, va, pa, flags).inspect_err(|_| release_leaf(frames, pte::make(pa, flags)))
     }
 
     /// Frees every user frame reference and every page-table frame of this
@@ -242,7 +241,7 @@ impl AddressSpace {
                 for i0 in 0..512 {
                     let e0 = mem.read_u64(l0 + i0 * 8);
                     if pte::is_leaf(e0) {
-                        frames.decref(pte::address(e0));
+                        release_leaf(frames, e0);
                     }
                 }
                 frames.decref(l0);
@@ -253,38 +252,69 @@ impl AddressSpace {
         frames.counts().free - before
     }
 
-    /// The user part of the page table in the shape of xv6's `vmprint`,
-    /// with each leaf's virtual address and flags (COW and shared marked).
-    pub fn vmprint(&self, mem: &impl PhysMemory) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "page table {:#018x}", self.root);
+    /// Writes the user part of the page table to `out` in the shape of
+    /// xv6's `vmprint`, with each leaf's virtual address and flags (COW and
+    /// shared marked). It streams: a large address space needs no buffer.
+    pub fn vmprint(&self, mem: &impl PhysMemory, out: &mut impl Write) -> core::fmt::Result {
+        writeln!(out, "page table {:#018x}", self.root)?;
         for i2 in 0..USER_ROOT_ENTRIES {
             let e2 = mem.read_u64(self.root + i2 * 8);
             if e2 & pte::V == 0 {
                 continue;
             }
-            let _ = writeln!(out, " ..{i2}: pte {e2:#018x} pa {:#018x}", pte::address(e2));
+            writeln!(out, " ..{i2}: pte {e2:#018x} pa {:#018x}", pte::address(e2))?;
             for i1 in 0..512 {
                 let e1 = mem.read_u64(pte::address(e2) + i1 * 8);
                 if e1 & pte::V == 0 {
                     continue;
                 }
-                let _ = writeln!(out, " .. ..{i1}: pte {e1:#018x} pa {:#018x}", pte::address(e1));
+                writeln!(out, " .. ..{i1}: pte {e1:#018x} pa {:#018x}", pte::address(e1))?;
                 for i0 in 0..512 {
                     let e0 = mem.read_u64(pte::address(e1) + i0 * 8);
                     if pte::is_leaf(e0) {
                         let va = (i2 << 30) | (i1 << 21) | (i0 << 12);
-                        let _ = writeln!(
+                        writeln!(
                             out,
                             " .. .. ..{i0}: pte {e0:#018x} pa {:#018x} va {va:#x} {}",
                             pte::address(e0),
                             pte::describe(e0)
-                        );
+                        )?;
                     }
                 }
             }
         }
-        out
+        Ok(())
+    }
+}
+
+/// Fork's eager half for one page (`cow=off`): the child gets a copy.
+fn copy_page(
+    child: &mut AddressSpace,
+    frames: &mut FrameTable,
+    mem: &mut impl PhysMemory,
+    va: u64,
+    entry: u64,
+    report: &mut ForkReport,
+) -> Result<(), OutOfMemory> {
+    let copy = frames.alloc().ok_or(OutOfMemory)?;
+    mem.copy_page(pte::address(entry), copy);
+    report.copied += 1;
+    let mut flags = pte::flags(entry);
+    if flags & pte::COW != 0 {
+        flags = (flags & !pte::COW) | pte::W;
+    }
+    child.map(frames, mem, va, copy, flags).inspect_err(|_| {
+        frames.decref(copy);
+    })
+}
+
+/// Drops the frame reference of the leaf PTE `entry` (a COW one gives up
+/// its promised copy).
+fn release_leaf(frames: &mut FrameTable, entry: u64) {
+    if entry & pte::COW != 0 {
+        frames.drop_cow(pte::address(entry));
+    } else {
+        frames.decref(pte::address(entry));
     }
 }
 
@@ -349,6 +379,26 @@ mod tests {
     }
 
     #[test]
+    fn next_leaf_visits_every_page_in_order_across_tables() {
+        let (mut frames, mut mem) = setup(32);
+        let mut space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
+        let pages = [0x1000, 0x2000, 0x20_0000, 0x4000_0000, 0x7fff_f000];
+        for va in pages {
+            user_page(&mut frames, &mut mem, &mut space, va, pte::R, 0);
+        }
+        let mut seen = alloc::vec::Vec::new();
+        let mut next = 0;
+        while let Some((va, entry)) = space.next_leaf(&mem, next) {
+            assert!(pte::is_leaf(entry));
+            seen.push(va);
+            next = va + PAGE;
+        }
+        assert_eq!(seen, pages);
+        assert_eq!(space.next_leaf(&mem, 0x2001).map(|(va, _)| va), Some(0x2000), "from within a page");
+        space.destroy(&mut frames, &mut mem);
+    }
+
+    #[test]
     fn cow_fork_shares_frames_and_marks_writable_pages() {
         let (mut frames, mut mem) = setup(32);
         let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
@@ -404,6 +454,7 @@ mod tests {
                     child.destroy(&mut frames, &mut mem);
                 }
                 assert_eq!(frames.counts().used(), used, "spare {spare}, {mode:?}");
+                assert_eq!(frames.counts().promised, 0, "spare {spare}, {mode:?}: no promise left behind");
             }
         }
     }
@@ -414,7 +465,8 @@ mod tests {
         let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
         user_page(&mut frames, &mut mem, &mut parent, 0x2_0000, pte::R | pte::W, 2);
         let (child, _) = parent.fork(&mut frames, &mut mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
-        let text = child.vmprint(&mem);
+        let mut text = alloc::string::String::new();
+        child.vmprint(&mem, &mut text).unwrap();
         assert!(text.starts_with("page table 0x"), "{text}");
         assert!(text.contains(" .. .. ..32: pte"), "{text}");
         assert!(text.contains("va 0x20000 r--u--- cow"), "{text}");

@@ -3,7 +3,7 @@
 //! return whole lines, backspace erases, ^U kills the line, ^D ends input.
 
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::global::Global;
 use crate::param::UART;
@@ -11,7 +11,6 @@ use crate::param::UART;
 const RBR: u64 = 0;
 const THR: u64 = 0;
 const IER: u64 = 1;
-const FCR: u64 = 2;
 const LSR: u64 = 5;
 const LSR_DATA_READY: u8 = 0x01;
 const LSR_THR_EMPTY: u8 = 0x20;
@@ -21,6 +20,20 @@ const CTRL_H: u8 = 0x08;
 const CTRL_U: u8 = 0x15;
 const CTRL_D: u8 = 0x04;
 const INPUT_SIZE: usize = 512;
+
+/// Whether typed input is echoed (boot argument `echo`).
+static ECHO: AtomicBool = AtomicBool::new(true);
+
+/// Turns echo on or off.
+pub fn set_echo(on: bool) {
+    ECHO.store(on, Ordering::Relaxed);
+}
+
+fn echo(bytes: &[u8]) {
+    if ECHO.load(Ordering::Relaxed) {
+        write(bytes);
+    }
+}
 
 /// Address the UART is reached at: physical before paging, then its
 /// mapping in the kernel half.
@@ -85,14 +98,14 @@ static INPUT: Global<Input> = Global::new();
 /// Sleep channel of processes waiting for console input.
 pub const INPUT_CHANNEL: usize = 1;
 
-/// Enables the FIFO and the receive interrupt.
+/// Enables the receive interrupt, then takes what arrived before. The
+/// FIFO mode is left as it is: on QEMU, switching it clears what was
+/// already received, and input typed (or piped) before boot would be lost.
 pub fn init() {
     INPUT.init(Input { buf: [0; INPUT_SIZE], read: 0, write: 0, edit: 0 });
-    // SAFETY: UART registers.
-    unsafe {
-        reg(FCR).write_volatile(0x07);
-        reg(IER).write_volatile(0x01);
-    }
+    // SAFETY: UART register.
+    unsafe { reg(IER).write_volatile(0x01) };
+    interrupt();
 }
 
 /// The UART interrupt: takes every received byte.
@@ -110,19 +123,19 @@ fn receive(byte: u8) {
         CTRL_U => {
             while input.edit != input.write && input.buf[(input.edit - 1) % INPUT_SIZE] != b'\n' {
                 input.edit -= 1;
-                write(b"\x08 \x08");
+                echo(b"\x08 \x08");
             }
         }
-        BACKSPACE | CTRL_H => {
-            if input.edit != input.write {
-                input.edit -= 1;
-                write(b"\x08 \x08");
-            }
+        BACKSPACE | CTRL_H if input.edit != input.write => {
+            input.edit -= 1;
+            echo(b"\x08 \x08");
         }
+        // Nothing typed on this line to erase.
+        BACKSPACE | CTRL_H => {}
         _ if input.edit - input.read < INPUT_SIZE => {
             let byte = if byte == b'\r' { b'\n' } else { byte };
             if byte != CTRL_D {
-                putc(byte);
+                echo(&[byte]);
             }
             input.buf[input.edit % INPUT_SIZE] = byte;
             input.edit += 1;

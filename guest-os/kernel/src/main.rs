@@ -82,13 +82,18 @@ fn overlaps(page: u64, (start, end): (u64, u64)) -> bool {
 /// S-mode entry, from `start.rs`.
 #[unsafe(no_mangle)]
 extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
-    memory::init_heap();
+    // The heap comes first after the kernel image, sized by the RAM it must
+    // describe; the frames follow. The device tree is read before any
+    // allocation.
     let boot = match boot::read(dtb) {
         Ok(boot) => boot,
         Err(why) => panic!("{why}"),
     };
+    let heap = kvm::kernel_end();
+    let heap_size = memory::heap_size((boot.ram_end - heap) / PAGE);
+    memory::init_heap(heap, heap_size);
     let args = bootargs::parse(boot.bootargs);
-    let first = kvm::kernel_end();
+    let first = heap + heap_size;
     let count = ((boot.ram_end.saturating_sub(first)) / PAGE) as usize;
     let initrd = (boot.initrd.as_ptr() as u64, boot.initrd.as_ptr() as u64 + boot.initrd.len() as u64);
     let reserved = |page: u64| overlaps(page, initrd) || overlaps(page, boot.dtb);
@@ -110,10 +115,13 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     }
     trap::init();
     plic::init();
-    console::init();
+    // The process table before the console: input that arrived before
+    // boot completes lines, which wakes readers.
     proc::init();
+    console::set_echo(args.echo);
+    console::init();
     if let Err(errno) = proc::spawn_init(&args.init) {
-        let name = args.init.first().copied().unwrap_or("");
+        let name = args.init.first().map_or("", |s| s.as_str());
         kprintln!("[kernel] cannot run '{name}': error {errno}");
         shutdown(127);
     }

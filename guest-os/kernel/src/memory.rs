@@ -8,8 +8,6 @@ use core::ptr::NonNull;
 use linked_list_allocator::Heap;
 use rvsim_kernel_core::{PAGE, PhysMemory};
 
-use crate::param::HEAP_SIZE;
-
 /// RAM, reached at its physical addresses (identity-mapped in every
 /// address space).
 pub struct KernelMemory;
@@ -55,11 +53,6 @@ unsafe impl Sync for KernelHeap {}
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap(UnsafeCell::new(Heap::empty()));
 
-#[repr(align(4096))]
-struct HeapSpace([u8; HEAP_SIZE]);
-
-static mut HEAP_SPACE: HeapSpace = HeapSpace([0; HEAP_SIZE]);
-
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: exclusive on one hart (see above).
@@ -75,12 +68,16 @@ unsafe impl GlobalAlloc for KernelHeap {
     }
 }
 
-/// Gives the heap its memory. Called once, before any allocation.
-pub fn init_heap() {
-    // SAFETY: boot, before any allocation; the region is only used by the
-    // heap from now on.
-    unsafe {
-        let space = &raw mut HEAP_SPACE;
-        (*HEAP.0.get()).init((*space).0.as_mut_ptr(), HEAP_SIZE);
-    }
+/// Gives the heap the RAM `[start, start + size)`. Called once, before
+/// any allocation; the frame allocator must not hand that RAM out.
+pub fn init_heap(start: u64, size: u64) {
+    // SAFETY: boot, before any allocation; the region is RAM that only the
+    // heap uses from now on.
+    unsafe { (*HEAP.0.get()).init(start as *mut u8, size as usize) };
+}
+
+/// Heap size for a machine with `frames` frames: room for the frame
+/// table (six bytes a frame) and a base for everything else.
+pub fn heap_size(frames: u64) -> u64 {
+    rvsim_kernel_core::page_ceil((2 << 20) + frames * 8)
 }

@@ -28,5 +28,3 @@ pub const TIMEBASE_HZ: u64 = 10_000_000;
 pub const NPROC: usize = 256;
 /// Kernel stack of each process.
 pub const KSTACK_PAGES: usize = 4;
-/// Kernel heap (in .bss).
-pub const HEAP_SIZE: usize = 4 << 20;

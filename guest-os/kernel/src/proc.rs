@@ -83,29 +83,7 @@ pub enum State {
     Zombie,
 }
 
-/// Signals rvsim's kernel delivers (all of them terminate).
-pub mod signal {
-    #![allow(missing_docs)]
-    pub const SIGILL: u32 = 4;
-    pub const SIGTRAP: u32 = 5;
-    pub const SIGBUS: u32 = 7;
-    pub const SIGKILL: u32 = 9;
-    pub const SIGSEGV: u32 = 11;
-    pub const SIGTERM: u32 = 15;
-
-    /// The signal's name.
-    pub fn name(sig: u32) -> &'static str {
-        match sig {
-            SIGILL => "SIGILL",
-            SIGTRAP => "SIGTRAP",
-            SIGBUS => "SIGBUS",
-            SIGKILL => "SIGKILL",
-            SIGSEGV => "SIGSEGV",
-            SIGTERM => "SIGTERM",
-            _ => "signal",
-        }
-    }
-}
+pub use rvsim_abi::signal;
 
 /// Sleep channel of processes sleeping until a time.
 const TIMER_CHANNEL: usize = 2;
@@ -323,8 +301,8 @@ fn release(slot: usize) {
 }
 
 /// Creates the first process, running `argv[0]` from the initrd.
-pub fn spawn_init(argv: &[&str]) -> Result<(), Errno> {
-    let name = argv.first().copied().unwrap_or("sh");
+pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
+    let name = argv.first().map_or("sh", String::as_str);
     let proc = allocate(name, 0)?;
     table().init_pid = proc.pid;
     let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
@@ -587,6 +565,6 @@ pub fn vmprint() {
     let p = current();
     if let Some(space) = &p.space {
         kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
-        crate::console::write(space.vmprint(&KernelMemory).as_bytes());
+        let _ = space.vmprint(&KernelMemory, &mut crate::console::Writer);
     }
 }

@@ -207,6 +207,8 @@ pub fn init() {
     unsafe {
         core::arch::asm!("csrw stvec, {0}", in(reg) kernelvec as *const () as usize);
         core::arch::asm!("csrs sie, {0}", in(reg) SIE_SSIE | SIE_SEIE);
+        // User programs may read cycle, time and instret.
+        core::arch::asm!("csrw scounteren, {0}", in(reg) 7u64);
     }
 }
 

@@ -56,6 +56,8 @@ fn sort(seed: u32) -> u64 {
 }
 
 /// A 16x16 integer matrix product.
+// Indexes on purpose: the workload is the classic triple loop.
+#[allow(clippy::needless_range_loop)]
 fn matrix(seed: u32) -> u64 {
     let mut a = [[0i32; N]; N];
     let mut b = [[0i32; N]; N];

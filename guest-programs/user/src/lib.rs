@@ -137,6 +137,7 @@ macro_rules! print {
 /// Prints a line to standard output.
 #[macro_export]
 macro_rules! println {
+    () => {{ $crate::print!("\n"); }};
     ($($arg:tt)*) => {{
         let mut out = $crate::Output::new(1);
         let _ = core::fmt::Write::write_fmt(&mut out, format_args!($($arg)*));

@@ -21,34 +21,44 @@ pub fn syscall(number: usize, args: [usize; 6]) -> isize {
     ret
 }
 
-/// System call numbers.
+/// The memstat record and the signals: the kernel's own definitions.
+pub use rvsim_abi::{MemStat, signal};
+
+/// System-call numbers, as `usize` for [`syscall`].
 pub mod nr {
     #![allow(missing_docs)]
-    pub const READ: usize = 63;
-    pub const WRITE: usize = 64;
-    pub const EXIT: usize = 93;
-    pub const NANOSLEEP: usize = 101;
-    pub const SCHED_YIELD: usize = 124;
-    pub const KILL: usize = 129;
-    pub const GETPID: usize = 172;
-    pub const GETPPID: usize = 173;
-    pub const BRK: usize = 214;
-    pub const CLONE: usize = 220;
-    pub const EXECVE: usize = 221;
-    pub const WAIT4: usize = 260;
-    pub const MEMSTAT: usize = 1000;
-    pub const VMPRINT: usize = 1001;
+    use rvsim_abi::nr;
+    pub const READ: usize = nr::READ as usize;
+    pub const WRITE: usize = nr::WRITE as usize;
+    pub const EXIT: usize = nr::EXIT as usize;
+    pub const NANOSLEEP: usize = nr::NANOSLEEP as usize;
+    pub const SCHED_YIELD: usize = nr::SCHED_YIELD as usize;
+    pub const KILL: usize = nr::KILL as usize;
+    pub const GETPID: usize = nr::GETPID as usize;
+    pub const GETPPID: usize = nr::GETPPID as usize;
+    pub const BRK: usize = nr::BRK as usize;
+    pub const CLONE: usize = nr::CLONE as usize;
+    pub const EXECVE: usize = nr::EXECVE as usize;
+    pub const WAIT4: usize = nr::WAIT4 as usize;
+    pub const MEMSTAT: usize = nr::MEMSTAT as usize;
+    pub const VMPRINT: usize = nr::VMPRINT as usize;
 }
 
-/// Error numbers, as returned negated.
+/// Error numbers, as `isize` (system calls return them negated).
 pub mod errno {
     #![allow(missing_docs)]
-    pub const ENOENT: isize = 2;
-    pub const ESRCH: isize = 3;
-    pub const EAGAIN: isize = 11;
-    pub const ENOMEM: isize = 12;
-    pub const EFAULT: isize = 14;
-    pub const EINVAL: isize = 22;
+    use rvsim_abi::errno as e;
+    pub const ENOENT: isize = e::ENOENT as isize;
+    pub const ESRCH: isize = e::ESRCH as isize;
+    pub const EAGAIN: isize = e::EAGAIN as isize;
+    pub const ENOMEM: isize = e::ENOMEM as isize;
+    pub const EFAULT: isize = e::EFAULT as isize;
+    pub const EINVAL: isize = e::EINVAL as isize;
+
+    /// The symbolic name of an error number.
+    pub fn name(errno: isize) -> &'static str {
+        e::name(errno as i64)
+    }
 }
 
 /// read(fd, buf).
@@ -69,8 +79,7 @@ pub fn exit(code: i32) -> ! {
 
 /// fork: the child's pid in the parent, 0 in the child, or -errno.
 pub fn fork() -> isize {
-    const SIGCHLD: usize = 17;
-    syscall(nr::CLONE, [SIGCHLD, 0, 0, 0, 0, 0])
+    syscall(nr::CLONE, [signal::SIGCHLD as usize, 0, 0, 0, 0, 0])
 }
 
 /// execve(path, argv, envp) with NUL-terminated strings; returns only on
@@ -143,32 +152,10 @@ pub fn kill(pid: isize, sig: usize) -> isize {
     syscall(nr::KILL, [pid as usize, sig, 0, 0, 0, 0])
 }
 
-/// Frame and VM counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct MemStat {
-    /// Frames the kernel manages.
-    pub frames_total: u64,
-    /// Frames free.
-    pub frames_free: u64,
-    /// Frames in use.
-    pub frames_used: u64,
-    /// Page faults handled.
-    pub page_faults: u64,
-    /// Stores to copy-on-write pages.
-    pub cow_faults: u64,
-    /// COW faults that copied the page.
-    pub cow_copies: u64,
-    /// COW faults that reused it (last sharer).
-    pub cow_reuses: u64,
-    /// Pages zero-filled on first touch.
-    pub demand_zero: u64,
-}
-
 /// memstat (teaching call 1000).
 pub fn memstat() -> MemStat {
     let mut m = MemStat::default();
-    syscall(nr::MEMSTAT, [&mut m as *mut MemStat as usize, 0, 0, 0, 0, 0]);
+    syscall(nr::MEMSTAT, [&mut m as *mut MemStat as usize, MemStat::SIZE, 0, 0, 0, 0]);
     m
 }
 

@@ -18,13 +18,14 @@
 //! | 220 | clone(flags, stack, ...) | only fork: flags = SIGCHLD, stack = 0 |
 //! | 221 | execve(path, argv, envp) | path names a program in the initrd |
 //! | 260 | wait4(pid, status, options, rusage) | pid -1 or > 0; WNOHANG |
-//! | 1000 | memstat(buf) | frame and VM counters, 8 u64 |
+//! | 1000 | memstat(buf, len) | frame and VM counters (`rvsim_abi::MemStat`) |
 //! | 1001 | vmprint() | prints the caller's page table |
 
 mod io;
 mod process;
 mod teaching;
 
+use rvsim_abi::nr;
 use rvsim_kernel_core::uaccess::UserMemory;
 
 use crate::errno::{EFAULT, ENOSYS, Errno};
@@ -36,20 +37,20 @@ use crate::{kernel, proc, vmlog};
 pub fn dispatch(frame: &mut TrapFrame) {
     let a = [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| frame.regs[r]);
     let result: Result<u64, Errno> = match frame.regs[reg::A7] {
-        63 => io::read(a[0], a[1], a[2]),
-        64 => io::write(a[0], a[1], a[2]),
-        93 | 94 => process::exit(a[0]),
-        101 => process::nanosleep(a[0], a[1]),
-        124 => process::sched_yield(),
-        129 => process::kill(a[0], a[1]),
-        172 => Ok(proc::current().pid as u64),
-        173 => Ok(proc::current().parent as u64),
-        214 => process::brk(a[0]),
-        220 => process::clone(a[0], a[1]),
-        221 => process::execve(a[0], a[1], a[2]),
-        260 => process::wait4(a[0], a[1], a[2], a[3]),
-        1000 => teaching::memstat(a[0]),
-        1001 => teaching::vmprint(),
+        nr::READ => io::read(a[0], a[1], a[2]),
+        nr::WRITE => io::write(a[0], a[1], a[2]),
+        nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
+        nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
+        nr::SCHED_YIELD => process::sched_yield(),
+        nr::KILL => process::kill(a[0], a[1]),
+        nr::GETPID => Ok(proc::current().pid as u64),
+        nr::GETPPID => Ok(proc::current().parent as u64),
+        nr::BRK => process::brk(a[0]),
+        nr::CLONE => process::clone(a[0], a[1]),
+        nr::EXECVE => process::execve(a[0], a[1], a[2]),
+        nr::WAIT4 => process::wait4(a[0], a[1], a[2], a[3]),
+        nr::MEMSTAT => teaching::memstat(a[0], a[1]),
+        nr::VMPRINT => teaching::vmprint(),
         _ => Err(ENOSYS),
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.

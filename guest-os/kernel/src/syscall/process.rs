@@ -11,7 +11,6 @@ use crate::errno::{E2BIG, EINTR, EINVAL, ENAMETOOLONG, Errno};
 use crate::memory::KernelMemory;
 use crate::{exec, kernel, proc, time};
 
-const SIGCHLD: u64 = 17;
 const WNOHANG: u64 = 1;
 const MAX_PATH: usize = 255;
 const MAX_ARGS: usize = 64;
@@ -24,7 +23,7 @@ pub fn exit(status: u64) -> Result<u64, Errno> {
 
 /// clone(flags, stack): fork, when flags = SIGCHLD and stack = 0.
 pub fn clone(flags: u64, stack: u64) -> Result<u64, Errno> {
-    if flags != SIGCHLD || stack != 0 {
+    if flags != u64::from(rvsim_abi::signal::SIGCHLD) || stack != 0 {
         return Err(EINVAL);
     }
     proc::fork().map(u64::from)

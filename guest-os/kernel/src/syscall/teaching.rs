@@ -1,31 +1,32 @@
 //! rvsim's teaching calls, numbered from 1000.
 
+use rvsim_abi::MemStat;
+
 use super::{efault, with_user};
 use crate::errno::Errno;
 use crate::{kernel, proc};
 
-/// memstat(buf): eight u64: frames total, free, used; page faults, COW
-/// faults, COW copies, COW reuses, zero-filled pages.
-pub fn memstat(buf: u64) -> Result<u64, Errno> {
+/// memstat(buf, len): copies the first `len` bytes (at most the whole
+/// record) of the kernel's [`MemStat`] to `buf`; returns the record's size.
+pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
     let k = kernel();
     let counts = k.frames.counts();
     let s = k.stats;
-    let values = [
-        counts.total as u64,
-        counts.free as u64,
-        counts.used() as u64,
-        s.page_faults,
-        s.cow_faults,
-        s.cow_copies,
-        s.cow_reuses,
-        s.demand_zero,
-    ];
-    let mut bytes = [0u8; 64];
-    for (i, v) in values.iter().enumerate() {
-        bytes[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    efault(with_user(|u| u.copy_out(buf, &bytes)))?;
-    Ok(0)
+    let record = MemStat {
+        frames_total: counts.total as u64,
+        frames_free: counts.free as u64,
+        frames_used: counts.used() as u64,
+        frames_promised: counts.promised as u64,
+        page_faults: s.page_faults,
+        cow_faults: s.cow_faults,
+        cow_copies: s.cow_copies,
+        cow_reuses: s.cow_reuses,
+        demand_zero: s.demand_zero,
+    };
+    let bytes = record.to_bytes();
+    let len = (len as usize).min(bytes.len());
+    efault(with_user(|u| u.copy_out(buf, &bytes[..len])))?;
+    Ok(MemStat::SIZE as u64)
 }
 
 /// vmprint(): prints the caller's page table.

@@ -1,0 +1,175 @@
+//! The user ABI of rvsim's teaching kernel, defined once: the kernel and
+//! the user library both build on this crate, so the two cannot disagree.
+//! Numbers are Linux riscv64's (asm-generic) where a call has a Linux
+//! twin; rvsim's own teaching calls are numbered from 1000.
+#![no_std]
+
+/// System-call numbers (in a7).
+pub mod nr {
+    /// read(fd, buf, count).
+    pub const READ: u64 = 63;
+    /// write(fd, buf, count).
+    pub const WRITE: u64 = 64;
+    /// exit(status).
+    pub const EXIT: u64 = 93;
+    /// exit_group(status).
+    pub const EXIT_GROUP: u64 = 94;
+    /// nanosleep(req, rem).
+    pub const NANOSLEEP: u64 = 101;
+    /// sched_yield().
+    pub const SCHED_YIELD: u64 = 124;
+    /// kill(pid, sig).
+    pub const KILL: u64 = 129;
+    /// getpid().
+    pub const GETPID: u64 = 172;
+    /// getppid().
+    pub const GETPPID: u64 = 173;
+    /// brk(addr).
+    pub const BRK: u64 = 214;
+    /// clone(flags, stack, ...): fork when flags = SIGCHLD, stack = 0.
+    pub const CLONE: u64 = 220;
+    /// execve(path, argv, envp).
+    pub const EXECVE: u64 = 221;
+    /// wait4(pid, status, options, rusage).
+    pub const WAIT4: u64 = 260;
+    /// memstat(buf, len): teaching call, fills a [`MemStat`](crate::MemStat).
+    pub const MEMSTAT: u64 = 1000;
+    /// vmprint(): teaching call, prints the caller's page table.
+    pub const VMPRINT: u64 = 1001;
+}
+
+/// Error numbers (returned negated).
+pub mod errno {
+    #![allow(missing_docs)]
+    pub const ENOENT: i64 = 2;
+    pub const ESRCH: i64 = 3;
+    pub const EINTR: i64 = 4;
+    pub const E2BIG: i64 = 7;
+    pub const ENOEXEC: i64 = 8;
+    pub const EBADF: i64 = 9;
+    pub const ECHILD: i64 = 10;
+    pub const EAGAIN: i64 = 11;
+    pub const ENOMEM: i64 = 12;
+    pub const EFAULT: i64 = 14;
+    pub const EINVAL: i64 = 22;
+    pub const ENAMETOOLONG: i64 = 36;
+    pub const ENOSYS: i64 = 38;
+
+    /// The symbolic name of an error number.
+    pub fn name(errno: i64) -> &'static str {
+        match errno {
+            ENOENT => "ENOENT",
+            ESRCH => "ESRCH",
+            EINTR => "EINTR",
+            E2BIG => "E2BIG",
+            ENOEXEC => "ENOEXEC",
+            EBADF => "EBADF",
+            ECHILD => "ECHILD",
+            EAGAIN => "EAGAIN",
+            ENOMEM => "ENOMEM",
+            EFAULT => "EFAULT",
+            EINVAL => "EINVAL",
+            ENAMETOOLONG => "ENAMETOOLONG",
+            ENOSYS => "ENOSYS",
+            _ => "unknown error",
+        }
+    }
+}
+
+/// Signals the kernel delivers (every one terminates the process).
+pub mod signal {
+    #![allow(missing_docs)]
+    pub const SIGILL: u32 = 4;
+    pub const SIGTRAP: u32 = 5;
+    pub const SIGBUS: u32 = 7;
+    pub const SIGKILL: u32 = 9;
+    pub const SIGSEGV: u32 = 11;
+    pub const SIGTERM: u32 = 15;
+    /// fork's clone flags: the child reports to its parent with SIGCHLD.
+    pub const SIGCHLD: u32 = 17;
+
+    /// The signal's name.
+    pub fn name(sig: u32) -> &'static str {
+        match sig {
+            SIGILL => "SIGILL",
+            SIGTRAP => "SIGTRAP",
+            SIGBUS => "SIGBUS",
+            SIGKILL => "SIGKILL",
+            SIGSEGV => "SIGSEGV",
+            SIGTERM => "SIGTERM",
+            SIGCHLD => "SIGCHLD",
+            _ => "signal",
+        }
+    }
+}
+
+/// What `memstat` reports: the kernel's frame accounting and VM event
+/// counters. The kernel writes the first `len` bytes of it (fields are
+/// only ever added at the end) and returns its full size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct MemStat {
+    /// Frames the kernel manages (RAM minus the kernel image, its heap,
+    /// the device tree and the initrd).
+    pub frames_total: u64,
+    /// Frames on the free list, promised ones included.
+    pub frames_free: u64,
+    /// Frames in use: `frames_total - frames_free`.
+    pub frames_used: u64,
+    /// Free frames promised to future copy-on-write copies (one for every
+    /// extra sharer of a COW page): ordinary allocations cannot take them.
+    pub frames_promised: u64,
+    /// Page faults handled (from user mode, and kernel accesses to user
+    /// memory).
+    pub page_faults: u64,
+    /// Stores to copy-on-write pages.
+    pub cow_faults: u64,
+    /// COW faults that copied the page (it was still shared).
+    pub cow_copies: u64,
+    /// COW faults that made the page writable again (last sharer).
+    pub cow_reuses: u64,
+    /// Pages zero-filled on first touch (the stack).
+    pub demand_zero: u64,
+}
+
+impl MemStat {
+    /// Size of the record in bytes.
+    pub const SIZE: usize = core::mem::size_of::<MemStat>();
+
+    /// The record as the little-endian bytes the kernel copies out.
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        // As many fields as the record has: adding one without listing it
+        // here does not compile.
+        let fields: [u64; Self::SIZE / 8] = [
+            self.frames_total,
+            self.frames_free,
+            self.frames_used,
+            self.frames_promised,
+            self.page_faults,
+            self.cow_faults,
+            self.cow_copies,
+            self.cow_reuses,
+            self.demand_zero,
+        ];
+        let mut bytes = [0u8; Self::SIZE];
+        for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
+            chunk.copy_from_slice(&field.to_le_bytes());
+        }
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memstat_bytes_are_the_fields_in_order() {
+        let m = MemStat { frames_total: 1, frames_promised: 4, demand_zero: 9, ..MemStat::default() };
+        let bytes = m.to_bytes();
+        assert_eq!(bytes.len(), 9 * 8);
+        assert_eq!(bytes[0], 1);
+        assert_eq!(bytes[3 * 8], 4);
+        assert_eq!(bytes[8 * 8], 9);
+    }
+}

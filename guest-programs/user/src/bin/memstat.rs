@@ -1,0 +1,21 @@
+//! Prints the kernel's frame and virtual-memory counters.
+#![no_std]
+#![no_main]
+
+use rvsim_user::sys;
+use rvsim_user::{Args, entry, println};
+
+entry!(main);
+
+fn main(_: Args) -> i32 {
+    let m = sys::memstat();
+    println!(
+        "frames: {} total, {} free ({} promised to copy-on-write), {} used",
+        m.frames_total, m.frames_free, m.frames_promised, m.frames_used
+    );
+    println!(
+        "page faults: {}; COW faults {}, copies {}, reuses {}; zero-filled pages {}",
+        m.page_faults, m.cow_faults, m.cow_copies, m.cow_reuses, m.demand_zero
+    );
+    0
+}

@@ -1,0 +1,288 @@
+//! The teaching kernel and its user programs, end to end: `rvsim run
+//! PROGRAM` output and exit status, and the same kernel and initrd on
+//! QEMU (`rvsim image`).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::{
+    RUN_TIMEOUT, describe, qemu_available, run_with_input as run_command, run_with_timeout, rvsim, scratch_dir,
+};
+
+/// `rvsim run ARGS...` with stdin empty (not a terminal, so no echo).
+fn run(args: &[&str]) -> Output {
+    let mut command = rvsim();
+    command.args(["run", "--max-insns", "4000000000"]).args(args);
+    run_with_timeout(&mut command, RUN_TIMEOUT)
+}
+
+/// `rvsim run ARGS...` with `input` on stdin.
+fn run_with_input(args: &[&str], input: &str) -> Output {
+    let mut command = rvsim();
+    command.args(["run", "--max-insns", "4000000000"]).args(args);
+    run_command(&mut command, Some(input.as_bytes()), RUN_TIMEOUT)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn expect_success(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(0), "{}", describe(output));
+    stdout(output)
+}
+
+/// The number in `line` after `before`.
+fn number_after(text: &str, before: &str) -> u64 {
+    let at = text.find(before).unwrap_or_else(|| panic!("no {before:?} in:\n{text}")) + before.len();
+    text[at..].split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).expect("a number")
+}
+
+#[test]
+fn hello_prints_its_pid_and_arguments() {
+    let out = expect_success(&run(&["hello", "one", "two words", ""]));
+    assert_eq!(
+        out,
+        "hello from user space! I am pid 1, my parent is 0\nargument 1: one\nargument 2: two words\nargument 3: \n"
+    );
+}
+
+#[test]
+fn the_exit_status_is_the_programs() {
+    assert_eq!(run(&["exitcode", "42"]).status.code(), Some(42));
+    assert_eq!(run(&["exitcode", "0"]).status.code(), Some(0));
+}
+
+#[test]
+fn forktest_checks_hundreds_of_statuses_and_gets_every_frame_back() {
+    let out = expect_success(&run(&["forktest", "15"]));
+    assert_eq!(
+        out,
+        "forktest: 300 children forked and reaped, every exit status right\nforktest: every frame came back: ok\n"
+    );
+}
+
+#[test]
+fn cowtest_copies_only_the_pages_written_while_shared() {
+    let out = expect_success(&run(&["cowtest"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "cowtest: parent filled 64 pages");
+    let fork_frames = number_after(lines[1], "fork took ");
+    assert!(fork_frames < 20, "fork of 64 pages should only take page tables and a kernel stack:\n{out}");
+    assert!(lines[1].ends_with("copying would have taken 64 more"), "{out}");
+    assert_eq!(
+        &lines[2..],
+        [
+            "cowtest: child wrote 32 pages: 32 COW faults, 32 copies",
+            "cowtest: child sees the parent's data in the other 32: ok",
+            "cowtest: parent wrote 32 pages after the child exited: 32 COW faults, 0 copies, 32 reuses",
+            "cowtest: parent sees its own data in the first 32: ok",
+            "cowtest: only the pages written while shared were copied",
+        ]
+    );
+}
+
+#[test]
+fn cow_off_makes_fork_copy_every_page() {
+    let out = expect_success(&run(&["--append", "cow=off", "cowtest"]));
+    assert!(number_after(&out, "fork copied every page at once: ") >= 64, "{out}");
+    assert!(out.contains("cowtest: child wrote 32 pages: 0 COW faults, 0 copies"), "{out}");
+    assert!(out.ends_with("cowtest: no copy-on-write: fork had copied every page\n"), "{out}");
+}
+
+#[test]
+fn cowbench_shows_what_copy_on_write_saves() {
+    let cow = expect_success(&run(&["cowbench"]));
+    let eager = expect_success(&run(&["--append", "cow=off", "cowbench"]));
+    let (cow_cycles, cow_frames) = (number_after(&cow, "pages): "), number_after(&cow, "cycles, "));
+    let (eager_cycles, eager_frames) = (number_after(&eager, "pages): "), number_after(&eager, "cycles, "));
+    assert!(cow.starts_with("cowbench: fork of a 16 MiB process (4096 pages): "), "{cow}");
+    assert!(cow_frames < 64, "{cow}");
+    assert!(eager_frames >= 4096, "{eager}");
+    assert!(eager_cycles > 5 * cow_cycles, "copying 16 MiB should cost far more than sharing it:\n{cow}{eager}");
+}
+
+#[test]
+fn badptr_gets_efault_for_every_bad_pointer() {
+    let out = expect_success(&run(&["badptr"]));
+    let calls = number_after(&out, "badptr: ");
+    assert!(calls >= 40, "{out}");
+    assert_eq!(out, format!("badptr: {calls} calls with bad pointers, {calls} returned -EFAULT\n"));
+}
+
+#[test]
+fn crashers_are_killed_with_the_right_signal_and_the_parent_goes_on() {
+    let out = expect_success(&run(&["crashers"]));
+    for (what, signal, kernel_says) in [
+        ("writes its own code", 11, "killed by SIGSEGV: store page fault at"),
+        ("jumps into the kernel", 11, "killed by SIGSEGV: instruction page fault at 0x80000000"),
+        ("executes an illegal instruction", 4, "killed by SIGILL: illegal instruction 0xffffffff"),
+        ("loads from an unmapped page", 11, "killed by SIGSEGV: load page fault at 0x40000000"),
+        ("hits a breakpoint", 5, "killed by SIGTRAP: breakpoint"),
+        ("recurses without end", 11, "killed by SIGSEGV: store page fault at 0x7fef"),
+    ] {
+        assert!(
+            out.contains(&format!("crashers: the child that {what}: status {signal} (signal {signal}): ok")),
+            "{out}"
+        );
+        assert!(out.contains(kernel_says), "no kernel line {kernel_says:?}:\n{out}");
+    }
+    assert!(out.ends_with("crashers: the parent is still running\n"), "{out}");
+}
+
+#[test]
+fn a_fork_bomb_ends_with_fork_failing_and_everything_reclaimed() {
+    let out = expect_success(&run(&["forkbomb"]));
+    assert_eq!(
+        out,
+        "forkbomb: fork failed with EAGAIN (no process slot left)\n\
+         forkbomb: every process saw fork fail cleanly: ok\n\
+         forkbomb: all frames back after the bomb: ok\n"
+    );
+}
+
+#[test]
+fn running_out_of_memory_makes_fork_fail_not_the_kernel() {
+    // 8 MiB of RAM: the bomb runs out of frames before process slots.
+    let out = expect_success(&run(&["--memory", "8M", "forkbomb"]));
+    assert!(out.starts_with("forkbomb: fork failed with ENOMEM"), "{out}");
+    assert!(out.contains("all frames back after the bomb: ok"), "{out}");
+}
+
+#[test]
+fn the_shell_runs_programs_by_name() {
+    let output = run_with_input(&["sh"], "hello a\nforktest 1\nnosuch\nexitcode 3\n\nexit\n");
+    assert_eq!(
+        expect_success(&output),
+        "$ hello from user space! I am pid 2, my parent is 1\nargument 1: a\n\
+         $ forktest: 20 children forked and reaped, every exit status right\nforktest: every frame came back: ok\n\
+         $ sh: nosuch: no such program\n[exit 127]\n\
+         $ [exit 3]\n\
+         $ $ "
+    );
+}
+
+#[test]
+fn the_shell_ends_at_end_of_input() {
+    // rvsim turns the end of its standard input into a Ctrl-D.
+    let output = run_with_input(&["sh"], "hello\n");
+    let out = expect_success(&output);
+    assert!(out.starts_with("$ hello from user space!"), "{out:?}");
+    assert!(out.ends_with("$ \n"), "{out:?}");
+}
+
+#[test]
+fn the_vm_log_shows_forks_cow_breaks_and_exits() {
+    let out = expect_success(&run(&["--kernel-log", "vm", "cowtest"]));
+    for needle in [
+        "[vm] pid 1: fork -> pid 2: ",
+        "pages shared copy-on-write, 0 copied",
+        "[vm] pid 2: store fault at 0x13000: COW break, copied frame 0x",
+        "(last sharer)",
+        "[vm] pid 2: exit, ",
+    ] {
+        assert!(out.contains(needle), "no {needle:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn vmprint_marks_copy_on_write_pages() {
+    let out = expect_success(&run(&["vmdemo"]));
+    let parts: Vec<&str> = out.split("vmdemo: ").collect();
+    assert_eq!(parts.len(), 4, "{out}");
+    assert!(!parts[1].contains(" cow"), "before fork nothing is COW:\n{}", parts[1]);
+    assert!(parts[2].contains("va 0x13000 r--u--- cow"), "after fork the data page is COW:\n{}", parts[2]);
+    assert!(parts[3].contains("va 0x13000 rw-u-ad"), "after the write it is private and writable:\n{}", parts[3]);
+    assert!(parts[1].starts_with("my page table:\n[vmprint] pid 1 (vmdemo)\npage table 0x"), "{}", parts[1]);
+}
+
+/// A built user program, as a file (the build leaves them in target/guest).
+fn user_elf(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test path");
+    let target = exe.ancestors().nth(3).expect("target directory");
+    let path = target.join("guest/riscv64imac-unknown-none-elf/release").join(name);
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+#[test]
+fn a_user_elf_file_is_added_to_the_initrd_and_run() {
+    let copy = scratch_dir("a_user_elf_file_is_added_to_the_initrd_and_run").join("greeter");
+    std::fs::copy(user_elf("hello"), &copy).expect("copy");
+    let out = expect_success(&run(&[copy.to_str().unwrap(), "x"]));
+    assert_eq!(out, "hello from user space! I am pid 1, my parent is 0\nargument 1: x\n");
+}
+
+#[test]
+fn unknown_or_foreign_programs_are_one_line_errors() {
+    let missing = run(&["nosuch"]);
+    assert_eq!(missing.status.code(), Some(3), "{}", describe(&missing));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(err.lines().count(), 1);
+    assert!(err.starts_with("rvsim: error: nosuch: no such file, and no built-in program of that name"), "{err}");
+    let host = std::env::current_exe().unwrap();
+    let foreign = run(&[host.to_str().unwrap()]);
+    assert_eq!(foreign.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&foreign.stderr).contains("not RISC-V"));
+}
+
+#[test]
+fn list_shows_programs_and_the_kernel() {
+    let output = run_with_timeout(rvsim().arg("list"), RUN_TIMEOUT);
+    let out = expect_success(&output);
+    for name in ["hello", "forktest", "cowtest", "cowbench", "badptr", "crashers", "forkbomb", "sh", "rvsim-kernel"] {
+        assert!(out.contains(&format!("  {name} ")), "{name} missing from:\n{out}");
+    }
+}
+
+/// The built-in kernel and initrd, written by `rvsim image` (once).
+fn qemu_image() -> &'static (PathBuf, PathBuf) {
+    static IMAGE: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    IMAGE.get_or_init(|| {
+        let dir = scratch_dir("qemu_image");
+        let output = run_with_timeout(rvsim().arg("image").arg(&dir), RUN_TIMEOUT);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        (dir.join("kernel.elf"), dir.join("initrd.cpio"))
+    })
+}
+
+/// Boots the same kernel and initrd on QEMU with `append` as boot
+/// arguments and `input` on stdin.
+fn qemu(append: &str, input: &str) -> Output {
+    let (kernel, initrd) = qemu_image();
+    let mut command = Command::new("qemu-system-riscv64");
+    command
+        .args(["-machine", "virt", "-bios", "none", "-m", "128M", "-nographic", "-kernel"])
+        .arg(kernel)
+        .arg("-initrd")
+        .arg(initrd)
+        .args(["-append", append]);
+    run_command(&mut command, Some(input.as_bytes()), RUN_TIMEOUT)
+}
+
+#[test]
+fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
+    if !qemu_available("the_same_kernel_and_initrd_give_the_same_output_on_qemu") {
+        return;
+    }
+    for (program, args) in [
+        ("hello", vec!["a", "b"]),
+        ("forktest", vec!["5"]),
+        ("badptr", vec![]),
+        ("crashers", vec![]),
+        ("forkbomb", vec![]),
+        ("exitcode", vec!["7"]),
+    ] {
+        let ours = run(&std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>());
+        let append = format!("echo=off -- {program} {}", args.join(" "));
+        let theirs = qemu(&append, "");
+        assert_eq!(theirs.status.code(), ours.status.code(), "{program} on QEMU:\n{}", describe(&theirs));
+        assert_eq!(stdout(&theirs), stdout(&ours), "{program}: QEMU and rvsim differ");
+    }
+    let input = "hello x\nforktest 1\nexit\n";
+    let theirs = qemu("echo=off -- sh", input);
+    assert_eq!(stdout(&theirs), stdout(&run_with_input(&["sh"], input)), "sh: QEMU and rvsim differ");
+}
