@@ -68,10 +68,24 @@ fn row(mode: usize, access: Access) -> usize {
     (mode * 4 + access as usize) & (ROWS - 1)
 }
 
+/// The bit of a translated row in [`FastPath::slot_rows`]: rows 0..=2 (U)
+/// and 4..=6 (S) become bits 0..=2 and 3..=5.
+#[inline(always)]
+fn row_bit(row: usize) -> u8 {
+    1 << ((row >> 2) * 3 + (row & 3))
+}
+
+const ACCESSES: [Access; 3] = [Access::Fetch, Access::Load, Access::Store];
+
 /// The caches, with a record of where entries were installed so that a
 /// flush touches only those.
 pub struct FastPath {
     rows: Box<[[FastEntry; ENTRIES]; ROWS]>,
+    /// For each TLB slot, a bit per translated row (U and S, fetch, load,
+    /// store) that may hold an entry from it, so that replacing the slot
+    /// visits only those rows. Bits may be stale (the entry was
+    /// overwritten); never missing.
+    slot_rows: Box<[u8; NO_SLOT as usize]>,
     /// Installed (row, index) pairs of the translated (U, S) rows, and of
     /// the M rows; `None` once more than [`TRACKED`] were installed.
     installed: [Option<Vec<(u8, u8)>>; 2],
@@ -81,6 +95,7 @@ impl Default for FastPath {
     fn default() -> Self {
         FastPath {
             rows: Box::new([[EMPTY; ENTRIES]; ROWS]),
+            slot_rows: Box::new([0; NO_SLOT as usize]),
             installed: [Some(Vec::with_capacity(TRACKED)), Some(Vec::with_capacity(TRACKED))],
         }
     }
@@ -98,6 +113,9 @@ impl FastPath {
         let (r, i) = (row(mode_index(mode), access), (va >> 12) as usize & (ENTRIES - 1));
         let addend = host_page.wrapping_sub((va & !0xfff) as usize);
         self.rows[r][i] = FastEntry { tag: va >> 12, addend_slot: addend | (slot & NO_SLOT) as usize };
+        if let Some(bits) = self.slot_rows.get_mut(slot as usize) {
+            *bits |= row_bit(r);
+        }
         let list = &mut self.installed[(mode == Privilege::Machine) as usize];
         if let Some(v) = list {
             if v.len() < TRACKED {
@@ -113,15 +131,22 @@ impl FastPath {
         match &mut self.installed[machine as usize] {
             Some(list) => {
                 for &(r, i) in list.iter() {
-                    self.rows[r as usize][i as usize] = EMPTY;
+                    let entry = &mut self.rows[r as usize][i as usize];
+                    if let Some(bits) = self.slot_rows.get_mut(entry.slot() as usize) {
+                        *bits = 0;
+                    }
+                    *entry = EMPTY;
                 }
                 list.clear();
             }
             none => {
                 for &mode in modes {
-                    for access in [Access::Fetch, Access::Load, Access::Store] {
+                    for access in ACCESSES {
                         self.rows[row(mode, access)].fill(EMPTY);
                     }
+                }
+                if !machine {
+                    self.slot_rows.fill(0);
                 }
                 *none = Some(Vec::with_capacity(TRACKED));
             }
@@ -145,9 +170,15 @@ impl FastPath {
     /// size: a 4 KiB entry can only sit at one index; a superpage may have
     /// been cached at any.
     pub fn invalidate_slot(&mut self, slot: u32, va: u64, level: u8) {
+        let Some(bits) = self.slot_rows.get_mut(slot as usize) else { return };
+        let rows = std::mem::take(bits);
         for mode in [0, 1] {
-            for access in [Access::Fetch, Access::Load, Access::Store] {
-                let cache = &mut self.rows[row(mode, access)];
+            for access in ACCESSES {
+                let r = row(mode, access);
+                if rows & row_bit(r) == 0 {
+                    continue;
+                }
+                let cache = &mut self.rows[r];
                 if level == 0 {
                     let e = &mut cache[(va >> 12) as usize & (ENTRIES - 1)];
                     if e.slot() == slot {

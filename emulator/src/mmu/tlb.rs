@@ -247,6 +247,9 @@ pub struct Tlb {
     /// replaces the division).
     set_mask: Option<u64>,
     entries: Vec<TlbEntry>,
+    /// Each slot's lookup key ([`lookup_key`]), [`NO_KEY`] when empty: a
+    /// probe compares these, one word a way.
+    keys: Vec<u64>,
     /// LRU: time of last use; FIFO: time of fill.
     stamps: Vec<u64>,
     /// Valid entries per page-size level, so lookups skip sizes that are
@@ -260,6 +263,22 @@ pub struct Tlb {
 
 const RANDOM_SEED: u64 = 0x2545_f491_4f6c_dd1d;
 
+/// The key of an empty slot: no page number is this large.
+const NO_KEY: u64 = u64::MAX;
+
+/// The lookup key of a translation: page number and level, then a global
+/// flag, then the ASID (0 for global entries), so that a probe is at most
+/// two compares a way: the exact key, or the page's global key.
+#[inline(always)]
+fn lookup_key(vpn: u64, level: u8, global: bool, asid: u16) -> u64 {
+    let page = ((vpn << 2) | level as u64) << 1;
+    if global { (page | 1) << 16 } else { (page << 16) | asid as u64 }
+}
+
+fn entry_key(entry: &TlbEntry) -> u64 {
+    if entry.valid { lookup_key(entry.vpn, entry.level, entry.global, entry.asid) } else { NO_KEY }
+}
+
 impl Tlb {
     /// An empty TLB of the given shape (which must be valid).
     pub fn new(shape: TlbShape) -> Tlb {
@@ -269,6 +288,7 @@ impl Tlb {
             sets: shape.sets(),
             set_mask: shape.sets().is_power_of_two().then(|| shape.sets() as u64 - 1),
             entries: vec![TlbEntry::default(); shape.entries],
+            keys: vec![NO_KEY; shape.entries],
             stamps: vec![0; shape.entries],
             per_level: [0; LEVELS as usize],
             clock: 0,
@@ -311,16 +331,21 @@ impl Tlb {
     }
 
     /// Finds the slot translating `va` without counting anything.
+    #[inline]
     pub fn find(&self, va: u64, asid: u16) -> Option<usize> {
-        (0..LEVELS).filter(|&level| self.per_level[level as usize] != 0).find_map(|level| {
+        for level in 0..LEVELS {
+            if self.per_level[level as usize] == 0 {
+                continue;
+            }
             let vpn = vpn(va, level);
+            let (exact, global) = (lookup_key(vpn, level, false, asid), lookup_key(vpn, level, true, 0));
             let slots = self.slots(self.set_of(va, level));
             let start = slots.start;
-            self.entries[slots]
-                .iter()
-                .position(|e| e.valid && e.level == level && e.vpn == vpn && (e.global || e.asid == asid))
-                .map(|i| start + i)
-        })
+            if let Some(i) = self.keys[slots].iter().position(|&k| k == exact || k == global) {
+                return Some(start + i);
+            }
+        }
+        None
     }
 
     /// Counts a hit on `slot` that was found without [`Tlb::lookup`] (the
@@ -328,8 +353,12 @@ impl Tlb {
     #[inline(always)]
     pub fn record_hit(&mut self, slot: usize, access: Access) {
         self.stats.hits[access as usize] += 1;
+        // A slot stamped with the clock's current value is the most recent
+        // use of all: using it again changes no set's order, so the stamp
+        // stays (and the hot path stores nothing).
         if self.shape.policy == Policy::Lru
             && let Some(stamp) = self.stamps.get_mut(slot)
+            && *stamp != self.clock
         {
             self.clock += 1;
             *stamp = self.clock;
@@ -352,16 +381,17 @@ impl Tlb {
         // One pass: an entry for the same page wins; otherwise the way
         // with the smallest key, where an empty way has key 0 and a full
         // one its stamp + 1 (LRU: last use; FIFO: fill time).
+        let exact = lookup_key(entry.vpn, entry.level, false, entry.asid);
+        let global = lookup_key(entry.vpn, entry.level, true, 0);
         let (mut same_page, mut victim, mut victim_key) = (None, slots.start, u64::MAX);
-        for s in slots.clone() {
-            let e = &self.entries[s];
-            if e.valid && e.level == entry.level && e.vpn == entry.vpn && (e.global || e.asid == entry.asid) {
+        for (s, (&key, &stamp)) in slots.clone().zip(self.keys[slots.clone()].iter().zip(&self.stamps[slots.clone()])) {
+            if key == exact || key == global {
                 same_page = Some(s);
                 break;
             }
-            let key = if e.valid { self.stamps[s] + 1 } else { 0 };
-            if key < victim_key {
-                (victim, victim_key) = (s, key);
+            let age = if key != NO_KEY { stamp + 1 } else { 0 };
+            if age < victim_key {
+                (victim, victim_key) = (s, age);
             }
         }
         let slot = match same_page {
@@ -383,6 +413,7 @@ impl Tlb {
             }
         }
         self.entries[slot] = TlbEntry { valid: true, ..entry };
+        self.keys[slot] = entry_key(&self.entries[slot]);
         self.per_level[entry.level as usize] += 1;
         self.clock += 1;
         self.stamps[slot] = self.clock;
@@ -406,8 +437,9 @@ impl Tlb {
     pub fn flush(&mut self, form: FlushForm) -> u64 {
         self.stats.flushes[form.index()] += 1;
         let mut removed = 0;
-        for entry in self.entries.iter_mut().filter(|e| e.valid && form.removes(e)) {
+        for (entry, key) in self.entries.iter_mut().zip(&mut self.keys).filter(|(e, _)| e.valid && form.removes(e)) {
             entry.valid = false;
+            *key = NO_KEY;
             self.per_level[entry.level as usize] -= 1;
             removed += 1;
         }
