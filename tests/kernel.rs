@@ -286,3 +286,115 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
     let theirs = qemu("echo=off -- sh", input);
     assert_eq!(stdout(&theirs), stdout(&run_with_input(&["sh"], input)), "sh: QEMU and rvsim differ");
 }
+
+/// A static riscv64 Linux program, as GNU binutils build one with
+/// `-nostdlib`: it reads argc, argv, envp and auxv from its stack as the
+/// Linux ABI lays them out, prints its arguments with write, grows its
+/// heap with brk, and exits with exit_group.
+const LINUX_PROGRAM: &str = r#"
+    .globl _start
+_start:
+    ld s1, 0(sp)            # argc
+    addi s0, sp, 8          # argv
+    mv s2, s1
+print_args:
+    beqz s2, args_done
+    ld a1, 0(s0)
+    mv a2, zero
+strlen:
+    add t0, a1, a2
+    lbu t1, 0(t0)
+    beqz t1, write_arg
+    addi a2, a2, 1
+    j strlen
+write_arg:
+    li a0, 1
+    li a7, 64               # write
+    ecall
+    li a0, 1
+    la a1, newline
+    li a2, 1
+    li a7, 64
+    ecall
+    addi s0, s0, 8
+    addi s2, s2, -1
+    j print_args
+args_done:
+    ld t0, 0(s0)            # argv[argc] is NULL
+    bnez t0, bad
+    addi s0, s0, 8
+skip_env:
+    ld t0, 0(s0)
+    addi s0, s0, 8
+    bnez t0, skip_env
+    li s3, 0                # auxv: find AT_PAGESZ (6) before AT_NULL
+auxv:
+    ld t0, 0(s0)
+    ld t1, 8(s0)
+    addi s0, s0, 16
+    beqz t0, auxv_done
+    li t2, 6
+    bne t0, t2, auxv
+    mv s3, t1
+    j auxv
+auxv_done:
+    li t2, 4096
+    bne s3, t2, bad
+    li a0, 0
+    li a7, 214              # brk(0)
+    ecall
+    mv s4, a0
+    li t0, 8192
+    add a0, s4, t0
+    li a7, 214              # brk(+8 KiB)
+    ecall
+    li t0, 8192
+    add t0, s4, t0
+    bne a0, t0, bad
+    li t1, 0x5a
+    li t3, 4097
+    add t3, s4, t3
+    sb t1, 0(t3)            # the new heap is writable
+    lbu t2, 0(t3)
+    bne t1, t2, bad
+    addi a0, s1, 40         # exit_group(argc + 40)
+    li a7, 94
+    ecall
+bad:
+    li a0, 99
+    li a7, 93
+    ecall
+    .section .rodata
+newline:
+    .byte 10
+"#;
+
+#[test]
+fn a_static_linux_program_built_with_binutils_runs_unchanged() {
+    let test = "a_static_linux_program_built_with_binutils_runs_unchanged";
+    if !common::tool_available("riscv64-unknown-elf-as", test)
+        || !common::tool_available("riscv64-unknown-elf-ld", test)
+    {
+        return;
+    }
+    let dir = scratch_dir(test);
+    let (source, object, program) = (dir.join("linux.S"), dir.join("linux.o"), dir.join("linuxprog"));
+    std::fs::write(&source, LINUX_PROGRAM).expect("write the source");
+    let assembled = Command::new("riscv64-unknown-elf-as")
+        .args(["-march=rv64imac", "-mabi=lp64", "-o"])
+        .arg(&object)
+        .arg(&source)
+        .output()
+        .expect("run as");
+    assert!(assembled.status.success(), "{}", describe(&assembled));
+    let linked = Command::new("riscv64-unknown-elf-ld")
+        .args(["-static", "-nostdlib", "-o"])
+        .arg(&program)
+        .arg(&object)
+        .output()
+        .expect("run ld");
+    assert!(linked.status.success(), "{}", describe(&linked));
+    let output = run(&[program.to_str().unwrap(), "alpha", "beta gamma"]);
+    assert_eq!(output.status.code(), Some(43), "{}", describe(&output));
+    assert_eq!(stdout(&output), "linuxprog\nalpha\nbeta gamma\n");
+}

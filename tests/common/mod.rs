@@ -131,26 +131,32 @@ pub fn run_rvsim(elf: &Path, extra: &[&str]) -> Output {
     run_with_timeout(&mut command, RUN_TIMEOUT)
 }
 
-/// Whether QEMU is installed; when it is not, says so loudly, and fails if
-/// RVSIM_REQUIRE_QEMU=1 (as CI sets) so that the differential tests can
-/// never be skipped silently there.
-pub fn qemu_available(test: &str) -> bool {
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    let found = *FOUND.get_or_init(|| {
-        Command::new("qemu-system-riscv64")
+/// Whether `tool` can be run (with `--version`); when it cannot, says so
+/// loudly, and fails if RVSIM_REQUIRE_TOOLS=1 (as CI sets) so that tests
+/// needing QEMU, gdb or binutils can never be skipped silently there.
+pub fn tool_available(tool: &str, test: &str) -> bool {
+    static FOUND: OnceLock<std::sync::Mutex<std::collections::HashMap<String, bool>>> = OnceLock::new();
+    let mut found = FOUND.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let present = *found.entry(tool.to_string()).or_insert_with(|| {
+        Command::new(tool)
             .arg("--version")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
     });
-    if !found {
-        if std::env::var("RVSIM_REQUIRE_QEMU").is_ok_and(|v| v == "1") {
-            panic!("{test}: qemu-system-riscv64 is required (RVSIM_REQUIRE_QEMU=1) but not installed");
+    if !present {
+        if std::env::var("RVSIM_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+            panic!("{test}: {tool} is required (RVSIM_REQUIRE_TOOLS=1) but not installed");
         }
-        eprintln!("SKIPPED (qemu-system-riscv64 not installed): the QEMU half of {test}");
+        eprintln!("SKIPPED ({tool} not installed): the part of {test} that needs it");
     }
-    found
+    present
+}
+
+/// Whether QEMU is installed (see [`tool_available`]).
+pub fn qemu_available(test: &str) -> bool {
+    tool_available("qemu-system-riscv64", test)
 }
 
 /// Runs an ELF file on QEMU's virt machine exactly as the README describes.
