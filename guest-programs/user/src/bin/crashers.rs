@@ -1,4 +1,4 @@
-//! Children that write their own code, jump into the kernel, execute an illegal instruction, touch an unmapped page, hit a breakpoint or overflow the stack: each is killed with the right signal while the parent goes on.
+//! Children that write their own code, jump into the kernel, execute an illegal instruction, touch an unmapped page, hit a breakpoint, overflow the stack or spin forever: each is killed with the right signal while the parent goes on.
 #![no_std]
 #![no_main]
 
@@ -50,16 +50,25 @@ fn breakpoint() {
 
 const SIGILL: i32 = 4;
 const SIGTRAP: i32 = 5;
+const SIGKILL: i32 = 9;
 const SIGSEGV: i32 = 11;
 
+/// A runaway that never traps: only the timer takes the hart from it.
+fn spin() {
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
 fn main(_: Args) -> i32 {
-    let cases: [(&str, fn(), i32); 6] = [
+    let cases: [(&str, fn(), i32); 7] = [
         ("writes its own code", write_own_code, SIGSEGV),
         ("jumps into the kernel", jump_into_kernel, SIGSEGV),
         ("executes an illegal instruction", illegal_instruction, SIGILL),
         ("loads from an unmapped page", unmapped_load, SIGSEGV),
         ("hits a breakpoint", breakpoint, SIGTRAP),
         ("recurses without end", runaway_recursion, SIGSEGV),
+        ("spins forever", spin, SIGKILL),
     ];
     let mut failures = 0;
     for (what, crash, signal) in cases {
@@ -68,6 +77,12 @@ fn main(_: Args) -> i32 {
             crash();
             println!("crashers: the child that {what} was not killed");
             sys::exit(100);
+        }
+        if signal == SIGKILL {
+            // The spinner is preempted by the timer, so the parent runs:
+            // it sleeps a while, then kills it.
+            sys::sleep_ms(20);
+            sys::kill(pid, SIGKILL as usize);
         }
         let (_, status) = sys::wait4(pid, 0);
         let verdict = if sys::decode(status) == Status::Killed(signal) { "ok" } else { "WRONG" };
