@@ -14,6 +14,8 @@ pub mod nr {
     pub const EXIT: u64 = 93;
     /// exit_group(status).
     pub const EXIT_GROUP: u64 = 94;
+    /// futex(uaddr, op, val, timeout): FUTEX_WAIT and FUTEX_WAKE.
+    pub const FUTEX: u64 = 98;
     /// nanosleep(req, rem).
     pub const NANOSLEEP: u64 = 101;
     /// sched_yield().
@@ -24,6 +26,14 @@ pub mod nr {
     pub const GETPID: u64 = 172;
     /// getppid().
     pub const GETPPID: u64 = 173;
+    /// shmget(key, size, flags).
+    pub const SHMGET: u64 = 194;
+    /// shmctl(id, cmd, buf).
+    pub const SHMCTL: u64 = 195;
+    /// shmat(id, addr, flags).
+    pub const SHMAT: u64 = 196;
+    /// shmdt(addr).
+    pub const SHMDT: u64 = 197;
     /// brk(addr).
     pub const BRK: u64 = 214;
     /// clone(flags, stack, ...): fork when flags = SIGCHLD, stack = 0.
@@ -36,6 +46,43 @@ pub mod nr {
     pub const MEMSTAT: u64 = 1000;
     /// vmprint(): teaching call, prints the caller's page table.
     pub const VMPRINT: u64 = 1001;
+    /// bind(name, addr): teaching call, maps the shared code object `name`
+    /// from the initrd at `addr`; returns its entry (its function table).
+    pub const BIND: u64 = 1002;
+    /// sharedpages(): teaching call, prints the shared pages table after
+    /// gathering every process's accessed bits into it.
+    pub const SHAREDPAGES: u64 = 1003;
+}
+
+/// futex operations (the `op` argument; `FUTEX_PRIVATE_FLAG` may be ORed
+/// in and changes nothing: futexes are keyed by physical address).
+pub mod futex {
+    /// Sleep if the word still holds the expected value.
+    pub const FUTEX_WAIT: u64 = 0;
+    /// Wake up to `val` sleepers.
+    pub const FUTEX_WAKE: u64 = 1;
+    /// Linux's flag for futexes of one process.
+    pub const FUTEX_PRIVATE_FLAG: u64 = 128;
+}
+
+/// System V IPC flags and commands, as Linux's.
+pub mod ipc {
+    /// `shmget` key for a new segment no one else can find.
+    pub const IPC_PRIVATE: i32 = 0;
+    /// `shmget`: create the segment if the key has none.
+    pub const IPC_CREAT: u32 = 0o1000;
+    /// `shmget` with `IPC_CREAT`: fail if the key has one.
+    pub const IPC_EXCL: u32 = 0o2000;
+    /// `shmat`: attach read-only.
+    pub const SHM_RDONLY: u32 = 0o10000;
+    /// `shmat`: round the address down to a page.
+    pub const SHM_RND: u32 = 0o20000;
+    /// `shmctl`: mark for destruction.
+    pub const IPC_RMID: u32 = 0;
+    /// `shmctl`: read the segment's `struct shmid64_ds` (112 bytes).
+    pub const IPC_STAT: u32 = 2;
+    /// Size of `struct shmid64_ds`.
+    pub const SHMID_DS_SIZE: usize = 112;
 }
 
 /// Error numbers (returned negated).
@@ -50,10 +97,14 @@ pub mod errno {
     pub const ECHILD: i64 = 10;
     pub const EAGAIN: i64 = 11;
     pub const ENOMEM: i64 = 12;
+    pub const EACCES: i64 = 13;
     pub const EFAULT: i64 = 14;
+    pub const EEXIST: i64 = 17;
     pub const EINVAL: i64 = 22;
+    pub const ENOSPC: i64 = 28;
     pub const ENAMETOOLONG: i64 = 36;
     pub const ENOSYS: i64 = 38;
+    pub const ETIMEDOUT: i64 = 110;
 
     /// The symbolic name of an error number.
     pub fn name(errno: i64) -> &'static str {
@@ -67,10 +118,14 @@ pub mod errno {
             ECHILD => "ECHILD",
             EAGAIN => "EAGAIN",
             ENOMEM => "ENOMEM",
+            EACCES => "EACCES",
             EFAULT => "EFAULT",
+            EEXIST => "EEXIST",
             EINVAL => "EINVAL",
+            ENOSPC => "ENOSPC",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",
+            ETIMEDOUT => "ETIMEDOUT",
             _ => "unknown error",
         }
     }
@@ -130,9 +185,28 @@ pub struct MemStat {
     pub cow_reuses: u64,
     /// Pages zero-filled on first touch (the stack).
     pub demand_zero: u64,
+    /// Frames in the shared pages table: one per page of program text or
+    /// rodata in use, however many processes run it.
+    pub shared_frames: u64,
+    /// Faults on shared pages that found the page in the table.
+    pub shared_hits: u64,
+    /// Faults on shared pages that loaded it from the program image.
+    pub shared_misses: u64,
+    /// Frames held by shared-memory segments.
+    pub shm_frames: u64,
+    /// Shared-memory segments in existence.
+    pub shm_segments: u64,
 }
 
 impl MemStat {
+    /// Frames in use, except those of the shared pages table: program text
+    /// comes and goes with the processes running it (demand-loaded, freed
+    /// with its last sharer), so comparisons of memory before and after
+    /// leave it out.
+    pub fn frames_used_but_text(&self) -> u64 {
+        self.frames_used - self.shared_frames
+    }
+
     /// Size of the record in bytes.
     pub const SIZE: usize = core::mem::size_of::<MemStat>();
 
@@ -150,6 +224,11 @@ impl MemStat {
             self.cow_copies,
             self.cow_reuses,
             self.demand_zero,
+            self.shared_frames,
+            self.shared_hits,
+            self.shared_misses,
+            self.shm_frames,
+            self.shm_segments,
         ];
         let mut bytes = [0u8; Self::SIZE];
         for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
@@ -167,7 +246,7 @@ mod tests {
     fn memstat_bytes_are_the_fields_in_order() {
         let m = MemStat { frames_total: 1, frames_promised: 4, demand_zero: 9, ..MemStat::default() };
         let bytes = m.to_bytes();
-        assert_eq!(bytes.len(), 9 * 8);
+        assert_eq!(bytes.len(), 14 * 8);
         assert_eq!(bytes[0], 1);
         assert_eq!(bytes[3 * 8], 4);
         assert_eq!(bytes[8 * 8], 9);

@@ -12,6 +12,9 @@ use alloc::vec::Vec;
 pub struct BootArgs<'a> {
     /// `cow=on` (default) or `cow=off`: fork copies every page at once.
     pub cow: bool,
+    /// `share=on` (default) or `share=off`: every process gets its own
+    /// copy of its program's text instead of the shared pages table's.
+    pub share: bool,
     /// `log=vm`: print one line per VM event.
     pub log_vm: bool,
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
@@ -29,11 +32,13 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         Some((options, init)) => (options, words(init)),
         None => (line, alloc::vec![String::from("sh")]),
     };
-    let mut args = BootArgs { cow: true, log_vm: false, echo: true, init, unknown: Vec::new() };
+    let mut args = BootArgs { cow: true, share: true, log_vm: false, echo: true, init, unknown: Vec::new() };
     for option in options.split_whitespace() {
         match option.split_once('=') {
             Some(("cow", "on")) => args.cow = true,
             Some(("cow", "off")) => args.cow = false,
+            Some(("share", "on")) => args.share = true,
+            Some(("share", "off")) => args.share = false,
             Some(("echo", "on")) => args.echo = true,
             Some(("echo", "off")) => args.echo = false,
             Some(("log", list)) => {
@@ -87,8 +92,8 @@ mod tests {
 
     #[test]
     fn options_then_the_first_program() {
-        let args = parse("cow=off log=vm echo=off -- forktest 100");
-        assert!(!args.cow && args.log_vm && !args.echo);
+        let args = parse("cow=off log=vm echo=off share=off -- forktest 100");
+        assert!(!args.cow && args.log_vm && !args.echo && !args.share);
         assert_eq!(args.init, ["forktest", "100"]);
         assert!(args.unknown.is_empty());
     }
@@ -102,7 +107,7 @@ mod tests {
     #[test]
     fn defaults_and_unknown_options() {
         let args = parse("");
-        assert!(args.cow && !args.log_vm && args.echo);
+        assert!(args.cow && !args.log_vm && args.echo && args.share);
         assert_eq!(args.init, ["sh"]);
         let args = parse("quiet log=vm,sched --");
         assert_eq!(args.unknown, ["quiet", "log=vm,sched"]);

@@ -9,8 +9,8 @@ use elf::abi;
 use elf::endian::LittleEndian;
 use elf::file::Class;
 
-use crate::fault::DemandRegion;
 use crate::frame::FrameTable;
+use crate::region::{DemandRegion, SharedImage};
 use crate::space::{AddressSpace, OutOfMemory, USER_END};
 use crate::uaccess::UserMemory;
 use crate::{PAGE, PhysMemory, page_ceil, page_floor, pte};
@@ -115,55 +115,70 @@ pub fn plan(image: &[u8]) -> Result<LoadPlan, ExecError> {
     Ok(LoadPlan { entry: h.e_entry, segments, brk })
 }
 
-/// Maps and fills the segments of `plan` into `space`. A page shared by
-/// two segments gets the union of their permissions.
-pub fn load(
-    space: &mut AddressSpace,
-    frames: &mut FrameTable,
-    mem: &mut impl PhysMemory,
-    plan: &LoadPlan,
-    image: &[u8],
-) -> Result<usize, ExecError> {
-    let mut pages = 0;
-    for s in &plan.segments {
-        let mut page = page_floor(s.vaddr);
-        while page < s.vaddr + s.memsz {
-            let frame = match space.lookup(mem, page) {
-                Some((slot, entry)) => {
-                    AddressSpace::set_entry(mem, slot, entry | s.flags);
-                    pte::address(entry)
-                }
-                None => {
-                    let frame = frames.alloc().ok_or(ExecError::OutOfMemory)?;
-                    mem.zero_page(frame);
-                    if let Err(e) = space.map(frames, mem, page, frame, s.flags | pte::U) {
-                        frames.decref(frame);
-                        return Err(e.into());
-                    }
-                    pages += 1;
-                    frame
-                }
-            };
-            // The part of the segment's file bytes that lands in this page.
+impl LoadPlan {
+    /// The segments touching `page`.
+    fn segments_on(&self, page: u64) -> impl Iterator<Item = &Segment> {
+        self.segments.iter().filter(move |s| s.vaddr < page + PAGE && page < s.vaddr + s.memsz)
+    }
+
+    /// The union of the permissions of the segments touching `page`
+    /// (0 when none does).
+    pub fn page_flags(&self, page: u64) -> u64 {
+        self.segments_on(page).fold(0, |flags, s| flags | s.flags)
+    }
+
+    /// Fills the zeroed frame `frame` with `page`'s bytes from `image`: the
+    /// parts of the segments' file bytes that land in it.
+    pub fn fill_page(&self, image: &[u8], mem: &mut impl PhysMemory, frame: u64, page: u64) {
+        for s in self.segments_on(page) {
             let from = s.vaddr.max(page);
             let to = (s.vaddr + s.filesz).min(page + PAGE);
             if from < to {
                 let offset = (s.offset + (from - s.vaddr)) as usize;
                 mem.write(frame + (from - page), &image[offset..offset + (to - from) as usize]);
             }
-            page += PAGE;
         }
+    }
+
+    /// The pages the segments span, in address order.
+    fn pages(&self) -> impl Iterator<Item = u64> + '_ {
+        let start = self.segments.iter().map(|s| page_floor(s.vaddr)).min().unwrap_or(0);
+        (start..self.brk).step_by(PAGE as usize).filter(|&page| self.page_flags(page) != 0)
+    }
+}
+
+/// Maps and fills the pages of `image` that are private to the process
+/// (all of them, without `share`; with it, only those a writable segment
+/// touches: the read-only ones are left to the shared pages table, loaded
+/// on first touch). A page two segments touch gets the union of their
+/// permissions. Returns the number of pages mapped.
+pub fn load(
+    space: &mut AddressSpace,
+    frames: &mut FrameTable,
+    mem: &mut impl PhysMemory,
+    image: &SharedImage<'_>,
+    share: bool,
+) -> Result<usize, ExecError> {
+    let mut pages = 0;
+    for page in image.plan.pages() {
+        if share && image.shared_flags(page).is_some() {
+            continue;
+        }
+        let frame = frames.alloc().ok_or(ExecError::OutOfMemory)?;
+        mem.zero_page(frame);
+        if let Err(e) = space.map(frames, mem, page, frame, image.plan.page_flags(page) | pte::U) {
+            frames.decref(frame);
+            return Err(e.into());
+        }
+        image.fill_page(mem, frame, page);
+        pages += 1;
     }
     Ok(pages)
 }
 
-/// The process's demand-zero regions: the stack, and the heap from `brk_start`
-/// to `brk`.
-pub fn regions(brk_start: u64, brk: u64) -> [DemandRegion; 2] {
-    [
-        DemandRegion { start: STACK_TOP - STACK_SIZE, end: STACK_TOP, flags: pte::R | pte::W },
-        DemandRegion { start: brk_start, end: page_ceil(brk), flags: pte::R | pte::W },
-    ]
+/// The process's stack: a demand-zero region below [`STACK_TOP`].
+pub fn stack_region<'a>() -> DemandRegion<'a> {
+    DemandRegion::zero(STACK_TOP - STACK_SIZE, STACK_TOP, pte::R | pte::W)
 }
 
 const AT_NULL: u64 = 0;
@@ -230,8 +245,7 @@ pub fn initial_stack<M: PhysMemory>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::VmStats;
-    use crate::testmem::TestMemory;
+    use crate::testmem::World;
 
     /// A minimal RV64 executable: one RX segment at 0x10000 with `code`,
     /// and one RW segment at 0x11000 of 0x2000 bytes (0x10 from the file).
@@ -272,16 +286,22 @@ mod tests {
         assert_eq!(plan.segments.len(), 2);
         assert_eq!(plan.segments[0].flags, pte::R | pte::X);
         assert_eq!(plan.brk, 0x13000);
-        let mut mem = TestMemory::default();
-        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
-        let mut space = AddressSpace::new(&mut frames, &mut mem, 0x8000_0000).unwrap();
-        assert_eq!(load(&mut space, &mut frames, &mut mem, &plan, &image), Ok(3));
-        let (_, text) = space.lookup(&mem, 0x10000).unwrap();
-        assert_eq!(mem.read_u64(pte::address(text)) as u32, 0x13);
-        let (_, data) = space.lookup(&mem, 0x11008).unwrap();
-        assert_eq!(mem.read_u64(pte::address(data) + 8), 0xaaaa_aaaa_aaaa_aaaa);
-        assert_eq!(mem.read_u64(pte::address(data) + 0x10), 0, "bss is zero");
+        let shared = SharedImage { id: 1, name: "prog", bytes: &image, plan };
+        let mut w = World::new(64);
+        let mut space = w.space();
+        assert_eq!(load(&mut space, &mut w.frames, &mut w.mem, &shared, false), Ok(3));
+        let (_, text) = space.lookup(&w.mem, 0x10000).unwrap();
+        assert_eq!(w.mem.read_u64(pte::address(text)) as u32, 0x13);
+        let (_, data) = space.lookup(&w.mem, 0x11008).unwrap();
+        assert_eq!(w.mem.read_u64(pte::address(data) + 8), 0xaaaa_aaaa_aaaa_aaaa);
+        assert_eq!(w.mem.read_u64(pte::address(data) + 0x10), 0, "bss is zero");
         assert!(data & pte::W != 0 && text & pte::W == 0);
+        // Sharing text: only the writable pages are loaded at exec.
+        let mut other = w.space();
+        assert_eq!(load(&mut other, &mut w.frames, &mut w.mem, &shared, true), Ok(2));
+        assert!(other.lookup(&w.mem, 0x10000).is_none(), "text is left to the shared pages table");
+        assert_eq!(shared.shared_flags(0x10000), Some(pte::R | pte::X));
+        assert_eq!(shared.shared_flags(0x11000), None, "data is private");
     }
 
     #[test]
@@ -297,20 +317,11 @@ mod tests {
 
     #[test]
     fn initial_stack_is_laid_out_as_linux_does() {
-        let mut mem = TestMemory::default();
-        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
-        let mut space = AddressSpace::new(&mut frames, &mut mem, 0x8000_0000).unwrap();
-        let regions = regions(0x13000, 0x13000);
-        let mut stats = VmStats::default();
+        let mut w = World::new(64);
+        let mut space = w.space();
+        let regions = [stack_region()];
         let mut ignore = |_, _| {};
-        let mut user = UserMemory {
-            space: &mut space,
-            frames: &mut frames,
-            mem: &mut mem,
-            regions: &regions,
-            stats: &mut stats,
-            on_resolved: &mut ignore,
-        };
+        let mut user = UserMemory { space: &mut space, vm: w.vm(), regions: &regions, on_resolved: &mut ignore };
         let sp = initial_stack(&mut user, 0x10000, &[b"prog", b"arg one"], &[b"A=1"]).unwrap();
         assert_eq!(sp % 16, 0);
         assert_eq!(user.read_u64(sp), Ok(2));

@@ -7,7 +7,12 @@
 //! - [`frame`]: physical frames with reference counts.
 //! - [`pte`]: Sv39 page-table entry bits, including the kernel's RSW marks.
 //! - [`space`]: address spaces: mapping, fork (COW or eager copy), freeing.
-//! - [`fault`]: what a page fault means: COW break, demand-zero, or a kill.
+//! - [`shared_pages`]: the shared pages table: one frame per page of
+//!   program text, whoever runs it.
+//! - [`region`]: regions whose pages appear on first touch (stack, images).
+//! - [`shm`]: System V shared-memory segments.
+//! - [`fault`]: what a page fault means: COW break, demand-zero, a shared
+//!   page, or a kill.
 //! - [`uaccess`]: checked copies between the kernel and user memory.
 //! - [`exec`]: turning an ELF file into mapped segments and a Linux-style
 //!   initial stack.
@@ -21,6 +26,9 @@ pub mod exec;
 pub mod fault;
 pub mod frame;
 pub mod pte;
+pub mod region;
+pub mod shared_pages;
+pub mod shm;
 pub mod space;
 pub mod stats;
 pub mod uaccess;
@@ -46,6 +54,19 @@ pub trait PhysMemory {
     fn read(&self, pa: u64, buf: &mut [u8]);
     /// Writes `data` at `pa` (within one page).
     fn write(&mut self, pa: u64, data: &[u8]);
+}
+
+/// What mapping, unmapping and resolving faults change beyond one page
+/// table: frames, the shared pages table, physical memory and counters.
+pub struct Vm<'a, M: PhysMemory> {
+    /// Frame reference counts and promises.
+    pub frames: &'a mut frame::FrameTable,
+    /// The shared pages table.
+    pub shared: &'a mut shared_pages::SharedPagesTable,
+    /// Physical memory.
+    pub mem: &'a mut M,
+    /// Counters.
+    pub stats: &'a mut stats::VmStats,
 }
 
 /// Rounds down to a page boundary.

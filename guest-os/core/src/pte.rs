@@ -16,13 +16,47 @@ pub const G: u64 = 1 << 5;
 pub const A: u64 = 1 << 6;
 /// Dirty.
 pub const D: u64 = 1 << 7;
-/// RSW bit 8: copy-on-write. The page is shared after fork and mapped
+/// The two RSW bits (8 and 9), which the kernel uses as a 2-bit field
+/// saying what kind of page a leaf maps (see [`PageKind`]).
+pub const RSW: u64 = 3 << 8;
+/// RSW = 1: copy-on-write. The page is shared after fork and mapped
 /// read-only; the first store copies it (or, when no one else maps it any
 /// more, simply makes it writable again).
 pub const COW: u64 = 1 << 8;
-/// RSW bit 9: a shared page (shared text, shared memory); reserved for the
-/// shared pages table.
-pub const SHARED: u64 = 1 << 9;
+/// RSW = 2: a page of the shared pages table (program text and rodata,
+/// one frame for every process running the program).
+pub const SHARED: u64 = 2 << 8;
+/// RSW = 3: a page of a System V shared-memory segment, shared on purpose:
+/// never copied, and inherited by fork as it is.
+pub const SHM: u64 = 3 << 8;
+
+/// What a leaf maps, by its RSW field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// The process's own page.
+    Private,
+    /// Shared copy-on-write after fork.
+    Cow,
+    /// A page of the shared pages table.
+    Shared,
+    /// A shared-memory segment's page.
+    Shm,
+}
+
+/// The kind of page `pte` maps.
+pub fn kind(pte: u64) -> PageKind {
+    match pte & RSW {
+        0 => PageKind::Private,
+        COW => PageKind::Cow,
+        SHARED => PageKind::Shared,
+        _ => PageKind::Shm,
+    }
+}
+
+/// True for a copy-on-write leaf.
+pub fn is_cow(pte: u64) -> bool {
+    kind(pte) == PageKind::Cow
+}
 
 const PPN_SHIFT: u32 = 10;
 const PPN_MASK: u64 = (1 << 44) - 1;
@@ -47,18 +81,19 @@ pub fn is_leaf(pte: u64) -> bool {
     pte & V != 0 && pte & (R | W | X) != 0
 }
 
-/// Flags as `rwxu` plus ` cow`/` shared` marks, for vmprint and logs.
+/// Flags as `rwxugad`, then the page's kind: ` cow`, ` s` (shared pages
+/// table) or ` shm`; for vmprint and logs.
 pub fn describe(pte: u64) -> alloc::string::String {
     let mut s = alloc::string::String::new();
     for (bit, c) in [(R, 'r'), (W, 'w'), (X, 'x'), (U, 'u'), (G, 'g'), (A, 'a'), (D, 'd')] {
         s.push(if pte & bit != 0 { c } else { '-' });
     }
-    if pte & COW != 0 {
-        s.push_str(" cow");
-    }
-    if pte & SHARED != 0 {
-        s.push_str(" shared");
-    }
+    s.push_str(match kind(pte) {
+        PageKind::Private => "",
+        PageKind::Cow => " cow",
+        PageKind::Shared => " s",
+        PageKind::Shm => " shm",
+    });
     s
 }
 
@@ -74,5 +109,11 @@ mod tests {
         assert_eq!(flags(e), R | W | U | COW | V);
         assert_eq!(describe(e), "rw-u--- cow");
         assert!(!is_leaf(make(0x8000_0000, 0)), "a pointer");
+        assert_eq!(describe(make(0x8000_0000, R | X | U | SHARED)), "r-xu--- s");
+        assert_eq!(describe(make(0x8000_0000, R | W | U | SHM)), "rw-u--- shm");
+        assert_eq!(
+            [COW, SHARED, SHM, 0].map(kind),
+            [PageKind::Cow, PageKind::Shared, PageKind::Shm, PageKind::Private]
+        );
     }
 }

@@ -7,7 +7,8 @@
 use core::fmt::Write;
 
 use crate::frame::FrameTable;
-use crate::{PAGE, PhysMemory, pte};
+use crate::pte::PageKind;
+use crate::{PAGE, PhysMemory, Vm, pte};
 
 /// End of user space: user addresses are below it.
 pub const USER_END: u64 = 0x8000_0000;
@@ -132,10 +133,10 @@ impl AddressSpace {
 
     /// Removes the mapping of `va`, dropping its frame reference. Returns
     /// the frame, if one was mapped.
-    pub fn unmap(&mut self, frames: &mut FrameTable, mem: &mut impl PhysMemory, va: u64) -> Option<u64> {
-        let (slot, entry) = self.lookup(mem, va)?;
-        mem.write_u64(slot, 0);
-        release_leaf(frames, entry);
+    pub fn unmap<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, va: u64) -> Option<u64> {
+        let (slot, entry) = self.lookup(vm.mem, va)?;
+        vm.mem.write_u64(slot, 0);
+        release_leaf(vm, entry);
         Some(pte::address(entry))
     }
 
@@ -166,90 +167,139 @@ impl AddressSpace {
         None
     }
 
+    /// Maps a shared-memory segment's `frames` from `start`, each as one
+    /// more reference, read-write or read-only, marked shm. All or nothing:
+    /// on failure what was mapped is unmapped again.
+    pub fn map_shm<M: PhysMemory>(
+        &mut self,
+        vm: &mut Vm<'_, M>,
+        start: u64,
+        frames: &[u64],
+        writable: bool,
+    ) -> Result<(), OutOfMemory> {
+        let flags = pte::R | pte::U | pte::A | pte::SHM | if writable { pte::W | pte::D } else { 0 };
+        for (i, &frame) in frames.iter().enumerate() {
+            vm.frames.incref(frame);
+            let va = start + i as u64 * PAGE;
+            if let Err(e) = self.map(vm.frames, vm.mem, va, frame, flags) {
+                vm.frames.decref(frame);
+                self.unmap_range(vm, start, i as u64);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Unmaps `pages` pages from `start` (those mapped).
+    pub fn unmap_range<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, pages: u64) {
+        for i in 0..pages {
+            self.unmap(vm, start + i * PAGE);
+        }
+    }
+
+    /// Gathers the accessed bits of this space's shared pages into the
+    /// shared pages table, clearing them (the caller flushes the TLB).
+    /// Returns how many were set.
+    pub fn harvest_accessed<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>) -> usize {
+        let mut harvested = 0;
+        let mut next = 0;
+        while let Some((va, entry)) = self.next_leaf(vm.mem, next) {
+            next = va + PAGE;
+            if pte::kind(entry) == PageKind::Shared
+                && entry & pte::A != 0
+                && let Some((slot, _)) = self.lookup(vm.mem, va)
+            {
+                vm.mem.write_u64(slot, entry & !pte::A);
+                vm.shared.note_accessed(pte::address(entry));
+                harvested += 1;
+            }
+        }
+        harvested
+    }
+
     /// A copy of this address space for a child process. With
     /// copy-on-write, writable pages become read-only COW pages in both
     /// parent and child and every frame gains a reference; the caller must
     /// flush the parent's TLB entries. On failure nothing leaks: the
     /// partial child is destroyed.
-    pub fn fork(
+    pub fn fork<M: PhysMemory>(
         &self,
-        frames: &mut FrameTable,
-        mem: &mut impl PhysMemory,
+        vm: &mut Vm<'_, M>,
         kernel_root: u64,
         mode: ForkMode,
     ) -> Result<(AddressSpace, ForkReport), OutOfMemory> {
-        let mut child = AddressSpace::new(frames, mem, kernel_root)?;
+        let mut child = AddressSpace::new(vm.frames, vm.mem, kernel_root)?;
         let mut report = ForkReport::default();
         let mut next = 0;
-        while let Some((va, entry)) = self.next_leaf(mem, next) {
+        while let Some((va, entry)) = self.next_leaf(vm.mem, next) {
             next = va + PAGE;
-            let result = match mode {
-                ForkMode::CopyOnWrite => self.share_page(&mut child, frames, mem, va, entry, &mut report),
-                ForkMode::Eager => copy_page(&mut child, frames, mem, va, entry, &mut report),
+            let result = match (pte::kind(entry), mode) {
+                (PageKind::Shared | PageKind::Shm, _) => share_page(&mut child, vm, va, entry),
+                (_, ForkMode::CopyOnWrite) => self.share_cow(&mut child, vm, va, entry, &mut report),
+                (_, ForkMode::Eager) => copy_page(&mut child, vm, va, entry, &mut report),
             };
             if let Err(e) = result {
-                child.destroy(frames, mem);
+                child.destroy(vm);
                 return Err(e);
             }
         }
         Ok((child, report))
     }
 
-    /// Fork's copy-on-write half for one page: the child maps the parent's
-    /// frame; a writable page becomes read-only COW in both, with a frame
-    /// promised to the copy.
-    fn share_page(
+    /// Fork's copy-on-write half for one private page: the child maps the
+    /// parent's frame; a writable page becomes read-only COW in both, with
+    /// a frame promised to the copy.
+    fn share_cow<M: PhysMemory>(
         &self,
         child: &mut AddressSpace,
-        frames: &mut FrameTable,
-        mem: &mut impl PhysMemory,
+        vm: &mut Vm<'_, M>,
         va: u64,
         entry: u64,
         report: &mut ForkReport,
     ) -> Result<(), OutOfMemory> {
         let pa = pte::address(entry);
         let mut flags = pte::flags(entry);
-        if flags & (pte::W | pte::COW) != 0 {
-            flags = (flags & !pte::W) | pte::COW;
-            if let Some((slot, _)) = self.lookup(mem, va) {
-                mem.write_u64(slot, pte::make(pa, flags));
+        if flags & pte::W != 0 || pte::is_cow(entry) {
+            flags = (flags & !pte::W & !pte::RSW) | pte::COW;
+            if let Some((slot, _)) = self.lookup(vm.mem, va) {
+                vm.mem.write_u64(slot, pte::make(pa, flags));
             }
-            frames.share_cow(pa)?;
+            vm.frames.share_cow(pa)?;
             report.shared += 1;
         } else {
-            frames.incref(pa);
+            vm.frames.incref(pa);
         }
-        child.map(frames, mem, va, pa, flags).inspect_err(|_| release_leaf(frames, pte::make(pa, flags)))
+        child.map(vm.frames, vm.mem, va, pa, flags).inspect_err(|_| release_leaf(vm, pte::make(pa, flags)))
     }
 
     /// Frees every user frame reference and every page-table frame of this
     /// address space. Returns the number of frames that became free.
-    pub fn destroy(self, frames: &mut FrameTable, mem: &mut impl PhysMemory) -> usize {
-        let before = frames.counts().free;
+    pub fn destroy<M: PhysMemory>(self, vm: &mut Vm<'_, M>) -> usize {
+        let before = vm.frames.counts().free;
         for i2 in 0..USER_ROOT_ENTRIES {
-            let e2 = mem.read_u64(self.root + i2 * 8);
+            let e2 = vm.mem.read_u64(self.root + i2 * 8);
             if e2 & pte::V == 0 {
                 continue;
             }
             let l1 = pte::address(e2);
             for i1 in 0..512 {
-                let e1 = mem.read_u64(l1 + i1 * 8);
+                let e1 = vm.mem.read_u64(l1 + i1 * 8);
                 if e1 & pte::V == 0 {
                     continue;
                 }
                 let l0 = pte::address(e1);
                 for i0 in 0..512 {
-                    let e0 = mem.read_u64(l0 + i0 * 8);
+                    let e0 = vm.mem.read_u64(l0 + i0 * 8);
                     if pte::is_leaf(e0) {
-                        release_leaf(frames, e0);
+                        release_leaf(vm, e0);
                     }
                 }
-                frames.decref(l0);
+                vm.frames.decref(l0);
             }
-            frames.decref(l1);
+            vm.frames.decref(l1);
         }
-        frames.decref(self.root);
-        frames.counts().free - before
+        vm.frames.decref(self.root);
+        vm.frames.counts().free - before
     }
 
     /// Writes the user part of the page table to `out` in the shape of
@@ -287,34 +337,57 @@ impl AddressSpace {
     }
 }
 
-/// Fork's eager half for one page (`cow=off`): the child gets a copy.
-fn copy_page(
+/// Fork's eager half for one private page (`cow=off`): the child gets a
+/// copy.
+fn copy_page<M: PhysMemory>(
     child: &mut AddressSpace,
-    frames: &mut FrameTable,
-    mem: &mut impl PhysMemory,
+    vm: &mut Vm<'_, M>,
     va: u64,
     entry: u64,
     report: &mut ForkReport,
 ) -> Result<(), OutOfMemory> {
-    let copy = frames.alloc().ok_or(OutOfMemory)?;
-    mem.copy_page(pte::address(entry), copy);
+    let copy = vm.frames.alloc().ok_or(OutOfMemory)?;
+    vm.mem.copy_page(pte::address(entry), copy);
     report.copied += 1;
     let mut flags = pte::flags(entry);
-    if flags & pte::COW != 0 {
-        flags = (flags & !pte::COW) | pte::W;
+    if pte::is_cow(entry) {
+        flags = (flags & !pte::RSW) | pte::W;
     }
-    child.map(frames, mem, va, copy, flags).inspect_err(|_| {
-        frames.decref(copy);
+    child.map(vm.frames, vm.mem, va, copy, flags).inspect_err(|_| {
+        vm.frames.decref(copy);
     })
 }
 
-/// Drops the frame reference of the leaf PTE `entry` (a COW one gives up
-/// its promised copy).
-fn release_leaf(frames: &mut FrameTable, entry: u64) {
-    if entry & pte::COW != 0 {
-        frames.drop_cow(pte::address(entry));
+/// Fork for a page shared on purpose (shared text, shared memory): the
+/// child maps the same frame, with the same flags, as one more sharer.
+fn share_page<M: PhysMemory>(
+    child: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    va: u64,
+    entry: u64,
+) -> Result<(), OutOfMemory> {
+    let pa = pte::address(entry);
+    if pte::kind(entry) == PageKind::Shared {
+        vm.shared.share(vm.frames, pa);
     } else {
-        frames.decref(pte::address(entry));
+        vm.frames.incref(pa);
+    }
+    child.map(vm.frames, vm.mem, va, pa, pte::flags(entry)).inspect_err(|_| release_leaf(vm, entry))
+}
+
+/// Drops the frame reference of the leaf PTE `entry`: a COW page gives up
+/// its promised copy, a shared page tells the shared pages table (with its
+/// accessed bit).
+fn release_leaf<M: PhysMemory>(vm: &mut Vm<'_, M>, entry: u64) {
+    let pa = pte::address(entry);
+    match pte::kind(entry) {
+        PageKind::Cow => {
+            vm.frames.drop_cow(pa);
+        }
+        PageKind::Shared => vm.shared.release(vm.frames, pa, entry & pte::A != 0),
+        PageKind::Private | PageKind::Shm => {
+            vm.frames.decref(pa);
+        }
     }
 }
 
@@ -326,147 +399,157 @@ pub fn pages_in(start: u64, end: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testmem::TestMemory;
-
-    const KERNEL_ROOT: u64 = 0x8000_0000;
-
-    fn setup(frames: usize) -> (FrameTable, TestMemory) {
-        let mut mem = TestMemory::default();
-        // The kernel root maps something in entry 2 (kernel RAM).
-        mem.write_u64(KERNEL_ROOT + 2 * 8, pte::make(0x8000_0000, pte::R | pte::W | pte::X | pte::G));
-        (FrameTable::new(0x8010_0000, frames, |_| false), mem)
-    }
-
-    fn user_page(
-        frames: &mut FrameTable,
-        mem: &mut TestMemory,
-        space: &mut AddressSpace,
-        va: u64,
-        flags: u64,
-        fill: u8,
-    ) -> u64 {
-        let pa = frames.alloc().unwrap();
-        mem.zero_page(pa);
-        mem.write(pa, &[fill; 16]);
-        space.map(frames, mem, va, pa, flags | pte::U).unwrap();
-        pa
-    }
+    use crate::testmem::{KERNEL_ROOT, World};
 
     #[test]
     fn new_spaces_share_the_kernel_half() {
-        let (mut frames, mut mem) = setup(16);
-        let space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-        assert_eq!(mem.read_u64(space.root() + 16), mem.read_u64(KERNEL_ROOT + 16));
-        assert_eq!(mem.read_u64(space.root()), 0);
-        assert_eq!(space.destroy(&mut frames, &mut mem), 1);
-        assert_eq!(frames.counts().used(), 0);
+        let mut w = World::new(16);
+        let space = w.space();
+        assert_eq!(w.mem.read_u64(space.root() + 16), w.mem.read_u64(KERNEL_ROOT + 16));
+        assert_eq!(w.mem.read_u64(space.root()), 0);
+        assert_eq!(space.destroy(&mut w.vm()), 1);
+        assert_eq!(w.frames.counts().used(), 0);
     }
 
     #[test]
     fn map_lookup_unmap() {
-        let (mut frames, mut mem) = setup(16);
-        let mut space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-        let pa = user_page(&mut frames, &mut mem, &mut space, 0x1_0000, pte::R | pte::W, 7);
-        let (_, entry) = space.lookup(&mem, 0x1_0123).unwrap();
+        let mut w = World::new(16);
+        let mut space = w.space();
+        let pa = w.page(&mut space, 0x1_0000, pte::R | pte::W, 7);
+        let (_, entry) = space.lookup(&w.mem, 0x1_0123).unwrap();
         assert_eq!(pte::address(entry), pa);
-        assert!(space.lookup(&mem, 0x2_0000).is_none());
-        assert!(space.lookup(&mem, USER_END).is_none(), "the kernel half is not user space");
-        assert_eq!(frames.counts().used(), 4, "root, two tables, one page");
-        assert_eq!(space.unmap(&mut frames, &mut mem, 0x1_0000), Some(pa));
-        assert_eq!(frames.refcount(pa), 0);
-        space.destroy(&mut frames, &mut mem);
-        assert_eq!(frames.counts().used(), 0);
+        assert!(space.lookup(&w.mem, 0x2_0000).is_none());
+        assert!(space.lookup(&w.mem, USER_END).is_none(), "the kernel half is not user space");
+        assert_eq!(w.frames.counts().used(), 4, "root, two tables, one page");
+        assert_eq!(space.unmap(&mut w.vm(), 0x1_0000), Some(pa));
+        assert_eq!(w.frames.refcount(pa), 0);
+        space.destroy(&mut w.vm());
+        assert_eq!(w.frames.counts().used(), 0);
     }
 
     #[test]
     fn next_leaf_visits_every_page_in_order_across_tables() {
-        let (mut frames, mut mem) = setup(32);
-        let mut space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
+        let mut w = World::new(32);
+        let mut space = w.space();
         let pages = [0x1000, 0x2000, 0x20_0000, 0x4000_0000, 0x7fff_f000];
         for va in pages {
-            user_page(&mut frames, &mut mem, &mut space, va, pte::R, 0);
+            w.page(&mut space, va, pte::R, 0);
         }
         let mut seen = alloc::vec::Vec::new();
         let mut next = 0;
-        while let Some((va, entry)) = space.next_leaf(&mem, next) {
+        while let Some((va, entry)) = space.next_leaf(&w.mem, next) {
             assert!(pte::is_leaf(entry));
             seen.push(va);
             next = va + PAGE;
         }
         assert_eq!(seen, pages);
-        assert_eq!(space.next_leaf(&mem, 0x2001).map(|(va, _)| va), Some(0x2000), "from within a page");
-        space.destroy(&mut frames, &mut mem);
+        assert_eq!(space.next_leaf(&w.mem, 0x2001).map(|(va, _)| va), Some(0x2000), "from within a page");
+        space.destroy(&mut w.vm());
     }
 
     #[test]
     fn cow_fork_shares_frames_and_marks_writable_pages() {
-        let (mut frames, mut mem) = setup(32);
-        let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-        let text = user_page(&mut frames, &mut mem, &mut parent, 0x1_0000, pte::R | pte::X, 1);
-        let data = user_page(&mut frames, &mut mem, &mut parent, 0x2_0000, pte::R | pte::W, 2);
-        let used_before = frames.counts().used();
-        let (child, report) = parent.fork(&mut frames, &mut mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+        let mut w = World::new(32);
+        let mut parent = w.space();
+        let text = w.page(&mut parent, 0x1_0000, pte::R | pte::X, 1);
+        let data = w.page(&mut parent, 0x2_0000, pte::R | pte::W, 2);
+        let used_before = w.frames.counts().used();
+        let (child, report) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
         assert_eq!(report, ForkReport { shared: 1, copied: 0 });
-        assert_eq!(frames.counts().used(), used_before + 3, "only the child's page tables");
-        assert_eq!((frames.refcount(text), frames.refcount(data)), (2, 2));
+        assert_eq!(w.frames.counts().used(), used_before + 3, "only the child's page tables");
+        assert_eq!((w.frames.refcount(text), w.frames.refcount(data)), (2, 2));
         for space in [&parent, &child] {
-            let (_, e) = space.lookup(&mem, 0x2_0000).unwrap();
-            assert_eq!((e & pte::W, e & pte::COW), (0, pte::COW), "read-only COW in both");
-            let (_, t) = space.lookup(&mem, 0x1_0000).unwrap();
-            assert_eq!(t & pte::COW, 0, "read-only pages are shared as they are");
+            let (_, e) = space.lookup(&w.mem, 0x2_0000).unwrap();
+            assert_eq!((e & pte::W, pte::kind(e)), (0, PageKind::Cow), "read-only COW in both");
+            let (_, t) = space.lookup(&w.mem, 0x1_0000).unwrap();
+            assert_eq!(pte::kind(t), PageKind::Private, "read-only pages are shared as they are");
         }
-        child.destroy(&mut frames, &mut mem);
-        assert_eq!(frames.counts().used(), used_before);
-        assert_eq!(frames.refcount(data), 1);
-        parent.destroy(&mut frames, &mut mem);
-        assert_eq!(frames.counts().used(), 0);
+        child.destroy(&mut w.vm());
+        assert_eq!(w.frames.counts().used(), used_before);
+        assert_eq!(w.frames.refcount(data), 1);
+        parent.destroy(&mut w.vm());
+        assert_eq!(w.frames.counts().used(), 0);
     }
 
     #[test]
-    fn eager_fork_copies_every_page() {
-        let (mut frames, mut mem) = setup(32);
-        let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-        let data = user_page(&mut frames, &mut mem, &mut parent, 0x2_0000, pte::R | pte::W, 9);
-        let (child, report) = parent.fork(&mut frames, &mut mem, KERNEL_ROOT, ForkMode::Eager).unwrap();
+    fn eager_fork_copies_every_private_page() {
+        let mut w = World::new(32);
+        let mut parent = w.space();
+        let data = w.page(&mut parent, 0x2_0000, pte::R | pte::W, 9);
+        let (child, report) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::Eager).unwrap();
         assert_eq!(report, ForkReport { shared: 0, copied: 1 });
-        let (_, e) = child.lookup(&mem, 0x2_0000).unwrap();
+        let (_, e) = child.lookup(&w.mem, 0x2_0000).unwrap();
         assert_ne!(pte::address(e), data);
         assert_ne!(e & pte::W, 0);
         let mut buf = [0u8; 4];
-        mem.read(pte::address(e), &mut buf);
+        w.mem.read(pte::address(e), &mut buf);
         assert_eq!(buf, [9; 4]);
-        child.destroy(&mut frames, &mut mem);
-        parent.destroy(&mut frames, &mut mem);
-        assert_eq!(frames.counts().used(), 0);
+        child.destroy(&mut w.vm());
+        parent.destroy(&mut w.vm());
+        assert_eq!(w.frames.counts().used(), 0);
+    }
+
+    #[test]
+    fn pages_shared_on_purpose_stay_shared_through_fork_in_both_modes() {
+        for mode in [ForkMode::CopyOnWrite, ForkMode::Eager] {
+            let mut w = World::new(32);
+            let mut parent = w.space();
+            let shm = w.page(&mut parent, 0x4000_0000, pte::R | pte::W | pte::SHM, 3);
+            let (child, report) = parent.fork(&mut w.vm(), KERNEL_ROOT, mode).unwrap();
+            assert_eq!(report, ForkReport::default(), "{mode:?}: neither COW nor copied");
+            for space in [&parent, &child] {
+                let (_, e) = space.lookup(&w.mem, 0x4000_0000).unwrap();
+                assert_eq!((pte::address(e), pte::kind(e), e & pte::W), (shm, PageKind::Shm, pte::W), "{mode:?}");
+            }
+            assert_eq!(w.frames.refcount(shm), 2);
+            child.destroy(&mut w.vm());
+            parent.destroy(&mut w.vm());
+            assert_eq!(w.frames.counts().used(), 0);
+        }
+    }
+
+    #[test]
+    fn shm_attachments_map_and_unmap_their_frames() {
+        let mut w = World::new(32);
+        let mut space = w.space();
+        let frames: alloc::vec::Vec<u64> = (0..3).map(|_| w.frames.alloc().unwrap()).collect();
+        space.map_shm(&mut w.vm(), 0x4000_0000, &frames, false).unwrap();
+        let (_, e) = space.lookup(&w.mem, 0x4000_2000).unwrap();
+        assert_eq!((pte::address(e), pte::kind(e), e & pte::W), (frames[2], PageKind::Shm, 0), "read-only");
+        assert_eq!(w.frames.refcount(frames[0]), 2, "the segment's reference and the attachment's");
+        space.unmap_range(&mut w.vm(), 0x4000_0000, 3);
+        assert!(space.lookup(&w.mem, 0x4000_0000).is_none());
+        assert_eq!(w.frames.refcount(frames[0]), 1, "the segment keeps its own");
+        space.destroy(&mut w.vm());
     }
 
     #[test]
     fn a_fork_that_runs_out_of_memory_leaks_nothing() {
         // The parent takes 7 frames; a COW child needs 5 more, an eager one 7.
         for spare in 0..9 {
-            let (mut frames, mut mem) = setup(7 + spare);
-            let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-            user_page(&mut frames, &mut mem, &mut parent, 0x1_0000, pte::R | pte::W, 1);
-            user_page(&mut frames, &mut mem, &mut parent, 0x4000_0000, pte::R | pte::W, 2);
-            let used = frames.counts().used();
+            let mut w = World::new(7 + spare);
+            let mut parent = w.space();
+            w.page(&mut parent, 0x1_0000, pte::R | pte::W, 1);
+            w.page(&mut parent, 0x4000_0000, pte::R | pte::W, 2);
+            let used = w.frames.counts().used();
             for mode in [ForkMode::Eager, ForkMode::CopyOnWrite] {
-                if let Ok((child, _)) = parent.fork(&mut frames, &mut mem, KERNEL_ROOT, mode) {
-                    child.destroy(&mut frames, &mut mem);
+                if let Ok((child, _)) = parent.fork(&mut w.vm(), KERNEL_ROOT, mode) {
+                    child.destroy(&mut w.vm());
                 }
-                assert_eq!(frames.counts().used(), used, "spare {spare}, {mode:?}");
-                assert_eq!(frames.counts().promised, 0, "spare {spare}, {mode:?}: no promise left behind");
+                assert_eq!(w.frames.counts().used(), used, "spare {spare}, {mode:?}");
+                assert_eq!(w.frames.counts().promised, 0, "spare {spare}, {mode:?}: no promise left behind");
             }
         }
     }
 
     #[test]
     fn vmprint_marks_cow_pages() {
-        let (mut frames, mut mem) = setup(32);
-        let mut parent = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
-        user_page(&mut frames, &mut mem, &mut parent, 0x2_0000, pte::R | pte::W, 2);
-        let (child, _) = parent.fork(&mut frames, &mut mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+        let mut w = World::new(32);
+        let mut parent = w.space();
+        w.page(&mut parent, 0x2_0000, pte::R | pte::W, 2);
+        let (child, _) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
         let mut text = alloc::string::String::new();
-        child.vmprint(&mem, &mut text).unwrap();
+        child.vmprint(&w.mem, &mut text).unwrap();
         assert!(text.starts_with("page table 0x"), "{text}");
         assert!(text.contains(" .. .. ..32: pte"), "{text}");
         assert!(text.contains("va 0x20000 r--u--- cow"), "{text}");

@@ -45,3 +45,57 @@ impl PhysMemory for TestMemory {
         self.with_page(pa, |p| p[o..o + data.len()].copy_from_slice(data));
     }
 }
+
+/// Everything a test's address spaces live in: frames, the shared pages
+/// table, memory and counters.
+pub struct World {
+    /// Frames.
+    pub frames: crate::frame::FrameTable,
+    /// The shared pages table.
+    pub shared: crate::shared_pages::SharedPagesTable,
+    /// Memory.
+    pub mem: TestMemory,
+    /// Counters.
+    pub stats: crate::stats::VmStats,
+}
+
+impl World {
+    /// `count` frames from 0x8010_0000, and a kernel root table at
+    /// 0x8000_0000 whose entry 2 maps kernel RAM.
+    pub fn new(count: usize) -> World {
+        let mut mem = TestMemory::default();
+        mem.write_u64(
+            KERNEL_ROOT + 2 * 8,
+            crate::pte::make(0x8000_0000, crate::pte::R | crate::pte::W | crate::pte::X | crate::pte::G),
+        );
+        World {
+            frames: crate::frame::FrameTable::new(0x8010_0000, count, |_| false),
+            shared: crate::shared_pages::SharedPagesTable::new(),
+            mem,
+            stats: crate::stats::VmStats::default(),
+        }
+    }
+
+    /// The world as the policy code takes it.
+    pub fn vm(&mut self) -> crate::Vm<'_, TestMemory> {
+        crate::Vm { frames: &mut self.frames, shared: &mut self.shared, mem: &mut self.mem, stats: &mut self.stats }
+    }
+
+    /// A new address space.
+    pub fn space(&mut self) -> crate::space::AddressSpace {
+        crate::space::AddressSpace::new(&mut self.frames, &mut self.mem, KERNEL_ROOT).unwrap()
+    }
+
+    /// Maps a fresh frame at `va` with `flags` (U added), its first 16 bytes
+    /// set to `fill`; returns the frame.
+    pub fn page(&mut self, space: &mut crate::space::AddressSpace, va: u64, flags: u64, fill: u8) -> u64 {
+        let pa = self.frames.alloc().unwrap();
+        self.mem.zero_page(pa);
+        self.mem.write(pa, &[fill; 16]);
+        space.map(&mut self.frames, &mut self.mem, va, pa, flags | crate::pte::U).unwrap();
+        pa
+    }
+}
+
+/// The kernel root table of [`World`].
+pub const KERNEL_ROOT: u64 = 0x8000_0000;

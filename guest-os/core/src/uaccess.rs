@@ -7,11 +7,10 @@
 
 use alloc::vec::Vec;
 
-use crate::fault::{self, Access, DemandRegion, Resolved};
-use crate::frame::FrameTable;
+use crate::fault::{self, Access, Resolved};
+use crate::region::DemandRegion;
 use crate::space::{AddressSpace, USER_END};
-use crate::stats::VmStats;
-use crate::{PAGE, PhysMemory, pte};
+use crate::{PAGE, PhysMemory, Vm, pte};
 
 /// A user address or range that the process may not access this way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,14 +20,10 @@ pub struct Efault;
 pub struct UserMemory<'a, M: PhysMemory> {
     /// The page table.
     pub space: &'a mut AddressSpace,
-    /// Frame reference counts.
-    pub frames: &'a mut FrameTable,
-    /// Physical memory.
-    pub mem: &'a mut M,
-    /// Demand-zero regions of the process (stack, heap).
-    pub regions: &'a [DemandRegion],
-    /// Counters.
-    pub stats: &'a mut VmStats,
+    /// Frames, shared pages, physical memory, counters.
+    pub vm: Vm<'a, M>,
+    /// Regions of the process whose pages appear on first touch.
+    pub regions: &'a [DemandRegion<'a>],
     /// Told of every fault resolved on the way (for TLB flushes and the
     /// VM log).
     pub on_resolved: &'a mut dyn FnMut(u64, Resolved),
@@ -37,19 +32,18 @@ pub struct UserMemory<'a, M: PhysMemory> {
 impl<M: PhysMemory> UserMemory<'_, M> {
     /// The physical address backing user address `va` for `access`,
     /// resolving a fault if needed.
-    fn physical(&mut self, va: u64, access: Access) -> Result<u64, Efault> {
+    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Efault> {
         if va >= USER_END {
             return Err(Efault);
         }
-        if let Some((_, entry)) = self.space.lookup(self.mem, va)
+        if let Some((_, entry)) = self.space.lookup(self.vm.mem, va)
             && fault::permits(entry, access)
         {
             return Ok(pte::address(entry) + (va & (PAGE - 1)));
         }
-        let resolved = fault::resolve(self.space, self.frames, self.mem, self.regions, va, access, self.stats)
-            .map_err(|_| Efault)?;
+        let resolved = fault::resolve(self.space, &mut self.vm, self.regions, va, access).map_err(|_| Efault)?;
         (self.on_resolved)(va, resolved);
-        match self.space.lookup(self.mem, va) {
+        match self.space.lookup(self.vm.mem, va) {
             Some((_, entry)) if fault::permits(entry, access) => Ok(pte::address(entry) + (va & (PAGE - 1))),
             _ => Err(Efault),
         }
@@ -76,8 +70,8 @@ impl<M: PhysMemory> UserMemory<'_, M> {
     /// Copies `buf.len()` bytes from user address `va`.
     pub fn copy_in(&mut self, va: u64, buf: &mut [u8]) -> Result<(), Efault> {
         for (at, offset, n) in Self::pieces(va, buf.len())? {
-            let pa = self.physical(at, Access::Load)?;
-            self.mem.read(pa, &mut buf[offset..offset + n]);
+            let pa = self.translate(at, Access::Load)?;
+            self.vm.mem.read(pa, &mut buf[offset..offset + n]);
         }
         Ok(())
     }
@@ -87,11 +81,11 @@ impl<M: PhysMemory> UserMemory<'_, M> {
     pub fn copy_out(&mut self, va: u64, data: &[u8]) -> Result<(), Efault> {
         // Check the whole range first, so that a bad range writes nothing.
         for (at, _, _) in Self::pieces(va, data.len())? {
-            self.physical(at, Access::Store)?;
+            self.translate(at, Access::Store)?;
         }
         for (at, offset, n) in Self::pieces(va, data.len())? {
-            let pa = self.physical(at, Access::Store)?;
-            self.mem.write(pa, &data[offset..offset + n]);
+            let pa = self.translate(at, Access::Store)?;
+            self.vm.mem.write(pa, &data[offset..offset + n]);
         }
         Ok(())
     }
@@ -114,10 +108,10 @@ impl<M: PhysMemory> UserMemory<'_, M> {
         let mut out = Vec::new();
         let mut at = va;
         loop {
-            let pa = self.physical(at, Access::Load)?;
+            let pa = self.translate(at, Access::Load)?;
             let n = (PAGE - (at & (PAGE - 1))) as usize;
             let mut chunk = alloc::vec![0u8; n];
-            self.mem.read(pa, &mut chunk);
+            self.vm.mem.read(pa, &mut chunk);
             match chunk.iter().position(|&b| b == 0) {
                 Some(end) => {
                     out.extend_from_slice(&chunk[..end]);
@@ -137,39 +131,26 @@ impl<M: PhysMemory> UserMemory<'_, M> {
 mod tests {
     use super::*;
     use crate::space::ForkMode;
-    use crate::testmem::TestMemory;
-
-    const KERNEL_ROOT: u64 = 0x8000_0000;
+    use crate::testmem::{KERNEL_ROOT, TestMemory, World};
 
     struct Fixture {
-        frames: FrameTable,
-        mem: TestMemory,
+        w: World,
         space: AddressSpace,
-        stats: VmStats,
     }
 
     fn fixture() -> Fixture {
-        let mut mem = TestMemory::default();
-        let mut frames = FrameTable::new(0x8010_0000, 64, |_| false);
-        let mut space = AddressSpace::new(&mut frames, &mut mem, KERNEL_ROOT).unwrap();
+        let mut w = World::new(64);
+        let mut space = w.space();
         for (va, flags) in [(0x1_0000, pte::R | pte::X), (0x2_0000, pte::R | pte::W), (0x2_1000, pte::R | pte::W)] {
-            let pa = frames.alloc().unwrap();
-            mem.zero_page(pa);
-            space.map(&mut frames, &mut mem, va, pa, flags | pte::U).unwrap();
+            let pa = w.page(&mut space, va, flags, 0);
+            w.mem.zero_page(pa);
         }
-        Fixture { frames, mem, space, stats: VmStats::default() }
+        Fixture { w, space }
     }
 
     fn with<T>(f: &mut Fixture, regions: &[DemandRegion], op: impl FnOnce(&mut UserMemory<TestMemory>) -> T) -> T {
         let mut ignore = |_, _| {};
-        let mut user = UserMemory {
-            space: &mut f.space,
-            frames: &mut f.frames,
-            mem: &mut f.mem,
-            regions,
-            stats: &mut f.stats,
-            on_resolved: &mut ignore,
-        };
+        let mut user = UserMemory { space: &mut f.space, vm: f.w.vm(), regions, on_resolved: &mut ignore };
         op(&mut user)
     }
 
@@ -200,23 +181,16 @@ mod tests {
     #[test]
     fn kernel_writes_break_copy_on_write() {
         let mut f = fixture();
-        let (mut child, _) = f.space.fork(&mut f.frames, &mut f.mem, KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
-        let parent_frame = pte::address(f.space.lookup(&f.mem, 0x2_0000).unwrap().1);
+        let (mut child, _) = f.space.fork(&mut f.w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+        let parent_frame = pte::address(f.space.lookup(&f.w.mem, 0x2_0000).unwrap().1);
         let mut events = Vec::new();
         let mut record = |va, r| events.push((va, r));
-        let mut user = UserMemory {
-            space: &mut child,
-            frames: &mut f.frames,
-            mem: &mut f.mem,
-            regions: &[],
-            stats: &mut f.stats,
-            on_resolved: &mut record,
-        };
+        let mut user = UserMemory { space: &mut child, vm: f.w.vm(), regions: &[], on_resolved: &mut record };
         user.write_u64(0x2_0010, 42).unwrap();
         assert_eq!(events.len(), 1);
         assert!(matches!(events[0], (0x2_0010, Resolved::CowCopied { old, .. }) if old == parent_frame));
-        assert_eq!(f.mem.read_u64(parent_frame + 0x10), 0, "the parent's page is untouched");
-        assert_eq!(f.stats.cow_copies, 1);
+        assert_eq!(f.w.mem.read_u64(parent_frame + 0x10), 0, "the parent's page is untouched");
+        assert_eq!(f.w.stats.cow_copies, 1);
     }
 
     #[test]
@@ -225,9 +199,9 @@ mod tests {
         with(&mut f, &[], |u| u.copy_out(0x2_0ffc, b"hello\0")).unwrap();
         assert_eq!(with(&mut f, &[], |u| u.read_cstr(0x2_0ffc, 16)), Ok(b"hello".to_vec()));
         assert_eq!(with(&mut f, &[], |u| u.read_cstr(0x2_0ffc, 3)), Err(Efault), "too long");
-        let stack = [DemandRegion { start: 0x7000_0000, end: 0x7001_0000, flags: pte::R | pte::W }];
+        let stack = [DemandRegion::zero(0x7000_0000, 0x7001_0000, pte::R | pte::W)];
         assert_eq!(with(&mut f, &stack, |u| u.write_u64(0x7000_8000, 7)), Ok(()));
         assert_eq!(with(&mut f, &stack, |u| u.read_u64(0x7000_8000)), Ok(7));
-        assert_eq!(f.stats.demand_zero, 1);
+        assert_eq!(f.w.stats.demand_zero, 1);
     }
 }

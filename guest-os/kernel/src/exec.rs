@@ -1,20 +1,25 @@
 //! execve: replaces a process's program. The new address space is built
 //! completely before the old one is freed, so a failure leaves the caller
-//! as it was.
+//! as it was. Only the program's writable pages are loaded here; its text
+//! and rodata come from the shared pages table on first touch (unless the
+//! boot argument `share=off` says to load every page privately).
 
 use alloc::string::String;
+use alloc::vec;
 
 use rvsim_kernel_core::exec::{self, ExecError};
+use rvsim_kernel_core::region::DemandRegion;
 use rvsim_kernel_core::space::AddressSpace;
 use rvsim_kernel_core::uaccess::UserMemory;
 
 use crate::errno::{E2BIG, ENOENT, ENOEXEC, ENOMEM, Errno};
-use crate::memory::KernelMemory;
+use crate::images::{self, ImageError};
+use crate::kernel;
 use crate::proc::{self, Proc};
 use crate::trap::{TrapFrame, reg};
-use crate::{initrd, kernel};
 
-fn errno(e: ExecError) -> Errno {
+/// The errno for an exec failure.
+pub fn errno(e: ExecError) -> Errno {
     match e {
         ExecError::NotExecutable | ExecError::BadSegment => ENOEXEC,
         ExecError::OutOfMemory => ENOMEM,
@@ -22,43 +27,46 @@ fn errno(e: ExecError) -> Errno {
     }
 }
 
+/// The errno for an image that cannot be had.
+pub fn image_errno(e: ImageError) -> Errno {
+    match e {
+        ImageError::NotFound => ENOENT,
+        ImageError::Exec(e) => errno(e),
+    }
+}
+
 /// Loads program `name` into `p` with arguments and environment.
 pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(), Errno> {
-    let image = initrd::find(name).ok_or(ENOENT)?;
-    let plan = exec::plan(image).map_err(errno)?;
+    let image = images::find(name).map_err(image_errno)?;
     let k = kernel();
-    let mut space = AddressSpace::new(&mut k.frames, &mut KernelMemory, k.kernel_root).map_err(|_| ENOMEM)?;
-    let regions = exec::regions(plan.brk, plan.brk);
-    let built = exec::load(&mut space, &mut k.frames, &mut KernelMemory, &plan, image).and_then(|_| {
+    let share = k.share;
+    let mut space = AddressSpace::new(&mut k.frames, &mut k.mem, k.kernel_root).map_err(|_| ENOMEM)?;
+    let regions = [exec::stack_region(), DemandRegion::image(image)];
+    let built = exec::load(&mut space, &mut k.frames, &mut k.mem, image, share).and_then(|_| {
         let mut ignore = |_, _| {};
-        let mut user = UserMemory {
-            space: &mut space,
-            frames: &mut k.frames,
-            mem: &mut KernelMemory,
-            regions: &regions,
-            stats: &mut k.stats,
-            on_resolved: &mut ignore,
-        };
-        exec::initial_stack(&mut user, plan.entry, args, env)
+        let mut user = UserMemory { space: &mut space, vm: k.vm(), regions: &regions, on_resolved: &mut ignore };
+        exec::initial_stack(&mut user, image.plan.entry, args, env)
     });
     let sp = match built {
         Ok(sp) => sp,
         Err(e) => {
-            space.destroy(&mut k.frames, &mut KernelMemory);
+            space.destroy(&mut k.vm());
             return Err(errno(e));
         }
     };
     // Commit: run on the kernel's table while the old space goes away.
     proc::use_kernel_space();
+    proc::detach_all(p);
     if let Some(old) = p.space.replace(space) {
-        old.destroy(&mut k.frames, &mut KernelMemory);
+        old.destroy(&mut k.vm());
     }
     proc::flush_asid(p.asid());
     let kernel_sp = p.frame.kernel_sp;
-    p.frame = TrapFrame { kernel_sp, epc: plan.entry, ..TrapFrame::ZERO };
+    p.frame = TrapFrame { kernel_sp, epc: image.plan.entry, ..TrapFrame::ZERO };
     p.frame.regs[reg::SP] = sp;
-    p.brk_start = plan.brk;
-    p.brk = plan.brk;
-    p.name = String::from(name.trim_start_matches("./").trim_start_matches('/'));
+    p.images = if share { vec![image] } else { vec![] };
+    p.brk_start = image.plan.brk;
+    p.brk = image.plan.brk;
+    p.name = String::from(image.name);
     Ok(())
 }

@@ -3,10 +3,15 @@
 
 use crate::kernel;
 
-/// The file called `name` (a leading `/` or `./` is ignored).
-pub fn find(name: &str) -> Option<&'static [u8]> {
-    let name = name.trim_start_matches("./").trim_start_matches('/');
+fn plain(name: &str) -> &str {
+    name.trim_start_matches("./").trim_start_matches('/')
+}
+
+/// The file called `name` (a leading `/` or `./` is ignored): its name as
+/// the archive has it, and its bytes.
+pub fn find(name: &str) -> Option<(&'static str, &'static [u8])> {
+    let name = plain(name);
     cpio_reader::iter_files(kernel().initrd)
-        .find(|entry| entry.name().trim_start_matches("./").trim_start_matches('/') == name)
-        .map(|entry| entry.file())
+        .find(|entry| plain(entry.name()) == name)
+        .map(|entry| (plain(entry.name()), entry.file()))
 }

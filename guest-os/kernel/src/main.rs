@@ -18,6 +18,7 @@ mod console;
 mod errno;
 mod exec;
 mod global;
+mod images;
 mod initrd;
 mod kvm;
 mod memory;
@@ -33,8 +34,10 @@ mod vmlog;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use rvsim_kernel_core::frame::FrameTable;
+use rvsim_kernel_core::shared_pages::SharedPagesTable;
+use rvsim_kernel_core::shm::ShmRegistry;
 use rvsim_kernel_core::stats::VmStats;
-use rvsim_kernel_core::{PAGE, bootargs, page_ceil, page_floor};
+use rvsim_kernel_core::{PAGE, Vm, bootargs, page_ceil, page_floor};
 
 use global::Global;
 use param::{DEVICE_BASE, FINISHER, UART};
@@ -43,12 +46,21 @@ use param::{DEVICE_BASE, FINISHER, UART};
 pub struct Kernel {
     /// Physical frames.
     pub frames: FrameTable,
+    /// The shared pages table (program text and rodata).
+    pub shared: SharedPagesTable,
+    /// Shared-memory segments.
+    pub shm: ShmRegistry,
+    /// Physical memory.
+    pub mem: memory::KernelMemory,
     /// VM counters.
     pub stats: VmStats,
     /// The kernel's page table (its upper half is in every address space).
     pub kernel_root: u64,
     /// Fork shares pages copy-on-write (boot argument `cow=off` turns it off).
     pub cow: bool,
+    /// Program text comes from the shared pages table (`share=off` gives
+    /// every process its own copy).
+    pub share: bool,
     /// The VM log is on (`log=vm`).
     pub log_vm: bool,
     /// The initrd.
@@ -61,6 +73,13 @@ static PAGING: AtomicBool = AtomicBool::new(false);
 /// The kernel state (see `global.rs` for the rules).
 pub fn kernel() -> &'static mut Kernel {
     KERNEL.get()
+}
+
+impl Kernel {
+    /// What the VM policy changes: frames, shared pages, memory, counters.
+    pub fn vm(&mut self) -> Vm<'_, memory::KernelMemory> {
+        Vm { frames: &mut self.frames, shared: &mut self.shared, mem: &mut self.mem, stats: &mut self.stats }
+    }
 }
 
 /// Stops the machine through the test finisher with exit `code`.
@@ -104,9 +123,13 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     console::relocate(DEVICE_BASE + UART);
     KERNEL.init(Kernel {
         frames,
+        shared: SharedPagesTable::new(),
+        shm: ShmRegistry::new(),
+        mem: memory::KernelMemory,
         stats: VmStats::default(),
         kernel_root,
         cow: args.cow,
+        share: args.share,
         log_vm: args.log_vm,
         initrd: boot.initrd,
     });
@@ -118,6 +141,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     // The process table before the console: input that arrived before
     // boot completes lines, which wakes readers.
     proc::init();
+    images::init();
     console::set_echo(args.echo);
     console::init();
     if let Err(errno) = proc::spawn_init(&args.init) {

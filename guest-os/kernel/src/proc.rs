@@ -7,14 +7,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::PAGE;
-use rvsim_kernel_core::exec::regions;
-use rvsim_kernel_core::fault::{self, Access, DemandRegion, Unresolved};
+use rvsim_kernel_core::exec::stack_region;
+use rvsim_kernel_core::fault::{self, Access, Unresolved};
+use rvsim_kernel_core::region::{DemandRegion, SharedImage};
+use rvsim_kernel_core::shm::Caller;
 use rvsim_kernel_core::space::{AddressSpace, ForkMode};
 
 use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
 use crate::global::Global;
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
-use crate::memory::KernelMemory;
 use crate::param::{KSTACK_PAGES, NPROC};
 use crate::trap::{TrapFrame, reg, userret};
 use crate::{kernel, kprintln, trap, vmlog};
@@ -110,6 +111,11 @@ pub struct Proc {
     kstack: [u64; KSTACK_PAGES],
     /// The user address space.
     pub space: Option<AddressSpace>,
+    /// Images whose read-only pages this process maps from the shared
+    /// pages table: its program, then shared code objects it bound.
+    pub images: Vec<&'static SharedImage<'static>>,
+    /// Its shared-memory attachments.
+    pub attachments: Vec<Attachment>,
     /// Start of the heap (end of the program's segments).
     pub brk_start: u64,
     /// Current program break.
@@ -120,7 +126,25 @@ pub struct Proc {
     /// to user mode.
     pub killed: Option<u32>,
     chan: usize,
-    wake_at: u64,
+    /// When sleeping with a deadline: the `mtime` to wake at.
+    wake_at: Option<u64>,
+    /// Order of falling asleep, so that wakeups of some sleepers take the
+    /// longest sleeping first.
+    sleep_seq: u64,
+    /// Set by `wake_some` (a futex wake), so that the sleeper can tell it
+    /// from a timeout or a kill.
+    pub woken: bool,
+}
+
+/// A shared-memory segment attached to a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attachment {
+    /// First address.
+    pub start: u64,
+    /// Pages mapped.
+    pub pages: u64,
+    /// The segment.
+    pub id: i32,
 }
 
 impl Proc {
@@ -129,9 +153,27 @@ impl Proc {
         self.slot as u16 + 1
     }
 
-    /// Demand-zero regions: the stack (the heap is allocated by brk).
-    pub fn regions(&self) -> [DemandRegion; 1] {
-        [regions(self.brk_start, self.brk_start)[0]]
+    /// The regions whose pages appear on first touch: the stack and the
+    /// shared images (the heap is allocated by brk).
+    pub fn regions(&self) -> Vec<DemandRegion<'static>> {
+        core::iter::once(stack_region()).chain(self.images.iter().map(|&image| DemandRegion::image(image))).collect()
+    }
+
+    /// The address ranges the process uses: stack, images, heap,
+    /// attachments.
+    pub fn occupied(&self) -> Vec<(u64, u64)> {
+        let heap = (self.brk_start, rvsim_kernel_core::page_ceil(self.brk));
+        self.regions()
+            .iter()
+            .map(|r| (r.start, r.end))
+            .chain(core::iter::once(heap))
+            .chain(self.attachments.iter().map(|a| (a.start, a.start + a.pages * PAGE)))
+            .collect()
+    }
+
+    /// Whether `[start, end)` overlaps nothing the process uses.
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        !self.occupied().iter().any(|&(s, e)| s < end && start < e)
     }
 
     /// Top of the kernel stack.
@@ -144,6 +186,7 @@ struct Table {
     slots: Vec<Option<Box<Proc>>>,
     current: Option<usize>,
     next_pid: u32,
+    sleeps: u64,
     cursor: usize,
     scheduler: Context,
     init_pid: u32,
@@ -155,7 +198,15 @@ static TABLE: Global<Table> = Global::new();
 pub fn init() {
     let mut slots = Vec::with_capacity(NPROC);
     slots.resize_with(NPROC, || None);
-    TABLE.init(Table { slots, current: None, next_pid: 1, cursor: 0, scheduler: Context::default(), init_pid: 1 });
+    TABLE.init(Table {
+        slots,
+        current: None,
+        next_pid: 1,
+        sleeps: 0,
+        cursor: 0,
+        scheduler: Context::default(),
+        init_pid: 1,
+    });
 }
 
 fn table() -> &'static mut Table {
@@ -269,12 +320,16 @@ fn allocate(name: &str, parent: u32) -> Result<&'static mut Proc, Errno> {
         slot,
         kstack,
         space: None,
+        images: Vec::new(),
+        attachments: Vec::new(),
         brk_start: 0,
         brk: 0,
         exit_status: 0,
         killed: None,
         chan: 0,
-        wake_at: 0,
+        wake_at: None,
+        sleep_seq: 0,
+        woken: false,
     });
     proc.context.ra = first_entry as *const () as u64;
     proc.context.sp = proc.kstack_top();
@@ -288,7 +343,7 @@ fn release(slot: usize) {
     let Some(proc) = table().slots[slot].take() else { return };
     let k = kernel();
     if let Some(space) = proc.space {
-        space.destroy(&mut k.frames, &mut KernelMemory);
+        space.destroy(&mut k.vm());
     }
     let base = KSTACK_BASE + slot as u64 * KSTACK_STRIDE;
     for (i, &frame) in proc.kstack.iter().enumerate() {
@@ -323,7 +378,8 @@ pub fn fork() -> Result<u32, Errno> {
     let k = kernel();
     let mode = if k.cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
     let space = parent.space.as_ref().expect("a user process has an address space");
-    match space.fork(&mut k.frames, &mut KernelMemory, k.kernel_root, mode) {
+    let kernel_root = k.kernel_root;
+    match space.fork(&mut k.vm(), kernel_root, mode) {
         Ok((child_space, report)) => {
             // The parent's writable pages just became read-only COW pages.
             flush_asid(parent.asid());
@@ -341,6 +397,12 @@ pub fn fork() -> Result<u32, Errno> {
     child.frame.regs[reg::A0] = 0;
     child.brk_start = parent.brk_start;
     child.brk = parent.brk;
+    child.images = parent.images.clone();
+    // Attachments are inherited as they are: shared, never COW.
+    child.attachments = parent.attachments.clone();
+    for a in &child.attachments {
+        k.shm.inherit(a.id);
+    }
     child.state = State::Runnable;
     Ok(child.pid)
 }
@@ -354,9 +416,9 @@ pub fn exit(status: i32) -> ! {
         crate::shutdown(code as u32);
     }
     use_kernel_space();
+    detach_all(p);
     if let Some(space) = p.space.take() {
-        let k = kernel();
-        let freed = space.destroy(&mut k.frames, &mut KernelMemory);
+        let freed = space.destroy(&mut kernel().vm());
         vmlog::exit(p.pid, freed);
     }
     flush_asid(p.asid());
@@ -441,7 +503,7 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
     let k = kernel();
     let regions = p.regions();
     let space = p.space.as_mut().expect("user process");
-    match fault::resolve(space, &mut k.frames, &mut KernelMemory, &regions, va, access, &mut k.stats) {
+    match fault::resolve(space, &mut k.vm(), &regions, va, access) {
         Ok(resolved) => {
             flush_page(va, p.asid());
             vmlog::resolved(p.pid, va, access, resolved);
@@ -479,18 +541,29 @@ pub fn before_user_return() {
 
 /// Gives up the hart until woken on `chan`.
 pub fn sleep(chan: usize) {
+    sleep_on(chan, None);
+}
+
+/// Gives up the hart until woken on `chan`, or until `mtime` reaches
+/// `deadline`, or a kill.
+pub fn sleep_on(chan: usize, deadline: Option<u64>) {
+    let t = table();
+    t.sleeps += 1;
     let p = current();
     p.chan = chan;
+    p.wake_at = deadline;
+    p.sleep_seq = t.sleeps;
     p.state = State::Sleeping;
     sched();
-    current().chan = 0;
+    let p = current();
+    p.chan = 0;
+    p.wake_at = None;
 }
 
 /// Sleeps until `mtime` reaches `deadline` (or the process is killed).
 pub fn sleep_until(deadline: u64) {
-    current().wake_at = deadline;
     while crate::time::now() < deadline && current().killed.is_none() {
-        sleep(TIMER_CHANNEL);
+        sleep_on(TIMER_CHANNEL, Some(deadline));
     }
 }
 
@@ -503,11 +576,30 @@ pub fn wakeup(chan: usize) {
     }
 }
 
-/// The scheduler tick: wakes sleepers whose time has come.
+/// Wakes at most `n` processes sleeping on `chan`, those asleep longest
+/// first, marking them `woken`; returns how many.
+pub fn wake_some(chan: usize, n: usize) -> usize {
+    let mut woken = 0;
+    while woken < n {
+        let next = table()
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter(|p| p.state == State::Sleeping && p.chan == chan)
+            .min_by_key(|p| p.sleep_seq);
+        let Some(p) = next else { break };
+        p.state = State::Runnable;
+        p.woken = true;
+        woken += 1;
+    }
+    woken
+}
+
+/// The scheduler tick: wakes sleepers whose deadline has come.
 pub fn tick() {
     let now = crate::time::now();
     for p in table().slots.iter_mut().flatten() {
-        if p.state == State::Sleeping && p.chan == TIMER_CHANNEL && now >= p.wake_at {
+        if p.state == State::Sleeping && p.wake_at.is_some_and(|at| now >= at) {
             p.state = State::Runnable;
         }
     }
@@ -560,11 +652,36 @@ pub fn scheduler() -> ! {
     }
 }
 
+/// Detaches every shared-memory segment of `p` (exit, exec); its pages
+/// must be unmapped by the caller or with the address space.
+pub fn detach_all(p: &mut Proc) {
+    let k = kernel();
+    let caller = Caller { pid: p.pid, now: crate::time::seconds() };
+    for a in core::mem::take(&mut p.attachments) {
+        if let Some(space) = p.space.as_mut() {
+            space.unmap_range(&mut k.vm(), a.start, a.pages);
+        }
+        k.shm.detach(a.id, caller, &mut k.frames);
+        vmlog::detach(p.pid, a.id, a.start);
+    }
+}
+
+/// Every process's address space and ASID, for the shared pages table's
+/// harvest of accessed bits.
+pub fn for_each_space(mut f: impl FnMut(&mut AddressSpace, u16)) {
+    for p in table().slots.iter_mut().flatten() {
+        let asid = p.asid();
+        if let Some(space) = p.space.as_mut() {
+            f(space, asid);
+        }
+    }
+}
+
 /// Prints the current process's page table.
 pub fn vmprint() {
     let p = current();
     if let Some(space) = &p.space {
         kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
-        let _ = space.vmprint(&KernelMemory, &mut crate::console::Writer);
+        let _ = space.vmprint(&kernel().mem, &mut crate::console::Writer);
     }
 }

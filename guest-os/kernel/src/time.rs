@@ -14,3 +14,8 @@ pub fn ticks(seconds: u64, nanoseconds: u64) -> u64 {
         .saturating_mul(crate::param::TIMEBASE_HZ)
         .saturating_add(nanoseconds / (1_000_000_000 / crate::param::TIMEBASE_HZ))
 }
+
+/// Whole seconds since boot (for shared-memory times).
+pub fn seconds() -> u64 {
+    now() / crate::param::TIMEBASE_HZ
+}

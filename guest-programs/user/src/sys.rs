@@ -22,7 +22,7 @@ pub fn syscall(number: usize, args: [usize; 6]) -> isize {
 }
 
 /// The memstat record and the signals: the kernel's own definitions.
-pub use rvsim_abi::{MemStat, signal};
+pub use rvsim_abi::{MemStat, ipc, signal};
 
 /// System-call numbers, as `usize` for [`syscall`].
 pub mod nr {
@@ -31,17 +31,24 @@ pub mod nr {
     pub const READ: usize = nr::READ as usize;
     pub const WRITE: usize = nr::WRITE as usize;
     pub const EXIT: usize = nr::EXIT as usize;
+    pub const FUTEX: usize = nr::FUTEX as usize;
     pub const NANOSLEEP: usize = nr::NANOSLEEP as usize;
     pub const SCHED_YIELD: usize = nr::SCHED_YIELD as usize;
     pub const KILL: usize = nr::KILL as usize;
     pub const GETPID: usize = nr::GETPID as usize;
     pub const GETPPID: usize = nr::GETPPID as usize;
+    pub const SHMGET: usize = nr::SHMGET as usize;
+    pub const SHMCTL: usize = nr::SHMCTL as usize;
+    pub const SHMAT: usize = nr::SHMAT as usize;
+    pub const SHMDT: usize = nr::SHMDT as usize;
     pub const BRK: usize = nr::BRK as usize;
     pub const CLONE: usize = nr::CLONE as usize;
     pub const EXECVE: usize = nr::EXECVE as usize;
     pub const WAIT4: usize = nr::WAIT4 as usize;
     pub const MEMSTAT: usize = nr::MEMSTAT as usize;
     pub const VMPRINT: usize = nr::VMPRINT as usize;
+    pub const BIND: usize = nr::BIND as usize;
+    pub const SHAREDPAGES: usize = nr::SHAREDPAGES as usize;
 }
 
 /// Error numbers, as `isize` (system calls return them negated).
@@ -52,8 +59,11 @@ pub mod errno {
     pub const ESRCH: isize = e::ESRCH as isize;
     pub const EAGAIN: isize = e::EAGAIN as isize;
     pub const ENOMEM: isize = e::ENOMEM as isize;
+    pub const EACCES: isize = e::EACCES as isize;
     pub const EFAULT: isize = e::EFAULT as isize;
+    pub const EEXIST: isize = e::EEXIST as isize;
     pub const EINVAL: isize = e::EINVAL as isize;
+    pub const ETIMEDOUT: isize = e::ETIMEDOUT as isize;
 
     /// The symbolic name of an error number.
     pub fn name(errno: isize) -> &'static str {
@@ -171,4 +181,67 @@ pub fn cycles() -> u64 {
     // SAFETY: reading cycle (enabled for U-mode by the kernel).
     unsafe { core::arch::asm!("rdcycle {0}", out(reg) c) };
     c
+}
+
+/// shmget(key, size, flags): a segment id, or -errno.
+pub fn shmget(key: i32, size: usize, flags: u32) -> isize {
+    syscall(nr::SHMGET, [key as usize, size, flags as usize, 0, 0, 0])
+}
+
+/// shmat(id, addr, flags): the attachment's address, or -errno.
+pub fn shmat(id: isize, addr: usize, flags: u32) -> isize {
+    syscall(nr::SHMAT, [id as usize, addr, flags as usize, 0, 0, 0])
+}
+
+/// shmdt(addr).
+pub fn shmdt(addr: usize) -> isize {
+    syscall(nr::SHMDT, [addr, 0, 0, 0, 0, 0])
+}
+
+/// shmctl(id, cmd, buf).
+pub fn shmctl(id: isize, cmd: u32, buf: *mut u8) -> isize {
+    syscall(nr::SHMCTL, [id as usize, cmd as usize, buf as usize, 0, 0, 0])
+}
+
+/// Number of attachments of segment `id` (shmctl IPC_STAT's shm_nattch),
+/// or -errno.
+pub fn shm_nattch(id: isize) -> isize {
+    let mut ds = [0u8; ipc::SHMID_DS_SIZE];
+    let r = shmctl(id, ipc::IPC_STAT, ds.as_mut_ptr());
+    if r < 0 {
+        return r;
+    }
+    u64::from_le_bytes([ds[88], ds[89], ds[90], ds[91], ds[92], ds[93], ds[94], ds[95]]) as isize
+}
+
+/// futex(word, FUTEX_WAIT, expected): sleeps while `*word == expected`,
+/// until a FUTEX_WAKE on the same word (0), or -EAGAIN if it differed.
+pub fn futex_wait(word: &core::sync::atomic::AtomicU32, expected: u32) -> isize {
+    let op = rvsim_abi::futex::FUTEX_WAIT as usize;
+    syscall(nr::FUTEX, [word.as_ptr() as usize, op, expected as usize, 0, 0, 0])
+}
+
+/// futex(word, FUTEX_WAIT, expected, timeout of `ms` milliseconds).
+pub fn futex_wait_ms(word: &core::sync::atomic::AtomicU32, expected: u32, ms: u64) -> isize {
+    let op = rvsim_abi::futex::FUTEX_WAIT as usize;
+    let ts = [ms / 1000, (ms % 1000) * 1_000_000];
+    syscall(nr::FUTEX, [word.as_ptr() as usize, op, expected as usize, ts.as_ptr() as usize, 0, 0])
+}
+
+/// futex(word, FUTEX_WAKE, count): the number of processes woken.
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) -> isize {
+    let op = rvsim_abi::futex::FUTEX_WAKE as usize;
+    syscall(nr::FUTEX, [word.as_ptr() as usize, op, count as usize, 0, 0, 0])
+}
+
+/// bind(name, addr) (teaching call 1002): maps the shared code object
+/// `name` (NUL-terminated) at `addr`; returns its entry, or -errno.
+pub fn bind(name: &[u8], addr: usize) -> isize {
+    syscall(nr::BIND, [name.as_ptr() as usize, addr, 0, 0, 0, 0])
+}
+
+/// sharedpages (teaching call 1003): the kernel prints the shared pages
+/// table.
+pub fn sharedpages() {
+    syscall(nr::SHAREDPAGES, [0; 6]);
 }

@@ -6,6 +6,7 @@
 //! | number | call | |
 //! |---|---|---|
 //! | 63 | read(fd, buf, count) | console input, a line at a time |
+//! | 98 | futex(uaddr, op, val, timeout) | FUTEX_WAIT, FUTEX_WAKE; keyed by physical address |
 //! | 64 | write(fd, buf, count) | console output (fd 1 and 2) |
 //! | 93 | exit(status) | |
 //! | 94 | exit_group(status) | same as exit (one thread per process) |
@@ -14,15 +15,23 @@
 //! | 129 | kill(pid, sig) | every signal terminates |
 //! | 172 | getpid() | |
 //! | 173 | getppid() | |
+//! | 194 | shmget(key, size, flags) | System V shared memory |
+//! | 195 | shmctl(id, cmd, buf) | IPC_STAT, IPC_RMID |
+//! | 196 | shmat(id, addr, flags) | addr 0: the kernel chooses; SHM_RDONLY, SHM_RND |
+//! | 197 | shmdt(addr) | |
 //! | 214 | brk(addr) | returns the new break, or the old one on failure |
 //! | 220 | clone(flags, stack, ...) | only fork: flags = SIGCHLD, stack = 0 |
 //! | 221 | execve(path, argv, envp) | path names a program in the initrd |
 //! | 260 | wait4(pid, status, options, rusage) | pid -1 or > 0; WNOHANG |
 //! | 1000 | memstat(buf, len) | frame and VM counters (`rvsim_abi::MemStat`) |
 //! | 1001 | vmprint() | prints the caller's page table |
+//! | 1002 | bind(name, addr) | maps a shared code object at addr; returns its entry |
+//! | 1003 | sharedpages() | prints the shared pages table |
 
+mod futex;
 mod io;
 mod process;
+mod shm;
 mod teaching;
 
 use rvsim_abi::nr;
@@ -40,17 +49,24 @@ pub fn dispatch(frame: &mut TrapFrame) {
         nr::READ => io::read(a[0], a[1], a[2]),
         nr::WRITE => io::write(a[0], a[1], a[2]),
         nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
+        nr::FUTEX => futex::futex(a[0], a[1], a[2], a[3]),
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
         nr::SCHED_YIELD => process::sched_yield(),
         nr::KILL => process::kill(a[0], a[1]),
         nr::GETPID => Ok(proc::current().pid as u64),
         nr::GETPPID => Ok(proc::current().parent as u64),
+        nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
+        nr::SHMCTL => shm::shmctl(a[0], a[1], a[2]),
+        nr::SHMAT => shm::shmat(a[0], a[1], a[2]),
+        nr::SHMDT => shm::shmdt(a[0]),
         nr::BRK => process::brk(a[0]),
         nr::CLONE => process::clone(a[0], a[1]),
         nr::EXECVE => process::execve(a[0], a[1], a[2]),
         nr::WAIT4 => process::wait4(a[0], a[1], a[2], a[3]),
         nr::MEMSTAT => teaching::memstat(a[0], a[1]),
         nr::VMPRINT => teaching::vmprint(),
+        nr::BIND => teaching::bind(a[0], a[1]),
+        nr::SHAREDPAGES => teaching::sharedpages(),
         _ => Err(ENOSYS),
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
@@ -74,10 +90,8 @@ pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T
     };
     let mut user = UserMemory {
         space: p.space.as_mut().expect("user process"),
-        frames: &mut k.frames,
-        mem: &mut KernelMemory,
+        vm: k.vm(),
         regions: &regions,
-        stats: &mut k.stats,
         on_resolved: &mut on_resolved,
     };
     f(&mut user)

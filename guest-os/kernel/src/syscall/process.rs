@@ -8,8 +8,8 @@ use rvsim_kernel_core::{PAGE, page_ceil, pte};
 
 use super::{efault, with_user};
 use crate::errno::{E2BIG, EINTR, EINVAL, ENAMETOOLONG, Errno};
-use crate::memory::KernelMemory;
 use crate::{exec, kernel, proc, time};
+use rvsim_kernel_core::PhysMemory;
 
 const WNOHANG: u64 = 1;
 const MAX_PATH: usize = 255;
@@ -113,8 +113,8 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
 
 /// brk(addr): moves the program break to `addr`, mapping (zeroed) or
 /// unmapping pages at once, and returns the new break. Linux semantics:
-/// on failure (out of memory, into the stack), and for `brk(0)`, the
-/// current break is returned.
+/// on failure (out of memory, into the stack or a shared-memory
+/// attachment), and for `brk(0)`, the current break is returned.
 pub fn brk(addr: u64) -> Result<u64, Errno> {
     let p = proc::current();
     let old = p.brk;
@@ -122,6 +122,9 @@ pub fn brk(addr: u64) -> Result<u64, Errno> {
         return Ok(old);
     }
     let (from, to) = (page_ceil(old), page_ceil(addr));
+    if to > from && p.attachments.iter().any(|a| a.start < to && from < a.start + a.pages * PAGE) {
+        return Ok(old);
+    }
     let k = kernel();
     let asid = p.asid();
     let space = p.space.as_mut().expect("user process");
@@ -129,10 +132,9 @@ pub fn brk(addr: u64) -> Result<u64, Errno> {
         let mut page = from;
         while page < to {
             let mapped = k.frames.alloc().and_then(|frame| {
-                use rvsim_kernel_core::PhysMemory;
-                KernelMemory.zero_page(frame);
+                k.mem.zero_page(frame);
                 let flags = pte::R | pte::W | pte::U | pte::A | pte::D;
-                match space.map(&mut k.frames, &mut KernelMemory, page, frame, flags) {
+                match space.map(&mut k.frames, &mut k.mem, page, frame, flags) {
                     Ok(()) => Some(()),
                     Err(_) => {
                         k.frames.decref(frame);
@@ -142,10 +144,7 @@ pub fn brk(addr: u64) -> Result<u64, Errno> {
             });
             if mapped.is_none() {
                 // Out of memory: undo, keep the old break.
-                while page > from {
-                    page -= PAGE;
-                    space.unmap(&mut k.frames, &mut KernelMemory, page);
-                }
+                space.unmap_range(&mut k.vm(), from, (page - from) / PAGE);
                 return Ok(old);
             }
             page += PAGE;
@@ -153,7 +152,7 @@ pub fn brk(addr: u64) -> Result<u64, Errno> {
     } else {
         let mut page = to;
         while page < from {
-            space.unmap(&mut k.frames, &mut KernelMemory, page);
+            space.unmap(&mut k.vm(), page);
             proc::flush_page(page, asid);
             page += PAGE;
         }

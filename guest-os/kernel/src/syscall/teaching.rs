@@ -1,10 +1,12 @@
 //! rvsim's teaching calls, numbered from 1000.
 
 use rvsim_abi::MemStat;
+use rvsim_kernel_core::exec;
 
 use super::{efault, with_user};
-use crate::errno::Errno;
-use crate::{kernel, proc};
+use crate::errno::{EINVAL, Errno};
+use crate::exec::image_errno;
+use crate::{images, kernel, kprintln, proc};
 
 /// memstat(buf, len): copies the first `len` bytes (at most the whole
 /// record) of the kernel's [`MemStat`] to `buf`; returns the record's size.
@@ -22,6 +24,11 @@ pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
         cow_copies: s.cow_copies,
         cow_reuses: s.cow_reuses,
         demand_zero: s.demand_zero,
+        shared_frames: k.shared.frames() as u64,
+        shared_hits: k.shared.stats.hits,
+        shared_misses: k.shared.stats.misses,
+        shm_frames: k.shm.frames() as u64,
+        shm_segments: k.shm.len() as u64,
     };
     let bytes = record.to_bytes();
     let len = (len as usize).min(bytes.len());
@@ -32,5 +39,74 @@ pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
 /// vmprint(): prints the caller's page table.
 pub fn vmprint() -> Result<u64, Errno> {
     proc::vmprint();
+    Ok(0)
+}
+
+/// Longest object name.
+const MAX_NAME: usize = 255;
+
+/// bind(name, addr): maps the shared code object `name` (an ELF file in
+/// the initrd) at `addr` and returns its entry point (by convention, its
+/// table of functions). Its read-only pages come from the shared pages
+/// table, so every process that binds it shares them; its writable pages
+/// are the caller's own. The code is position-dependent: `addr` must be
+/// the address it was linked at, the same in every sharer; any other is
+/// EINVAL, with the reason in the kernel log.
+pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
+    let name = efault(with_user(|u| u.read_cstr(name, MAX_NAME)))?;
+    let name = core::str::from_utf8(&name).map_err(|_| crate::errno::ENOENT)?;
+    let image = images::find(name).map_err(image_errno)?;
+    let (start, end) = image.span();
+    let p = proc::current();
+    if addr != start {
+        kprintln!(
+            "[kernel] pid {} ({}): bind {} at {addr:#x} refused: its code is position-dependent, linked at {start:#x}, \
+             and must sit at that address in every process that shares it",
+            p.pid,
+            p.name,
+            image.name
+        );
+        return Err(EINVAL);
+    }
+    if !p.is_free(start, end) {
+        kprintln!("[kernel] pid {} ({}): bind {} at {addr:#x} refused: the range is in use", p.pid, p.name, image.name);
+        return Err(EINVAL);
+    }
+    let k = kernel();
+    let space = p.space.as_mut().expect("user process");
+    if let Err(e) = exec::load(space, &mut k.frames, &mut k.mem, image, k.share) {
+        // Undo what was mapped of its private pages.
+        space.unmap_range(&mut k.vm(), start, (end - start) / rvsim_kernel_core::PAGE);
+        return Err(crate::exec::errno(e));
+    }
+    if k.share {
+        p.images.push(image);
+    }
+    // The plan checked that the entry lies in a segment.
+    Ok(image.plan.entry)
+}
+
+/// sharedpages(): gathers every process's accessed bits into the shared
+/// pages table, then prints it.
+pub fn sharedpages() -> Result<u64, Errno> {
+    let k = kernel();
+    proc::for_each_space(|space, asid| {
+        if space.harvest_accessed(&mut k.vm()) > 0 {
+            proc::flush_asid(asid);
+        }
+    });
+    let table = &k.shared;
+    kprintln!("[sharedpages] {} frames; {} hits, {} misses", table.frames(), table.stats.hits, table.stats.misses);
+    kprintln!("  {:<12} {:>10} {:>12} {:>8} {:>11}", "image", "page", "frame", "sharers", "references");
+    for (&(image, page), entry) in table.entries() {
+        kprintln!(
+            "  {:<12} {:>10} {:>12} {:>8} {:>11}",
+            images::name(image),
+            alloc::format!("{:#x}", page << 12),
+            alloc::format!("{:#x}", entry.frame),
+            entry.sharers,
+            entry.references
+        );
+    }
     Ok(0)
 }

@@ -1,0 +1,127 @@
+//! Regions of a process's address space whose pages appear on first
+//! touch: the stack (zero-filled) and the read-only parts of program
+//! images (demand-loaded into the shared pages table).
+
+use crate::exec::LoadPlan;
+use crate::shared_pages::ImageId;
+use crate::{PAGE, PhysMemory, page_floor};
+
+/// A program image whose read-only pages are shared: the file and its
+/// load plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedImage<'a> {
+    /// Identity of the image in the shared pages table.
+    pub id: ImageId,
+    /// Its name, for messages.
+    pub name: &'a str,
+    /// The ELF file.
+    pub bytes: &'a [u8],
+    /// Its segments.
+    pub plan: LoadPlan,
+}
+
+impl SharedImage<'_> {
+    /// The permissions of `page` if it can be shared: every segment
+    /// touching it is read-only. A page any writable segment touches is
+    /// private to each process (loaded at exec, COW after fork).
+    pub fn shared_flags(&self, page: u64) -> Option<u64> {
+        let page = page_floor(page);
+        let mut flags = 0;
+        for s in self.plan.segments.iter().filter(|s| s.vaddr < page + PAGE && page < s.vaddr + s.memsz) {
+            if s.flags & crate::pte::W != 0 {
+                return None;
+            }
+            flags |= s.flags;
+        }
+        (flags != 0).then_some(flags)
+    }
+
+    /// Fills the (zeroed) frame at `frame` with `page` of the image.
+    pub fn fill_page(&self, mem: &mut impl PhysMemory, frame: u64, page: u64) {
+        self.plan.fill_page(self.bytes, mem, frame, page_floor(page));
+    }
+
+    /// The address range the image's segments span, in whole pages.
+    pub fn span(&self) -> (u64, u64) {
+        let start = self.plan.segments.iter().map(|s| page_floor(s.vaddr)).min().unwrap_or(0);
+        (start, self.plan.brk)
+    }
+}
+
+/// What backs a region's pages that are not mapped yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backing<'a> {
+    /// Zero-filled frames (the stack).
+    Zero,
+    /// The image's read-only pages, through the shared pages table.
+    Image(&'a SharedImage<'a>),
+}
+
+/// A range of user addresses whose pages are created on first touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemandRegion<'a> {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// Flags of zero-filled pages (U is added); image pages take their
+    /// segments' flags.
+    pub flags: u64,
+    /// Where the pages come from.
+    pub backing: Backing<'a>,
+}
+
+impl<'a> DemandRegion<'a> {
+    /// A zero-filled region.
+    pub fn zero(start: u64, end: u64, flags: u64) -> DemandRegion<'a> {
+        DemandRegion { start, end, flags, backing: Backing::Zero }
+    }
+
+    /// The region of a shared image's segments.
+    pub fn image(image: &'a SharedImage<'a>) -> DemandRegion<'a> {
+        let (start, end) = image.span();
+        DemandRegion { start, end, flags: 0, backing: Backing::Image(image) }
+    }
+
+    /// Whether `va` lies in the region.
+    pub fn contains(&self, va: u64) -> bool {
+        self.start <= va && va < self.end
+    }
+
+    /// Whether the region overlaps `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// The highest `start` with `[start, start + len)` inside `[low, high)`
+/// and overlapping none of the `occupied` ranges (given as `(start, end)`,
+/// in any order): where a top-down allocator of address space puts a new
+/// mapping, as Linux's mmap does.
+pub fn highest_gap(occupied: &mut [(u64, u64)], len: u64, low: u64, high: u64) -> Option<u64> {
+    occupied.sort_unstable_by_key(|&(_, end)| core::cmp::Reverse(end));
+    let mut top = high;
+    for &(start, end) in occupied.iter() {
+        if end <= top && top - end >= len && top - len >= low {
+            return Some(top - len);
+        }
+        top = top.min(start);
+    }
+    (top >= low.saturating_add(len)).then(|| top - len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_found_from_the_top_down() {
+        let mut used = [(0x1000, 0x3000), (0x8000, 0x9000), (0x6000, 0x7000)];
+        assert_eq!(highest_gap(&mut used, 0x1000, 0x1000, 0xa000), Some(0x9000), "just below the top");
+        assert_eq!(highest_gap(&mut used, 0x2000, 0x1000, 0x9000), Some(0x4000), "between two ranges");
+        assert_eq!(highest_gap(&mut used, 0x3000, 0x1000, 0x9000), Some(0x3000));
+        assert_eq!(highest_gap(&mut used, 0x4000, 0x1000, 0x9000), None, "nowhere big enough");
+        assert_eq!(highest_gap(&mut [], 0x1000, 0x5000, 0x5800), None, "smaller than the window");
+        assert_eq!(highest_gap(&mut [(0x0, 0x2000)], 0x1000, 0x1000, 0x4000), Some(0x3000));
+    }
+}

@@ -1,0 +1,355 @@
+//! System V shared memory, as Linux has it: the registry of segments
+//! (`shmget`, `shmctl`) and what attaching and detaching does to them.
+//!
+//! A segment owns its frames, allocated zeroed at `shmget` (so running out
+//! of memory is `ENOMEM` there, not a fault later), and holds one
+//! reference to each; every attachment's page-table entries hold one more.
+//! `IPC_RMID` hides the segment's key at once, but the segment lives until
+//! its last detach. Ids are never reused, so a stale id is `EINVAL`.
+//!
+//! Permissions: every process counts as the segment's owner without
+//! privileges, so the owner bits of the mode decide (0o400 to read, 0o200
+//! to write).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::frame::FrameTable;
+use crate::{PAGE, PhysMemory, page_ceil};
+
+pub use rvsim_abi::ipc::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
+
+/// Most segments at once (Linux's SHMMNI is 4096; a teaching kernel's
+/// memory is smaller).
+pub const SHMMNI: usize = 128;
+/// Largest segment.
+pub const SHMMAX: u64 = 1 << 30;
+
+const OWNER_READ: u32 = 0o400;
+const OWNER_WRITE: u32 = 0o200;
+
+/// Why a shared-memory call fails, as Linux says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShmError {
+    /// EINVAL: no such segment, or a bad size or address.
+    Invalid,
+    /// ENOENT: no segment has the key, and `IPC_CREAT` was not given.
+    NoEntry,
+    /// EEXIST: `IPC_CREAT | IPC_EXCL` and the key has a segment.
+    Exists,
+    /// ENOMEM: no frames for the segment, or no room to attach it.
+    NoMemory,
+    /// EACCES: the mode does not allow it.
+    Access,
+    /// ENOSPC: [`SHMMNI`] segments exist.
+    NoSpace,
+}
+
+/// One segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShmSegment {
+    /// Its key ([`IPC_PRIVATE`] once removed).
+    pub key: i32,
+    /// Size asked for, in bytes.
+    pub size: u64,
+    /// Its frames, one per page.
+    pub frames: Vec<u64>,
+    /// Permission bits (the low 9 of `shmflg`).
+    pub mode: u32,
+    /// Attachments.
+    pub nattch: u64,
+    /// `IPC_RMID` was done: destroyed at the last detach.
+    pub removed: bool,
+    /// Creator's pid.
+    pub cpid: u32,
+    /// Pid of the last attach or detach.
+    pub lpid: u32,
+    /// Times (seconds since boot) of the last attach, detach, change.
+    pub atime: u64,
+    /// See `atime`.
+    pub dtime: u64,
+    /// See `atime`.
+    pub ctime: u64,
+}
+
+impl ShmSegment {
+    /// Pages the segment spans.
+    pub fn pages(&self) -> u64 {
+        self.frames.len() as u64
+    }
+
+    /// The segment as Linux riscv64's `struct shmid64_ds` (112 bytes):
+    /// `ipc64_perm` (key, uid, gid, cuid, cgid, mode, seq, two unused
+    /// words), size, atime, dtime, ctime, cpid, lpid, nattch, two unused.
+    pub fn shmid64_ds(&self) -> [u8; 112] {
+        let mut out = [0u8; 112];
+        let mut put = |at: usize, bytes: &[u8]| out[at..at + bytes.len()].copy_from_slice(bytes);
+        put(0, &self.key.to_le_bytes());
+        // uid, gid, cuid, cgid: 0.
+        put(20, &self.mode.to_le_bytes());
+        put(48, &self.size.to_le_bytes());
+        put(56, &self.atime.to_le_bytes());
+        put(64, &self.dtime.to_le_bytes());
+        put(72, &self.ctime.to_le_bytes());
+        put(80, &self.cpid.to_le_bytes());
+        put(84, &self.lpid.to_le_bytes());
+        put(88, &self.nattch.to_le_bytes());
+        out
+    }
+}
+
+/// Who is calling, and when: for the segment's pids and times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The calling process.
+    pub pid: u32,
+    /// Seconds since boot.
+    pub now: u64,
+}
+
+/// Every segment.
+#[derive(Debug, Default)]
+pub struct ShmRegistry {
+    segments: BTreeMap<i32, ShmSegment>,
+    next_id: i32,
+}
+
+impl ShmRegistry {
+    /// An empty registry.
+    pub fn new() -> ShmRegistry {
+        ShmRegistry::default()
+    }
+
+    /// `shmget(key, size, flags)`: the id of the key's segment, or of a new
+    /// one (zeroed frames) if `IPC_CREAT` allows.
+    pub fn get(
+        &mut self,
+        key: i32,
+        size: u64,
+        flags: u32,
+        caller: Caller,
+        frames: &mut FrameTable,
+        mem: &mut impl PhysMemory,
+    ) -> Result<i32, ShmError> {
+        if key != IPC_PRIVATE
+            && let Some((&id, segment)) = self.segments.iter().find(|(_, s)| s.key == key && !s.removed)
+        {
+            if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
+                return Err(ShmError::Exists);
+            }
+            if size > segment.size {
+                return Err(ShmError::Invalid);
+            }
+            // The permissions asked for must be granted.
+            let asked = flags & (OWNER_READ | OWNER_WRITE);
+            if asked & !segment.mode != 0 {
+                return Err(ShmError::Access);
+            }
+            return Ok(id);
+        }
+        if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
+            return Err(ShmError::NoEntry);
+        }
+        if size == 0 || size > SHMMAX {
+            return Err(ShmError::Invalid);
+        }
+        if self.segments.len() >= SHMMNI {
+            return Err(ShmError::NoSpace);
+        }
+        let pages = page_ceil(size) / PAGE;
+        let mut owned = Vec::with_capacity(pages as usize);
+        for _ in 0..pages {
+            match frames.alloc() {
+                Some(frame) => {
+                    mem.zero_page(frame);
+                    owned.push(frame);
+                }
+                None => {
+                    owned.iter().for_each(|&f| {
+                        frames.decref(f);
+                    });
+                    return Err(ShmError::NoMemory);
+                }
+            }
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let segment = ShmSegment {
+            key,
+            size,
+            frames: owned,
+            mode: flags & 0o777,
+            nattch: 0,
+            removed: false,
+            cpid: caller.pid,
+            lpid: 0,
+            atime: 0,
+            dtime: 0,
+            ctime: caller.now,
+        };
+        self.segments.insert(id, segment);
+        Ok(id)
+    }
+
+    /// The segment `id`.
+    pub fn segment(&self, id: i32) -> Result<&ShmSegment, ShmError> {
+        self.segments.get(&id).ok_or(ShmError::Invalid)
+    }
+
+    /// Checks that `id` may be attached (read-only or not) and counts the
+    /// attachment; returns the segment's frames for the caller to map.
+    /// (Linux lets a segment marked for removal be attached while it
+    /// lives; so does this.)
+    pub fn attach(&mut self, id: i32, readonly: bool, caller: Caller) -> Result<Vec<u64>, ShmError> {
+        let segment = self.segments.get_mut(&id).ok_or(ShmError::Invalid)?;
+        let needed = if readonly { OWNER_READ } else { OWNER_READ | OWNER_WRITE };
+        if segment.mode & needed != needed {
+            return Err(ShmError::Access);
+        }
+        segment.nattch += 1;
+        segment.lpid = caller.pid;
+        segment.atime = caller.now;
+        Ok(segment.frames.clone())
+    }
+
+    /// An attachment of `id` went away (its pages are unmapped); the last
+    /// one of a removed segment destroys it.
+    pub fn detach(&mut self, id: i32, caller: Caller, frames: &mut FrameTable) {
+        let Some(segment) = self.segments.get_mut(&id) else { return };
+        segment.nattch = segment.nattch.saturating_sub(1);
+        segment.lpid = caller.pid;
+        segment.dtime = caller.now;
+        if segment.removed && segment.nattch == 0 {
+            self.destroy(id, frames);
+        }
+    }
+
+    /// An attachment was copied by fork.
+    pub fn inherit(&mut self, id: i32) {
+        if let Some(segment) = self.segments.get_mut(&id) {
+            segment.nattch += 1;
+        }
+    }
+
+    /// `shmctl(id, IPC_RMID)`: the key is forgotten now, the segment goes
+    /// at its last detach (now, if none).
+    pub fn remove(&mut self, id: i32, caller: Caller, frames: &mut FrameTable) -> Result<(), ShmError> {
+        let segment = self.segments.get_mut(&id).ok_or(ShmError::Invalid)?;
+        segment.removed = true;
+        segment.key = IPC_PRIVATE;
+        segment.ctime = caller.now;
+        if segment.nattch == 0 {
+            self.destroy(id, frames);
+        }
+        Ok(())
+    }
+
+    fn destroy(&mut self, id: i32, frames: &mut FrameTable) {
+        if let Some(segment) = self.segments.remove(&id) {
+            for frame in segment.frames {
+                frames.decref(frame);
+            }
+        }
+    }
+
+    /// Frames the segments hold.
+    pub fn frames(&self) -> usize {
+        self.segments.values().map(|s| s.frames.len()).sum()
+    }
+
+    /// Segments that exist (removed ones still attached included).
+    pub fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// True when there is no segment.
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testmem::TestMemory;
+
+    const ME: Caller = Caller { pid: 5, now: 9 };
+
+    fn setup(count: usize) -> (ShmRegistry, FrameTable, TestMemory) {
+        (ShmRegistry::new(), FrameTable::new(0x8000_0000, count, |_| false), TestMemory::default())
+    }
+
+    #[test]
+    fn keys_find_their_segment_and_flags_decide_creation() {
+        let (mut shm, mut frames, mut mem) = setup(16);
+        assert_eq!(shm.get(42, 100, 0o600, ME, &mut frames, &mut mem), Err(ShmError::NoEntry));
+        let id = shm.get(42, 5000, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        assert_eq!(shm.segment(id).map(|s| s.pages()), Ok(2), "rounded up to pages");
+        assert_eq!(frames.counts().used(), 2, "frames taken at shmget");
+        assert_eq!(shm.get(42, 0, 0, ME, &mut frames, &mut mem), Ok(id), "found by key");
+        assert_eq!(shm.get(42, 100, IPC_CREAT | IPC_EXCL | 0o600, ME, &mut frames, &mut mem), Err(ShmError::Exists));
+        assert_eq!(shm.get(42, 9000, 0, ME, &mut frames, &mut mem), Err(ShmError::Invalid), "bigger than it is");
+        let private = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut frames, &mut mem).unwrap();
+        let other = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut frames, &mut mem).unwrap();
+        assert!(private != other && private != id, "IPC_PRIVATE always makes a new one");
+        assert_eq!(shm.get(7, 0, IPC_CREAT, ME, &mut frames, &mut mem), Err(ShmError::Invalid), "size 0");
+        assert_eq!(shm.get(7, SHMMAX + 1, IPC_CREAT, ME, &mut frames, &mut mem), Err(ShmError::Invalid));
+    }
+
+    #[test]
+    fn removal_waits_for_the_last_detach_and_ids_are_not_reused() {
+        let (mut shm, mut frames, mut mem) = setup(16);
+        let id = shm.get(1, 3 * PAGE, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        let pages = shm.attach(id, false, ME).unwrap();
+        assert_eq!(pages.len(), 3);
+        shm.inherit(id);
+        shm.remove(id, ME, &mut frames).unwrap();
+        assert_eq!(shm.get(1, 0, 0, ME, &mut frames, &mut mem), Err(ShmError::NoEntry), "the key is gone at once");
+        assert_eq!(shm.segment(id).map(|s| (s.nattch, s.removed)), Ok((2, true)), "the segment is not");
+        shm.detach(id, ME, &mut frames);
+        assert_eq!(frames.counts().used(), 3);
+        shm.detach(id, ME, &mut frames);
+        assert_eq!((shm.len(), frames.counts().used()), (0, 0), "the last detach destroyed it");
+        assert_eq!(shm.attach(id, false, ME), Err(ShmError::Invalid), "a stale id");
+        assert_eq!(shm.remove(id, ME, &mut frames), Err(ShmError::Invalid));
+        let again = shm.get(1, 10, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        assert_ne!(again, id);
+    }
+
+    #[test]
+    fn modes_decide_attaching() {
+        let (mut shm, mut frames, mut mem) = setup(16);
+        let read_only = shm.get(IPC_PRIVATE, 10, 0o400, ME, &mut frames, &mut mem).unwrap();
+        assert_eq!(shm.attach(read_only, false, ME), Err(ShmError::Access));
+        assert!(shm.attach(read_only, true, ME).is_ok());
+        let key = shm.get(3, 10, IPC_CREAT | 0o400, ME, &mut frames, &mut mem).unwrap();
+        assert_eq!(shm.get(3, 10, 0o600, ME, &mut frames, &mut mem), Err(ShmError::Access), "asks for write");
+        assert_eq!(shm.get(3, 10, 0o400, ME, &mut frames, &mut mem), Ok(key));
+    }
+
+    #[test]
+    fn out_of_memory_and_too_many_segments() {
+        let (mut shm, mut frames, mut mem) = setup(4);
+        assert_eq!(shm.get(IPC_PRIVATE, 5 * PAGE, 0o600, ME, &mut frames, &mut mem), Err(ShmError::NoMemory));
+        assert_eq!(frames.counts().used(), 0, "nothing kept from a failed shmget");
+        let (mut shm2, mut big, mut mem2) = setup(SHMMNI + 1);
+        for _ in 0..SHMMNI {
+            shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut big, &mut mem2).unwrap();
+        }
+        assert_eq!(shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut big, &mut mem2), Err(ShmError::NoSpace));
+        assert_eq!(shm.len(), 0);
+    }
+
+    #[test]
+    fn stat_is_linux_riscv64_shmid64_ds() {
+        let (mut shm, mut frames, mut mem) = setup(4);
+        let id = shm.get(77, 5000, IPC_CREAT | 0o640, ME, &mut frames, &mut mem).unwrap();
+        shm.attach(id, true, Caller { pid: 6, now: 11 }).unwrap();
+        let ds = shm.segment(id).unwrap().shmid64_ds();
+        let word = |at: usize| u64::from_le_bytes(ds[at..at + 8].try_into().unwrap());
+        let half = |at: usize| u32::from_le_bytes(ds[at..at + 4].try_into().unwrap());
+        assert_eq!((half(0), half(20)), (77, 0o640), "key, mode");
+        assert_eq!((word(48), word(56), word(72)), (5000, 11, 9), "size, atime, ctime");
+        assert_eq!((half(80), half(84), word(88)), (5, 6, 1), "cpid, lpid, nattch");
+    }
+}

@@ -1,0 +1,49 @@
+//! Program images: every initrd file the kernel has run, checked and
+//! planned once, and kept for the rest of the run (the initrd never
+//! changes), so that all its processes refer to the same image: its
+//! address in the initrd is its identity in the shared pages table.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+
+use rvsim_kernel_core::exec::{self, ExecError};
+use rvsim_kernel_core::region::SharedImage;
+
+use crate::global::Global;
+use crate::initrd;
+
+static IMAGES: Global<BTreeMap<u64, &'static SharedImage<'static>>> = Global::new();
+
+/// Starts with no image known.
+pub fn init() {
+    IMAGES.init(BTreeMap::new());
+}
+
+/// Why an image cannot be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageError {
+    /// No initrd file of that name.
+    NotFound,
+    /// The file cannot be run.
+    Exec(ExecError),
+}
+
+/// The image of initrd file `name`.
+pub fn find(name: &str) -> Result<&'static SharedImage<'static>, ImageError> {
+    let (file_name, bytes) = initrd::find(name).ok_or(ImageError::NotFound)?;
+    let id = bytes.as_ptr() as u64;
+    let images = IMAGES.get();
+    if let Some(image) = images.get(&id) {
+        return Ok(image);
+    }
+    let plan = exec::plan(bytes).map_err(ImageError::Exec)?;
+    // Kept for the whole run: one per initrd file at most.
+    let image: &'static SharedImage<'static> = Box::leak(Box::new(SharedImage { id, name: file_name, bytes, plan }));
+    images.insert(id, image);
+    Ok(image)
+}
+
+/// The name of the image with identity `id`, if known.
+pub fn name(id: u64) -> &'static str {
+    IMAGES.get().get(&id).map_or("?", |image| image.name)
+}

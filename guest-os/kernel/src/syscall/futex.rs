@@ -1,0 +1,78 @@
+//! futex(uaddr, op, val, timeout): FUTEX_WAIT and FUTEX_WAKE, as Linux's,
+//! keyed by the physical address of the word, so that processes sharing
+//! memory (through shmat) meet on the same futex whatever address each
+//! attached it at.
+//!
+//! The check of the word and the fall asleep are atomic because the
+//! kernel is never preempted: no store can come between them. A private
+//! page still shared copy-on-write after fork has one physical address
+//! for both processes until one writes it; a wake may then reach the
+//! other, which is a spurious wakeup, and futex users re-check the word.
+
+use rvsim_abi::futex::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+use rvsim_kernel_core::fault::Access;
+
+use super::{efault, with_user};
+use crate::errno::{EAGAIN, EINTR, EINVAL, ENOSYS, ETIMEDOUT, Errno};
+use crate::{proc, time};
+
+/// Sleep channels of futexes: the word's physical address (RAM is above
+/// 0x8000_0000, clear of every other channel) with this bit set.
+const FUTEX_CHANNEL: usize = 1 << 62;
+
+/// futex(uaddr, op, val, timeout).
+pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> {
+    if uaddr % 4 != 0 {
+        return Err(EINVAL);
+    }
+    match op & !FUTEX_PRIVATE_FLAG {
+        FUTEX_WAIT => wait(uaddr, val as u32, timeout),
+        FUTEX_WAKE => Ok(wake(uaddr, val as usize)? as u64),
+        _ => Err(ENOSYS),
+    }
+}
+
+/// The futex's sleep channel, found by translating `uaddr` (EFAULT if the
+/// process may not read it).
+fn channel(uaddr: u64) -> Result<usize, Errno> {
+    let pa = efault(with_user(|u| u.translate(uaddr, Access::Load)))?;
+    Ok(FUTEX_CHANNEL | pa as usize)
+}
+
+fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
+    let chan = channel(uaddr)?;
+    let mut word = [0u8; 4];
+    efault(with_user(|u| u.copy_in(uaddr, &mut word)))?;
+    if u32::from_le_bytes(word) != expected {
+        return Err(EAGAIN);
+    }
+    let deadline = if timeout == 0 {
+        None
+    } else {
+        let seconds = efault(with_user(|u| u.read_u64(timeout)))? as i64;
+        let nanoseconds = efault(with_user(|u| u.read_u64(timeout + 8)))? as i64;
+        if seconds < 0 || !(0..1_000_000_000).contains(&nanoseconds) {
+            return Err(EINVAL);
+        }
+        Some(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)))
+    };
+    proc::current().woken = false;
+    proc::sleep_on(chan, deadline);
+    let p = proc::current();
+    if p.woken {
+        Ok(0)
+    } else if p.killed.is_some() {
+        Err(EINTR)
+    } else if deadline.is_some_and(|at| time::now() >= at) {
+        Err(ETIMEDOUT)
+    } else {
+        // Woken by something else (a kill of another kind, say): as
+        // Linux, a spurious wakeup returns 0 and the caller re-checks.
+        Ok(0)
+    }
+}
+
+fn wake(uaddr: u64, count: usize) -> Result<usize, Errno> {
+    let chan = channel(uaddr)?;
+    Ok(proc::wake_some(chan, count))
+}

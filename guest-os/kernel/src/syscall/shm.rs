@@ -1,0 +1,121 @@
+//! System V shared memory: shmget, shmat, shmdt, shmctl, with Linux's
+//! numbers, flags and errors. The segments live in `rvsim-kernel-core`'s
+//! registry; this file places attachments in address spaces.
+
+use rvsim_abi::ipc::{IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
+use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
+use rvsim_kernel_core::region::highest_gap;
+use rvsim_kernel_core::shm::{Caller, ShmError};
+use rvsim_kernel_core::space::USER_END;
+use rvsim_kernel_core::{PAGE, page_floor};
+
+use super::{efault, with_user};
+use crate::errno::{EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, Errno};
+use crate::proc::{self, Attachment, Proc};
+use crate::{kernel, vmlog};
+
+/// Linux's `IPC_64` flag in `shmctl`'s command, which riscv64 libcs may
+/// pass; the only layout is the 64-bit one.
+const IPC_64: u64 = 0x100;
+/// Lowest address the kernel chooses for an attachment.
+const ATTACH_LOW: u64 = 0x1000_0000;
+
+fn errno(e: ShmError) -> Errno {
+    match e {
+        ShmError::Invalid => EINVAL,
+        ShmError::NoEntry => ENOENT,
+        ShmError::Exists => EEXIST,
+        ShmError::NoMemory => ENOMEM,
+        ShmError::Access => EACCES,
+        ShmError::NoSpace => ENOSPC,
+    }
+}
+
+fn caller() -> Caller {
+    Caller { pid: proc::current().pid, now: crate::time::seconds() }
+}
+
+/// shmget(key, size, flags).
+pub fn shmget(key: u64, size: u64, flags: u64) -> Result<u64, Errno> {
+    let k = kernel();
+    let id = k.shm.get(key as i32, size, flags as u32, caller(), &mut k.frames, &mut k.mem).map_err(errno)?;
+    Ok(id as u64)
+}
+
+/// Where `pages` pages may be attached in `p`: the highest free range
+/// below the stack's region, leaving a guard page (top-down, as Linux's
+/// mmap), above [`ATTACH_LOW`].
+fn choose_address(p: &Proc, pages: u64) -> Option<u64> {
+    highest_gap(&mut p.occupied(), pages * PAGE, ATTACH_LOW, STACK_TOP - STACK_SIZE - PAGE)
+}
+
+/// shmat(id, addr, flags): attaches segment `id` at `addr` (0: the kernel
+/// chooses); returns the address.
+pub fn shmat(id: u64, addr: u64, flags: u64) -> Result<u64, Errno> {
+    let flags = flags as u32;
+    let id = id as i32;
+    let k = kernel();
+    let pages = k.shm.segment(id).map_err(errno)?.pages();
+    let len = pages * PAGE;
+    let p = proc::current();
+    let start = if addr == 0 {
+        choose_address(p, pages).ok_or(ENOMEM)?
+    } else {
+        let addr = if flags & SHM_RND != 0 { page_floor(addr) } else { addr };
+        if addr % PAGE != 0 {
+            return Err(EINVAL);
+        }
+        let end = addr.checked_add(len).ok_or(EINVAL)?;
+        if !p.is_free(addr, end.min(USER_END)) {
+            return Err(EINVAL);
+        }
+        // Beyond the end of user space: as Linux's mmap, ENOMEM.
+        if end > USER_END {
+            return Err(ENOMEM);
+        }
+        addr
+    };
+    let writable = flags & SHM_RDONLY == 0;
+    let frames = k.shm.attach(id, !writable, caller()).map_err(errno)?;
+    let space = p.space.as_mut().expect("user process");
+    if space.map_shm(&mut k.vm(), start, &frames, writable).is_err() {
+        k.shm.detach(id, caller(), &mut k.frames);
+        return Err(ENOMEM);
+    }
+    p.attachments.push(Attachment { start, pages, id });
+    vmlog::attach(p.pid, id, start, pages, writable);
+    Ok(start)
+}
+
+/// shmdt(addr): detaches the attachment that starts at `addr`.
+pub fn shmdt(addr: u64) -> Result<u64, Errno> {
+    let p = proc::current();
+    let at = p.attachments.iter().position(|a| a.start == addr).ok_or(EINVAL)?;
+    let a = p.attachments.remove(at);
+    let k = kernel();
+    let space = p.space.as_mut().expect("user process");
+    space.unmap_range(&mut k.vm(), a.start, a.pages);
+    proc::flush_asid(p.asid());
+    k.shm.detach(a.id, caller(), &mut k.frames);
+    vmlog::detach(p.pid, a.id, a.start);
+    Ok(0)
+}
+
+/// shmctl(id, cmd, buf): IPC_STAT copies the segment's `shmid64_ds` to
+/// `buf`; IPC_RMID marks it for destruction.
+pub fn shmctl(id: u64, cmd: u64, buf: u64) -> Result<u64, Errno> {
+    let id = id as i32;
+    let k = kernel();
+    match (cmd & !IPC_64) as u32 {
+        IPC_STAT => {
+            let ds = k.shm.segment(id).map_err(errno)?.shmid64_ds();
+            efault(with_user(|u| u.copy_out(buf, &ds)))?;
+            Ok(0)
+        }
+        IPC_RMID => {
+            k.shm.remove(id, caller(), &mut k.frames).map_err(errno)?;
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
