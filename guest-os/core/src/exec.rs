@@ -320,7 +320,7 @@ mod tests {
         let mut w = World::new(64);
         let mut space = w.space();
         let regions = [stack_region()];
-        let mut ignore = |_, _| {};
+        let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: w.vm(), regions: &regions, on_resolved: &mut ignore };
         let sp = initial_stack(&mut user, 0x10000, &[b"prog", b"arg one"], &[b"A=1"]).unwrap();
         assert_eq!(sp % 16, 0);

@@ -26,7 +26,7 @@ pub struct UserMemory<'a, M: PhysMemory> {
     pub regions: &'a [DemandRegion<'a>],
     /// Told of every fault resolved on the way (for TLB flushes and the
     /// VM log).
-    pub on_resolved: &'a mut dyn FnMut(u64, Resolved),
+    pub on_resolved: &'a mut dyn FnMut(u64, Access, Resolved),
 }
 
 impl<M: PhysMemory> UserMemory<'_, M> {
@@ -42,7 +42,7 @@ impl<M: PhysMemory> UserMemory<'_, M> {
             return Ok(pte::address(entry) + (va & (PAGE - 1)));
         }
         let resolved = fault::resolve(self.space, &mut self.vm, self.regions, va, access).map_err(|_| Efault)?;
-        (self.on_resolved)(va, resolved);
+        (self.on_resolved)(va, access, resolved);
         match self.space.lookup(self.vm.mem, va) {
             Some((_, entry)) if fault::permits(entry, access) => Ok(pte::address(entry) + (va & (PAGE - 1))),
             _ => Err(Efault),
@@ -149,7 +149,7 @@ mod tests {
     }
 
     fn with<T>(f: &mut Fixture, regions: &[DemandRegion], op: impl FnOnce(&mut UserMemory<TestMemory>) -> T) -> T {
-        let mut ignore = |_, _| {};
+        let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut f.space, vm: f.w.vm(), regions, on_resolved: &mut ignore };
         op(&mut user)
     }
@@ -184,7 +184,7 @@ mod tests {
         let (mut child, _) = f.space.fork(&mut f.w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
         let parent_frame = pte::address(f.space.lookup(&f.w.mem, 0x2_0000).unwrap().1);
         let mut events = Vec::new();
-        let mut record = |va, r| events.push((va, r));
+        let mut record = |va, _, r| events.push((va, r));
         let mut user = UserMemory { space: &mut child, vm: f.w.vm(), regions: &[], on_resolved: &mut record };
         user.write_u64(0x2_0010, 42).unwrap();
         assert_eq!(events.len(), 1);

@@ -41,9 +41,10 @@ pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(
     let k = kernel();
     let share = k.share;
     let mut space = AddressSpace::new(&mut k.frames, &mut k.mem, k.kernel_root).map_err(|_| ENOMEM)?;
-    let regions = [exec::stack_region(), DemandRegion::image(image)];
+    let regions =
+        if share { vec![exec::stack_region(), DemandRegion::image(image)] } else { vec![exec::stack_region()] };
     let built = exec::load(&mut space, &mut k.frames, &mut k.mem, image, share).and_then(|_| {
-        let mut ignore = |_, _| {};
+        let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: k.vm(), regions: &regions, on_resolved: &mut ignore };
         exec::initial_stack(&mut user, image.plan.entry, args, env)
     });
@@ -64,7 +65,7 @@ pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(
     let kernel_sp = p.frame.kernel_sp;
     p.frame = TrapFrame { kernel_sp, epc: image.plan.entry, ..TrapFrame::ZERO };
     p.frame.regs[reg::SP] = sp;
-    p.images = if share { vec![image] } else { vec![] };
+    p.regions = regions;
     p.brk_start = image.plan.brk;
     p.brk = image.plan.brk;
     p.name = String::from(image.name);

@@ -7,9 +7,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::PAGE;
-use rvsim_kernel_core::exec::stack_region;
 use rvsim_kernel_core::fault::{self, Access, Unresolved};
-use rvsim_kernel_core::region::{DemandRegion, SharedImage};
+use rvsim_kernel_core::region::DemandRegion;
 use rvsim_kernel_core::shm::Caller;
 use rvsim_kernel_core::space::{AddressSpace, ForkMode};
 
@@ -111,9 +110,10 @@ pub struct Proc {
     kstack: [u64; KSTACK_PAGES],
     /// The user address space.
     pub space: Option<AddressSpace>,
-    /// Images whose read-only pages this process maps from the shared
-    /// pages table: its program, then shared code objects it bound.
-    pub images: Vec<&'static SharedImage<'static>>,
+    /// The regions whose pages appear on first touch: the stack, then
+    /// the images whose read-only pages come from the shared pages table
+    /// (the program, then shared code objects it bound).
+    pub regions: Vec<DemandRegion<'static>>,
     /// Its shared-memory attachments.
     pub attachments: Vec<Attachment>,
     /// Start of the heap (end of the program's segments).
@@ -153,17 +153,11 @@ impl Proc {
         self.slot as u16 + 1
     }
 
-    /// The regions whose pages appear on first touch: the stack and the
-    /// shared images (the heap is allocated by brk).
-    pub fn regions(&self) -> Vec<DemandRegion<'static>> {
-        core::iter::once(stack_region()).chain(self.images.iter().map(|&image| DemandRegion::image(image))).collect()
-    }
-
     /// The address ranges the process uses: stack, images, heap,
     /// attachments.
     pub fn occupied(&self) -> Vec<(u64, u64)> {
         let heap = (self.brk_start, rvsim_kernel_core::page_ceil(self.brk));
-        self.regions()
+        self.regions
             .iter()
             .map(|r| (r.start, r.end))
             .chain(core::iter::once(heap))
@@ -184,6 +178,9 @@ impl Proc {
 
 struct Table {
     slots: Vec<Option<Box<Proc>>>,
+    /// One past the highest slot in use: scans stop there (slots are
+    /// taken lowest first, so this stays near the number of processes).
+    in_use: usize,
     current: Option<usize>,
     next_pid: u32,
     sleeps: u64,
@@ -200,6 +197,7 @@ pub fn init() {
     slots.resize_with(NPROC, || None);
     TABLE.init(Table {
         slots,
+        in_use: 0,
         current: None,
         next_pid: 1,
         sleeps: 0,
@@ -211,6 +209,18 @@ pub fn init() {
 
 fn table() -> &'static mut Table {
     TABLE.get()
+}
+
+impl Table {
+    /// The slots that may be in use.
+    fn live(&mut self) -> &mut [Option<Box<Proc>>] {
+        &mut self.slots[..self.in_use]
+    }
+
+    /// Every process.
+    fn procs(&mut self) -> impl Iterator<Item = &mut Proc> {
+        self.live().iter_mut().flatten().map(|p| &mut **p)
+    }
 }
 
 /// The running process.
@@ -320,7 +330,7 @@ fn allocate(name: &str, parent: u32) -> Result<&'static mut Proc, Errno> {
         slot,
         kstack,
         space: None,
-        images: Vec::new(),
+        regions: Vec::new(),
         attachments: Vec::new(),
         brk_start: 0,
         brk: 0,
@@ -335,12 +345,17 @@ fn allocate(name: &str, parent: u32) -> Result<&'static mut Proc, Errno> {
     proc.context.sp = proc.kstack_top();
     proc.frame.kernel_sp = proc.kstack_top();
     t.slots[slot] = Some(proc);
+    t.in_use = t.in_use.max(slot + 1);
     Ok(t.slots[slot].as_deref_mut().expect("just filled"))
 }
 
 /// Frees a process's slot, kernel stack and (if any) address space.
 fn release(slot: usize) {
-    let Some(proc) = table().slots[slot].take() else { return };
+    let t = table();
+    let Some(proc) = t.slots[slot].take() else { return };
+    while t.in_use > 0 && t.slots[t.in_use - 1].is_none() {
+        t.in_use -= 1;
+    }
     let k = kernel();
     if let Some(space) = proc.space {
         space.destroy(&mut k.vm());
@@ -397,7 +412,7 @@ pub fn fork() -> Result<u32, Errno> {
     child.frame.regs[reg::A0] = 0;
     child.brk_start = parent.brk_start;
     child.brk = parent.brk;
-    child.images = parent.images.clone();
+    child.regions = parent.regions.clone();
     // Attachments are inherited as they are: shared, never COW.
     child.attachments = parent.attachments.clone();
     for a in &child.attachments {
@@ -424,7 +439,7 @@ pub fn exit(status: i32) -> ! {
     flush_asid(p.asid());
     let init = table().init_pid;
     let mut orphaned_zombie = false;
-    for child in table().slots.iter_mut().flatten().filter(|c| c.parent == p.pid) {
+    for child in table().procs().filter(|c| c.parent == p.pid) {
         child.parent = init;
         orphaned_zombie |= child.state == State::Zombie;
     }
@@ -447,7 +462,7 @@ pub fn wait(pid: i64, nohang: bool, mut deliver: impl FnMut(i32) -> Result<(), E
         let me = current();
         let mut has_children = false;
         let mut zombie = None;
-        for (slot, child) in table().slots.iter().enumerate() {
+        for (slot, child) in table().live().iter().enumerate() {
             if let Some(c) = child
                 && c.parent == me.pid
                 && (pid == -1 || c.pid as i64 == pid)
@@ -480,7 +495,7 @@ pub fn wait(pid: i64, nohang: bool, mut deliver: impl FnMut(i32) -> Result<(), E
 /// kill: marks process `pid` to end with signal `sig` (0 only checks it
 /// exists).
 pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
-    let p = table().slots.iter_mut().flatten().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
+    let p = table().procs().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
     if sig != 0 {
         p.killed = Some(sig);
         if p.state == State::Sleeping {
@@ -501,9 +516,8 @@ pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
 pub fn user_fault(va: u64, access: Access, pc: u64) {
     let p = current();
     let k = kernel();
-    let regions = p.regions();
     let space = p.space.as_mut().expect("user process");
-    match fault::resolve(space, &mut k.vm(), &regions, va, access) {
+    match fault::resolve(space, &mut k.vm(), &p.regions, va, access) {
         Ok(resolved) => {
             flush_page(va, p.asid());
             vmlog::resolved(p.pid, va, access, resolved);
@@ -569,7 +583,7 @@ pub fn sleep_until(deadline: u64) {
 
 /// Makes every process sleeping on `chan` runnable.
 pub fn wakeup(chan: usize) {
-    for p in table().slots.iter_mut().flatten() {
+    for p in table().procs() {
         if p.state == State::Sleeping && p.chan == chan {
             p.state = State::Runnable;
         }
@@ -581,12 +595,7 @@ pub fn wakeup(chan: usize) {
 pub fn wake_some(chan: usize, n: usize) -> usize {
     let mut woken = 0;
     while woken < n {
-        let next = table()
-            .slots
-            .iter_mut()
-            .flatten()
-            .filter(|p| p.state == State::Sleeping && p.chan == chan)
-            .min_by_key(|p| p.sleep_seq);
+        let next = table().procs().filter(|p| p.state == State::Sleeping && p.chan == chan).min_by_key(|p| p.sleep_seq);
         let Some(p) = next else { break };
         p.state = State::Runnable;
         p.woken = true;
@@ -598,7 +607,7 @@ pub fn wake_some(chan: usize, n: usize) -> usize {
 /// The scheduler tick: wakes sleepers whose deadline has come.
 pub fn tick() {
     let now = crate::time::now();
-    for p in table().slots.iter_mut().flatten() {
+    for p in table().procs() {
         if p.state == State::Sleeping && p.wake_at.is_some_and(|at| now >= at) {
             p.state = State::Runnable;
         }
@@ -626,7 +635,7 @@ pub fn scheduler() -> ! {
     loop {
         trap::interrupts_off();
         let t = table();
-        let n = t.slots.len();
+        let n = t.in_use.max(1);
         let next = (1..=n)
             .map(|i| (t.cursor + i) % n)
             .find(|&s| t.slots[s].as_ref().is_some_and(|p| p.state == State::Runnable));
@@ -669,7 +678,7 @@ pub fn detach_all(p: &mut Proc) {
 /// Every process's address space and ASID, for the shared pages table's
 /// harvest of accessed bits.
 pub fn for_each_space(mut f: impl FnMut(&mut AddressSpace, u16)) {
-    for p in table().slots.iter_mut().flatten() {
+    for p in table().procs() {
         let asid = p.asid();
         if let Some(space) = p.space.as_mut() {
             f(space, asid);

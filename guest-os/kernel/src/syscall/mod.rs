@@ -82,16 +82,15 @@ pub fn dispatch(frame: &mut TrapFrame) {
 pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
     let p = proc::current();
     let k = kernel();
-    let regions = p.regions();
     let (pid, asid) = (p.pid, p.asid());
-    let mut on_resolved = |va, how| {
+    let mut on_resolved = |va, access, how| {
         proc::flush_page(va, asid);
-        vmlog::resolved(pid, va, rvsim_kernel_core::fault::Access::Store, how);
+        vmlog::resolved(pid, va, access, how);
     };
     let mut user = UserMemory {
         space: p.space.as_mut().expect("user process"),
         vm: k.vm(),
-        regions: &regions,
+        regions: &p.regions,
         on_resolved: &mut on_resolved,
     };
     f(&mut user)

@@ -2,6 +2,7 @@
 
 use rvsim_abi::MemStat;
 use rvsim_kernel_core::exec;
+use rvsim_kernel_core::region::DemandRegion;
 
 use super::{efault, with_user};
 use crate::errno::{EINVAL, Errno};
@@ -80,7 +81,7 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
         return Err(crate::exec::errno(e));
     }
     if k.share {
-        p.images.push(image);
+        p.regions.push(DemandRegion::image(image));
     }
     // The plan checked that the entry lies in a segment.
     Ok(image.plan.entry)
