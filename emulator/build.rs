@@ -42,6 +42,9 @@ fn main() {
     for (name, source) in binaries(&guest_programs.join("user/src/bin")) {
         add(&name, &summary(&source), "Program");
     }
+    for (name, source) in binaries(&guest_programs.join("sharedlib/src/bin")) {
+        add(&name, &summary(&source), "Library");
+    }
     images.push_str("];\n");
     fs::write(out_dir.join("builtin_images.rs"), images).expect("write builtin_images.rs");
 }

@@ -204,6 +204,161 @@ fn vmprint_marks_copy_on_write_pages() {
     assert!(parts[1].starts_with("my page table:\n[vmprint] pid 1 (vmdemo)\npage table 0x"), "{}", parts[1]);
 }
 
+/// The numbers in a sharedtext line: (instances, text frames, hits,
+/// misses, frames in use).
+fn sharedtext_figures(out: &str) -> Vec<[u64; 5]> {
+    out.lines()
+        .filter(|line| line.contains(" of textworker: "))
+        .map(|line| {
+            let n = number_after(line, "sharedtext: ");
+            let text = number_after(line, "textworker: ");
+            let hits = number_after(line, "frames (");
+            let misses = number_after(line, "hits, ");
+            let used = number_after(line, "misses), ");
+            [n, text, hits, misses, used]
+        })
+        .collect()
+}
+
+#[test]
+fn sharedtext_keeps_one_copy_of_the_text_however_many_run_it() {
+    let shared = expect_success(&run(&["sharedtext"]));
+    let figures = sharedtext_figures(&shared);
+    assert_eq!(figures.iter().map(|f| f[0]).collect::<Vec<_>>(), [1, 2, 4, 8], "{shared}");
+    let text = figures[0][1];
+    assert!(text >= 1, "textworker has text:\n{shared}");
+    for [n, frames, hits, misses, _] in &figures {
+        assert_eq!(*frames, text, "the text frames stay the same for {n} instances:\n{shared}");
+        assert_eq!(*misses, text, "the first instance loads each page once:\n{shared}");
+        assert_eq!(*hits, (n - 1) * text, "every other instance finds them in the table:\n{shared}");
+    }
+    assert!(shared.ends_with("sharedtext: the text frames stayed the same however many ran: yes\n"), "{shared}");
+    // With share=off every instance loads its own copy.
+    let private = expect_success(&run(&["--append", "share=off", "sharedtext"]));
+    let private_figures = sharedtext_figures(&private);
+    assert!(private_figures.iter().all(|f| f[1] == 0 && f[2] == 0 && f[3] == 0), "{private}");
+    let (used_shared, used_private) = (figures[3][4], private_figures[3][4]);
+    assert!(
+        used_private >= used_shared + 7 * text,
+        "8 private copies cost at least 7 copies of the text more:\n{shared}{private}"
+    );
+}
+
+#[test]
+fn shmring_passes_every_message_through_shared_memory() {
+    let out = expect_success(&run(&["shmring"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("shmring: consumer at 0x"), "{out}");
+    assert!(lines[0].ends_with("producer at 0x20000000, 64-slot ring, 100000 messages"), "{out}");
+    let sent = &lines[1][lines[1].find("sent ").expect("sent") + 5..][..18];
+    let received = &lines[1][lines[1].find("received ").expect("received") + 9..][..18];
+    assert_eq!(sent, received, "{out}");
+    assert!(lines[1].ends_with(": agree"), "{out}");
+    assert_eq!(lines[2], "shmring: ring removed, every frame back: ok");
+}
+
+#[test]
+fn shmcounter_counts_exactly_under_the_futex_mutex() {
+    let out = expect_success(&run(&["shmcounter"]));
+    assert_eq!(
+        out,
+        "shmcounter: 8 processes x 10000 increments under a futex mutex: counter 80000, expected 80000: exact\n\
+         shmcounter: the mutex was contended (processes slept on its futex): yes\n\
+         shmcounter: segment removed, every frame back: ok\n"
+    );
+}
+
+#[test]
+fn shmabuse_gets_linux_errors_and_memory_returns_to_its_baseline() {
+    let out = expect_success(&run(&["shmabuse"]));
+    for (case, result) in [
+        ("shmget of 0 bytes", "EINVAL"),
+        ("shmget of more than SHMMAX", "EINVAL"),
+        ("shmget of more memory than there is", "ENOMEM"),
+        ("shmget of a key no one created", "ENOENT"),
+        ("shmget with IPC_CREAT | IPC_EXCL of a taken key", "EEXIST"),
+        ("shmget of the key, bigger than it is", "EINVAL"),
+        ("shmat of an id that does not exist", "EINVAL"),
+        ("shmat at an address that is not page-aligned", "EINVAL"),
+        ("shmat over the program's own code", "EINVAL"),
+        ("shmat beyond the end of user space", "ENOMEM"),
+        ("shmat over the stack", "EINVAL"),
+        ("shmat at a free address", "success"),
+        ("shmat over that attachment", "EINVAL"),
+        ("shmdt of an address nothing is attached at", "EINVAL"),
+        ("shmdt inside an attachment", "EINVAL"),
+        ("shmdt of the same address again", "EINVAL"),
+        ("shmat read-write of a segment with mode 0400", "EACCES"),
+        ("shmctl IPC_STAT with a bad buffer", "EFAULT"),
+        ("shmctl with an unknown command", "EINVAL"),
+        ("shmctl IPC_RMID while attached", "success"),
+        ("shmget of the removed key", "ENOENT"),
+        ("shmctl IPC_STAT of it while still attached", "success"),
+        ("shmat after it was destroyed", "EINVAL"),
+        ("shmctl IPC_STAT after it was destroyed", "EINVAL"),
+        ("shmctl IPC_RMID after it was destroyed", "EINVAL"),
+        ("shmat of a removed segment its last user exited with", "EINVAL"),
+    ] {
+        assert!(out.contains(&format!("shmabuse: {case}: {result}\n")), "{case}: {result}?\n{out}");
+    }
+    assert!(!out.contains("WRONG"), "{out}");
+    assert!(out.contains("killed by SIGSEGV: store page fault at"), "the kernel says why:\n{out}");
+    assert!(out.contains("shmabuse: a store through an SHM_RDONLY attachment: killed by SIGSEGV\n"), "{out}");
+    assert!(out.ends_with("shmabuse: memory back to its baseline: ok\n"), "{out}");
+}
+
+#[test]
+fn bindlib_shares_bound_code_and_refuses_another_address() {
+    let out = expect_success(&run(&["bindlib"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            "bindlib: pid 1 binds libgreet at 0x20000000",
+            "libgreet: hello, first process (call 1 in this process)",
+            "libgreet: hello, first process (call 2 in this process)",
+            "bindlib: its code was loaded from the image (2 misses, 0 hits)",
+            "libgreet: hello, second process (call 1 in this process)",
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        lines[5],
+        "bindlib: pid 2 bound libgreet at 0x20000000 too: its code came from the shared pages table (0 misses, 2 hits); triangle(100) = 5050"
+    );
+    assert!(lines[6].starts_with("[sharedpages] "), "{out}");
+    let libgreet: Vec<&&str> = lines.iter().filter(|l| l.trim_start().starts_with("libgreet ")).collect();
+    assert_eq!(libgreet.len(), 2, "two pages of libgreet in the table:\n{out}");
+    assert!(libgreet.iter().all(|l| l.split_whitespace().nth(3) == Some("2")), "each with two sharers:\n{out}");
+    assert!(
+        out.contains("bind libgreet at 0x30000000 refused: its code is position-dependent, linked at 0x20000000"),
+        "{out}"
+    );
+    assert!(out.ends_with("bindlib: pid 3 binding libgreet at 0x30000000: EINVAL, refused\n"), "{out}");
+}
+
+#[test]
+fn the_vm_log_shows_shared_pages_and_attachments() {
+    let out = expect_success(&run(&["--kernel-log", "vm", "shmcounter"]));
+    for needle in [
+        "[vm] pid 1: fetch fault at 0x10000: shared page miss, loaded into frame 0x",
+        ": shared page hit, frame 0x",
+        "[vm] pid 1: shmat segment 0 at 0x",
+        ", 1 pages read-write",
+        "[vm] pid 2: shmdt segment 0 at 0x",
+    ] {
+        assert!(out.contains(needle), "no {needle:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn vmprint_marks_shared_text_and_shm_pages() {
+    let out = expect_success(&run(&["vmdemo"]));
+    assert!(out.contains("va 0x10000 r-xu-a- s\n"), "text is from the shared pages table:\n{out}");
+    assert!(out.contains(" shm\n"), "the shared-memory page is marked:\n{out}");
+}
+
 /// A built user program, as a file (the build leaves them in target/guest).
 fn user_elf(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test path");
@@ -280,6 +435,11 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
         ("crashers", vec![]),
         ("forkbomb", vec![]),
         ("exitcode", vec!["7"]),
+        ("sharedtext", vec![]),
+        ("shmring", vec![]),
+        ("shmcounter", vec![]),
+        ("shmabuse", vec![]),
+        ("bindlib", vec![]),
     ] {
         let ours = run(&std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>());
         let append = format!("echo=off -- {program} {}", args.join(" "));

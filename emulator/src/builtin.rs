@@ -12,6 +12,8 @@ pub enum ImageKind {
     Kernel,
     /// A user program for the kernel, put in the initrd.
     Program,
+    /// A shared code object for the kernel's bind call, put in the initrd.
+    Library,
 }
 
 /// A guest image embedded in the binary.

@@ -214,10 +214,12 @@ fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
     })
 }
 
-/// The initrd's files: the built-in programs, plus user ELF files (which
+/// The initrd's files: the built-in programs and shared code objects,
+/// plus user ELF files (which
 /// replace built-ins of the same name).
 fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = builtin::of_kind(ImageKind::Program)
+        .chain(builtin::of_kind(ImageKind::Library))
         .filter(|p| !extra.iter().any(|(name, _)| name == p.name))
         .map(|p| (p.name.to_string(), p.elf.to_vec()))
         .collect();
@@ -416,6 +418,7 @@ fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
 fn list() {
     let sections = [
         (ImageKind::Program, "User programs (rvsim run NAME [ARGS...]):"),
+        (ImageKind::Library, "Shared code objects (in the initrd, for the bind teaching call):"),
         (ImageKind::BareMetal, "Bare-metal images (rvsim run --kernel NAME):"),
         (ImageKind::Kernel, "Kernel (booted by rvsim run, or --kernel NAME with a PROGRAM):"),
     ];

@@ -190,10 +190,39 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Unmaps `pages` pages from `start` (those mapped).
+    /// Unmaps `pages` pages from `start` (those mapped), then frees the
+    /// page tables the range leaves empty, so that memory returns to what
+    /// it was before the range was mapped.
     pub fn unmap_range<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, pages: u64) {
         for i in 0..pages {
             self.unmap(vm, start + i * PAGE);
+        }
+        self.free_empty_tables(vm, start, start.saturating_add(pages * PAGE));
+    }
+
+    /// Frees the level-0 and level-1 tables covering `[start, end)` that
+    /// map nothing any more.
+    fn free_empty_tables<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, end: u64) {
+        let empty = |mem: &M, table: u64| (0..512).all(|i| mem.read_u64(table + i * 8) & pte::V == 0);
+        let end = end.min(USER_END);
+        let mut va = start & !((1 << 21) - 1);
+        while va < end {
+            let e2_addr = self.root + index(va, 2) * 8;
+            let e2 = vm.mem.read_u64(e2_addr);
+            if e2 & pte::V != 0 {
+                let l1 = pte::address(e2);
+                let e1_addr = l1 + index(va, 1) * 8;
+                let e1 = vm.mem.read_u64(e1_addr);
+                if e1 & pte::V != 0 && empty(vm.mem, pte::address(e1)) {
+                    vm.mem.write_u64(e1_addr, 0);
+                    vm.frames.decref(pte::address(e1));
+                }
+                if empty(vm.mem, l1) {
+                    vm.mem.write_u64(e2_addr, 0);
+                    vm.frames.decref(l1);
+                }
+            }
+            va += 1 << 21;
         }
     }
 
@@ -520,6 +549,7 @@ mod tests {
         space.unmap_range(&mut w.vm(), 0x4000_0000, 3);
         assert!(space.lookup(&w.mem, 0x4000_0000).is_none());
         assert_eq!(w.frames.refcount(frames[0]), 1, "the segment keeps its own");
+        assert_eq!(w.frames.counts().used(), 3 + 1, "its frames and the root: the emptied tables are freed");
         space.destroy(&mut w.vm());
     }
 

@@ -98,6 +98,19 @@ pub fn execve(path: &[u8], argv: &[*const u8], envp: &[*const u8]) -> isize {
     syscall(nr::EXECVE, [path.as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize, 0, 0, 0])
 }
 
+/// Runs program `args[0]` with arguments `args` (at most 15) in place of
+/// this one; exits with 127 if it cannot.
+pub fn exec(args: &[&core::ffi::CStr]) -> ! {
+    let mut argv = [core::ptr::null::<u8>(); 16];
+    for (slot, arg) in argv.iter_mut().zip(args.iter().take(15)) {
+        *slot = arg.as_ptr().cast();
+    }
+    if let Some(path) = args.first() {
+        execve(path.to_bytes_with_nul(), &argv, &[core::ptr::null()]);
+    }
+    exit(127)
+}
+
 /// wait4(pid, &status, options, NULL): returns the pid and the status.
 pub fn wait4(pid: isize, options: usize) -> (isize, i32) {
     let mut status = 0i32;

@@ -22,7 +22,7 @@ const FUTEX_CHANNEL: usize = 1 << 62;
 
 /// futex(uaddr, op, val, timeout).
 pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
     match op & !FUTEX_PRIVATE_FLAG {

@@ -31,9 +31,8 @@ fn round(n: u32) -> Option<MemStat> {
     let id_text = format_id(id as u64, &mut number);
     for _ in 0..n {
         if sys::fork() == 0 {
-            let argv = [b"textworker\0".as_ptr(), id_text.as_ptr(), core::ptr::null()];
-            sys::execve(b"textworker\0", &argv, &[core::ptr::null()]);
-            sys::exit(127);
+            let id_arg = core::ffi::CStr::from_bytes_with_nul(id_text).unwrap_or(c"");
+            sys::exec(&[c"textworker", id_arg]);
         }
     }
     // Wait until every instance runs, then look.

@@ -79,9 +79,7 @@ fn main(args: Args) -> i32 {
     if producer == 0 {
         // A new program: the attachment does not survive exec; the
         // producer finds the ring again by its key.
-        let argv = [b"shmring\0".as_ptr(), b"producer\0".as_ptr(), core::ptr::null()];
-        sys::execve(b"shmring\0", &argv, &[core::ptr::null()]);
-        sys::exit(127);
+        sys::exec(&[c"shmring", c"producer"]);
     }
     let mut sum = 0;
     for i in 0..MESSAGES {
