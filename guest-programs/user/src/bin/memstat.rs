@@ -17,5 +17,9 @@ fn main(_: Args) -> i32 {
         "page faults: {}; COW faults {}, copies {}, reuses {}; zero-filled pages {}",
         m.page_faults, m.cow_faults, m.cow_copies, m.cow_reuses, m.demand_zero
     );
+    println!(
+        "shared pages table: {} frames, {} hits, {} misses; shared memory: {} segments, {} frames",
+        m.shared_frames, m.shared_hits, m.shared_misses, m.shm_segments, m.shm_frames
+    );
     0
 }
