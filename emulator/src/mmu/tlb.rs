@@ -377,33 +377,11 @@ impl Tlb {
     /// Returns the slot used and, if it held a valid entry before, that
     /// entry's page as (virtual address, level).
     pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
-        let slots = self.slots(self.set_of(va, entry.level));
-        // One pass: an entry for the same page wins; otherwise the way
-        // with the smallest key, where an empty way has key 0 and a full
-        // one its stamp + 1 (LRU: last use; FIFO: fill time).
+        let start = self.set_of(va, entry.level) * self.shape.ways;
         let exact = lookup_key(entry.vpn, entry.level, false, entry.asid);
         let global = lookup_key(entry.vpn, entry.level, true, 0);
-        let (mut same_page, mut victim, mut victim_key) = (None, slots.start, u64::MAX);
-        for (s, (&key, &stamp)) in slots.clone().zip(self.keys[slots.clone()].iter().zip(&self.stamps[slots.clone()])) {
-            if key == exact || key == global {
-                same_page = Some(s);
-                break;
-            }
-            let age = if key != NO_KEY { stamp + 1 } else { 0 };
-            if age < victim_key {
-                (victim, victim_key) = (s, age);
-            }
-        }
-        let slot = match same_page {
-            Some(s) => s,
-            None if victim_key == 0 || self.shape.policy != Policy::Random => victim,
-            None => {
-                self.rng ^= self.rng << 13;
-                self.rng ^= self.rng >> 7;
-                self.rng ^= self.rng << 17;
-                slots.start + (self.rng % self.shape.ways as u64) as usize
-            }
-        };
+        let same_page = self.keys[start..start + self.shape.ways].iter().position(|&k| k == exact || k == global);
+        let slot = start + same_page.unwrap_or_else(|| self.victim(start));
         let old = &self.entries[slot];
         let replaced = old.valid.then(|| (old.vpn << page_shift(old.level), old.level));
         if let Some((_, level)) = replaced {
@@ -419,6 +397,26 @@ impl Tlb {
         self.stamps[slot] = self.clock;
         self.stats.fills += 1;
         (slot, replaced)
+    }
+
+    /// The way of the set at `start` a fill replaces: an empty one if any
+    /// (the first), else the least recently used (LRU), the oldest (FIFO)
+    /// or one at random.
+    fn victim(&mut self, start: usize) -> usize {
+        let ways = self.shape.ways;
+        if let Some(empty) = self.keys[start..start + ways].iter().position(|&k| k == NO_KEY) {
+            return empty;
+        }
+        if self.shape.policy == Policy::Random {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            return (self.rng % ways as u64) as usize;
+        }
+        // LRU stamps are last uses, FIFO stamps fill times: the smallest
+        // goes (the first of equals).
+        let stamps = &self.stamps[start..start + ways];
+        (0..ways).min_by_key(|&i| stamps[i]).unwrap_or(0)
     }
 
     /// The entry in `slot`.
