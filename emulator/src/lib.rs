@@ -34,6 +34,7 @@ pub mod mmu;
 pub mod ram;
 pub mod stats;
 pub mod terminal;
+pub mod trace;
 
 pub use loader::{ElfImage, LoadError};
 pub use machine::{Machine, MachineConfig, StopReason};

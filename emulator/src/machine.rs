@@ -29,6 +29,8 @@ pub enum StopReason {
     Stuck(String),
     /// The user typed the console escape Ctrl-A x.
     Quit,
+    /// A breakpoint or watchpoint a tool set.
+    Debug(crate::cpu::DebugStop),
 }
 
 /// How to build a machine.
@@ -227,6 +229,9 @@ impl Machine {
         }
         if self.cpu.bus.uart.quit_requested() {
             return Some(StopReason::Quit);
+        }
+        if let Some(stop) = self.cpu.take_debug_stop() {
+            return Some(StopReason::Debug(stop));
         }
         match max_steps {
             Some(max) if self.cpu.steps() >= max => Some(StopReason::InstructionLimit(max)),

@@ -24,3 +24,16 @@ pub const DEFAULT_RAM_SIZE: u64 = 128 << 20;
 pub const MIN_RAM_SIZE: u64 = 1 << 20;
 /// Largest RAM rvsim accepts.
 pub const MAX_RAM_SIZE: u64 = 16 << 30;
+
+/// The devices, by name, base and size.
+pub const DEVICES: [(&str, u64, u64); 4] = [
+    ("finisher", TEST_FINISHER_BASE, TEST_FINISHER_SIZE),
+    ("clint", CLINT_BASE, CLINT_SIZE),
+    ("plic", PLIC_BASE, PLIC_SIZE),
+    ("uart", UART_BASE, UART_SIZE),
+];
+
+/// The device whose window holds `pa`, and the offset into it.
+pub fn device_at(pa: u64) -> Option<(&'static str, u64)> {
+    DEVICES.iter().find(|&&(_, base, size)| pa >= base && pa - base < size).map(|&(name, base, _)| (name, pa - base))
+}

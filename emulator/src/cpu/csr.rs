@@ -362,6 +362,18 @@ impl Cpu {
     /// Writes CSR `number` with no access check, applying each field's WARL
     /// rule. Returns `None` if the CSR does not exist.
     pub fn csr_write(&mut self, number: u16, value: u64) -> Option<()> {
+        if !self.observed() {
+            return self.write_csr_fields(number, value);
+        }
+        let old = self.csr_read(number).unwrap_or(0);
+        self.write_csr_fields(number, value)?;
+        let new = self.csr_read(number).unwrap_or(value);
+        self.observe_csr_write(number, old, new);
+        Some(())
+    }
+
+    /// [`Cpu::csr_write`]'s work: the WARL rules of each field.
+    fn write_csr_fields(&mut self, number: u16, value: u64) -> Option<()> {
         use addr::*;
         let old_mstatus = self.csr.mstatus;
         let c = &mut self.csr;

@@ -88,18 +88,30 @@ impl Cpu {
                 return Ok(unsafe { read_host::<N>(host) });
             }
             let pa = self.translate(va, Access::Load, N as u64)?;
-            return match self.bus.ram.read::<N>(pa) {
-                Some(v) => Ok(v),
-                None => self.device_load(pa, N as u8).ok_or(Exception::LoadAccessFault(va)),
+            let value = match self.bus.ram.read::<N>(pa) {
+                Some(v) => v,
+                None => self.device_load(pa, N as u8).ok_or(Exception::LoadAccessFault(va))?,
             };
+            if self.observed {
+                self.observe_access(Access::Load, va, pa, N as u8, value);
+            }
+            return Ok(value);
         }
         let mut bytes = [0u8; 8];
+        let mut first_pa = 0;
         self.misaligned_pieces(va, N as u64, crate::cpu::Access::Load, |ram, pa, at| {
             let piece = ram.slice(pa, at.len() as u64)?;
+            if at.start == 0 {
+                first_pa = pa;
+            }
             bytes[at].copy_from_slice(piece);
             Some(())
         })?;
-        Ok(u64::from_le_bytes(bytes) & (u64::MAX >> (64 - 8 * N)))
+        let value = u64::from_le_bytes(bytes) & (u64::MAX >> (64 - 8 * N));
+        if self.observed {
+            self.observe_access(Access::Load, va, first_pa, N as u8, value);
+        }
+        Ok(value)
     }
 
     /// Stores the low `N` bytes of `value` at virtual address `va`.
@@ -112,10 +124,13 @@ impl Cpu {
                 return Ok(());
             }
             let pa = self.translate(va, Access::Store, N as u64)?;
-            if self.bus.store_ram::<N>(pa, value) {
-                return Ok(());
+            if !self.bus.store_ram::<N>(pa, value) {
+                self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va))?;
             }
-            return self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va));
+            if self.observed {
+                self.observe_access(Access::Store, va, pa, N as u8, value);
+            }
+            return Ok(());
         }
         // Both pages are translated and checked before any byte is written,
         // so a fault leaves memory untouched.
@@ -126,10 +141,14 @@ impl Cpu {
             Some(())
         })?;
         let bytes = value.to_le_bytes();
+        let first_pa = pieces.first().map_or(0, |(pa, _)| *pa);
         for (pa, at) in pieces {
             for (i, &byte) in bytes[at.clone()].iter().enumerate() {
                 self.bus.store_ram::<1>(pa + i as u64, byte as u64);
             }
+        }
+        if self.observed {
+            self.observe_access(Access::Store, va, first_pa, N as u8, value);
         }
         Ok(())
     }
@@ -174,7 +193,12 @@ impl Cpu {
         }
         let pa = self.translate(va, Access::Store, N as u64)?;
         let old = self.bus.ram.read::<N>(pa).ok_or(Exception::StoreAccessFault(va))?;
-        self.bus.store_ram::<N>(pa, op(old));
+        let new = op(old);
+        self.bus.store_ram::<N>(pa, new);
+        if self.observed {
+            self.observe_access(Access::Load, va, pa, N as u8, old);
+            self.observe_access(Access::Store, va, pa, N as u8, new);
+        }
         Ok(old)
     }
 
@@ -186,6 +210,9 @@ impl Cpu {
         let pa = self.translate(va, Access::Load, N as u64)?;
         let value = self.bus.ram.read::<N>(pa).ok_or(Exception::LoadAccessFault(va))?;
         self.reservation = Some(pa);
+        if self.observed {
+            self.observe_access(Access::Load, va, pa, N as u8, value);
+        }
         Ok(value)
     }
 
@@ -204,7 +231,13 @@ impl Cpu {
         if pa != reserved {
             return Ok(false);
         }
-        if self.bus.store_ram::<N>(pa, value) { Ok(true) } else { Err(Exception::StoreAccessFault(va)) }
+        if !self.bus.store_ram::<N>(pa, value) {
+            return Err(Exception::StoreAccessFault(va));
+        }
+        if self.observed {
+            self.observe_access(Access::Store, va, pa, N as u8, value);
+        }
+        Ok(true)
     }
 
     /// Fetches the instruction at `pc`: 16 bits, or 32 when the low bits
@@ -220,16 +253,32 @@ impl Cpu {
             let word = unsafe { read_host::<4>((pc as usize).wrapping_add(self.fetch_addend)) } as u32;
             return Ok(if word & 3 == 3 { word } else { word & 0xffff });
         }
-        let low = self.fetch_half(pc)?;
+        // The slow way: one lookup for the instruction, a second only
+        // when its upper half lies on the next page.
+        let host = self.fetch_host(pc)?;
+        // SAFETY: `fetch_host` checked that two bytes at `host` are RAM.
+        let low = unsafe { read_host::<2>(host) } as u32;
         if low & 3 != 3 {
             return Ok(low);
         }
-        Ok(low | (self.fetch_half(pc.wrapping_add(2))? << 16))
+        let high_host = if pc & 0xfff <= 0xffc {
+            // Same page, so the same translation; only PMP, whose regions
+            // may end inside a page, is asked again.
+            let pa = self.bus.ram.guest_address(host) + 2;
+            if !self.mmu.pmp.allows(pa, 2, Access::Fetch, self.mode) {
+                return Err(Exception::InstructionAccessFault(pc.wrapping_add(2)));
+            }
+            host + 2
+        } else {
+            self.fetch_host(pc.wrapping_add(2))?
+        };
+        // SAFETY: as above, for the upper half.
+        Ok(low | (unsafe { read_host::<2>(high_host) } as u32) << 16)
     }
 
-    /// Fetches 16 bits at `va` the slow way, and makes its page the fetch
-    /// page when it can be cached.
-    fn fetch_half(&mut self, va: u64) -> Result<u32, Exception> {
+    /// The host address of the instruction bytes at `va`, looked up the
+    /// slow way; makes its page the fetch page when it can be cached.
+    fn fetch_host(&mut self, va: u64) -> Result<usize, Exception> {
         let host = match self.fast_host(va, Access::Fetch) {
             Some(host) => host,
             None => {
@@ -244,9 +293,7 @@ impl Cpu {
             self.fetch_addend = entry.addend();
             self.fetch_slot = entry.slot();
         }
-        // SAFETY: `host` addresses two bytes inside RAM (fast-path page, or
-        // checked with `offset_of`).
-        Ok(unsafe { read_host::<2>(host) } as u32)
+        Ok(host)
     }
 
     fn device_load(&mut self, pa: u64, size: u8) -> Option<u64> {
@@ -255,6 +302,9 @@ impl Cpu {
         // Reading a device can change its interrupt state (a UART read
         // drains the receive FIFO).
         self.request_check();
+        if self.observed {
+            self.observe_device(false, pa, size, value);
+        }
         value
     }
 
@@ -262,6 +312,9 @@ impl Cpu {
         let ticks = self.ticks();
         let done = self.bus.device_write(pa, size, value, ticks);
         self.request_check();
+        if self.observed {
+            self.observe_device(true, pa, size, done.then_some(value));
+        }
         done.then_some(())
     }
 }

@@ -9,12 +9,14 @@
 
 mod csr;
 mod memory;
+mod observe;
 mod privilege;
 mod translate;
 mod trap;
 
 pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_name, irq, satp, status};
 pub use memory::Access;
+pub use observe::{DebugStop, Observers};
 pub use privilege::STUCK_TRAP_LIMIT;
 pub use trap::{Exception, Interrupt, Privilege, Trap, exception_name};
 
@@ -82,6 +84,10 @@ pub struct Cpu {
     traps_without_progress: u32,
     retired_at_last_trap: u64,
     decoder: &'static Decoder,
+    /// Tools attached: tracer, breakpoints, watchpoints.
+    observers: Observers,
+    /// Whether any is attached (kept in step with `observers`).
+    observed: bool,
 }
 
 impl Cpu {
@@ -115,6 +121,8 @@ impl Cpu {
             traps_without_progress: 0,
             retired_at_last_trap: u64::MAX,
             decoder: Decoder::get(),
+            observers: Observers::default(),
+            observed: false,
         }
     }
 
@@ -230,8 +238,11 @@ impl Cpu {
 
     /// Flushes the modelled TLB as `sfence.vma` of the given form does.
     pub fn flush_tlb(&mut self, form: FlushForm) {
-        self.mmu.tlb.flush(form);
+        let removed = self.mmu.tlb.flush(form);
         self.flush_translations();
+        if self.observed {
+            self.observe_flush(form, removed);
+        }
     }
 
     /// Decodes the instruction at `pc` without executing it (for tools).
@@ -240,11 +251,17 @@ impl Cpu {
         Ok(self.decoder.decode(raw))
     }
 
-    /// Executes one instruction (or takes its exception).
+    /// Executes one instruction (or takes its exception). The observed
+    /// version (`OBSERVED`) also serves the tools attached; the plain one
+    /// is compiled without any of it.
     #[inline(always)]
-    fn step(&mut self) {
+    fn step<const OBSERVED: bool>(&mut self) {
+        if OBSERVED && self.before_instruction() {
+            return;
+        }
         self.steps += 1;
         let pc = self.pc;
+        let mode = self.mode;
         match self.fetch(pc) {
             Ok(raw) => {
                 let d = self.decoder.decode(raw);
@@ -253,6 +270,9 @@ impl Cpu {
                     Ok(()) => {
                         self.pc = self.next_pc;
                         self.retired += 1;
+                        if OBSERVED {
+                            self.after_retired(mode, pc, &d);
+                        }
                     }
                     Err(e) => self.raise(e),
                 }
@@ -264,13 +284,19 @@ impl Cpu {
     /// Runs until `steps` reaches `deadline`, or something asks for the
     /// machine's attention.
     pub fn run_until_deadline(&mut self) {
-        while self.steps < self.deadline {
-            self.step();
+        if self.observed {
+            while self.steps < self.deadline {
+                self.step::<true>();
+            }
+        } else {
+            while self.steps < self.deadline {
+                self.step::<false>();
+            }
         }
     }
 
     /// Executes exactly one instruction, whatever the deadline.
     pub fn single_step(&mut self) {
-        self.step();
+        if self.observed { self.step::<true>() } else { self.step::<false>() }
     }
 }

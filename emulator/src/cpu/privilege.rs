@@ -54,8 +54,13 @@ impl Cpu {
         // another context whose SC would otherwise succeed.
         self.reservation = None;
         self.trap_count += 1;
-        self.set_mode(if delegated { Privilege::Supervisor } else { Privilege::Machine });
+        let to = if delegated { Privilege::Supervisor } else { Privilege::Machine };
+        let epc = if delegated { self.csr.sepc } else { self.csr.mepc };
+        self.set_mode(to);
         self.request_check();
+        if self.observed {
+            self.observe_trap(trap, epc, from, to);
+        }
     }
 
     /// Raises exception `e` for the instruction at `self.pc`, noticing a
@@ -101,6 +106,9 @@ impl Cpu {
         self.next_pc = s.mepc;
         self.switch_mode(target, true);
         self.request_check();
+        if self.observed {
+            self.observe_trap_return("mret", Privilege::Machine, target, self.next_pc);
+        }
         Ok(())
     }
 
@@ -125,8 +133,12 @@ impl Cpu {
         }
         s.mstatus &= !status::MPRV;
         self.next_pc = s.sepc;
+        let from = self.mode;
         self.switch_mode(target, true);
         self.request_check();
+        if self.observed {
+            self.observe_trap_return("sret", from, target, self.next_pc);
+        }
         Ok(())
     }
 

@@ -92,6 +92,10 @@ impl Cpu {
     /// Puts the page of `va` into the fast path if it is RAM and no device
     /// must see its stores. PMP has already allowed the whole page.
     fn cache_page(&mut self, va: u64, pa: u64, access: Access, privilege: Privilege, slot: u32) {
+        // Observed accesses must all come this way, where they are seen.
+        if self.observed {
+            return;
+        }
         let page = pa & !0xfff;
         if access == Access::Store && page == self.bus.htif.tohost & !0xfff {
             return;
@@ -113,12 +117,16 @@ impl Cpu {
         }
         let context = self.context(privilege);
         let asid = self.asid();
-        if let Some(slot) = self.mmu.tlb.find(va, asid) {
+        let found = self.mmu.tlb.find(va, asid);
+        if let Some(slot) = found {
             let entry = *self.mmu.tlb.entry(slot);
             let flags = entry.flags as u64;
             let needed = sv39::needed_ad(access);
             if sv39::check_permission(flags, access, context).is_ok() && flags & needed == needed {
                 self.mmu.tlb.record_hit(slot, access);
+                if self.observed {
+                    self.observe_tlb_hit(access, va, slot, &entry);
+                }
                 return Ok((entry.translate(va), slot));
             }
         }
@@ -127,7 +135,18 @@ impl Cpu {
         let root = self.csr.satp & satp::PPN_MASK;
         let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
         let request = sv39::WalkRequest { root_ppn: root, va, access, context, ad: self.mmu.ad, update: true };
-        match sv39::walk(&mut memory, request, |_| {}) {
+        let observed = self.observed;
+        let mut steps = Vec::new();
+        let walked = sv39::walk(&mut memory, request, |step| {
+            if observed {
+                steps.push(step);
+            }
+        });
+        if observed {
+            self.observe_tlb_miss(access, va, found.is_some());
+            self.observe_walk(va, &steps, walked.map(|leaf| leaf.translate(va)));
+        }
+        match walked {
             Ok(leaf) => {
                 let entry = TlbEntry {
                     valid: true,
@@ -142,6 +161,9 @@ impl Cpu {
                 let (slot, replaced) = self.mmu.tlb.fill(va, entry);
                 if let Some((old_va, old_level)) = replaced {
                     self.forget_slot(slot, old_va, old_level);
+                }
+                if observed {
+                    self.observe_tlb_fill(slot, &entry, replaced);
                 }
                 Ok((leaf.translate(va), slot))
             }

@@ -151,6 +151,11 @@ fn ops(rd: u8, rs1: u8, rs2: u8, imm: i64) -> Option<Operands> {
 }
 
 impl Format {
+    /// Whether instructions of this (32-bit) format write `rd`.
+    pub fn writes_rd(self) -> bool {
+        !matches!(self, Format::None | Format::Store | Format::Branch | Format::Fence | Format::SfenceVma)
+    }
+
     /// Extracts the operands of `raw`, or `None` for a reserved encoding.
     #[inline]
     pub fn extract(self, x: u32) -> Option<Operands> {

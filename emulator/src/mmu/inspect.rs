@@ -59,7 +59,8 @@ pub fn probe(ram: &Ram, root: Option<u64>, va: u64, access: Access, context: Con
     Probe { va, access, context, root, steps, outcome, would_update_ad }
 }
 
-fn describe_pte(value: u64, level: u8) -> String {
+/// What a PTE read at `level` is: invalid, a pointer, or a leaf.
+pub fn describe_pte(value: u64, level: u8) -> String {
     let target = ((value >> pte::PPN_SHIFT) & pte::PPN_MASK) << 12;
     if value & pte::V == 0 {
         "invalid".into()

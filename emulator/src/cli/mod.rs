@@ -5,19 +5,20 @@
 //! Exit status: the guest's own exit code (finisher or HTIF) when it ends
 //! the run, else one of [`exit_code`]'s values.
 
+mod boot;
+mod run;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::builtin::{self, ImageKind};
-use crate::devices::ConsoleInput;
-use crate::loader::{ElfImage, LoadError};
-use crate::machine::{Machine, MachineConfig, StopReason};
+use crate::loader::LoadError;
 use crate::memmap::{MAX_RAM_SIZE, MIN_RAM_SIZE};
-use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
-use crate::stats::RunStats;
-use crate::terminal::RawTerminal;
+use crate::mmu::{AdPolicy, TlbShape};
+use crate::trace::Categories;
+use boot::{archive, initrd_files, user_program};
 
 /// Exit statuses of rvsim itself (the guest's exit code is passed through
 /// otherwise).
@@ -52,7 +53,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run PROGRAM under the built-in kernel, or boot a bare-metal kernel with --kernel.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the kernel, user programs and bare-metal images built into rvsim.
     List,
     /// Write the built-in kernel and an initrd to DIR, to boot them on QEMU.
@@ -97,6 +98,32 @@ struct RunArgs {
     /// Write the same counters as JSON to FILE at exit.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+    #[command(flatten)]
+    trace: TraceArgs,
+}
+
+/// The debug trace's options.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Tracing")]
+struct TraceArgs {
+    /// Trace categories, comma-separated: insn (retired instructions, in the shape of Spike's
+    /// --log-commits), mem (loads and stores, VA -> PA), mmu (TLB and page walks), trap, csr, dev;
+    /// or all.
+    #[arg(long, value_name = "LIST", value_parser = Categories::parse)]
+    trace: Option<Categories>,
+    /// Write the trace to FILE instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    trace_file: Option<PathBuf>,
+    /// Stop tracing after N lines.
+    #[arg(long, value_name = "N")]
+    trace_limit: Option<u64>,
+    /// Start tracing when the hart first reaches ADDR (hex with 0x, or decimal) or SYMBOL (of the
+    /// kernel, or of a user program).
+    #[arg(long, value_name = "ADDR|SYMBOL")]
+    trace_from: Option<String>,
+    /// Trace only while satp holds this ASID (the teaching kernel gives each process its own).
+    #[arg(long, value_name = "ASID")]
+    trace_asid: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -140,7 +167,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose);
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run::run(*args),
         Command::List => {
             list();
             Ok(ExitCode::SUCCESS)
@@ -196,207 +223,6 @@ fn init_logging(verbose: u8) {
     env_logger::Builder::new().filter_level(level).parse_default_env().format_timestamp(None).init();
 }
 
-/// Loads `spec`: a path to an ELF file, or the name of a built-in image
-/// when no such file exists.
-fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
-    let path = Path::new(spec);
-    if !path.exists()
-        && !spec.contains(std::path::MAIN_SEPARATOR)
-        && let Some(image) = builtin::find(spec)
-    {
-        return ElfImage::parse(image.elf, image.name);
-    }
-    ElfImage::from_file(path).map_err(|mut e| {
-        if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
-            e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
-        }
-        e
-    })
-}
-
-/// The initrd's files: the built-in programs and shared code objects,
-/// plus user ELF files (which
-/// replace built-ins of the same name).
-fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = builtin::of_kind(ImageKind::Program)
-        .chain(builtin::of_kind(ImageKind::Library))
-        .filter(|p| !extra.iter().any(|(name, _)| name == p.name))
-        .map(|p| (p.name.to_string(), p.elf.to_vec()))
-        .collect();
-    files.extend(extra.iter().cloned());
-    files
-}
-
-/// A user ELF file for the initrd: checked to be an RV64 executable, named
-/// by its file name.
-fn user_program(path: &Path) -> Result<(String, Vec<u8>), Failure> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        let problem = if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() };
-        load_failure(LoadError::new(&shown, problem))
-    })?;
-    ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
-    let name =
-        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
-    Ok((name.to_string(), bytes))
-}
-
-fn archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Failure> {
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    crate::initrd::build(&refs).map_err(|e| (exit_code::LOAD, format!("initrd: {e}")))
-}
-
-/// What `rvsim run` boots: the kernel, an initrd, boot arguments.
-struct Boot {
-    kernel: ElfImage,
-    initrd: Option<Vec<u8>>,
-    bootargs: String,
-    interactive: bool,
-}
-
-fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
-    let Some(program) = &args.program else {
-        // Bare metal: the kernel owns the machine.
-        let spec = args.kernel.as_deref().ok_or_else(|| {
-            (
-                exit_code::USAGE,
-                "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".to_string(),
-            )
-        })?;
-        let kernel = load_image(spec).map_err(load_failure)?;
-        return Ok(Boot { kernel, initrd: None, bootargs: args.append.clone(), interactive: false });
-    };
-    let kernel = match &args.kernel {
-        Some(spec) => load_image(spec).map_err(load_failure)?,
-        None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
-    };
-    let path = Path::new(program);
-    let is_builtin = builtin::find(program).is_some_and(|p| p.kind == ImageKind::Program);
-    let (name, extra) = if path.exists() || program.contains(std::path::MAIN_SEPARATOR) || !is_builtin {
-        if !path.exists() && !program.contains(std::path::MAIN_SEPARATOR) {
-            return Err((
-                exit_code::LOAD,
-                format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
-            ));
-        }
-        let (name, bytes) = user_program(path)?;
-        (name.clone(), vec![(name, bytes)])
-    } else {
-        (program.clone(), Vec::new())
-    };
-    let initrd = archive(&initrd_files(&extra))?;
-    let mut bootargs = args.append.trim().to_string();
-    // Input that is not a terminal is not echoed, as on any system; this
-    // also keeps output reproducible when input is piped in.
-    if !rustix::termios::isatty(rustix::stdio::stdin()) {
-        bootargs.push_str(" echo=off");
-    }
-    if let Some(logs) = &args.kernel_log {
-        bootargs.push_str(&format!(" log={logs}"));
-    }
-    bootargs.push_str(" --");
-    for word in std::iter::once(&name).chain(&args.args) {
-        bootargs.push(' ');
-        bootargs.push_str(&quote(word));
-    }
-    Ok(Boot { kernel, initrd: Some(initrd), bootargs: bootargs.trim().to_string(), interactive: true })
-}
-
-/// A word for the kernel command line: quoted when it holds spaces or
-/// quotes, or is empty.
-fn quote(word: &str) -> String {
-    if !word.is_empty() && !word.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
-        return word.to_string();
-    }
-    let mut quoted = String::from("\"");
-    for c in word.chars() {
-        if c == '"' || c == '\\' {
-            quoted.push('\\');
-        }
-        quoted.push(c);
-    }
-    quoted.push('"');
-    quoted
-}
-
-fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args)?;
-    let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
-    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
-    let config = MachineConfig {
-        memory_size: args.memory,
-        console_output: Box::new(std::io::stdout()),
-        console_input: input,
-        bootargs: boot.bootargs.clone(),
-        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
-    };
-    let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
-    machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
-    log::info!(
-        "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
-        boot.kernel.name,
-        boot.kernel.entry,
-        machine.dtb_addr,
-        boot.bootargs
-    );
-    let started = std::time::Instant::now();
-    let stop = machine.run(args.max_insns);
-    machine.flush_console();
-    drop(raw_terminal);
-    let seconds = started.elapsed().as_secs_f64();
-    log::info!(
-        "{} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
-        machine.cpu.retired(),
-        machine.cpu.traps_taken(),
-        seconds,
-        machine.cpu.steps() as f64 / seconds / 1e6
-    );
-    let stats = RunStats::collect(&machine);
-    if args.stats {
-        eprint!("{}", stats.table());
-    }
-    if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, stats.to_json() + "\n")
-    {
-        eprintln!("rvsim: error: {}: cannot write statistics: {e}", path.display());
-    }
-    Ok(report(&machine, &stop))
-}
-
-/// Says how the run ended (unless the guest ended it normally) and picks
-/// the exit status.
-fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
-    let cpu = &machine.cpu;
-    let place = || match machine.symbols.lookup(cpu.pc) {
-        Some((name, offset)) => format!("pc {:#x} <{name}+{offset:#x}>", cpu.pc),
-        None => format!("pc {:#x}", cpu.pc),
-    };
-    match stop {
-        StopReason::Exit(code) => {
-            if *code > 255 {
-                log::warn!("guest exit code {code} truncated to {}", code & 0xff);
-            }
-            ExitCode::from(*code as u8)
-        }
-        StopReason::ResetRequested => {
-            eprintln!("rvsim: the guest asked for a reset; rvsim stops instead of rebooting");
-            ExitCode::SUCCESS
-        }
-        StopReason::InstructionLimit(n) => {
-            eprintln!("rvsim: stopped after {n} instructions (--max-insns) at {}", place());
-            ExitCode::from(exit_code::INSTRUCTION_LIMIT)
-        }
-        StopReason::Stuck(why) => {
-            eprintln!("rvsim: the hart is stuck: {why}");
-            ExitCode::from(exit_code::STUCK)
-        }
-        StopReason::Quit => {
-            eprintln!("\nrvsim: quit (Ctrl-A x)");
-            ExitCode::SUCCESS
-        }
-    }
-}
-
 fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
     let extra = args.programs.iter().map(|p| user_program(p)).collect::<Result<Vec<_>, _>>()?;
     let initrd = archive(&initrd_files(&extra))?;
@@ -436,14 +262,6 @@ fn list() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_with_spaces_or_quotes_are_quoted() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("two words"), "\"two words\"");
-        assert_eq!(quote(""), "\"\"");
-        assert_eq!(quote("a\"b\\"), "\"a\\\"b\\\\\"");
-    }
 
     #[test]
     fn memory_sizes_parse_like_qemu() {

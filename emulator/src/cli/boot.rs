@@ -1,0 +1,157 @@
+//! What `rvsim run` boots: the kernel (built-in or a file), the initrd
+//! of user programs, and the kernel command line.
+
+use std::path::Path;
+
+use super::{Failure, RunArgs, exit_code, load_failure};
+use crate::builtin::{self, ImageKind};
+use crate::loader::{ElfImage, LoadError};
+
+/// Loads `spec`: a path to an ELF file, or the name of a built-in image
+/// when no such file exists.
+pub(super) fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
+    let path = Path::new(spec);
+    if !path.exists()
+        && !spec.contains(std::path::MAIN_SEPARATOR)
+        && let Some(image) = builtin::find(spec)
+    {
+        return ElfImage::parse(image.elf, image.name);
+    }
+    ElfImage::from_file(path).map_err(|mut e| {
+        if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
+            e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
+        }
+        e
+    })
+}
+
+/// The initrd's files: the built-in programs and shared code objects,
+/// plus user ELF files (which
+/// replace built-ins of the same name).
+pub(super) fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = builtin::of_kind(ImageKind::Program)
+        .chain(builtin::of_kind(ImageKind::Library))
+        .filter(|p| !extra.iter().any(|(name, _)| name == p.name))
+        .map(|p| (p.name.to_string(), p.elf.to_vec()))
+        .collect();
+    files.extend(extra.iter().cloned());
+    files
+}
+
+/// A user ELF file for the initrd: checked to be an RV64 executable, named
+/// by its file name.
+pub(super) fn user_program(path: &Path) -> Result<(String, Vec<u8>), Failure> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        let problem = if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() };
+        load_failure(LoadError::new(&shown, problem))
+    })?;
+    ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
+    let name =
+        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
+    Ok((name.to_string(), bytes))
+}
+
+pub(super) fn archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Failure> {
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    crate::initrd::build(&refs).map_err(|e| (exit_code::LOAD, format!("initrd: {e}")))
+}
+
+/// What `rvsim run` boots: the kernel, an initrd, boot arguments.
+pub(super) struct Boot {
+    /// The kernel (or bare-metal program).
+    pub kernel: ElfImage,
+    /// The initrd, when booting the teaching kernel.
+    pub initrd: Option<Vec<u8>>,
+    /// Its files: the user programs, for symbols.
+    pub programs: Vec<(String, Vec<u8>)>,
+    /// The kernel command line.
+    pub bootargs: String,
+    /// Whether the console is the user's terminal.
+    pub interactive: bool,
+}
+
+pub(super) fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
+    let Some(program) = &args.program else {
+        // Bare metal: the kernel owns the machine.
+        let spec = args.kernel.as_deref().ok_or_else(|| {
+            (
+                exit_code::USAGE,
+                "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".to_string(),
+            )
+        })?;
+        let kernel = load_image(spec).map_err(load_failure)?;
+        return Ok(Boot {
+            kernel,
+            initrd: None,
+            programs: Vec::new(),
+            bootargs: args.append.clone(),
+            interactive: false,
+        });
+    };
+    let kernel = match &args.kernel {
+        Some(spec) => load_image(spec).map_err(load_failure)?,
+        None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
+    };
+    let path = Path::new(program);
+    let is_builtin = builtin::find(program).is_some_and(|p| p.kind == ImageKind::Program);
+    let (name, extra) = if path.exists() || program.contains(std::path::MAIN_SEPARATOR) || !is_builtin {
+        if !path.exists() && !program.contains(std::path::MAIN_SEPARATOR) {
+            return Err((
+                exit_code::LOAD,
+                format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
+            ));
+        }
+        let (name, bytes) = user_program(path)?;
+        (name.clone(), vec![(name, bytes)])
+    } else {
+        (program.clone(), Vec::new())
+    };
+    let programs = initrd_files(&extra);
+    let initrd = archive(&programs)?;
+    let mut bootargs = args.append.trim().to_string();
+    // Input that is not a terminal is not echoed, as on any system; this
+    // also keeps output reproducible when input is piped in.
+    if !rustix::termios::isatty(rustix::stdio::stdin()) {
+        bootargs.push_str(" echo=off");
+    }
+    if let Some(logs) = &args.kernel_log {
+        bootargs.push_str(&format!(" log={logs}"));
+    }
+    bootargs.push_str(" --");
+    for word in std::iter::once(&name).chain(&args.args) {
+        bootargs.push(' ');
+        bootargs.push_str(&quote(word));
+    }
+    Ok(Boot { kernel, initrd: Some(initrd), programs, bootargs: bootargs.trim().to_string(), interactive: true })
+}
+
+/// A word for the kernel command line: quoted when it holds spaces or
+/// quotes, or is empty.
+fn quote(word: &str) -> String {
+    if !word.is_empty() && !word.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
+        return word.to_string();
+    }
+    let mut quoted = String::from("\"");
+    for c in word.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_with_spaces_or_quotes_are_quoted() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("two words"), "\"two words\"");
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("a\"b\\"), "\"a\\\"b\\\\\"");
+    }
+}

@@ -1,0 +1,246 @@
+//! The debug trace: what the hart does, one line per event, by category.
+//!
+//! - `insn`: one line per retired instruction, in the shape of Spike's
+//!   `--log-commits` (privilege, pc, encoding, the register written and its
+//!   value, CSR writes, memory accesses), then `#`, the disassembly and the
+//!   symbol: cut each line at `  #` to compare with Spike line by line;
+//! - `mem`: every load and store, virtual -> physical address, size, value;
+//! - `mmu`: TLB hits, misses, fills and evictions, every page-walk step with
+//!   its PTE's address and value, page faults with the reason, flushes;
+//! - `trap`: exceptions and interrupts by name, tval, mode from -> to, and
+//!   returns from traps;
+//! - `csr`: CSR writes, with the old and new value;
+//! - `dev`: device register accesses.
+//!
+//! A trace can start at an address (`--trace-from`), keep to one address
+//! space (`--trace-asid`) and stop after a number of lines
+//! (`--trace-limit`). Tracing never changes what the machine does or
+//! counts: while it is on, the hart leaves its host fast path aside (every
+//! access then goes through the modelled TLB, as it would anyway, and is
+//! seen here), and the TLB's statistics stay exactly those of an untraced
+//! run.
+
+mod symbols;
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+pub use symbols::{Symbolizer, UserProgram};
+
+use crate::cpu::{Access, Privilege};
+
+/// What can be traced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Retired instructions.
+    Insn = 1,
+    /// Loads and stores.
+    Mem = 2,
+    /// TLB and page walks.
+    Mmu = 4,
+    /// Traps and trap returns.
+    Trap = 8,
+    /// CSR writes.
+    Csr = 16,
+    /// Device registers.
+    Dev = 32,
+}
+
+impl Category {
+    /// Every category, with its name on the command line.
+    pub const ALL: [(Category, &'static str); 6] = [
+        (Category::Insn, "insn"),
+        (Category::Mem, "mem"),
+        (Category::Mmu, "mmu"),
+        (Category::Trap, "trap"),
+        (Category::Csr, "csr"),
+        (Category::Dev, "dev"),
+    ];
+}
+
+/// A set of categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Categories(u8);
+
+impl Categories {
+    /// Parses `insn,mem,...` or `all`.
+    pub fn parse(text: &str) -> Result<Categories, String> {
+        let mut set = 0;
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            if word == "all" {
+                set |= 63;
+                continue;
+            }
+            let (category, _) = Category::ALL.iter().find(|(_, name)| *name == word).ok_or_else(|| {
+                format!("unknown trace category '{word}' (use insn, mem, mmu, trap, csr, dev or all)")
+            })?;
+            set |= *category as u8;
+        }
+        if set == 0 {
+            return Err("no trace category given".into());
+        }
+        Ok(Categories(set))
+    }
+
+    /// Whether `category` is in the set.
+    pub fn contains(self, category: Category) -> bool {
+        self.0 & category as u8 != 0
+    }
+}
+
+/// What to trace, and when.
+#[derive(Debug, Clone, Default)]
+pub struct TraceConfig {
+    /// The categories.
+    pub categories: Categories,
+    /// Stop after this many lines.
+    pub limit: Option<u64>,
+    /// Start when the hart first reaches this address.
+    pub from: Option<u64>,
+    /// Only while `satp` holds this ASID.
+    pub asid: Option<u16>,
+}
+
+/// A memory access of the current instruction, for its `insn` line.
+#[derive(Debug, Clone, Copy)]
+struct PendingAccess {
+    va: u64,
+    store: Option<(u64, u8)>,
+}
+
+/// The tracer: filters and writes events.
+pub struct Tracer {
+    config: TraceConfig,
+    out: Box<dyn Write + Send>,
+    lines: u64,
+    started: bool,
+    stopped: bool,
+    accesses: Vec<PendingAccess>,
+    csr_writes: Vec<(u16, u64)>,
+    /// Names addresses.
+    pub symbols: Symbolizer,
+}
+
+/// Spike's name for a privilege in its commit log: its number.
+fn privilege_number(p: Privilege) -> u8 {
+    p as u8
+}
+
+impl Tracer {
+    /// A tracer writing to `out`.
+    pub fn new(config: TraceConfig, out: Box<dyn Write + Send>, symbols: Symbolizer) -> Tracer {
+        let started = config.from.is_none();
+        Tracer { config, out, lines: 0, started, stopped: false, accesses: Vec::new(), csr_writes: Vec::new(), symbols }
+    }
+
+    /// Whether events of `category` are written now, in address space
+    /// `asid`.
+    #[inline]
+    pub fn wants(&self, category: Category, asid: u16) -> bool {
+        self.started
+            && !self.stopped
+            && self.config.categories.contains(category)
+            && self.config.asid.is_none_or(|a| a == asid)
+    }
+
+    /// Called before each instruction: starts the trace at `--trace-from`.
+    #[inline]
+    pub fn at_pc(&mut self, pc: u64) {
+        if !self.started && self.config.from == Some(pc) {
+            self.started = true;
+        }
+    }
+
+    /// Writes one line (and stops at the limit).
+    pub fn line(&mut self, text: &str) {
+        if self.stopped {
+            return;
+        }
+        let _ = writeln!(self.out, "{text}");
+        self.lines += 1;
+        if self.config.limit.is_some_and(|limit| self.lines >= limit) {
+            let _ = writeln!(self.out, "trace: limit of {} lines reached", self.lines);
+            self.stopped = true;
+        }
+    }
+
+    /// Lines written so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Flushes the output.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// Notes a memory access of the current instruction, for its `insn`
+    /// line.
+    pub fn note_access(&mut self, va: u64, store: Option<(u64, u8)>) {
+        self.accesses.push(PendingAccess { va, store });
+    }
+
+    /// Notes a CSR write of the current instruction.
+    pub fn note_csr_write(&mut self, csr: u16, value: u64) {
+        self.csr_writes.push((csr, value));
+    }
+
+    /// Forgets what the current instruction noted (it trapped).
+    pub fn discard_pending(&mut self) {
+        self.accesses.clear();
+        self.csr_writes.clear();
+    }
+
+    /// The `insn` line of a retired instruction: `mode`, `pc`, `raw`
+    /// (`len` bytes), the register written (`rd` and its value, if any),
+    /// then what was noted, then `disasm` and the symbol.
+    #[allow(clippy::too_many_arguments)]
+    pub fn retired(
+        &mut self,
+        mode: Privilege,
+        pc: u64,
+        raw: u32,
+        len: u8,
+        rd: Option<(u8, u64)>,
+        disasm: &str,
+        symbol: Option<String>,
+    ) {
+        let mut text = String::with_capacity(120);
+        let encoding = if len == 2 { format!("0x{raw:04x}") } else { format!("0x{raw:08x}") };
+        let _ = write!(text, "core   0: {} 0x{pc:016x} ({encoding})", privilege_number(mode));
+        if let Some((r, value)) = rd {
+            let _ = write!(text, " x{r:<2} 0x{value:016x}");
+        }
+        for (csr, value) in self.csr_writes.drain(..) {
+            let name = crate::cpu::csr_name(csr).unwrap_or("unknown");
+            let _ = write!(text, " c{csr}_{name} 0x{value:016x}");
+        }
+        for access in self.accesses.drain(..) {
+            let _ = write!(text, " mem 0x{:016x}", access.va);
+            if let Some((value, size)) = access.store {
+                let digits = 2 * size as usize;
+                let _ = write!(text, " 0x{value:0digits$x}");
+            }
+        }
+        let _ = write!(text, "  # {}", disasm.replace('\t', " "));
+        if let Some(symbol) = symbol {
+            let _ = write!(text, "  <{symbol}>");
+        }
+        self.line(&text);
+    }
+
+    /// A `mem` line.
+    pub fn access(&mut self, access: Access, va: u64, pa: u64, size: u8, value: u64) {
+        let verb = if access == Access::Store { "store" } else { "load " };
+        let digits = 2 * size as usize;
+        self.line(&format!("mem   {verb} va 0x{va:x} -> pa 0x{pa:x} ({size} bytes) 0x{value:0digits$x}"));
+    }
+
+    /// A `dev` line: a device register access at `pa`.
+    pub fn device(&mut self, write: bool, pa: u64, size: u8, value: Option<u64>) {
+        let (device, offset) = crate::memmap::device_at(pa).unwrap_or(("nothing", pa));
+        let verb = if write { "write" } else { "read " };
+        let shown = value.map_or_else(|| "access fault".to_string(), |v| format!("0x{v:x}"));
+        self.line(&format!("dev   {verb} {device}+0x{offset:x} ({size} bytes) {shown}"));
+    }
+}
