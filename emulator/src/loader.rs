@@ -68,9 +68,17 @@ impl Symbols {
         Symbols { by_addr: symbols }
     }
 
-    /// The address of symbol `name`.
+    /// The address of symbol `name`: one of that name, else the one
+    /// whose path ends with `::name` (`user_fault` finds
+    /// `rvsim_kernel::proc::user_fault`), if only one does.
     pub fn address_of(&self, name: &str) -> Option<u64> {
-        self.by_addr.iter().find(|s| s.name == name).map(|s| s.addr)
+        if let Some(s) = self.by_addr.iter().find(|s| s.name == name) {
+            return Some(s.addr);
+        }
+        let suffix = format!("::{name}");
+        let mut matches = self.by_addr.iter().filter(|s| s.name.ends_with(&suffix));
+        let first = matches.next()?;
+        matches.all(|s| s.addr == first.addr).then_some(first.addr)
     }
 
     /// The symbol containing `addr` (or the nearest one below it, for
@@ -190,8 +198,9 @@ impl ElfImage {
             .filter_map(|s| {
                 let name = elf.strtab.get_at(s.st_name)?;
                 // Assembler-local labels ("$x", ".L...") only add noise.
+                // Rust names are shown demangled, without their hash.
                 (!name.starts_with('$') && !name.starts_with(".L")).then(|| Symbol {
-                    name: name.to_string(),
+                    name: format!("{:#}", rustc_demangle::demangle(name)),
                     addr: s.st_value,
                     size: s.st_size,
                 })

@@ -65,6 +65,8 @@ pub(super) struct Boot {
     pub initrd: Option<Vec<u8>>,
     /// Its files: the user programs, for symbols.
     pub programs: Vec<(String, Vec<u8>)>,
+    /// The first process's program.
+    pub first: Option<String>,
     /// The kernel command line.
     pub bootargs: String,
     /// Whether the console is the user's terminal.
@@ -85,6 +87,7 @@ pub(super) fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
             kernel,
             initrd: None,
             programs: Vec::new(),
+            first: None,
             bootargs: args.append.clone(),
             interactive: false,
         });
@@ -123,7 +126,14 @@ pub(super) fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
         bootargs.push(' ');
         bootargs.push_str(&quote(word));
     }
-    Ok(Boot { kernel, initrd: Some(initrd), programs, bootargs: bootargs.trim().to_string(), interactive: true })
+    Ok(Boot {
+        kernel,
+        initrd: Some(initrd),
+        programs,
+        first: Some(name),
+        bootargs: bootargs.trim().to_string(),
+        interactive: true,
+    })
 }
 
 /// A word for the kernel command line: quoted when it holds spaces or

@@ -106,7 +106,7 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
 /// The symbols of the kernel and of every program in the initrd.
 pub(super) fn symbolizer(boot: &Boot) -> Symbolizer {
     let programs = boot.programs.iter().filter_map(|(name, bytes)| UserProgram::parse(name, bytes)).collect();
-    Symbolizer::new(boot.kernel.symbols.clone(), programs)
+    Symbolizer::new(boot.kernel.symbols.clone(), programs, boot.first.as_deref())
 }
 
 /// An address given on the command line: a number (0x hex or decimal) or

@@ -279,18 +279,20 @@ pub fn walk(
     Ok(leaf)
 }
 
-/// Renders PTE flags as `rwxugad` with dashes for clear bits, plus `C`/`S`
-/// for the two RSW bits (rvsim's kernel uses them for COW and shared).
+/// Renders PTE flags as `rwxugad` with dashes for clear bits, then the
+/// RSW field as rvsim's teaching kernel uses it: `cow` (1), `s` (2, a page
+/// of the shared pages table), `shm` (3, shared memory).
 pub fn flag_string(value: u64) -> String {
     let mut s: String =
         [(pte::R, 'r'), (pte::W, 'w'), (pte::X, 'x'), (pte::U, 'u'), (pte::G, 'g'), (pte::A, 'a'), (pte::D, 'd')]
             .iter()
             .map(|&(bit, c)| if value & bit != 0 { c } else { '-' })
             .collect();
-    let rsw = (value & pte::RSW) >> 8;
-    if rsw != 0 {
-        s.push(' ');
-        s.push_str(&format!("rsw={rsw}"));
+    match (value & pte::RSW) >> 8 {
+        1 => s.push_str(" cow"),
+        2 => s.push_str(" s"),
+        3 => s.push_str(" shm"),
+        _ => {}
     }
     s
 }

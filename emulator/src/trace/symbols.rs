@@ -56,8 +56,14 @@ pub struct Symbolizer {
 }
 
 impl Symbolizer {
-    /// A symbolizer for a kernel with `kernel` symbols running `programs`.
-    pub fn new(kernel: Symbols, programs: Vec<UserProgram>) -> Symbolizer {
+    /// A symbolizer for a kernel with `kernel` symbols running `programs`;
+    /// the one called `first` (the first process's) comes first when a
+    /// symbol is looked up by name.
+    pub fn new(kernel: Symbols, mut programs: Vec<UserProgram>, first: Option<&str>) -> Symbolizer {
+        if let Some(i) = programs.iter().position(|p| Some(p.name.as_str()) == first) {
+            let program = programs.remove(i);
+            programs.insert(0, program);
+        }
         Symbolizer { kernel, programs, cache: HashMap::new() }
     }
 
@@ -72,7 +78,7 @@ impl Symbolizer {
     }
 
     /// The address of `name`: a kernel symbol, else a symbol of the first
-    /// program that has it.
+    /// process's program, else of the first other program that has it.
     pub fn address_of(&self, name: &str) -> Option<u64> {
         self.kernel.address_of(name).or_else(|| self.programs.iter().find_map(|p| p.symbols.address_of(name)))
     }
