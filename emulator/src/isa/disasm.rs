@@ -56,10 +56,12 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
         Format::I => match (name, rd, rs1, imm) {
             ("addi", 0, 0, 0) => "nop".into(),
             ("addi", _, 0, _) => format!("li\t{rdn},{imm}"),
-            ("addi", _, _, 0) => format!("mv\t{rdn},{rs1n}"),
+            // objdump keeps `c.addi rd,0` (a hint) as an addition.
+            ("addi", _, _, 0) if d.def.name != "c.addi" => format!("mv\t{rdn},{rs1n}"),
             ("addiw", _, _, 0) => format!("sext.w\t{rdn},{rs1n}"),
             ("xori", _, _, -1) => format!("not\t{rdn},{rs1n}"),
             ("sltiu", _, _, 1) => format!("seqz\t{rdn},{rs1n}"),
+            ("andi", _, _, 255) => format!("zext.b\t{rdn},{rs1n}"),
             _ => op(format!("{rdn},{rs1n},{imm}")),
         },
         Format::Shift64 | Format::Shift32 => op(format!("{rdn},{rs1n},{imm:#x}")),
@@ -75,6 +77,9 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
             (0, 1, 0) => "ret".into(),
             (0, _, 0) => format!("jr\t{rs1n}"),
             (1, _, 0) => format!("jalr\t{rs1n}"),
+            (0, _, _) => format!("jr\t{imm}({rs1n})"),
+            (1, _, _) => format!("jalr\t{imm}({rs1n})"),
+            (_, _, 0) => op(format!("{rdn},{rs1n}")),
             _ => op(format!("{rdn},{imm}({rs1n})")),
         },
         Format::Branch => match (name, rs1, rs2) {
@@ -89,6 +94,7 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
         Format::Csr => {
             let c = csr(imm);
             match (name, rd, rs1) {
+                ("csrrs", _, 0) if matches!(imm, 0xc00..=0xc02) => format!("rd{c}\t{rdn}"),
                 ("csrrs", _, 0) => format!("csrr\t{rdn},{c}"),
                 ("csrrw", 0, _) => format!("csrw\t{c},{rs1n}"),
                 ("csrrs", 0, _) => format!("csrs\t{c},{rs1n}"),
