@@ -23,6 +23,7 @@ pub mod builtin;
 pub mod bus;
 pub mod cli;
 pub mod cpu;
+pub mod debugger;
 pub mod devices;
 pub mod fdt;
 pub mod initrd;
@@ -34,6 +35,7 @@ pub mod mmu;
 pub mod ram;
 pub mod stats;
 pub mod terminal;
+pub mod tools;
 pub mod trace;
 
 pub use loader::{ElfImage, LoadError};

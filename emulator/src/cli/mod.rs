@@ -6,6 +6,7 @@
 //! the run, else one of [`exit_code`]'s values.
 
 mod boot;
+mod debug;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,8 @@ struct Cli {
 enum Command {
     /// Run PROGRAM under the built-in kernel, or boot a bare-metal kernel with --kernel.
     Run(Box<RunArgs>),
+    /// Boot as `run` would, stopped before the first instruction, under an interactive debugger.
+    Debug(Box<RunArgs>),
     /// List the kernel, user programs and bare-metal images built into rvsim.
     List,
     /// Write the built-in kernel and an initrd to DIR, to boot them on QEMU.
@@ -168,6 +171,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => run::run(*args),
+        Command::Debug(args) => debug::debug(*args),
         Command::List => {
             list();
             Ok(ExitCode::SUCCESS)

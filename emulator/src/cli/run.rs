@@ -1,9 +1,8 @@
 //! `rvsim run`: builds the machine, runs it, reports how it ended.
 
-use std::process::ExitCode;
-
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::process::ExitCode;
 
 use super::boot::{Boot, plan_boot};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
@@ -14,10 +13,9 @@ use crate::stats::RunStats;
 use crate::terminal::RawTerminal;
 use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
 
-pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args)?;
-    let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
-    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
+/// The machine `args` describe, booted from `boot` with console input
+/// from `input`, its tracer attached.
+pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) -> Result<Machine, Failure> {
     let config = MachineConfig {
         memory_size: args.memory,
         console_output: Box::new(std::io::stdout()),
@@ -27,9 +25,17 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
-    if let Some(tracer) = tracer(&args.trace, &boot)? {
+    if let Some(tracer) = tracer(&args.trace, boot)? {
         machine.cpu.set_tracer(Some(tracer));
     }
+    Ok(machine)
+}
+
+pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    let boot = plan_boot(&args)?;
+    let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
+    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
+    let mut machine = build_machine(&args, &boot, input)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
         boot.kernel.name,

@@ -173,7 +173,13 @@ pub enum CsrOp {
     Clear,
 }
 
-/// The name of a CSR, for disassembly and traces.
+/// The number of the CSR called `name`.
+pub fn csr_by_name(name: &str) -> Option<u16> {
+    (0..4096u16).find(|&n| csr_name(n) == Some(name))
+}
+
+/// The name of a CSR, for disassembly and traces (`None` for CSRs rvsim
+/// does not implement).
 pub fn csr_name(number: u16) -> Option<&'static str> {
     use addr::*;
     Some(match number {

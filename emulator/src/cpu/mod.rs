@@ -14,7 +14,7 @@ mod privilege;
 mod translate;
 mod trap;
 
-pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_name, irq, satp, status};
+pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_by_name, csr_name, irq, satp, status};
 pub use memory::Access;
 pub use observe::{DebugStop, Observers};
 pub use privilege::STUCK_TRAP_LIMIT;

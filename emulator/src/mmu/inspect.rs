@@ -112,15 +112,27 @@ impl fmt::Display for Probe {
 /// leaf's virtual address and flags added.
 pub fn vmprint(ram: &Ram, root: u64) -> String {
     let mut out = format!("page table {:#018x}\n", root << 12);
-    print_table(ram, root << 12, 2, 0, &mut out);
+    print_table(ram, root << 12, 2, 0, false, &mut out);
     out
 }
 
-fn print_table(ram: &Ram, table: u64, level: u8, va_base: u64, out: &mut String) {
+/// [`vmprint`] of the user part only: leaves with U set, and the tables
+/// that lead to them.
+pub fn vmprint_user(ram: &Ram, root: u64) -> String {
+    let mut out = format!("page table {:#018x}\n", root << 12);
+    print_table(ram, root << 12, 2, 0, true, &mut out);
+    out
+}
+
+/// Prints the valid entries of `table` (at `level`) into `out`; with
+/// `user_only`, only U leaves and the pointers above them. Returns whether
+/// it printed anything.
+fn print_table(ram: &Ram, table: u64, level: u8, va_base: u64, user_only: bool, out: &mut String) -> bool {
+    let mut printed = false;
     for index in 0..512u64 {
         let Some(value) = ram.read::<8>(table + index * 8) else {
             let _ = writeln!(out, "{} (table at {table:#x} is outside RAM)", "..".repeat((3 - level) as usize));
-            return;
+            return true;
         };
         if value & pte::V == 0 {
             continue;
@@ -128,17 +140,22 @@ fn print_table(ram: &Ram, table: u64, level: u8, va_base: u64, out: &mut String)
         let va = sign_extend_va(va_base | (index << page_shift(level)));
         let pa = ((value >> pte::PPN_SHIFT) & pte::PPN_MASK) << 12;
         let indent = vec![".."; (3 - level) as usize].join(" ");
-        let leaf = value & (pte::R | pte::X) != 0;
-        let _ = write!(out, " {indent}{index}: pte {value:#018x} pa {pa:#018x}");
-        if leaf {
-            let _ = writeln!(out, " va {va:#x} {}", sv39::flag_string(value));
-        } else {
-            let _ = writeln!(out);
-            if level > 0 && value & pte::W == 0 {
-                print_table(ram, pa, level - 1, va & ((1 << 39) - 1), out);
+        let line = format!(" {indent}{index}: pte {value:#018x} pa {pa:#018x}");
+        if value & (pte::R | pte::X) != 0 {
+            if !user_only || value & pte::U != 0 {
+                let _ = writeln!(out, "{line} va {va:#x} {}", sv39::flag_string(value));
+                printed = true;
+            }
+        } else if level > 0 {
+            let mut below = String::new();
+            if print_table(ram, pa, level - 1, va & ((1 << 39) - 1), user_only, &mut below) || !user_only {
+                let _ = writeln!(out, "{line}");
+                out.push_str(&below);
+                printed = true;
             }
         }
     }
+    printed
 }
 
 fn sign_extend_va(va: u64) -> u64 {

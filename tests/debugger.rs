@@ -1,0 +1,143 @@
+//! `rvsim debug` driven by a script on standard input: every command, its
+//! output checked, and nothing typed can crash it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{describe, run_with_input, rvsim};
+
+/// Runs `rvsim debug ARGS...` with `script` on stdin; returns its output.
+fn session(args: &[&str], script: &str) -> String {
+    let mut command = rvsim();
+    command.arg("debug").args(args);
+    let output = run_with_input(&mut command, Some(script.as_bytes()), Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(output.stderr.is_empty(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The output of the command `command` in a session transcript (up to the
+/// next prompt).
+fn answer<'a>(out: &'a str, command: &str) -> &'a str {
+    let prompt = format!("(rvsim) {command}\n");
+    let start = out.find(&prompt).unwrap_or_else(|| panic!("no {command:?} in:\n{out}")) + prompt.len();
+    let end = out[start..].find("(rvsim) ").map_or(out.len(), |e| start + e);
+    &out[start..end]
+}
+
+#[test]
+fn a_scripted_session_steps_breaks_watches_and_looks_at_memory() {
+    let script = "\
+where
+step 3
+b rvsim_kernel::proc::user_fault
+info break
+c
+regs
+x/3i $pc
+translate $sp
+x/2 $sp
+next
+watch $sp-8
+c
+pt
+translate 0x10000 x u
+tlb
+csrs
+stats
+delete
+c
+step
+q
+";
+    let out = session(&["cowtest"], script);
+    assert!(out.starts_with("rvsim debugger: rvsim-kernel stopped before its first instruction"), "{out}");
+    assert_eq!(answer(&out, "where"), "  [M] 0x80000000 <_start>  auipc sp,0x21\n");
+    assert!(answer(&out, "step 3").starts_with("  [M] 0x8000000c <_start+0xc>  "), "{out}");
+    let breakpoint = answer(&out, "b rvsim_kernel::proc::user_fault");
+    assert!(breakpoint.starts_with("breakpoint 1 at 0x8"), "{breakpoint}");
+    assert!(breakpoint.ends_with(" <rvsim_kernel::proc::user_fault>\n"), "{breakpoint}");
+    assert_eq!(answer(&out, "info break"), breakpoint);
+    let reached = answer(&out, "c");
+    assert!(reached.starts_with("breakpoint 1 reached\n  [S] 0x8"), "{reached}");
+    assert!(reached.contains("<rvsim_kernel::proc::user_fault>"), "{reached}");
+    let regs = answer(&out, "regs");
+    assert!(regs.starts_with("pc   0x00000000800") && regs.contains("mode S"), "{regs}");
+    assert!(regs.contains("\nra   0x") && regs.contains("t6   0x"), "{regs}");
+    assert_eq!(answer(&out, "x/3i $pc").lines().count(), 3);
+    assert!(answer(&out, "x/3i $pc").lines().all(|l| l.contains("<rvsim_kernel::proc::user_fault")), "{out}");
+    let walk = answer(&out, "translate $sp");
+    assert!(walk.contains("level 2 index") && walk.contains("level 0 index") && walk.contains("-> pa 0x8"), "{walk}");
+    assert!(answer(&out, "x/2 $sp").starts_with("0xffffffc0"), "{out}");
+    assert!(answer(&out, "next").starts_with("  [S] 0x8"), "{out}");
+    assert!(answer(&out, "watch $sp-8").starts_with("watchpoint 2: stores to 0xffffffc0"), "{out}");
+    let watched = out.split("(rvsim) c\n").nth(2).expect("a second continue");
+    assert!(watched.starts_with("watchpoint 2: a store to 0xffffffc0"), "{watched}");
+    // The first user fault is the first fetch: text is demand-loaded, so
+    // only the stack is mapped yet.
+    let pt = answer(&out, "pt");
+    assert!(pt.contains("va 0x7ffff000 rw-u-ad\n"), "the stack:\n{pt}");
+    assert!(!pt.contains("va 0x10000 "), "no text yet:\n{pt}");
+    assert!(!pt.contains("-gad"), "no kernel pages without 'pt all':\n{pt}");
+    let text = answer(&out, "translate 0x10000 x u");
+    assert!(text.contains("fetch in U-mode") && text.ends_with("-> page fault: PTE not valid (V = 0)\n"), "{text}");
+    assert!(answer(&out, "tlb").starts_with("TLB entries=64,ways=4,policy=lru: 16 sets of 4 ways\n  slot"), "{out}");
+    let csrs = answer(&out, "csrs");
+    assert!(csrs.contains("mstatus") && csrs.contains("satp: Sv39, ASID "), "{csrs}");
+    assert!(answer(&out, "stats").contains("TLB (entries=64,ways=4,policy=lru)"), "{out}");
+    assert_eq!(answer(&out, "delete"), "deleted 2 breakpoints and watchpoints\n");
+    let end = out.split("(rvsim) c\n").nth(3).expect("a third continue");
+    assert!(
+        end.contains("cowtest: only the pages written while shared were copied\nthe guest exited with code 0\n"),
+        "{end}"
+    );
+    assert!(answer(&out, "step").starts_with("error: the guest has ended (the guest exited with code 0)"), "{out}");
+}
+
+#[test]
+fn nothing_typed_crashes_it() {
+    let script = "\
+bogus
+step 0
+step many
+x/0 0
+x/4 0x40000000
+x/2 p:0x1
+b nosuch_symbol
+b $nosuch
+delete 9
+watch 0x1000 0
+translate 0x1000 q
+pt some
+x/1i 0xffffffffffffffff
+c
+q
+";
+    let out = session(&["--kernel", "bare-hello"], script);
+    for (command, says) in [
+        ("bogus", "error: unknown command 'bogus'"),
+        ("step 0", "error: step: the count must be at least 1"),
+        ("step many", "error: 'many' is not a number"),
+        ("x/0 0", "error: x/0: show between 1 and 4096 units"),
+        ("x/4 0x40000000", "error: 0x40000000 is not RAM"),
+        ("x/2 p:0x1", "error: 0x1 is not RAM"),
+        ("b nosuch_symbol", "error: no symbol 'nosuch_symbol'"),
+        ("b $nosuch", "error: no register 'nosuch'"),
+        ("delete 9", "error: no breakpoint or watchpoint 9"),
+        ("watch 0x1000 0", "error: watch: the length must be at least 1"),
+        ("translate 0x1000 q", "error: translate: 'q' is not r, w or x"),
+        ("pt some", "error: pt: 'some' is not 'all'"),
+        ("x/1i 0xffffffffffffffff", "error: "),
+    ] {
+        assert!(answer(&out, command).starts_with(says), "{command}: {}", answer(&out, command));
+    }
+    assert!(answer(&out, "c").contains("Hello from bare-metal RV64!"), "{out}");
+    assert!(answer(&out, "c").ends_with("the guest exited with code 0\n"), "{out}");
+}
+
+#[test]
+fn a_session_ends_at_end_of_input() {
+    let out = session(&["hello"], "step\n");
+    assert!(out.ends_with("(rvsim) step\n  [M] 0x80000004 <_start+0x4>  addi sp,sp,448\n"), "{out}");
+}
