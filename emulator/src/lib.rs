@@ -26,6 +26,7 @@ pub mod cpu;
 pub mod debugger;
 pub mod devices;
 pub mod fdt;
+pub mod gdb;
 pub mod initrd;
 pub mod isa;
 pub mod loader;

@@ -103,6 +103,13 @@ struct RunArgs {
     stats_json: Option<PathBuf>,
     #[command(flatten)]
     trace: TraceArgs,
+    /// Serve gdb's remote protocol on ADDR (e.g. 127.0.0.1:1234; port 0 picks a free port, which
+    /// rvsim prints): gdb-multiarch can attach with `target remote ADDR`.
+    #[arg(long, value_name = "ADDR", help_heading = "Debugging")]
+    gdb: Option<String>,
+    /// With --gdb: wait for gdb to attach before the first instruction.
+    #[arg(long, requires = "gdb", help_heading = "Debugging")]
+    gdb_wait: bool,
 }
 
 /// The debug trace's options.

@@ -2,11 +2,13 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::net::TcpListener;
 use std::process::ExitCode;
 
 use super::boot::{Boot, plan_boot};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::devices::ConsoleInput;
+use crate::gdb::SessionEnd;
 use crate::machine::{Machine, MachineConfig, StopReason};
 use crate::mmu::MmuConfig;
 use crate::stats::RunStats;
@@ -35,7 +37,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let boot = plan_boot(&args)?;
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
-    let mut machine = build_machine(&args, &boot, input)?;
+    let machine = build_machine(&args, &boot, input)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
         boot.kernel.name,
@@ -44,7 +46,14 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         boot.bootargs
     );
     let started = std::time::Instant::now();
-    let stop = machine.run(args.max_insns);
+    let (mut machine, stop) = match &args.gdb {
+        None => {
+            let mut machine = machine;
+            let stop = machine.run(args.max_insns);
+            (machine, stop)
+        }
+        Some(addr) => run_with_gdb(machine, addr, args.gdb_wait, args.max_insns)?,
+    };
     machine.flush_console();
     if let Some(t) = machine.cpu.observers().tracer.as_deref_mut() {
         t.flush();
@@ -159,4 +168,56 @@ fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
     };
     let config = TraceConfig { categories, limit: args.trace_limit, from, asid: args.trace_asid };
     Ok(Some(Tracer::new(config, out, symbols)))
+}
+
+/// Instructions between looks for a gdb connection.
+const GDB_POLL: u64 = 1 << 20;
+
+/// Runs `machine` to its end, serving gdb on `addr`: from the start with
+/// `wait`, else from whenever gdb connects. After gdb detaches the machine
+/// runs on to the end.
+fn run_with_gdb(
+    mut machine: Machine,
+    addr: &str,
+    wait: bool,
+    max_steps: Option<u64>,
+) -> Result<(Machine, StopReason), Failure> {
+    let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+    let stream = if wait {
+        eprintln!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})");
+        Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?.0)
+    } else {
+        eprintln!("rvsim: gdb can attach on {local} (in gdb: target remote {local})");
+        listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+        loop {
+            let now = machine.cpu.steps();
+            let slice_end = now.saturating_add(GDB_POLL);
+            let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
+            match machine.run(Some(limit)) {
+                StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {
+                    if let Ok((stream, _)) = listener.accept() {
+                        break Some(stream);
+                    }
+                }
+                stop => return Ok((machine, stop)),
+            }
+        }
+    };
+    let Some(stream) = stream else { unreachable!("the loop breaks with a connection") };
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_nodelay(true);
+    let (mut machine, end) = crate::gdb::serve(machine, stream, max_steps);
+    let stop = match end.map_err(|e| (exit_code::USAGE, e))? {
+        SessionEnd::GuestEnded(stop) => stop,
+        SessionEnd::Killed => {
+            eprintln!("rvsim: gdb killed the guest");
+            StopReason::Quit
+        }
+        SessionEnd::Detached => {
+            log::info!("gdb detached; the guest runs on");
+            machine.run(max_steps)
+        }
+    };
+    Ok((machine, stop))
 }

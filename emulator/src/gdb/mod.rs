@@ -1,0 +1,285 @@
+//! gdb's remote serial protocol (through the gdbstub crate): registers,
+//! memory through the hart's current translation, software breakpoints,
+//! single step, continue and Ctrl-C, for a [`Machine`]. The stub serves one
+//! connection; when gdb detaches, its breakpoints go and the caller runs
+//! the machine on to the end.
+
+mod arch;
+
+use std::net::TcpStream;
+
+use gdbstub::common::Signal;
+use gdbstub::conn::{Connection, ConnectionExt};
+use gdbstub::stub::{DisconnectReason, GdbStub, SingleThreadStopReason, run_blocking};
+use gdbstub::target::ext::base::BaseOps;
+use gdbstub::target::ext::base::single_register_access::{SingleRegisterAccess, SingleRegisterAccessOps};
+use gdbstub::target::ext::base::singlethread::{
+    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep, SingleThreadSingleStepOps,
+};
+use gdbstub::target::ext::breakpoints::{Breakpoints, BreakpointsOps, SwBreakpoint, SwBreakpointOps};
+use gdbstub::target::{Target, TargetError, TargetResult};
+use gdbstub_arch::riscv::reg::RiscvCoreRegs;
+use gdbstub_arch::riscv::reg::id::RiscvRegId;
+
+pub use arch::Rv64;
+
+use crate::cpu::DebugStop;
+use crate::machine::{Machine, StopReason};
+use crate::tools::Space;
+
+/// Instructions run between looks at the connection (for Ctrl-C).
+const SLICE: u64 = 1 << 16;
+
+/// What gdb last asked the hart to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Continue,
+    Step,
+}
+
+/// The machine, for gdbstub (it holds the machine for the session).
+pub struct GdbTarget {
+    machine: Machine,
+    action: Action,
+    max_steps: Option<u64>,
+    /// How the guest ended while gdb was attached, if it did.
+    ended: Option<StopReason>,
+}
+
+/// How a gdb session ended.
+#[derive(Debug)]
+pub enum SessionEnd {
+    /// gdb detached: the machine goes on.
+    Detached,
+    /// The guest ended (gdb was told).
+    GuestEnded(StopReason),
+    /// gdb asked to kill the guest.
+    Killed,
+}
+
+/// Serves gdb on `stream` until it detaches or the guest ends; gives the
+/// machine back with how the session ended.
+pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Machine, Result<SessionEnd, String>) {
+    let mut target = GdbTarget { machine, action: Action::Continue, max_steps, ended: None };
+    let connection: Box<dyn ConnectionExt<Error = std::io::Error>> = Box::new(stream);
+    let result = GdbStub::new(connection).run_blocking::<EventLoop>(&mut target);
+    // gdb's breakpoints go with it.
+    target.machine.cpu.observers().breakpoints.clear();
+    target.machine.cpu.observers_changed();
+    let end = match result {
+        Ok(DisconnectReason::Kill) => Ok(SessionEnd::Killed),
+        Ok(_) => Ok(target.ended.map_or(SessionEnd::Detached, SessionEnd::GuestEnded)),
+        Err(e) => Err(format!("gdb connection: {e}")),
+    };
+    (target.machine, end)
+}
+
+impl GdbTarget {
+    /// Runs the hart as gdb asked, until it stops, gdb sends a byte, or a
+    /// slice of instructions passes.
+    fn run(
+        &mut self,
+        conn: &mut dyn ConnectionExt<Error = std::io::Error>,
+    ) -> Result<Option<SingleThreadStopReason<u64>>, std::io::Error> {
+        let cpu = &mut self.machine.cpu;
+        cpu.observers().resume_at = Some(cpu.pc);
+        loop {
+            let now = self.machine.cpu.steps();
+            let end = if self.action == Action::Step { now + 1 } else { now.saturating_add(SLICE) };
+            let limit = self.max_steps.map_or(end, |max| max.min(end));
+            let stop = self.machine.run(Some(limit));
+            let reason = match stop {
+                StopReason::InstructionLimit(n) if self.max_steps == Some(n) => {
+                    self.ended = Some(stop);
+                    SingleThreadStopReason::Terminated(Signal::SIGXCPU)
+                }
+                StopReason::InstructionLimit(_) if self.action == Action::Step => SingleThreadStopReason::DoneStep,
+                StopReason::InstructionLimit(_) => {
+                    if conn.peek()?.is_some() {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+                StopReason::Debug(DebugStop::Breakpoint(_)) => SingleThreadStopReason::SwBreak(()),
+                StopReason::Debug(DebugStop::Watchpoint { .. }) => SingleThreadStopReason::Signal(Signal::SIGTRAP),
+                StopReason::Exit(code) => {
+                    self.ended = Some(stop);
+                    SingleThreadStopReason::Exited(code as u8)
+                }
+                other => {
+                    self.ended = Some(other);
+                    SingleThreadStopReason::Terminated(Signal::SIGABRT)
+                }
+            };
+            return Ok(Some(reason));
+        }
+    }
+}
+
+/// gdbstub's blocking event loop over the machine.
+enum EventLoop {}
+
+impl run_blocking::BlockingEventLoop for EventLoop {
+    type Target = GdbTarget;
+    type Connection = Box<dyn ConnectionExt<Error = std::io::Error>>;
+    type StopReason = SingleThreadStopReason<u64>;
+
+    #[allow(clippy::type_complexity)]
+    fn wait_for_stop_reason(
+        target: &mut Self::Target,
+        conn: &mut Self::Connection,
+    ) -> Result<
+        run_blocking::Event<Self::StopReason>,
+        run_blocking::WaitForStopReasonError<<Self::Target as Target>::Error, <Self::Connection as Connection>::Error>,
+    > {
+        match target.run(conn.as_mut()).map_err(run_blocking::WaitForStopReasonError::Connection)? {
+            Some(reason) => Ok(run_blocking::Event::TargetStopped(reason)),
+            None => {
+                let byte = conn.read().map_err(run_blocking::WaitForStopReasonError::Connection)?;
+                Ok(run_blocking::Event::IncomingData(byte))
+            }
+        }
+    }
+
+    fn on_interrupt(_target: &mut Self::Target) -> Result<Option<Self::StopReason>, <Self::Target as Target>::Error> {
+        Ok(Some(SingleThreadStopReason::Signal(Signal::SIGINT)))
+    }
+}
+
+impl Target for GdbTarget {
+    type Arch = Rv64;
+    type Error = String;
+
+    fn base_ops(&mut self) -> BaseOps<'_, Self::Arch, Self::Error> {
+        BaseOps::SingleThread(self)
+    }
+
+    fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleThreadBase for GdbTarget {
+    fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
+        let cpu = &self.machine.cpu;
+        for (r, slot) in regs.x.iter_mut().enumerate() {
+            *slot = cpu.reg(r);
+        }
+        regs.pc = cpu.pc;
+        Ok(())
+    }
+
+    fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
+        let cpu = &mut self.machine.cpu;
+        for (r, &value) in regs.x.iter().enumerate() {
+            cpu.set_reg(r, value);
+        }
+        cpu.pc = regs.pc;
+        Ok(())
+    }
+
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, (), Self>> {
+        Some(self)
+    }
+
+    fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
+        // Page by page: what can be read is, up to the first hole.
+        let mut done = 0;
+        while done < data.len() {
+            let at = start.wrapping_add(done as u64);
+            let piece = ((0x1000 - (at & 0xfff)) as usize).min(data.len() - done);
+            match self.machine.cpu.tool_read(at, piece as u64, Space::Virtual) {
+                Ok(bytes) => data[done..done + piece].copy_from_slice(&bytes),
+                Err(_) if done > 0 => break,
+                Err(_) => return Err(TargetError::NonFatal),
+            }
+            done += piece;
+        }
+        Ok(done)
+    }
+
+    fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
+        self.machine.cpu.tool_write(start, data, Space::Virtual).map_err(|_| TargetError::NonFatal)
+    }
+
+    fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleRegisterAccess<()> for GdbTarget {
+    fn read_register(&mut self, _: (), id: RiscvRegId<u64>, buf: &mut [u8]) -> TargetResult<usize, Self> {
+        let cpu = &self.machine.cpu;
+        let value = match id {
+            RiscvRegId::Gpr(r) => cpu.reg(r as usize),
+            RiscvRegId::Pc => cpu.pc,
+            RiscvRegId::Csr(number) => match cpu.csr_read(number) {
+                Some(value) => value,
+                None => return Ok(0),
+            },
+            RiscvRegId::Priv => {
+                buf[0] = cpu.mode as u8;
+                return Ok(1);
+            }
+            // No F or D: floating-point registers are unavailable.
+            _ => return Ok(0),
+        };
+        let bytes = value.to_le_bytes();
+        let n = buf.len().min(8);
+        buf[..n].copy_from_slice(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn write_register(&mut self, _: (), id: RiscvRegId<u64>, val: &[u8]) -> TargetResult<(), Self> {
+        let mut bytes = [0u8; 8];
+        let n = val.len().min(8);
+        bytes[..n].copy_from_slice(&val[..n]);
+        let value = u64::from_le_bytes(bytes);
+        let cpu = &mut self.machine.cpu;
+        match id {
+            RiscvRegId::Gpr(r) => cpu.set_reg(r as usize, value),
+            RiscvRegId::Pc => cpu.pc = value,
+            RiscvRegId::Csr(number) => cpu.csr_write(number, value).ok_or(TargetError::NonFatal)?,
+            _ => return Err(TargetError::NonFatal),
+        }
+        Ok(())
+    }
+}
+
+impl SingleThreadResume for GdbTarget {
+    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.action = Action::Continue;
+        Ok(())
+    }
+
+    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleThreadSingleStep for GdbTarget {
+    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.action = Action::Step;
+        Ok(())
+    }
+}
+
+impl Breakpoints for GdbTarget {
+    fn support_sw_breakpoint(&mut self) -> Option<SwBreakpointOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SwBreakpoint for GdbTarget {
+    fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
+        self.machine.cpu.observers().breakpoints.insert(addr);
+        self.machine.cpu.observers_changed();
+        Ok(true)
+    }
+
+    fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
+        let removed = self.machine.cpu.observers().breakpoints.remove(&addr);
+        self.machine.cpu.observers_changed();
+        Ok(removed)
+    }
+}

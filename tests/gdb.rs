@@ -1,0 +1,168 @@
+//! `rvsim run --gdb`: gdb-multiarch attaches in batch mode, breaks at a
+//! kernel symbol, reads registers and memory, steps and detaches, and the
+//! guest runs on to its end; and, speaking the protocol directly, a
+//! Ctrl-C stops a running guest.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{describe, rvsim, scratch_dir, tool_available};
+
+/// Starts `rvsim run --gdb 127.0.0.1:0 --gdb-wait ARGS...` and returns it
+/// with the address it listens on (read from its first line on stderr).
+fn start(args: &[&str]) -> (Child, String, BufReader<std::process::ChildStderr>) {
+    let mut child = rvsim()
+        .args(["run", "--gdb", "127.0.0.1:0", "--gdb-wait"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rvsim");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("rvsim says where it waits");
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (child, addr, stderr)
+}
+
+/// Waits for `child` to end (at most a minute) and returns its status and
+/// stdout.
+fn finish(mut child: Child, mut stderr: BufReader<std::process::ChildStderr>) -> (Option<i32>, String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rvsim did not end after gdb detached");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("stdout");
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).expect("stderr");
+    (status.code(), out, err)
+}
+
+#[test]
+fn gdb_multiarch_breaks_reads_steps_and_detaches() {
+    let test = "gdb_multiarch_breaks_reads_steps_and_detaches";
+    if !tool_available("gdb-multiarch", test) {
+        return;
+    }
+    let dir = scratch_dir(test);
+    let image = rvsim().arg("image").arg(&dir).output().expect("rvsim image");
+    assert!(image.status.success(), "{}", describe(&image));
+    let (child, addr, stderr) = start(&["hello", "gdb"]);
+    let gdb = Command::new("gdb-multiarch")
+        .args(["-batch", "-nx"])
+        .arg("-ex")
+        .arg(format!("file {}", dir.join("kernel.elf").display()))
+        .args(["-ex", &format!("target remote {addr}")])
+        .args(["-ex", "break kmain", "-ex", "continue"])
+        .args(["-ex", "info registers a1", "-ex", "info registers pc"])
+        .args(["-ex", "stepi", "-ex", "info registers pc"])
+        .args(["-ex", "x/2xg 0x80000000", "-ex", "info registers mstatus", "-ex", "detach"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gdb-multiarch");
+    let said = String::from_utf8_lossy(&gdb.stdout).into_owned() + &String::from_utf8_lossy(&gdb.stderr);
+    assert!(gdb.status.success(), "{said}");
+    assert!(said.contains("0x0000000080000000 in _start ()"), "gdb attaches before the first instruction:\n{said}");
+    let kmain = said.lines().find(|l| l.starts_with("Breakpoint 1 at 0x")).expect("the breakpoint is set");
+    let kmain = kmain.trim_start_matches("Breakpoint 1 at ").trim();
+    assert!(
+        said.contains(&format!("Breakpoint 1, {:#018x} in kmain ()", u64::from_str_radix(&kmain[2..], 16).unwrap())),
+        "{said}"
+    );
+    assert!(said.contains("a1             0x87e00000"), "a1 holds the device tree's address in kmain:\n{said}");
+    let pcs: Vec<&str> = said.lines().filter(|l| l.starts_with("pc ")).collect();
+    assert_eq!(pcs.len(), 2, "{said}");
+    assert!(pcs[0].contains(kmain) && !pcs[1].contains(kmain), "stepi moved the pc:\n{said}");
+    // The first two words of the kernel image: `auipc sp,0x21` and what follows.
+    assert!(said.contains("0x80000000 <_start>:\t0x"), "{said}");
+    assert!(said.contains("mstatus        0x"), "CSRs through the target description:\n{said}");
+    assert!(said.contains("detached"), "{said}");
+    let (status, out, err) = finish(child, stderr);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(out, "hello from user space! I am pid 1, my parent is 0\nargument 1: gdb\n", "the guest ran to its end");
+}
+
+/// A remote-protocol packet: `$data#checksum`.
+fn packet(data: &str) -> Vec<u8> {
+    let sum = data.bytes().fold(0u8, |s, b| s.wrapping_add(b));
+    format!("${data}#{sum:02x}").into_bytes()
+}
+
+/// Reads one reply packet's data, acknowledging it.
+fn reply(stream: &mut TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    // Skip acknowledgements up to the packet's start.
+    loop {
+        stream.read_exact(&mut byte).expect("a reply");
+        if byte[0] == b'$' {
+            break;
+        }
+    }
+    loop {
+        stream.read_exact(&mut byte).expect("a reply");
+        if byte[0] == b'#' {
+            break;
+        }
+        data.push(byte[0]);
+    }
+    let mut checksum = [0u8; 2];
+    stream.read_exact(&mut checksum).expect("checksum");
+    stream.write_all(b"+").expect("ack");
+    // Run-length encoding: `X*n` is X repeated n - 29 more times.
+    let mut text = Vec::new();
+    let mut bytes = data.into_iter();
+    while let Some(b) = bytes.next() {
+        if b == b'*' {
+            let count = bytes.next().expect("a count") - 29;
+            let last = *text.last().expect("something to repeat");
+            text.extend(std::iter::repeat_n(last, count as usize));
+        } else {
+            text.push(b);
+        }
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+#[test]
+fn ctrl_c_stops_a_running_guest() {
+    let (child, addr, stderr) = start(&["--kernel", "cpu-mix"]);
+    let mut stream = TcpStream::connect(&addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream.write_all(&packet("?")).expect("send");
+    let first = reply(&mut stream);
+    assert!(first.starts_with('S') || first.starts_with('T'), "a stop reply: {first}");
+    stream.write_all(&packet("c")).expect("continue");
+    std::thread::sleep(Duration::from_millis(100));
+    // Ctrl-C is a bare 0x03 byte.
+    stream.write_all(&[3]).expect("interrupt");
+    let stop = reply(&mut stream);
+    assert!(stop.starts_with("T02") || stop == "S02", "stopped by SIGINT: {stop}");
+    stream.write_all(&packet("g")).expect("read registers");
+    let registers = reply(&mut stream);
+    assert_eq!(registers.len(), 33 * 16, "x0..x31 and pc, 8 bytes each in hex: {registers}");
+    assert!(registers.starts_with("0000000000000000"), "x0 is zero");
+    stream.write_all(&packet("D")).expect("detach");
+    assert_eq!(reply(&mut stream), "OK");
+    drop(stream);
+    let (status, out, err) = finish(child, stderr);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(out.starts_with("cpu-mix: 300 rounds"), "the guest ran to its end: {out}");
+}
