@@ -5,6 +5,7 @@
 //! two pages; misaligned AMOs, LR and SC trap, as the specification says.
 
 use super::{Cpu, Exception};
+use crate::isa::Decoded;
 use crate::mmu::fast::{NO_SLOT, mode_index};
 use crate::ram::{read_host, write_host};
 
@@ -124,7 +125,7 @@ impl Cpu {
                 return Ok(());
             }
             let pa = self.translate(va, Access::Store, N as u64)?;
-            if !self.bus.store_ram::<N>(pa, value) {
+            if !self.write_ram::<N>(pa, value) {
                 self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va))?;
             }
             if self.observed {
@@ -144,7 +145,7 @@ impl Cpu {
         let first_pa = pieces.first().map_or(0, |(pa, _)| *pa);
         for (pa, at) in pieces {
             for (i, &byte) in bytes[at.clone()].iter().enumerate() {
-                self.bus.store_ram::<1>(pa + i as u64, byte as u64);
+                self.write_ram::<1>(pa + i as u64, byte as u64);
             }
         }
         if self.observed {
@@ -194,7 +195,7 @@ impl Cpu {
         let pa = self.translate(va, Access::Store, N as u64)?;
         let old = self.bus.ram.read::<N>(pa).ok_or(Exception::StoreAccessFault(va))?;
         let new = op(old);
-        self.bus.store_ram::<N>(pa, new);
+        self.write_ram::<N>(pa, new);
         if self.observed {
             self.observe_access(Access::Load, va, pa, N as u8, old);
             self.observe_access(Access::Store, va, pa, N as u8, new);
@@ -231,13 +232,61 @@ impl Cpu {
         if pa != reserved {
             return Ok(false);
         }
-        if !self.bus.store_ram::<N>(pa, value) {
+        if !self.write_ram::<N>(pa, value) {
             return Err(Exception::StoreAccessFault(va));
         }
         if self.observed {
             self.observe_access(Access::Store, va, pa, N as u8, value);
         }
         Ok(true)
+    }
+
+    /// Stores to RAM (false outside it), telling the decoded-instruction
+    /// cache, which drops code the store changes.
+    #[inline(always)]
+    fn write_ram<const N: usize>(&mut self, pa: u64, value: u64) -> bool {
+        if !self.bus.store_ram::<N>(pa, value) {
+            return false;
+        }
+        self.icache.stored(pa.wrapping_sub(self.bus.ram.base()));
+        true
+    }
+
+    /// The instruction at `pc`, decoded: from the decoded-instruction
+    /// cache when it has it, else fetched, decoded and cached.
+    #[inline(always)]
+    pub(crate) fn fetch_decoded(&mut self, pc: u64) -> Result<Decoded, Exception> {
+        if pc >> 12 == self.fetch_page && pc & 0xfff <= 0xffc {
+            if self.fetch_slot != NO_SLOT {
+                self.mmu.tlb.record_hit(self.fetch_slot as usize, Access::Fetch);
+            }
+            let host = (pc as usize).wrapping_add(self.fetch_addend);
+            if let Some(d) = self.icache.get(host) {
+                return Ok(d);
+            }
+            // SAFETY: the fetch page lies inside RAM and pc + 4 stays in it.
+            let word = unsafe { read_host::<4>(host) } as u32;
+            let raw = if word & 3 == 3 { word } else { word & 0xffff };
+            return Ok(self.decode_and_cache(host, raw));
+        }
+        let (raw, host) = self.fetch_slow(pc)?;
+        match host {
+            Some(host) => match self.icache.get(host) {
+                Some(d) if d.raw == raw => Ok(d),
+                _ => Ok(self.decode_and_cache(host, raw)),
+            },
+            None => Ok(self.decoder.decode(raw)),
+        }
+    }
+
+    /// Decodes `raw`, found at `host`, and caches it. Stores to a page that
+    /// has just become a code page must no longer bypass the slow path.
+    fn decode_and_cache(&mut self, host: usize, raw: u32) -> Decoded {
+        let d = self.decoder.decode(raw);
+        if self.icache.insert(host, d) {
+            self.mmu.fast.flush_stores();
+        }
+        d
     }
 
     /// Fetches the instruction at `pc`: 16 bits, or 32 when the low bits
@@ -253,15 +302,22 @@ impl Cpu {
             let word = unsafe { read_host::<4>((pc as usize).wrapping_add(self.fetch_addend)) } as u32;
             return Ok(if word & 3 == 3 { word } else { word & 0xffff });
         }
-        // The slow way: one lookup for the instruction, a second only
-        // when its upper half lies on the next page.
+        self.fetch_slow(pc).map(|(raw, _)| raw)
+    }
+
+    /// Fetches the instruction at `pc` the slow way: one lookup for the
+    /// instruction, a second only when its upper half lies on the next
+    /// page. Returns the bits and, when they lie in one page of RAM, their
+    /// host address.
+    fn fetch_slow(&mut self, pc: u64) -> Result<(u32, Option<usize>), Exception> {
         let host = self.fetch_host(pc)?;
         // SAFETY: `fetch_host` checked that two bytes at `host` are RAM.
         let low = unsafe { read_host::<2>(host) } as u32;
         if low & 3 != 3 {
-            return Ok(low);
+            return Ok((low, Some(host)));
         }
-        let high_host = if pc & 0xfff <= 0xffc {
+        let same_page = pc & 0xfff <= 0xffc;
+        let high_host = if same_page {
             // Same page, so the same translation; only PMP, whose regions
             // may end inside a page, is asked again.
             let pa = self.bus.ram.guest_address(host) + 2;
@@ -273,7 +329,8 @@ impl Cpu {
             self.fetch_host(pc.wrapping_add(2))?
         };
         // SAFETY: as above, for the upper half.
-        Ok(low | (unsafe { read_host::<2>(high_host) } as u32) << 16)
+        let raw = low | (unsafe { read_host::<2>(high_host) } as u32) << 16;
+        Ok((raw, same_page.then_some(host)))
     }
 
     /// The host address of the instruction bytes at `va`, looked up the

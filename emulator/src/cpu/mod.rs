@@ -8,6 +8,7 @@
 //! tests a single counter.
 
 mod csr;
+mod icache;
 mod memory;
 mod observe;
 mod privilege;
@@ -88,11 +89,14 @@ pub struct Cpu {
     observers: Observers,
     /// Whether any is attached (kept in step with `observers`).
     observed: bool,
+    /// Decoded instructions.
+    pub(crate) icache: icache::ICache,
 }
 
 impl Cpu {
     /// A hart in its reset state (M-mode, registers zero) on `bus`.
     pub fn new(bus: Bus, mmu: MmuConfig) -> Cpu {
+        let icache = icache::ICache::new(bus.ram.host_address(0), bus.ram.size());
         Cpu {
             x: [0; 64],
             pc: 0,
@@ -123,6 +127,7 @@ impl Cpu {
             decoder: Decoder::get(),
             observers: Observers::default(),
             observed: false,
+            icache,
         }
     }
 
@@ -209,9 +214,12 @@ impl Cpu {
         self.deadline = 0;
     }
 
-    /// `fence.i`: makes earlier stores visible to instruction fetch. Fetch
-    /// reads memory on every instruction, so there is nothing to flush.
-    pub(crate) fn fence_i(&mut self) {}
+    /// `fence.i`: makes earlier stores visible to instruction fetch. The
+    /// decoded-instruction cache already drops code that stores change;
+    /// `fence.i` empties it all the same, as the specification allows.
+    pub(crate) fn fence_i(&mut self) {
+        self.icache.clear();
+    }
 
     /// `sfence.vma`: flushes the modelled TLB in one of its four forms
     /// (chosen by whether rs1 and rs2 name x0, as the specification says).
@@ -262,9 +270,8 @@ impl Cpu {
         self.steps += 1;
         let pc = self.pc;
         let mode = self.mode;
-        match self.fetch(pc) {
-            Ok(raw) => {
-                let d = self.decoder.decode(raw);
+        match self.fetch_decoded(pc) {
+            Ok(d) => {
                 self.next_pc = pc.wrapping_add(d.len as u64);
                 match (d.exec)(self, &d) {
                     Ok(()) => {

@@ -101,6 +101,10 @@ impl Cpu {
             return;
         }
         let Some(offset) = self.bus.ram.offset_of(page, 4096) else { return };
+        // Stores to code must reach the decoded-instruction cache.
+        if access == Access::Store && self.icache.is_code(offset as u64) {
+            return;
+        }
         let host = self.bus.ram.host_address(offset);
         self.mmu.fast.insert(privilege, access, va, host, slot);
     }
@@ -148,6 +152,10 @@ impl Cpu {
         }
         match walked {
             Ok(leaf) => {
+                if leaf.updated {
+                    // The walk wrote A/D into a PTE.
+                    self.icache.stored(leaf.pte_addr.wrapping_sub(self.bus.ram.base()));
+                }
                 let entry = TlbEntry {
                     valid: true,
                     vpn: tlb::vpn(va, leaf.level),

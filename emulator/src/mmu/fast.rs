@@ -159,6 +159,14 @@ impl FastPath {
         self.clear(false);
     }
 
+    /// Drops every store entry, in every mode (a page became a code page:
+    /// its stores must reach the decoded-instruction cache).
+    pub fn flush_stores(&mut self) {
+        for mode in [0, 1, 2] {
+            self.rows[row(mode, Access::Store)].fill(EMPTY);
+        }
+    }
+
     /// Empties every cache (after a PMP change).
     pub fn flush_all(&mut self) {
         self.clear(false);

@@ -1,0 +1,147 @@
+//! The decoded-instruction cache: each instruction is decoded once and
+//! kept, keyed by the host address of its bytes, so the hot loop neither
+//! reads nor decodes it again.
+//!
+//! Keyed by where the bytes are (not by virtual address), the cache needs
+//! nothing when translations change. It must see every change of the bytes
+//! instead: RAM pages that hold cached code are *code pages*; the host fast
+//! path never caches a store to one (so stores to code always reach
+//! [`ICache::stored`] through the slow path), and a store there drops the
+//! page's decoded instructions. `fence.i` empties the cache, as the
+//! specification allows an implementation to do.
+
+use crate::isa::Decoded;
+
+/// Entries (a power of two): 2-byte granules, direct-mapped.
+const ENTRIES: usize = 1 << 13;
+/// Host addresses no instruction has.
+const EMPTY: usize = usize::MAX;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    /// Host address of the instruction's first byte, or [`EMPTY`].
+    host: usize,
+    decoded: Decoded,
+}
+
+/// The cache, and which RAM pages hold code it decoded.
+pub struct ICache {
+    slots: Box<[Slot]>,
+    /// One bit per 4 KiB page of RAM, by offset into RAM.
+    code_pages: Vec<u64>,
+    /// Host address of the start of RAM.
+    ram_host: usize,
+}
+
+impl ICache {
+    /// An empty cache for a RAM of `ram_size` bytes starting at host
+    /// address `ram_host`.
+    pub fn new(ram_host: usize, ram_size: u64) -> ICache {
+        let pages = ram_size.div_ceil(4096) as usize;
+        let placeholder = Slot { host: EMPTY, decoded: crate::isa::Decoder::get().decode(0) };
+        ICache { slots: vec![placeholder; ENTRIES].into_boxed_slice(), code_pages: vec![0; pages.div_ceil(64)], ram_host }
+    }
+
+    #[inline(always)]
+    fn index(host: usize) -> usize {
+        (host >> 1) & (ENTRIES - 1)
+    }
+
+    /// The instruction decoded at host address `host`, if cached.
+    #[inline(always)]
+    pub fn get(&self, host: usize) -> Option<Decoded> {
+        let slot = &self.slots[Self::index(host)];
+        (slot.host == host).then_some(slot.decoded)
+    }
+
+    /// Caches `decoded`, whose bytes are at `host`. Returns true when its
+    /// page just became a code page: the caller must drop the page's store
+    /// entries from the host fast path.
+    pub fn insert(&mut self, host: usize, decoded: Decoded) -> bool {
+        self.slots[Self::index(host)] = Slot { host, decoded };
+        let page = (host - self.ram_host) >> 12;
+        let (word, bit) = (page / 64, 1u64 << (page % 64));
+        match self.code_pages.get_mut(word) {
+            Some(bits) if *bits & bit == 0 => {
+                *bits |= bit;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the RAM page at `offset` (bytes into RAM) holds cached code.
+    #[inline]
+    pub fn is_code(&self, offset: u64) -> bool {
+        let page = (offset >> 12) as usize;
+        self.code_pages.get(page / 64).is_some_and(|bits| bits & (1 << (page % 64)) != 0)
+    }
+
+    /// A store reached RAM at `offset`: if it hit a code page, the page's
+    /// decoded instructions go.
+    #[inline]
+    pub fn stored(&mut self, offset: u64) {
+        if self.is_code(offset) {
+            self.drop_page(offset >> 12);
+        }
+    }
+
+    fn drop_page(&mut self, page: u64) {
+        let start = self.ram_host + (page as usize) * 4096;
+        for host in (start..start + 4096).step_by(2) {
+            let slot = &mut self.slots[Self::index(host)];
+            if slot.host == host {
+                slot.host = EMPTY;
+            }
+        }
+        let page = page as usize;
+        if let Some(bits) = self.code_pages.get_mut(page / 64) {
+            *bits &= !(1 << (page % 64));
+        }
+    }
+
+    /// Empties the cache (`fence.i`, or memory written by a tool).
+    pub fn clear(&mut self) {
+        for slot in self.slots.iter_mut() {
+            slot.host = EMPTY;
+        }
+        self.code_pages.fill(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_stay_decoded_until_their_page_is_written() {
+        let base = 0x10_0000usize;
+        let mut cache = ICache::new(base, 1 << 20);
+        let d = crate::isa::Decoder::get().decode(0x0010_0093); // addi ra,zero,1
+        assert!(cache.get(base + 0x2004).is_none());
+        assert!(cache.insert(base + 0x2004, d), "the page becomes a code page");
+        assert!(!cache.insert(base + 0x2008, d), "it already is one");
+        assert_eq!(cache.get(base + 0x2004).map(|d| d.raw), Some(0x0010_0093));
+        assert!(cache.is_code(0x2000) && !cache.is_code(0x3000));
+        cache.stored(0x3010);
+        assert!(cache.get(base + 0x2004).is_some(), "a store elsewhere changes nothing");
+        cache.stored(0x2ff8);
+        assert!(cache.get(base + 0x2004).is_none() && cache.get(base + 0x2008).is_none(), "a store to the page drops it");
+        assert!(!cache.is_code(0x2000));
+        cache.insert(base + 0x2004, d);
+        cache.clear();
+        assert!(cache.get(base + 0x2004).is_none());
+    }
+
+    #[test]
+    fn a_slot_holds_one_instruction_at_a_time() {
+        let base = 0x10_0000usize;
+        let mut cache = ICache::new(base, 1 << 20);
+        let decoder = crate::isa::Decoder::get();
+        cache.insert(base, decoder.decode(0x0010_0093));
+        // The same index, another page.
+        cache.insert(base + 2 * ENTRIES, decoder.decode(0x0020_0093));
+        assert!(cache.get(base).is_none());
+        assert_eq!(cache.get(base + 2 * ENTRIES).map(|d| d.raw), Some(0x0020_0093));
+    }
+}
