@@ -24,7 +24,7 @@ macro_rules! programs {
 }
 
 programs!(self_checking, SELF_CHECKING:
-    alu_rr, alu_imm, alu_w, branch, jump, load_store, fence_i, x0, rv64i_illegal, misaligned,
+    alu_rr, alu_imm, alu_w, branch, jump, load_store, fence_i, code_cache, x0, rv64i_illegal, misaligned,
     muldiv, muldiv_w, atomic, atomic_faults,
     compressed_alu, compressed_mem, compressed_ctrl, compressed_illegal, compressed_hints,
     csr, traps, interrupts, counters,
