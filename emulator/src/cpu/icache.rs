@@ -26,7 +26,7 @@ struct Slot {
 
 /// The cache, and which RAM pages hold code it decoded.
 pub struct ICache {
-    slots: Box<[Slot]>,
+    slots: Box<[Slot; ENTRIES]>,
     /// One bit per 4 KiB page of RAM, by offset into RAM.
     code_pages: Vec<u64>,
     /// Host address of the start of RAM.
@@ -39,7 +39,9 @@ impl ICache {
     pub fn new(ram_host: usize, ram_size: u64) -> ICache {
         let pages = ram_size.div_ceil(4096) as usize;
         let placeholder = Slot { host: EMPTY, decoded: crate::isa::Decoder::get().decode(0) };
-        ICache { slots: vec![placeholder; ENTRIES].into_boxed_slice(), code_pages: vec![0; pages.div_ceil(64)], ram_host }
+        let slots =
+            vec![placeholder; ENTRIES].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("ENTRIES slots"));
+        ICache { slots, code_pages: vec![0; pages.div_ceil(64)], ram_host }
     }
 
     #[inline(always)]
@@ -126,7 +128,10 @@ mod tests {
         cache.stored(0x3010);
         assert!(cache.get(base + 0x2004).is_some(), "a store elsewhere changes nothing");
         cache.stored(0x2ff8);
-        assert!(cache.get(base + 0x2004).is_none() && cache.get(base + 0x2008).is_none(), "a store to the page drops it");
+        assert!(
+            cache.get(base + 0x2004).is_none() && cache.get(base + 0x2008).is_none(),
+            "a store to the page drops it"
+        );
         assert!(!cache.is_code(0x2000));
         cache.insert(base + 0x2004, d);
         cache.clear();

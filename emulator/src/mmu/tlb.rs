@@ -255,6 +255,8 @@ pub struct Tlb {
     /// Valid entries per page-size level, so lookups skip sizes that are
     /// absent (usually both superpage sizes).
     per_level: [u32; LEVELS as usize],
+    /// The policy is LRU (hits update stamps).
+    lru: bool,
     clock: u64,
     rng: u64,
     /// Counters.
@@ -291,6 +293,7 @@ impl Tlb {
             keys: vec![NO_KEY; shape.entries],
             stamps: vec![0; shape.entries],
             per_level: [0; LEVELS as usize],
+            lru: shape.policy == Policy::Lru,
             clock: 0,
             rng: RANDOM_SEED,
             stats: TlbStats::default(),
@@ -356,7 +359,7 @@ impl Tlb {
         // A slot stamped with the clock's current value is the most recent
         // use of all: using it again changes no set's order, so the stamp
         // stays (and the hot path stores nothing).
-        if self.shape.policy == Policy::Lru
+        if self.lru
             && let Some(stamp) = self.stamps.get_mut(slot)
             && *stamp != self.clock
         {
