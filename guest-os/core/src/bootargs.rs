@@ -15,6 +15,10 @@ pub struct BootArgs<'a> {
     /// `share=on` (default) or `share=off`: every process gets its own
     /// copy of its program's text instead of the shared pages table's.
     pub share: bool,
+    /// `asid=on` (default) or `asid=off`: every address space uses ASID 0
+    /// and a context switch flushes the whole TLB, as on hardware without
+    /// ASIDs.
+    pub asid: bool,
     /// `log=vm`: print one line per VM event.
     pub log_vm: bool,
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
@@ -32,13 +36,16 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         Some((options, init)) => (options, words(init)),
         None => (line, alloc::vec![String::from("sh")]),
     };
-    let mut args = BootArgs { cow: true, share: true, log_vm: false, echo: true, init, unknown: Vec::new() };
+    let mut args =
+        BootArgs { cow: true, share: true, asid: true, log_vm: false, echo: true, init, unknown: Vec::new() };
     for option in options.split_whitespace() {
         match option.split_once('=') {
             Some(("cow", "on")) => args.cow = true,
             Some(("cow", "off")) => args.cow = false,
             Some(("share", "on")) => args.share = true,
             Some(("share", "off")) => args.share = false,
+            Some(("asid", "on")) => args.asid = true,
+            Some(("asid", "off")) => args.asid = false,
             Some(("echo", "on")) => args.echo = true,
             Some(("echo", "off")) => args.echo = false,
             Some(("log", list)) => {
@@ -92,8 +99,8 @@ mod tests {
 
     #[test]
     fn options_then_the_first_program() {
-        let args = parse("cow=off log=vm echo=off share=off -- forktest 100");
-        assert!(!args.cow && args.log_vm && !args.echo && !args.share);
+        let args = parse("cow=off log=vm echo=off share=off asid=off -- forktest 100");
+        assert!(!args.cow && args.log_vm && !args.echo && !args.share && !args.asid);
         assert_eq!(args.init, ["forktest", "100"]);
         assert!(args.unknown.is_empty());
     }
@@ -107,7 +114,7 @@ mod tests {
     #[test]
     fn defaults_and_unknown_options() {
         let args = parse("");
-        assert!(args.cow && !args.log_vm && args.echo && args.share);
+        assert!(args.cow && !args.log_vm && args.echo && args.share && args.asid);
         assert_eq!(args.init, ["sh"]);
         let args = parse("quiet log=vm,sched --");
         assert_eq!(args.unknown, ["quiet", "log=vm,sched"]);

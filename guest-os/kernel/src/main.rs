@@ -61,6 +61,9 @@ pub struct Kernel {
     /// Program text comes from the shared pages table (`share=off` gives
     /// every process its own copy).
     pub share: bool,
+    /// Address spaces have their own ASIDs (`asid=off`: all use 0, and
+    /// every switch flushes the TLB).
+    pub asid: bool,
     /// The VM log is on (`log=vm`).
     pub log_vm: bool,
     /// The initrd.
@@ -130,6 +133,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         kernel_root,
         cow: args.cow,
         share: args.share,
+        asid: args.asid,
         log_vm: args.log_vm,
         initrd: boot.initrd,
     });

@@ -148,9 +148,10 @@ pub struct Attachment {
 }
 
 impl Proc {
-    /// The ASID of this process's address space (0 is the kernel's).
+    /// The ASID of this process's address space (0 is the kernel's, and
+    /// everyone's with the boot argument asid=off).
     pub fn asid(&self) -> u16 {
-        self.slot as u16 + 1
+        if kernel().asid { self.slot as u16 + 1 } else { 0 }
     }
 
     /// The address ranges the process uses: stack, images, heap,
@@ -258,9 +259,15 @@ pub fn flush_asid(asid: u16) {
 }
 
 fn set_satp(root: u64, asid: u16) {
+    // Without ASIDs (boot argument asid=off) every address space is ASID 0,
+    // so a switch must flush what the last one left in the TLB.
+    let tagged = kernel().asid;
     let satp = (8u64 << 60) | ((asid as u64) << 44) | (root >> 12);
     // SAFETY: the new address space maps the kernel half identically.
     unsafe { core::arch::asm!("csrw satp, {0}", in(reg) satp) };
+    if !tagged {
+        sfence(None, None);
+    }
 }
 
 /// Runs on the kernel's own page table (ASID 0).
@@ -357,6 +364,7 @@ fn release(slot: usize) {
         t.in_use -= 1;
     }
     let k = kernel();
+    let asid = proc.asid();
     if let Some(space) = proc.space {
         space.destroy(&mut k.vm());
     }
@@ -367,7 +375,7 @@ fn release(slot: usize) {
         sfence(Some(va), None);
         k.frames.decref(frame);
     }
-    flush_asid(slot as u16 + 1);
+    flush_asid(asid);
 }
 
 /// Creates the first process, running `argv[0]` from the initrd.

@@ -5,6 +5,7 @@
 
 pub mod sync;
 pub mod sys;
+pub mod workload;
 
 use core::fmt::{self, Write};
 
