@@ -1,0 +1,63 @@
+//! A sweep drawn as an SVG (plotters): hit rate against TLB size, one
+//! line per policy and associativity.
+
+use plotters::prelude::*;
+
+use super::sweep::ShapeResult;
+
+const COLOURS: [RGBColor; 6] =
+    [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(255, 127, 14), RGBColor(23, 190, 207)];
+
+/// Writes the plot of `results` to `path`, titled `title`.
+pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    // Series: (policy, ways label) -> points (entries, hit rate).
+    let mut series: Vec<(String, Vec<(u32, f64)>)> = Vec::new();
+    for r in results {
+        let ways = if r.shape.ways == r.shape.entries { "full".to_string() } else { format!("{}-way", r.shape.ways) };
+        let label = format!("{} {ways}", r.shape.policy.name());
+        let point = (r.shape.entries as u32, r.hit_rate());
+        match series.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, points)) => points.push(point),
+            None => series.push((label, vec![point])),
+        }
+    }
+    let (x_min, x_max) = results.iter().fold((u32::MAX, 1u32), |(lo, hi), r| {
+        (lo.min(r.shape.entries as u32), hi.max(r.shape.entries as u32))
+    });
+    let y_min = results.iter().map(ShapeResult::hit_rate).fold(100.0f64, f64::min);
+    let y_low = (y_min - (100.0 - y_min) * 0.1).clamp(0.0, 99.9);
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(20)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d((x_min.min(x_max)..x_max.max(x_min + 1)).log_scale(), y_low..100.0)
+        .map_err(|e| fail(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("TLB entries")
+        .y_desc("hit rate (%)")
+        .y_label_formatter(&|y| format!("{y:.2}"))
+        .draw()
+        .map_err(|e| fail(&e))?;
+    for (i, (label, points)) in series.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+            .map_err(|e| fail(&e))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| fail(&e))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| fail(&e))?;
+    root.present().map_err(|e| fail(&e))
+}

@@ -1,0 +1,120 @@
+//! A TLB sweep: the same guest workload under many TLB shapes, each run
+//! on a fresh machine, with what each shape cost it. Runs are spread over
+//! threads; each is deterministic, so the figures do not depend on that.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crate::loader::ElfImage;
+use crate::machine::{Machine, MachineConfig, StopReason};
+use crate::mmu::{AdPolicy, MmuConfig, Policy, TlbShape};
+use crate::stats::RunStats;
+
+/// What every run of a sweep boots.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// The kernel (or bare-metal program).
+    pub kernel: ElfImage,
+    /// The initrd.
+    pub initrd: Option<Vec<u8>>,
+    /// The kernel command line.
+    pub bootargs: String,
+    /// RAM size.
+    pub memory: u64,
+    /// A/D policy.
+    pub ad: AdPolicy,
+    /// Stop a run after this many instructions.
+    pub max_steps: Option<u64>,
+}
+
+/// One shape's run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeResult {
+    /// The TLB's shape.
+    pub shape: TlbShape,
+    /// Everything counted.
+    pub stats: RunStats,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// How the run ended (`Some(code)` for an exit).
+    pub exit: Option<u64>,
+}
+
+impl ShapeResult {
+    /// Hits over lookups, in percent.
+    pub fn hit_rate(&self) -> f64 {
+        let t = &self.stats.tlb;
+        if t.lookups.total() == 0 { 100.0 } else { 100.0 * t.hits.total() as f64 / t.lookups.total() as f64 }
+    }
+
+    /// Misses per thousand instructions retired.
+    pub fn mpki(&self) -> f64 {
+        1000.0 * self.stats.tlb.misses.total() as f64 / self.stats.hart.retired.max(1) as f64
+    }
+}
+
+/// Every valid shape of `entries` x `ways` x `policies` (`ways` 0 stands
+/// for fully associative), in that order.
+pub fn shapes(entries: &[usize], ways: &[usize], policies: &[Policy]) -> Vec<TlbShape> {
+    let mut out = Vec::new();
+    for &policy in policies {
+        for &w in ways {
+            for &e in entries {
+                let shape = TlbShape { entries: e, ways: if w == 0 { e } else { w }, policy };
+                if shape.validate().is_ok() && !out.contains(&shape) {
+                    out.push(shape);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs `workload` once with `shape`.
+pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, String> {
+    let config = MachineConfig {
+        memory_size: workload.memory,
+        console_output: Box::new(std::io::sink()),
+        bootargs: workload.bootargs.clone(),
+        mmu: MmuConfig { tlb: shape, ad: workload.ad },
+        ..MachineConfig::default()
+    };
+    let mut machine = Machine::new(config)?;
+    machine.load_kernel(&workload.kernel, workload.initrd.as_deref()).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let stop = machine.run(workload.max_steps);
+    let seconds = start.elapsed().as_secs_f64();
+    let exit = match stop {
+        StopReason::Exit(code) => Some(code),
+        _ => None,
+    };
+    Ok(ShapeResult { shape, stats: RunStats::collect(&machine), seconds, exit })
+}
+
+/// Runs `workload` under every shape on `threads` threads, calling
+/// `progress` after each run; results come back in the order of `shapes`.
+pub fn run(
+    workload: &Workload,
+    shapes: &[TlbShape],
+    threads: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<ShapeResult>, String> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<ShapeResult, String>>>> = Mutex::new(vec![None; shapes.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, shapes.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&shape) = shapes.get(i) else { return };
+                    let result = run_one(workload, shape);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                    progress();
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err("a run did not finish".into()))).collect()
+}
