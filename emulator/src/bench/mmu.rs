@@ -10,7 +10,7 @@ use crate::mmu::workbench::{SUPERPAGE_VA, TranslationBench};
 use crate::mmu::{Policy, TlbShape};
 
 /// One measured operation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Measurement {
     /// What was measured.
     pub name: String,
@@ -108,4 +108,9 @@ pub fn table(results: &[Measurement]) -> String {
         out.push_str(&format!("{:<36} {:>10.2} {:>10.2} {:>10.2}\n", m.name, m.median_ns, m.min_ns, m.max_ns));
     }
     out
+}
+
+/// The measurements as a JSON array.
+pub fn json(results: &[Measurement]) -> String {
+    serde_json::to_string_pretty(results).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

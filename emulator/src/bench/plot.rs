@@ -5,8 +5,14 @@ use plotters::prelude::*;
 
 use super::sweep::ShapeResult;
 
-const COLOURS: [RGBColor; 6] =
-    [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(255, 127, 14), RGBColor(23, 190, 207)];
+const COLOURS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(23, 190, 207),
+];
 
 /// Writes the plot of `results` to `path`, titled `title`.
 pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Result<(), String> {
@@ -22,9 +28,9 @@ pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Resu
             None => series.push((label, vec![point])),
         }
     }
-    let (x_min, x_max) = results.iter().fold((u32::MAX, 1u32), |(lo, hi), r| {
-        (lo.min(r.shape.entries as u32), hi.max(r.shape.entries as u32))
-    });
+    let (x_min, x_max) = results
+        .iter()
+        .fold((u32::MAX, 1u32), |(lo, hi), r| (lo.min(r.shape.entries as u32), hi.max(r.shape.entries as u32)));
     let y_min = results.iter().map(ShapeResult::hit_rate).fold(100.0f64, f64::min);
     let y_low = (y_min - (100.0 - y_min) * 0.1).clamp(0.0, 99.9);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();

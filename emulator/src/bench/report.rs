@@ -38,7 +38,7 @@ fn row(r: &ShapeResult) -> Row<'_> {
         walks: r.stats.mmu.walks,
         pte_reads: r.stats.mmu.pte_reads,
         seconds: r.seconds,
-        exit: r.exit,
+        exit: r.exit(),
     }
 }
 

@@ -2,8 +2,9 @@
 //! on a fresh machine, with what each shape cost it. Runs are spread over
 //! threads; each is deterministic, so the figures do not depend on that.
 
-use std::sync::Mutex;
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::loader::ElfImage;
@@ -37,11 +38,38 @@ pub struct ShapeResult {
     pub stats: RunStats,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// How the run ended (`Some(code)` for an exit).
-    pub exit: Option<u64>,
+    /// How the run ended.
+    pub stop: StopReason,
+    /// What the guest printed on its console. A TLB's shape changes what
+    /// translation costs, never what a program computes, so every shape of
+    /// a sweep must print the same.
+    pub output: String,
+}
+
+/// A console that keeps what the guest prints.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl ShapeResult {
+    /// The guest's exit code, when it ended the run itself.
+    pub fn exit(&self) -> Option<u64> {
+        match self.stop {
+            StopReason::Exit(code) => Some(code),
+            _ => None,
+        }
+    }
+
     /// Hits over lookups, in percent.
     pub fn hit_rate(&self) -> f64 {
         let t = &self.stats.tlb;
@@ -73,9 +101,10 @@ pub fn shapes(entries: &[usize], ways: &[usize], policies: &[Policy]) -> Vec<Tlb
 
 /// Runs `workload` once with `shape`.
 pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, String> {
+    let console = Captured::default();
     let config = MachineConfig {
         memory_size: workload.memory,
-        console_output: Box::new(std::io::sink()),
+        console_output: Box::new(console.clone()),
         bootargs: workload.bootargs.clone(),
         mmu: MmuConfig { tlb: shape, ad: workload.ad },
         ..MachineConfig::default()
@@ -85,11 +114,10 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
     let start = Instant::now();
     let stop = machine.run(workload.max_steps);
     let seconds = start.elapsed().as_secs_f64();
-    let exit = match stop {
-        StopReason::Exit(code) => Some(code),
-        _ => None,
-    };
-    Ok(ShapeResult { shape, stats: RunStats::collect(&machine), seconds, exit })
+    let stats = RunStats::collect(&machine);
+    drop(machine);
+    let output = String::from_utf8_lossy(&console.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    Ok(ShapeResult { shape, stats, seconds, stop, output })
 }
 
 /// Runs `workload` under every shape on `threads` threads, calling

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Failure, RunArgs, exit_code, load_failure};
+use super::{BootArgs, Failure, exit_code, load_failure};
 use crate::builtin::{self, ImageKind};
 use crate::loader::{ElfImage, LoadError};
 
@@ -73,7 +73,7 @@ pub(super) struct Boot {
     pub interactive: bool,
 }
 
-pub(super) fn plan_boot(args: &RunArgs) -> Result<Boot, Failure> {
+pub(super) fn plan_boot(args: &BootArgs) -> Result<Boot, Failure> {
     let Some(program) = &args.program else {
         // Bare metal: the kernel owns the machine.
         let spec = args.kernel.as_deref().ok_or_else(|| {

@@ -18,7 +18,7 @@ use crate::devices::ConsoleInput;
 const PROMPT: &str = "(rvsim) ";
 
 pub(super) fn debug(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args)?;
+    let boot = plan_boot(&args.boot)?;
     let machine = build_machine(&args, &boot, ConsoleInput::None)?;
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = interrupt.clone();

@@ -5,6 +5,7 @@
 //! Exit status: the guest's own exit code (finisher or HTIF) when it ends
 //! the run, else one of [`exit_code`]'s values.
 
+mod bench;
 mod boot;
 mod debug;
 mod run;
@@ -61,10 +62,14 @@ enum Command {
     List,
     /// Write the built-in kernel and an initrd to DIR, to boot them on QEMU.
     Image(ImageArgs),
+    /// Measure translation: the host's cost of it (mmu), or a workload under many TLB shapes (tlb).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
-#[derive(Args, Debug)]
-struct RunArgs {
+/// What to boot: shared by `run`, `debug` and `bench tlb`.
+#[derive(Args, Debug, Clone)]
+struct BootArgs {
     /// Program to run as the first process: the name of a built-in program (see `rvsim list`) or a
     /// path to a static RV64 ELF file, which is added to the initrd.
     #[arg(value_name = "PROGRAM")]
@@ -85,6 +90,12 @@ struct RunArgs {
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
     memory: u64,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    boot: BootArgs,
     /// Stop after N instructions (counting ones that trap), with exit status 124.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_insns: Option<u64>,
@@ -184,6 +195,7 @@ pub fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Image(args) => image(args),
+        Command::Bench(command) => bench::bench(command),
     };
     result.unwrap_or_else(|(code, message)| {
         eprintln!("rvsim: error: {message}");

@@ -19,7 +19,7 @@ use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
 /// from `input`, its tracer attached.
 pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) -> Result<Machine, Failure> {
     let config = MachineConfig {
-        memory_size: args.memory,
+        memory_size: args.boot.memory,
         console_output: Box::new(std::io::stdout()),
         console_input: input,
         bootargs: boot.bootargs.clone(),
@@ -34,7 +34,7 @@ pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) ->
 }
 
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args)?;
+    let boot = plan_boot(&args.boot)?;
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
     let machine = build_machine(&args, &boot, input)?;

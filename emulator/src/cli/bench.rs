@@ -1,0 +1,235 @@
+//! `rvsim bench`: the host cost of translation (`mmu`) and a guest
+//! workload under many TLB shapes (`tlb`), as a table, CSV, JSON or plot.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::boot::plan_boot;
+use super::{BootArgs, Failure, exit_code};
+use crate::bench::sweep::{self, ShapeResult, Workload};
+use crate::bench::{mmu, plot, report};
+use crate::mmu::{AdPolicy, Policy};
+
+#[derive(Subcommand, Debug)]
+pub(super) enum BenchCommand {
+    /// Host cost of translation through the MMU's own code: TLB hits (4 KiB page, 2 MiB
+    /// superpage), a miss with a three-level walk, sfence.vma; ns per operation.
+    Mmu(MmuArgs),
+    /// Run a guest workload under every TLB shape given and report hit rate, misses per 1000
+    /// instructions, page walks, PTE reads and run time for each.
+    Tlb(Box<TlbArgs>),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct MmuArgs {
+    /// Timed batches per operation; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    runs: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct TlbArgs {
+    #[command(flatten)]
+    boot: BootArgs,
+    /// TLB sizes: a comma-separated list, and A..B for the powers of two from A to B.
+    #[arg(long, value_name = "LIST", default_value = "8..1024", value_parser = parse_entries)]
+    entries: List<usize>,
+    /// Associativities: entries per set, comma-separated (1 = direct-mapped, "full" = fully
+    /// associative). Shapes that do not divide evenly are skipped.
+    #[arg(long, value_name = "LIST", default_value = "4", value_parser = parse_ways)]
+    ways: List<usize>,
+    /// Replacement policies, comma-separated: lru, fifo, random, or all.
+    #[arg(long, value_name = "LIST", default_value = "lru", value_parser = parse_policies)]
+    policy: List<Policy>,
+    /// Accessed/Dirty bits: "hw" sets them in the walk, "fault" raises a page fault.
+    #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
+    ad: AdPolicy,
+    /// Stop each run after N instructions (the run then counts as failed).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
+    max_insns: u64,
+    /// Runs at once (default: one per host core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    jobs: Option<u32>,
+    /// Print CSV instead of a table.
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also draw hit rate against TLB size, one line per policy and associativity, as an SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+}
+
+/// Runs `rvsim bench ...`.
+pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
+    match command {
+        BenchCommand::Mmu(args) => bench_mmu(&args),
+        BenchCommand::Tlb(args) => bench_tlb(&args),
+    }
+}
+
+fn bench_mmu(args: &MmuArgs) -> Result<ExitCode, Failure> {
+    let results = mmu::run(args.runs as usize).map_err(|e| (1, e))?;
+    if args.json {
+        println!("{}", mmu::json(&results));
+    } else {
+        print!("{}", mmu::table(&results));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
+    let shapes = sweep::shapes(&args.entries.0, &args.ways.0, &args.policy.0);
+    if shapes.is_empty() {
+        return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
+    }
+    let boot = plan_boot(&args.boot)?;
+    let workload = Workload {
+        kernel: boot.kernel,
+        initrd: boot.initrd,
+        bootargs: boot.bootargs,
+        memory: args.boot.memory,
+        ad: args.ad,
+        max_steps: Some(args.max_insns),
+    };
+    let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
+    let bar = ProgressBar::new(shapes.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} shapes, {elapsed} elapsed, about {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let results = sweep::run(&workload, &shapes, threads, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let results = results.map_err(|e| (exit_code::LOAD, e))?;
+
+    let what = workload_name(&args.boot);
+    if let Some(path) = &args.plot {
+        plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (1, e))?;
+    }
+    let mut out = std::io::stdout().lock();
+    let printed = if args.csv {
+        write!(out, "{}", report::csv(&results))
+    } else if args.json {
+        writeln!(out, "{}", report::json(&results))
+    } else {
+        write!(out, "{}", report::table(&results))
+    };
+    printed.map_err(|e| (1, format!("stdout: {e}")))?;
+    Ok(check(&results))
+}
+
+/// The workload as a title: the program and its arguments, or the kernel.
+fn workload_name(boot: &BootArgs) -> String {
+    match &boot.program {
+        Some(program) => std::iter::once(program).chain(&boot.args).cloned().collect::<Vec<_>>().join(" "),
+        None => boot.kernel.clone().unwrap_or_default(),
+    }
+}
+
+/// Says on stderr which runs did not end with exit code 0, or printed
+/// something other than the first shape did (a TLB's shape must not change
+/// what a program computes); the exit status is 1 if any did.
+fn check(results: &[ShapeResult]) -> ExitCode {
+    let mut failed = false;
+    let Some(first) = results.first() else { return ExitCode::SUCCESS };
+    for r in results {
+        let shape = format!("{} entries, {} ways, {}", r.shape.entries, r.shape.ways, r.shape.policy.name());
+        if r.exit() != Some(0) {
+            eprintln!("rvsim: warning: {shape}: the run ended with {:?}", r.stop);
+            failed = true;
+        } else if r.output != first.output {
+            eprintln!("rvsim: warning: {shape}: the guest printed something else than under the first shape");
+            failed = true;
+        }
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// A comma-separated list from the command line (clap would take a
+/// `Vec` field as repeated values).
+#[derive(Debug, Clone)]
+pub(super) struct List<T>(Vec<T>);
+
+/// `8,16,64`, `8..1024` (the powers of two from 8 to 1024), or a mix.
+fn parse_entries(text: &str) -> Result<List<usize>, String> {
+    let number = |t: &str| t.trim().parse::<usize>().map_err(|_| format!("'{t}' is not a number of entries"));
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        match item.split_once("..") {
+            Some((low, high)) => {
+                let (low, high) = (number(low)?, number(high)?);
+                if low == 0 || low > high {
+                    return Err(format!("'{item}': a range goes up from a size above 0"));
+                }
+                let mut e = low;
+                while e <= high {
+                    out.push(e);
+                    e = e.checked_mul(2).ok_or("range too large")?;
+                }
+            }
+            None => out.push(number(item)?),
+        }
+    }
+    Ok(List(out))
+}
+
+/// `1,2,4,full` (0 stands for fully associative).
+fn parse_ways(text: &str) -> Result<List<usize>, String> {
+    text.split(',')
+        .map(|w| match w.trim() {
+            "full" => Ok(0),
+            t => {
+                t.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{w}': ways are a number or 'full'"))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(List)
+}
+
+/// `lru,fifo,random` or `all`.
+fn parse_policies(text: &str) -> Result<List<Policy>, String> {
+    if text.trim() == "all" {
+        return Ok(List(vec![Policy::Lru, Policy::Fifo, Policy::Random]));
+    }
+    text.split(',')
+        .map(|p| match p.trim() {
+            "lru" => Ok(Policy::Lru),
+            "fifo" => Ok(Policy::Fifo),
+            "random" => Ok(Policy::Random),
+            _ => Err(format!("unknown policy '{p}' (lru, fifo, random, all)")),
+        })
+        .collect::<Result<_, _>>()
+        .map(List)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_lists_expand_ranges() {
+        assert_eq!(parse_entries("8..64").map(|l| l.0), Ok(vec![8, 16, 32, 64]));
+        assert_eq!(parse_entries("4,8..16,100").map(|l| l.0), Ok(vec![4, 8, 16, 100]));
+        assert_eq!(parse_entries("6..20").map(|l| l.0), Ok(vec![6, 12]));
+        assert!(parse_entries("0..8").is_err());
+        assert!(parse_entries("64..8").is_err());
+        assert!(parse_entries("eight").is_err());
+    }
+
+    #[test]
+    fn ways_and_policies_parse() {
+        assert_eq!(parse_ways("1,4,full").map(|l| l.0), Ok(vec![1, 4, 0]));
+        assert!(parse_ways("0").is_err());
+        assert_eq!(parse_policies("all").map(|l| l.0.len()), Ok(3));
+        assert_eq!(parse_policies("fifo,lru").map(|l| l.0), Ok(vec![Policy::Fifo, Policy::Lru]));
+        assert!(parse_policies("clock").is_err());
+    }
+}
