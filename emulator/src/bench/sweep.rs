@@ -146,3 +146,56 @@ pub fn run(
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.into_iter().map(|r| r.unwrap_or_else(|| Err("a run did not finish".into()))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin;
+
+    fn randwalk() -> Workload {
+        let program = builtin::find("randwalk").expect("built in");
+        let initrd = crate::initrd::build(&[("randwalk", program.elf)]).expect("initrd");
+        Workload {
+            kernel: ElfImage::parse(builtin::kernel().elf, "kernel").expect("kernel"),
+            initrd: Some(initrd),
+            bootargs: "-- randwalk 64 3000".into(),
+            memory: 32 << 20,
+            ad: AdPolicy::Hardware,
+            max_steps: Some(100_000_000),
+        }
+    }
+
+    #[test]
+    fn runs_are_exact_whatever_the_threads() {
+        let workload = randwalk();
+        let shapes = shapes(&[8, 16, 32, 64], &[2, 0], &[Policy::Lru, Policy::Random]);
+        assert_eq!(shapes.len(), 16);
+        let parallel = run(&workload, &shapes, 3, &|| {}).expect("sweep");
+        let serial = run(&workload, &shapes[..5], 1, &|| {}).expect("sweep");
+        for (a, b) in parallel.iter().zip(&serial) {
+            assert_eq!(a.shape, b.shape, "results in the order of the shapes");
+            assert_eq!((&a.stats, &a.output, &a.stop), (&b.stats, &b.output, &b.stop));
+        }
+        assert!(parallel.iter().all(|r| r.exit() == Some(0) && r.output.contains("randwalk: 3000 random loads")));
+        // Fully associative LRU at 64 entries holds the 64-page set plus
+        // code and stack nearly: far fewer misses than 8 entries.
+        let full =
+            |e: usize| parallel.iter().find(|r| r.shape == TlbShape { entries: e, ways: e, policy: Policy::Lru });
+        let (small, large) = (full(8).expect("8"), full(64).expect("64"));
+        assert!(large.stats.tlb.misses.total() * 2 < small.stats.tlb.misses.total());
+    }
+
+    #[test]
+    fn shapes_skip_invalid_and_repeated_ones() {
+        // 12 entries do not split into 8-way sets; "full" at 8 entries is
+        // the same shape as 8-way.
+        let s = shapes(&[8, 12], &[8, 0], &[Policy::Fifo]);
+        assert_eq!(
+            s,
+            vec![
+                TlbShape { entries: 8, ways: 8, policy: Policy::Fifo },
+                TlbShape { entries: 12, ways: 12, policy: Policy::Fifo }
+            ]
+        );
+    }
+}
