@@ -152,3 +152,30 @@ fn mmu_bench_reports_every_operation() {
         assert!(0.0 < min && min <= median && median <= max, "{r}");
     }
 }
+
+#[test]
+fn comparison_script_runs_the_same_workload_on_rvsim_and_qemu() {
+    if !common::qemu_available("comparison_script_runs_the_same_workload_on_rvsim_and_qemu") {
+        return;
+    }
+    let script = common::repo_root().join("scripts/interpreter-vs-qemu.sh");
+    let output = run_with_timeout(
+        std::process::Command::new("bash")
+            .arg(script)
+            .args(["10", "400", "3"])
+            .env("RVSIM", env!("CARGO_BIN_EXE_rvsim")),
+        RUN_TIMEOUT,
+    );
+    let out = stdout(&output);
+    assert!(out.contains("checksums agree"), "{out}");
+    for emulator in ["rvsim", "qemu"] {
+        let line = out.lines().find(|l| l.starts_with(emulator)).unwrap_or_else(|| panic!("no {emulator} line: {out}"));
+        let mips: f64 = line.split_whitespace().last().and_then(|m| m.parse().ok()).unwrap_or(0.0);
+        assert!(mips > 0.0, "{emulator}: no MIPS figure in {line:?}");
+    }
+    let between = out.split("rounds: ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse::<u64>().ok());
+    // 390 rounds of about 295 thousand instructions (enough that QEMU's
+    // difference is tens of milliseconds, well above its start-up jitter).
+    assert!(between.is_some_and(|n| (100_000_000..130_000_000).contains(&n)), "{out}");
+    assert!(out.contains("qemu / rvsim: "), "{out}");
+}

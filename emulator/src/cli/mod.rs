@@ -60,7 +60,7 @@ enum Command {
     Debug(Box<RunArgs>),
     /// List the kernel, user programs and bare-metal images built into rvsim.
     List,
-    /// Write the built-in kernel and an initrd to DIR, to boot them on QEMU.
+    /// Write the built-in kernel, an initrd and the bare-metal images to DIR, to boot them on QEMU.
     Image(ImageArgs),
     /// Measure translation: the host's cost of it (mmu), or a workload under many TLB shapes (tlb).
     #[command(subcommand)]
@@ -261,6 +261,14 @@ fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
         kernel_path.display(),
         initrd_path.display()
     );
+    let mut bare = Vec::new();
+    for image in builtin::of_kind(ImageKind::BareMetal) {
+        let path = args.dir.join(format!("{}.elf", image.name));
+        std::fs::write(&path, image.elf).map_err(|e| io(&path, e))?;
+        bare.push(path.display().to_string());
+    }
+    println!("and the bare-metal images {}; boot one with:", bare.join(", "));
+    println!("  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel FILE");
     Ok(ExitCode::SUCCESS)
 }
 

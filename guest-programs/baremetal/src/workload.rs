@@ -2,13 +2,28 @@
 
 use core::hint::black_box;
 
-/// Work rounds of [`cpu_mix`] for a run of about 65 million instructions.
+use crate::Boot;
+
+/// Work rounds of [`cpu_mix`] for a run of about 88 million instructions.
 pub const CPU_MIX_ROUNDS: u32 = 300;
 const N: usize = 16;
 
-/// A CPU-bound mix: hashing, sorting, a matrix product, copies and a
-/// state machine, `rounds` times; returns a checksum. Each round is about
-/// 215 thousand instructions.
+/// The rounds to run: `rounds=N` on the command line (the device tree's
+/// `/chosen/bootargs`, from rvsim's or QEMU's `-append`), else
+/// [`CPU_MIX_ROUNDS`]. Two round counts let a benchmark subtract the cost
+/// of booting.
+pub fn rounds(boot: &Boot) -> u32 {
+    // SAFETY: the boot protocol passes a valid device tree in a1.
+    let bootargs = unsafe { fdt::Fdt::from_ptr(boot.dtb as *const u8) }.ok().and_then(|tree| {
+        tree.chosen().bootargs().map(|args| args.split_whitespace().find_map(|w| w.strip_prefix("rounds=")))
+    });
+    bootargs.flatten().and_then(|n| n.parse().ok()).unwrap_or(CPU_MIX_ROUNDS)
+}
+
+/// A CPU-bound mix in the spirit of CoreMark: hashing, sorting, a matrix
+/// product, copies, a state machine and linked-list work (search,
+/// reversal, merge sort), `rounds` times; returns a checksum. Each round is about
+/// 295 thousand instructions.
 pub fn cpu_mix(rounds: u32) -> u64 {
     let mut checksum = 0u64;
     for round in 0..black_box(rounds) {
@@ -17,6 +32,7 @@ pub fn cpu_mix(rounds: u32) -> u64 {
         checksum = checksum.rotate_left(7) ^ matrix(round);
         checksum ^= copy(round);
         checksum = checksum.wrapping_add(state_machine(round));
+        checksum = checksum.rotate_left(3) ^ list(round);
     }
     checksum
 }
@@ -132,4 +148,116 @@ fn state_machine(seed: u32) -> u64 {
         };
     }
     black_box(words * 1000 + numbers)
+}
+
+/// "No node" in [`list`]'s links.
+const NIL: u16 = u16::MAX;
+
+#[derive(Clone, Copy)]
+struct Node {
+    value: u32,
+    next: u16,
+}
+
+/// Linked-list work, as CoreMark has it: a list threaded through an array
+/// in scattered order, searched, reversed, merge-sorted by value, and
+/// summed by position. Every step is a load that depends on the last.
+fn list(seed: u32) -> u64 {
+    const NODES: usize = 256;
+    let mut nodes = [Node { value: 0, next: NIL }; NODES];
+    // 97 is odd, so k * 97 mod 256 visits every slot once.
+    let slot = |k: usize| (k * 97 + seed as usize) % NODES;
+    let mut x = seed.wrapping_mul(0x2545_f491) | 1;
+    for k in 0..NODES {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        nodes[slot(k)] = Node { value: x >> 12, next: if k + 1 < NODES { slot(k + 1) as u16 } else { NIL } };
+    }
+    let nodes = black_box(&mut nodes);
+    let mut head = slot(0) as u16;
+    let found = count_matching(nodes, head, seed & 0xf);
+    head = reverse(nodes, head);
+    head = merge_sort(nodes, head);
+    let mut sum = found;
+    let (mut i, mut position) = (head, 1u64);
+    while i != NIL {
+        sum = sum.wrapping_add(position * nodes[i as usize].value as u64);
+        position += 1;
+        i = nodes[i as usize].next;
+    }
+    sum
+}
+
+/// Nodes whose value's low four bits are `low`.
+fn count_matching(nodes: &[Node], mut i: u16, low: u32) -> u64 {
+    let mut count = 0;
+    while i != NIL {
+        count += (nodes[i as usize].value & 0xf == low) as u64;
+        i = nodes[i as usize].next;
+    }
+    count
+}
+
+/// Reverses the list at `head` in place; returns the new head.
+fn reverse(nodes: &mut [Node], mut head: u16) -> u16 {
+    let mut reversed = NIL;
+    while head != NIL {
+        let next = nodes[head as usize].next;
+        nodes[head as usize].next = reversed;
+        reversed = head;
+        head = next;
+    }
+    reversed
+}
+
+/// Sorts the list at `head` by value, bottom-up: runs of 1, 2, 4, ...
+/// nodes are merged pairwise until one run is left. Returns the new head.
+fn merge_sort(nodes: &mut [Node], mut head: u16) -> u16 {
+    let mut run = 1;
+    loop {
+        let (mut p, mut new_head, mut tail) = (head, NIL, NIL);
+        let mut merges = 0;
+        while p != NIL {
+            merges += 1;
+            // Split off two runs of up to `run` nodes: p.. and q...
+            let mut q = p;
+            let mut p_len = 0;
+            while p_len < run && q != NIL {
+                q = nodes[q as usize].next;
+                p_len += 1;
+            }
+            let mut q_len = run;
+            while p_len > 0 || (q_len > 0 && q != NIL) {
+                let take_p =
+                    q_len == 0 || q == NIL || (p_len > 0 && nodes[p as usize].value <= nodes[q as usize].value);
+                let e = if take_p {
+                    let e = p;
+                    p = nodes[p as usize].next;
+                    p_len -= 1;
+                    e
+                } else {
+                    let e = q;
+                    q = nodes[q as usize].next;
+                    q_len -= 1;
+                    e
+                };
+                if tail == NIL {
+                    new_head = e;
+                } else {
+                    nodes[tail as usize].next = e;
+                }
+                tail = e;
+            }
+            p = q;
+        }
+        if tail != NIL {
+            nodes[tail as usize].next = NIL;
+        }
+        head = new_head;
+        if merges <= 1 {
+            return head;
+        }
+        run *= 2;
+    }
 }

@@ -1,14 +1,15 @@
-//! A CPU-bound mix (hashing, sorting, matrix multiply, copies, a state machine) for measuring interpreter speed.
+//! A CoreMark-like CPU-bound mix (hashing, sorting, matrix multiply, copies, a state machine, linked lists) for measuring interpreter speed; --append rounds=N sets its length.
 #![no_std]
 #![no_main]
 
-use rvsim_baremetal::workload::{CPU_MIX_ROUNDS, cpu_mix};
+use rvsim_baremetal::workload::{cpu_mix, rounds};
 use rvsim_baremetal::{Boot, entry, println};
 
 entry!(main);
 
-fn main(_: Boot) -> u32 {
-    let checksum = cpu_mix(CPU_MIX_ROUNDS);
-    println!("cpu-mix: {CPU_MIX_ROUNDS} rounds, checksum {checksum:#018x}");
+fn main(boot: Boot) -> u32 {
+    let rounds = rounds(&boot);
+    let checksum = cpu_mix(rounds);
+    println!("cpu-mix: {rounds} rounds, checksum {checksum:#018x}");
     0
 }

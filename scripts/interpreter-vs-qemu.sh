@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Interpreter speed, side by side in one run: the same bare-metal CPU-bound
+# workload (cpu-mix-sv39: hashing, sorting, a matrix product, copies, a
+# state machine and linked-list work, in S-mode with Sv39 on) under rvsim
+# and under qemu-system-riscv64 (TCG). Prints MIPS for each and the ratio.
+#
+# usage: scripts/interpreter-vs-qemu.sh [LOW HIGH [REPEATS]]
+#
+# Each emulator runs the workload for LOW and for HIGH rounds, REPEATS
+# times each (defaults 100, 1000, 3); MIPS is the instructions between the
+# two round counts over the difference of the fastest times, so booting
+# and exiting cancel out. The instruction counts are rvsim's exact ones
+# (--stats); QEMU runs the same program, and the checksums both print must
+# agree. RVSIM=PATH uses that rvsim binary instead of building one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+low=${1:-100}
+high=${2:-1000}
+repeats=${3:-3}
+if ! [[ $low =~ ^[0-9]+$ && $high =~ ^[0-9]+$ && $repeats =~ ^[0-9]+$ ]] || ((low >= high || repeats < 1)); then
+    echo "usage: $0 [LOW HIGH [REPEATS]] with LOW < HIGH rounds" >&2
+    exit 2
+fi
+if ! command -v qemu-system-riscv64 >/dev/null; then
+    echo "$0: needs qemu-system-riscv64 (apt-get install qemu-system-misc)" >&2
+    exit 1
+fi
+
+if [ -n "${RVSIM:-}" ]; then
+    rvsim=$RVSIM
+else
+    cargo build --release --quiet
+    rvsim=target/release/rvsim
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$rvsim" image "$dir" >/dev/null
+elf=$dir/cpu-mix-sv39.elf
+
+run_rvsim() { "$rvsim" run --kernel "$elf" --append "rounds=$1"; }
+run_qemu() { qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel "$elf" -append "rounds=$1"; }
+
+# best EMULATOR ROUNDS: the fastest of $repeats runs, in seconds; the
+# guest's output is left in $dir/out.
+best() {
+    local fastest="" start end
+    for _ in $(seq "$repeats"); do
+        start=$(date +%s%N)
+        "run_$1" "$2" >"$dir/out" </dev/null
+        end=$(date +%s%N)
+        fastest=$(awk -v t=$((end - start)) -v f="$fastest" 'BEGIN { t /= 1e9; print ((f == "" || t < f) ? t : f) }')
+    done
+    echo "$fastest"
+}
+
+checksum() { grep -o 'checksum 0x[0-9a-f]*' "$dir/out" | cut -d' ' -f2 || echo "none"; }
+
+instructions() {
+    "$rvsim" run --stats --kernel "$elf" --append "rounds=$1" 2>&1 >/dev/null | awk '/instructions retired/ { print $3 }'
+}
+
+insns=$(($(instructions "$high") - $(instructions "$low")))
+declare -A seconds sums
+for emulator in rvsim qemu; do
+    for rounds in "$low" "$high"; do
+        seconds[$emulator,$rounds]=$(best "$emulator" "$rounds")
+        sums[$emulator,$rounds]=$(checksum)
+    done
+done
+
+host=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo "host: ${host:-unknown}; $(qemu-system-riscv64 --version | head -1)"
+echo "cpu-mix-sv39, $low and $high rounds: $insns instructions between them, fastest of $repeats runs"
+printf '%-12s %12s %12s %10s\n' "" "s ($low)" "s ($high)" "MIPS"
+declare -A mips
+for emulator in rvsim qemu; do
+    lo=${seconds[$emulator,$low]}
+    hi=${seconds[$emulator,$high]}
+    mips[$emulator]=$(awk -v n="$insns" -v lo="$lo" -v hi="$hi" 'BEGIN { d = hi - lo; printf "%.0f", (d > 0 ? n / d / 1e6 : 0) }')
+    printf '%-12s %12.3f %12.3f %10s\n' "$emulator" "$lo" "$hi" "${mips[$emulator]}"
+done
+awk -v r="${mips[rvsim]}" -v q="${mips[qemu]}" 'BEGIN { if (r > 0) printf "qemu / rvsim: %.1fx\n", q / r }'
+
+status=0
+for rounds in "$low" "$high"; do
+    if [ "${sums[rvsim,$rounds]}" != "${sums[qemu,$rounds]}" ]; then
+        echo "$rounds rounds: rvsim printed ${sums[rvsim,$rounds]}, qemu ${sums[qemu,$rounds]}" >&2
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "checksums agree: ${sums[rvsim,$low]} ($low rounds), ${sums[rvsim,$high]} ($high rounds)"
+exit $status
