@@ -17,12 +17,15 @@ const COLOURS: [RGBColor; 6] = [
 /// Writes the plot of `results` to `path`, titled `title`.
 pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    // Series: (policy, ways label) -> points (entries, hit rate).
-    let mut series: Vec<(String, Vec<(u32, f64)>)> = Vec::new();
+    // TLB sizes are usually powers of two: the x axis is log2(entries),
+    // labelled with the sizes themselves.
+    let log2 = |e: usize| (e.max(1) as f64).log2();
+    // Series: (policy, ways label) -> points (log2 entries, hit rate).
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for r in results {
         let ways = if r.shape.ways == r.shape.entries { "full".to_string() } else { format!("{}-way", r.shape.ways) };
         let label = format!("{} {ways}", r.shape.policy.name());
-        let point = (r.shape.entries as u32, r.hit_rate());
+        let point = (log2(r.shape.entries), r.hit_rate());
         match series.iter_mut().find(|(l, _)| *l == label) {
             Some((_, points)) => points.push(point),
             None => series.push((label, vec![point])),
@@ -30,7 +33,8 @@ pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Resu
     }
     let (x_min, x_max) = results
         .iter()
-        .fold((u32::MAX, 1u32), |(lo, hi), r| (lo.min(r.shape.entries as u32), hi.max(r.shape.entries as u32)));
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(log2(r.shape.entries)), hi.max(log2(r.shape.entries))));
+    let (x_min, x_max) = if x_min <= x_max { (x_min - 0.25, x_max.max(x_min + 1.0) + 0.25) } else { (0.0, 1.0) };
     let y_min = results.iter().map(ShapeResult::hit_rate).fold(100.0f64, f64::min);
     let y_low = (y_min - (100.0 - y_min) * 0.1).clamp(0.0, 99.9);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
@@ -40,11 +44,15 @@ pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Resu
         .margin(20)
         .x_label_area_size(45)
         .y_label_area_size(65)
-        .build_cartesian_2d((x_min.min(x_max)..x_max.max(x_min + 1)).log_scale(), y_low..100.0)
+        .build_cartesian_2d(x_min..x_max, y_low..100.0)
         .map_err(|e| fail(&e))?;
     chart
         .configure_mesh()
         .x_desc("TLB entries")
+        .x_labels(((x_max - x_min).ceil() as usize + 1).min(16))
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-9 { format!("{}", 2f64.powf(x.round())) } else { String::new() }
+        })
         .y_desc("hit rate (%)")
         .y_label_formatter(&|y| format!("{y:.2}"))
         .draw()
