@@ -6,15 +6,23 @@ use std::ptr::NonNull;
 
 /// A contiguous block of guest physical memory.
 ///
-/// Allocated with `alloc_zeroed`, so the host commits pages only when the
-/// guest touches them: a large `--memory` costs nothing up front. All
-/// access goes through the raw pointer, which stays valid for the life of
-/// the `Ram`.
+/// Allocated with `alloc_zeroed` at the allocator's ordinary alignment (for
+/// a block this large, `calloc` maps fresh zero pages), so the host
+/// commits pages only when the guest touches them: a large `--memory`
+/// costs nothing up front. Asking for page alignment instead would make
+/// the allocator zero every byte itself. The start is aligned to 4 KiB by
+/// hand, as the host fast path needs. All access goes through the raw
+/// pointer, which stays valid for the life of the `Ram`.
 pub struct Ram {
     ptr: NonNull<u8>,
     len: usize,
     base: u64,
+    /// The allocation, which starts up to [`HOST_PAGE`] bytes before `ptr`.
+    allocation: NonNull<u8>,
 }
+
+/// Alignment of RAM on the host.
+const HOST_PAGE: usize = 4096;
 
 // SAFETY: `Ram` owns its allocation exclusively; moving it to another
 // thread moves that ownership.
@@ -31,12 +39,17 @@ impl Ram {
         let layout = Ram::layout(len)?;
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc_zeroed(layout) };
-        let ptr = NonNull::new(raw).ok_or_else(|| format!("cannot allocate {} MiB of guest RAM", size >> 20))?;
-        Ok(Ram { ptr, len, base })
+        let allocation = NonNull::new(raw).ok_or_else(|| format!("cannot allocate {} MiB of guest RAM", size >> 20))?;
+        let skip = raw.align_offset(HOST_PAGE);
+        // SAFETY: the allocation has HOST_PAGE bytes more than `len`, so the
+        // aligned start and `len` bytes after it lie inside it.
+        let ptr = unsafe { allocation.add(skip) };
+        Ok(Ram { ptr, len, base, allocation })
     }
 
     fn layout(len: usize) -> Result<Layout, String> {
-        Layout::from_size_align(len, 4096).map_err(|e| e.to_string())
+        let padded = len.checked_add(HOST_PAGE).ok_or("RAM size too large")?;
+        Layout::from_size_align(padded, 16).map_err(|e| e.to_string())
     }
 
     /// Guest physical address of the first byte.
@@ -153,7 +166,7 @@ impl Drop for Ram {
     fn drop(&mut self) {
         if let Ok(layout) = Ram::layout(self.len) {
             // SAFETY: allocated in `new` with this layout.
-            unsafe { dealloc(self.ptr.as_ptr(), layout) };
+            unsafe { dealloc(self.allocation.as_ptr(), layout) };
         }
     }
 }
