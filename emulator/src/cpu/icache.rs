@@ -10,6 +10,7 @@
 //! page's decoded instructions. `fence.i` empties the cache, as the
 //! specification allows an implementation to do.
 
+use super::block::BlockCache;
 use crate::isa::Decoded;
 
 /// Entries (a power of two): 2-byte granules, direct-mapped.
@@ -31,6 +32,8 @@ pub struct ICache {
     code_pages: Vec<u64>,
     /// Host address of the start of RAM.
     ram_host: usize,
+    /// Blocks of decoded instructions, dropped with the code they hold.
+    pub(super) blocks: BlockCache,
 }
 
 impl ICache {
@@ -41,7 +44,7 @@ impl ICache {
         let placeholder = Slot { host: EMPTY, decoded: crate::isa::Decoder::get().decode(0) };
         let slots =
             vec![placeholder; ENTRIES].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("ENTRIES slots"));
-        ICache { slots, code_pages: vec![0; pages.div_ceil(64)], ram_host }
+        ICache { slots, code_pages: vec![0; pages.div_ceil(64)], ram_host, blocks: BlockCache::new() }
     }
 
     #[inline(always)]
@@ -80,12 +83,14 @@ impl ICache {
     }
 
     /// A store reached RAM at `offset`: if it hit a code page, the page's
-    /// decoded instructions go.
+    /// decoded instructions go, and the result is true.
     #[inline]
-    pub fn stored(&mut self, offset: u64) {
-        if self.is_code(offset) {
+    pub fn stored(&mut self, offset: u64) -> bool {
+        let code = self.is_code(offset);
+        if code {
             self.drop_page(offset >> 12);
         }
+        code
     }
 
     fn drop_page(&mut self, page: u64) {
@@ -96,6 +101,7 @@ impl ICache {
                 slot.host = EMPTY;
             }
         }
+        self.blocks.drop_page(start);
         let page = page as usize;
         if let Some(bits) = self.code_pages.get_mut(page / 64) {
             *bits &= !(1 << (page % 64));
@@ -108,6 +114,7 @@ impl ICache {
             slot.host = EMPTY;
         }
         self.code_pages.fill(0);
+        self.blocks.clear();
     }
 }
 

@@ -248,7 +248,10 @@ impl Cpu {
         if !self.bus.store_ram::<N>(pa, value) {
             return false;
         }
-        self.icache.stored(pa.wrapping_sub(self.bus.ram.base()));
+        if self.icache.stored(pa.wrapping_sub(self.bus.ram.base())) {
+            // Code changed: fetch must look again (and a running block stop).
+            self.fetch_page = u64::MAX;
+        }
         true
     }
 
@@ -281,7 +284,7 @@ impl Cpu {
 
     /// Decodes `raw`, found at `host`, and caches it. Stores to a page that
     /// has just become a code page must no longer bypass the slow path.
-    fn decode_and_cache(&mut self, host: usize, raw: u32) -> Decoded {
+    pub(super) fn decode_and_cache(&mut self, host: usize, raw: u32) -> Decoded {
         let d = self.decoder.decode(raw);
         if self.icache.insert(host, d) {
             self.mmu.fast.flush_stores();

@@ -7,6 +7,7 @@
 //! interrupt, a stop request) sets the deadline to zero, so the hot loop
 //! tests a single counter.
 
+mod block;
 mod csr;
 mod icache;
 mod memory;
@@ -297,7 +298,9 @@ impl Cpu {
             }
         } else {
             while self.steps < self.deadline {
-                self.step::<false>();
+                if !self.run_block() {
+                    self.step::<false>();
+                }
             }
         }
     }

@@ -154,7 +154,9 @@ impl Cpu {
             Ok(leaf) => {
                 if leaf.updated {
                     // The walk wrote A/D into a PTE.
-                    self.icache.stored(leaf.pte_addr.wrapping_sub(self.bus.ram.base()));
+                    if self.icache.stored(leaf.pte_addr.wrapping_sub(self.bus.ram.base())) {
+                        self.fetch_page = u64::MAX;
+                    }
                 }
                 let entry = TlbEntry {
                     valid: true,

@@ -356,6 +356,14 @@ impl Tlb {
     #[inline(always)]
     pub fn record_hit(&mut self, slot: usize, access: Access) {
         self.stats.hits[access as usize] += 1;
+        self.touch(slot);
+    }
+
+    /// Makes `slot` the most recently used (under LRU) without counting
+    /// anything: for a run of hits on one slot that are counted at once
+    /// ([`Tlb::count_hits`]).
+    #[inline(always)]
+    pub fn touch(&mut self, slot: usize) {
         // A slot stamped with the clock's current value is the most recent
         // use of all: using it again changes no set's order, so the stamp
         // stays (and the hot path stores nothing).
@@ -366,6 +374,12 @@ impl Tlb {
             self.clock += 1;
             *stamp = self.clock;
         }
+    }
+
+    /// Counts `n` hits of kind `access` whose slot was touched already.
+    #[inline(always)]
+    pub fn count_hits(&mut self, access: Access, n: u64) {
+        self.stats.hits[access as usize] += n;
     }
 
     /// Counts a miss that [`Tlb::lookup`] did not see: a store that found
