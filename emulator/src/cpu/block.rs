@@ -25,6 +25,7 @@ use super::{Access, Cpu};
 use crate::isa::{Decoded, Decoder};
 use crate::mmu::fast::NO_SLOT;
 use crate::ram::read_host;
+use std::ptr::NonNull;
 
 /// Longest block, in instructions.
 pub const MAX_OPS: usize = 32;
@@ -33,10 +34,9 @@ const BLOCKS: usize = 1 << 10;
 /// Host addresses no block starts at.
 const EMPTY: usize = usize::MAX;
 
-/// One block.
+/// One block (its key, the host address of its first byte, is kept apart
+/// in [`BlockCache`]'s `hosts`).
 pub struct Block {
-    /// Host address of the first instruction's bytes, or [`EMPTY`].
-    host: usize,
     /// Instructions in `ops`.
     len: usize,
     /// Bit `i` set: `ops[i]` accesses memory.
@@ -45,16 +45,34 @@ pub struct Block {
 }
 
 /// The blocks, direct-mapped by host address.
+///
+/// They live in an allocation of their own, reached through a raw
+/// pointer, so that a block's instructions can be executed in place: the
+/// `&Decoded` an instruction's semantics get points outside the `Cpu`
+/// those semantics mutate. Nothing writes a block's instructions while it
+/// runs (blocks are built only between blocks; dropping one writes only
+/// its key).
 pub struct BlockCache {
-    blocks: Box<[Block]>,
+    /// Host address of each block's first instruction, or [`EMPTY`]: kept
+    /// apart from the blocks so that lookups touch a few cache lines.
+    hosts: Box<[usize]>,
+    blocks: NonNull<Block>,
 }
+
+// SAFETY: the cache owns its allocation exclusively; moving it to another
+// thread moves that ownership.
+unsafe impl Send for BlockCache {}
 
 impl BlockCache {
     /// An empty cache.
     pub fn new() -> BlockCache {
         let nop = Decoder::get().decode(0x0000_0013);
-        let blocks = (0..BLOCKS).map(|_| Block { host: EMPTY, len: 0, memory: 0, ops: [nop; MAX_OPS] }).collect();
-        BlockCache { blocks }
+        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, memory: 0, ops: [nop; MAX_OPS] }).collect();
+        let raw = Box::into_raw(blocks) as *mut Block;
+        BlockCache {
+            hosts: vec![EMPTY; BLOCKS].into_boxed_slice(),
+            blocks: NonNull::new(raw).unwrap_or_else(|| unreachable!("a Box is never null")),
+        }
     }
 
     #[inline(always)]
@@ -62,27 +80,39 @@ impl BlockCache {
         (host >> 1) & (BLOCKS - 1)
     }
 
+    #[inline(always)]
+    fn at(&self, index: usize) -> *mut Block {
+        // SAFETY: callers pass indices below BLOCKS.
+        unsafe { self.blocks.as_ptr().add(index & (BLOCKS - 1)) }
+    }
+
     /// The block starting at `host`, if cached.
     #[inline(always)]
     fn get(&self, host: usize) -> Option<*const Block> {
-        let block = &self.blocks[Self::index(host)];
-        (block.host == host).then_some(block as *const Block)
+        let index = Self::index(host);
+        (self.hosts.get(index) == Some(&host)).then(|| self.at(index) as *const Block)
     }
 
     /// Drops the blocks of the 4 KiB page of RAM starting at host address
     /// `page` (RAM is page-aligned on the host, so a block's page is its
     /// host address rounded down).
     pub fn drop_page(&mut self, page: usize) {
-        for block in self.blocks.iter_mut().filter(|b| b.host & !0xfff == page) {
-            block.host = EMPTY;
+        for host in self.hosts.iter_mut().filter(|h| **h & !0xfff == page) {
+            *host = EMPTY;
         }
     }
 
     /// Drops every block.
     pub fn clear(&mut self) {
-        for block in self.blocks.iter_mut() {
-            block.host = EMPTY;
-        }
+        self.hosts.fill(EMPTY);
+    }
+}
+
+impl Drop for BlockCache {
+    fn drop(&mut self) {
+        let blocks = std::ptr::slice_from_raw_parts_mut(self.blocks.as_ptr(), BLOCKS);
+        // SAFETY: made by `Box::into_raw` of a slice of BLOCKS blocks in `new`.
+        drop(unsafe { Box::from_raw(blocks) });
     }
 }
 
@@ -123,51 +153,67 @@ impl Cpu {
             Some(block) => block,
             None => self.build_block(pc, host),
         };
-        // SAFETY: the cache's blocks are allocated once and never move.
-        // While a block runs, nothing builds blocks; dropping one (a store
-        // to its page) only clears its `host`, and the loop stops after
-        // such a store. `ops` and `len` are read, never referenced across
-        // an instruction's execution.
+        // SAFETY: the cache's blocks are allocated once and never move,
+        // outside the `Cpu`. While a block runs nothing builds blocks, and
+        // dropping one (a store to its page) only clears its key; the
+        // loop stops after such a store.
         let (len, memory) = unsafe { ((*block).len, (*block).memory) };
-        if len == 0 || self.deadline - self.steps < len as u64 {
+        if self.deadline - self.steps < len as u64 {
             return false;
         }
-        let slot = self.fetch_slot;
-        let mut done = 0;
-        let mut touch = true;
+        let mut op = unsafe { std::ptr::addr_of!((*block).ops) } as *const Decoded;
+        // SAFETY: `len <= MAX_OPS`.
+        let last = unsafe { op.add(len - 1) };
+        if self.fetch_slot != NO_SLOT {
+            self.mmu.tlb.touch(self.fetch_slot as usize);
+        }
+        let first_step = self.steps;
+        let mut memory_ops = memory;
+        // Few values stay live across the call into an instruction's
+        // semantics (`op`, `last`, `memory_ops`, `first_step`), so that
+        // they stay in registers; the rest is read back from the hart.
         loop {
-            if touch && slot != NO_SLOT {
-                self.mmu.tlb.touch(slot as usize);
-            }
-            // SAFETY: as above; `done < len <= MAX_OPS`.
-            let d = unsafe { std::ptr::read((*block).ops.as_ptr().add(done)) };
-            done += 1;
+            // SAFETY: as above; `op <= last`.
+            let d = unsafe { &*op };
             self.steps += 1;
             self.next_pc = pc.wrapping_add(d.len as u64);
-            if let Err(e) = (d.exec)(self, &d) {
-                self.count_fetches(slot, done);
+            if let Err(e) = (d.exec)(self, d) {
+                self.count_fetches(self.steps - first_step);
                 self.raise(e);
                 return true;
             }
             pc = self.next_pc;
             self.pc = pc;
             self.retired += 1;
-            if done == len {
+            if op == last {
                 break;
             }
-            touch = memory & (1 << (done - 1)) != 0;
-            if touch && (self.steps >= self.deadline || self.fetch_page != page) {
-                break;
+            if memory_ops & 1 != 0 {
+                // The access may have used another TLB entry, filled one
+                // over the fetch page's, changed code, or asked for the
+                // machine's attention. (`pc` is still on the block's page.)
+                if self.steps >= self.deadline || self.fetch_page != pc >> 12 {
+                    break;
+                }
+                if self.fetch_slot != NO_SLOT {
+                    self.mmu.tlb.touch(self.fetch_slot as usize);
+                }
             }
+            memory_ops >>= 1;
+            // SAFETY: `op < last`.
+            op = unsafe { op.add(1) };
         }
-        self.count_fetches(slot, done);
+        self.count_fetches(self.steps - first_step);
         true
     }
 
+    /// Counts the fetch hits of `n` instructions of a block, when the
+    /// fetch page has a TLB entry. (`fetch_slot` is still the block's: only
+    /// fetching from another page sets it.)
     #[inline(always)]
-    fn count_fetches(&mut self, slot: u32, n: usize) {
-        if slot != NO_SLOT {
-            self.mmu.tlb.count_hits(Access::Fetch, n as u64);
+    fn count_fetches(&mut self, n: u64) {
+        if self.fetch_slot != NO_SLOT {
+            self.mmu.tlb.count_hits(Access::Fetch, n);
         }
     }
 
@@ -199,12 +245,18 @@ impl Cpu {
             at = at.wrapping_add(d.len as u64);
         }
         let index = BlockCache::index(host);
-        let block = &mut self.icache.blocks.blocks[index];
-        block.host = host;
-        block.len = len;
-        block.memory = memory;
-        for (op, d) in block.ops.iter_mut().zip(ops.into_iter().flatten()) {
-            *op = d;
+        let block = self.icache.blocks.at(index);
+        if let Some(key) = self.icache.blocks.hosts.get_mut(index) {
+            *key = host;
+        }
+        // SAFETY: `block` points into the cache's allocation, and no block
+        // is running.
+        unsafe {
+            (*block).len = len;
+            (*block).memory = memory;
+            for (i, d) in ops.into_iter().flatten().enumerate() {
+                (*block).ops[i] = d;
+            }
         }
         block as *const Block
     }
