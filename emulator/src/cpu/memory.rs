@@ -79,15 +79,27 @@ impl Cpu {
     }
 
     /// Loads `N` bytes (1, 2, 4 or 8) from virtual address `va`,
-    /// zero-extended.
+    /// zero-extended. The fast path is inlined into each load's semantics;
+    /// everything else is out of line, so that those semantics stay leaf
+    /// functions that save no registers.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(&mut self, va: u64) -> Result<u64, Exception> {
+        if va & (N as u64 - 1) == 0
+            && let Some(host) = self.fast_host(va, Access::Load)
+        {
+            // SAFETY: fast-path pages lie inside RAM, and an aligned
+            // access does not leave its page.
+            return Ok(unsafe { read_host::<N>(host) });
+        }
+        self.load_slow::<N>(va)
+    }
+
+    /// A load the fast path does not serve: translated, misaligned, or
+    /// from a device.
+    #[cold]
+    #[inline(never)]
+    fn load_slow<const N: usize>(&mut self, va: u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) == 0 {
-            if let Some(host) = self.fast_host(va, Access::Load) {
-                // SAFETY: fast-path pages lie inside RAM, and an aligned
-                // access does not leave its page.
-                return Ok(unsafe { read_host::<N>(host) });
-            }
             let pa = self.translate(va, Access::Load, N as u64)?;
             let value = match self.bus.ram.read::<N>(pa) {
                 Some(v) => v,
@@ -115,15 +127,25 @@ impl Cpu {
         Ok(value)
     }
 
-    /// Stores the low `N` bytes of `value` at virtual address `va`.
+    /// Stores the low `N` bytes of `value` at virtual address `va` (fast
+    /// path inlined, as for loads).
     #[inline(always)]
     pub(crate) fn store<const N: usize>(&mut self, va: u64, value: u64) -> Result<(), Exception> {
+        if va & (N as u64 - 1) == 0
+            && let Some(host) = self.fast_host(va, Access::Store)
+        {
+            // SAFETY: as in `load`.
+            unsafe { write_host::<N>(host, value) };
+            return Ok(());
+        }
+        self.store_slow::<N>(va, value)
+    }
+
+    /// A store the fast path does not serve.
+    #[cold]
+    #[inline(never)]
+    fn store_slow<const N: usize>(&mut self, va: u64, value: u64) -> Result<(), Exception> {
         if va & (N as u64 - 1) == 0 {
-            if let Some(host) = self.fast_host(va, Access::Store) {
-                // SAFETY: as in `load`.
-                unsafe { write_host::<N>(host, value) };
-                return Ok(());
-            }
             let pa = self.translate(va, Access::Store, N as u64)?;
             if !self.write_ram::<N>(pa, value) {
                 self.device_store(pa, N as u8, value).ok_or(Exception::StoreAccessFault(va))?;
