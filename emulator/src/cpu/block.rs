@@ -1,14 +1,15 @@
 //! Blocks: straight-line runs of decoded instructions, executed one after
 //! another without fetching, looking up or counting each on its own.
 //!
-//! A block starts anywhere in a page and ends at the first instruction
-//! that may change control flow or what fetch depends on (branches, jumps,
-//! `SYSTEM` and `FENCE` instructions: CSR writes, `sfence.vma`, traps and
-//! returns, `wfi`, `fence.i`), at the end of its page, or after
-//! [`MAX_OPS`] instructions. Inside one, nothing can change the fetch
-//! page except a memory access (a TLB fill that evicts the fetch page's
-//! entry, a store to code, a device write that wants attention), so the
-//! loop checks for that after memory instructions only.
+//! A block starts anywhere in a page and ends at the first jump or
+//! instruction that may change what fetch depends on (`SYSTEM` and
+//! `FENCE` instructions: CSR writes, `sfence.vma`, traps and returns,
+//! `wfi`, `fence.i`), at the end of its page, or after [`MAX_OPS`]
+//! instructions. Conditional branches stay inside: the block is left
+//! where one is taken. Nothing else can change the fetch page except a
+//! memory access (a TLB fill that evicts the fetch page's entry, a store
+//! to code, a device write that wants attention), so the loop checks
+//! after branches and memory instructions only.
 //!
 //! The TLB statistics stay exact: every instruction still stands for one
 //! fetch lookup that hits the fetch page's entry. The hits are counted
@@ -39,8 +40,9 @@ const EMPTY: usize = usize::MAX;
 pub struct Block {
     /// Instructions in `ops`.
     len: usize,
-    /// Bit `i` set: `ops[i]` accesses memory.
-    memory: u32,
+    /// Bit `i` set: `ops[i]` accesses memory or is a conditional branch,
+    /// and the loop must look whether to go on after it.
+    checked: u32,
     ops: [Decoded; MAX_OPS],
 }
 
@@ -67,7 +69,7 @@ impl BlockCache {
     /// An empty cache.
     pub fn new() -> BlockCache {
         let nop = Decoder::get().decode(0x0000_0013);
-        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, memory: 0, ops: [nop; MAX_OPS] }).collect();
+        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, checked: 0, ops: [nop; MAX_OPS] }).collect();
         let raw = Box::into_raw(blocks) as *mut Block;
         BlockCache {
             hosts: vec![EMPTY; BLOCKS].into_boxed_slice(),
@@ -122,18 +124,29 @@ impl Default for BlockCache {
     }
 }
 
-/// How an instruction bounds a block: (ends it, accesses memory). Read off
-/// the major opcode of the 32-bit instruction it is or expands to.
-fn role(d: &Decoded) -> (bool, bool) {
+/// How an instruction bounds a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Executed without a look afterwards.
+    Plain,
+    /// A load, store, AMO or conditional branch: the loop looks afterwards.
+    Checked,
+    /// The block's last instruction.
+    Ends,
+}
+
+/// The role of `d`, read off the major opcode of the 32-bit instruction
+/// it is or expands to.
+fn role(d: &Decoded) -> Role {
     if d.is_illegal() {
-        return (true, false);
+        return Role::Ends;
     }
     match d.base.bits & 0x7f {
-        // BRANCH, JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
-        0x63 | 0x6f | 0x67 | 0x73 | 0x0f => (true, false),
-        // LOAD, STORE, AMO.
-        0x03 | 0x23 | 0x2f => (false, true),
-        _ => (false, false),
+        // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
+        0x6f | 0x67 | 0x73 | 0x0f => Role::Ends,
+        // BRANCH, LOAD, STORE, AMO.
+        0x63 | 0x03 | 0x23 | 0x2f => Role::Checked,
+        _ => Role::Plain,
     }
 }
 
@@ -157,7 +170,7 @@ impl Cpu {
         // outside the `Cpu`. While a block runs nothing builds blocks, and
         // dropping one (a store to its page) only clears its key; the
         // loop stops after such a store.
-        let (len, memory) = unsafe { ((*block).len, (*block).memory) };
+        let (len, checked) = unsafe { ((*block).len, (*block).checked) };
         if self.deadline - self.steps < len as u64 {
             return false;
         }
@@ -168,9 +181,9 @@ impl Cpu {
             self.mmu.tlb.touch(self.fetch_slot as usize);
         }
         let first_step = self.steps;
-        let mut memory_ops = memory;
+        let mut checked_ops = checked;
         // Few values stay live across the call into an instruction's
-        // semantics (`op`, `last`, `memory_ops`, `first_step`), so that
+        // semantics (`op`, `last`, `checked_ops`, `first_step`), so that
         // they stay in registers; the rest is read back from the hart.
         loop {
             // SAFETY: as above; `op <= last`.
@@ -182,24 +195,25 @@ impl Cpu {
                 self.raise(e);
                 return true;
             }
+            let fallthrough = pc.wrapping_add(d.len as u64);
             pc = self.next_pc;
             self.pc = pc;
             self.retired += 1;
             if op == last {
                 break;
             }
-            if memory_ops & 1 != 0 {
-                // The access may have used another TLB entry, filled one
-                // over the fetch page's, changed code, or asked for the
-                // machine's attention. (`pc` is still on the block's page.)
-                if self.steps >= self.deadline || self.fetch_page != pc >> 12 {
+            if checked_ops & 1 != 0 {
+                // A branch may have been taken; an access may have used
+                // another TLB entry, filled one over the fetch page's,
+                // changed code, or asked for the machine's attention.
+                if pc != fallthrough || self.steps >= self.deadline || self.fetch_page != pc >> 12 {
                     break;
                 }
                 if self.fetch_slot != NO_SLOT {
                     self.mmu.tlb.touch(self.fetch_slot as usize);
                 }
             }
-            memory_ops >>= 1;
+            checked_ops >>= 1;
             // SAFETY: `op < last`.
             op = unsafe { op.add(1) };
         }
@@ -222,7 +236,7 @@ impl Cpu {
     #[cold]
     fn build_block(&mut self, pc: u64, host: usize) -> *const Block {
         let mut ops = [None; MAX_OPS];
-        let (mut len, mut memory) = (0, 0u32);
+        let (mut len, mut checked) = (0, 0u32);
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
             let at_host = (at as usize).wrapping_add(self.fetch_addend);
@@ -235,11 +249,11 @@ impl Cpu {
                     self.decode_and_cache(at_host, if word & 3 == 3 { word } else { word & 0xffff })
                 }
             };
-            let (ends, accesses) = role(&d);
+            let role = role(&d);
             ops[len] = Some(d);
-            memory |= (accesses as u32) << len;
+            checked |= ((role == Role::Checked) as u32) << len;
             len += 1;
-            if ends {
+            if role == Role::Ends {
                 break;
             }
             at = at.wrapping_add(d.len as u64);
@@ -253,7 +267,7 @@ impl Cpu {
         // is running.
         unsafe {
             (*block).len = len;
-            (*block).memory = memory;
+            (*block).checked = checked;
             for (i, d) in ops.into_iter().flatten().enumerate() {
                 (*block).ops[i] = d;
             }
