@@ -34,15 +34,22 @@ pub const MAX_OPS: usize = 32;
 const BLOCKS: usize = 1 << 10;
 /// Host addresses no block starts at.
 const EMPTY: usize = usize::MAX;
+/// The instruction accesses memory or is a conditional branch: the loop
+/// must look whether to go on after it.
+const CHECK: u64 = 1;
+/// The instruction reads or writes `next_pc` (branches, jumps, returns:
+/// the block's last instruction): the loop keeps `next_pc` in the hart for
+/// it; for the others the next pc stays in a register.
+const LINK: u64 = 2;
 
 /// One block (its key, the host address of its first byte, is kept apart
 /// in [`BlockCache`]'s `hosts`).
 pub struct Block {
     /// Instructions in `ops`.
     len: usize,
-    /// Bit `i` set: `ops[i]` accesses memory or is a conditional branch,
-    /// and the loop must look whether to go on after it.
-    checked: u32,
+    /// Two bits per instruction, `ops[i]`'s at bit `2 * i`: [`CHECK`] and
+    /// [`LINK`].
+    flags: u64,
     ops: [Decoded; MAX_OPS],
 }
 
@@ -69,7 +76,7 @@ impl BlockCache {
     /// An empty cache.
     pub fn new() -> BlockCache {
         let nop = Decoder::get().decode(0x0000_0013);
-        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, checked: 0, ops: [nop; MAX_OPS] }).collect();
+        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, flags: 0, ops: [nop; MAX_OPS] }).collect();
         let raw = Box::into_raw(blocks) as *mut Block;
         BlockCache {
             hosts: vec![EMPTY; BLOCKS].into_boxed_slice(),
@@ -170,7 +177,7 @@ impl Cpu {
         // outside the `Cpu`. While a block runs nothing builds blocks, and
         // dropping one (a store to its page) only clears its key; the
         // loop stops after such a store.
-        let (len, checked) = unsafe { ((*block).len, (*block).checked) };
+        let (len, mut flags) = unsafe { ((*block).len, (*block).flags) };
         if self.deadline - self.steps < len as u64 {
             return false;
         }
@@ -180,44 +187,51 @@ impl Cpu {
         if self.fetch_slot != NO_SLOT {
             self.mmu.tlb.touch(self.fetch_slot as usize);
         }
+        // The step and retired counts, and the pc, are kept in registers
+        // and only stored into the hart (for semantics that read them),
+        // never read back: no chain of memory round trips links one
+        // instruction to the next. Retired lags steps by a constant while
+        // nothing traps.
         let first_step = self.steps;
-        let mut checked_ops = checked;
-        // Few values stay live across the call into an instruction's
-        // semantics (`op`, `last`, `checked_ops`, `first_step`), so that
-        // they stay in registers; the rest is read back from the hart.
+        let lag = first_step - self.retired;
+        let mut steps = first_step;
         loop {
             // SAFETY: as above; `op <= last`.
             let d = unsafe { &*op };
-            self.steps += 1;
-            self.next_pc = pc.wrapping_add(d.len as u64);
+            steps += 1;
+            self.steps = steps;
+            let fallthrough = pc.wrapping_add(d.len as u64);
+            let links = flags & LINK != 0;
+            if links {
+                self.next_pc = fallthrough;
+            }
             if let Err(e) = (d.exec)(self, d) {
-                self.count_fetches(self.steps - first_step);
+                self.count_fetches(steps - first_step);
                 self.raise(e);
                 return true;
             }
-            let fallthrough = pc.wrapping_add(d.len as u64);
-            pc = self.next_pc;
+            self.retired = steps - lag;
+            pc = if links { self.next_pc } else { fallthrough };
             self.pc = pc;
-            self.retired += 1;
             if op == last {
                 break;
             }
-            if checked_ops & 1 != 0 {
+            if flags & CHECK != 0 {
                 // A branch may have been taken; an access may have used
                 // another TLB entry, filled one over the fetch page's,
                 // changed code, or asked for the machine's attention.
-                if pc != fallthrough || self.steps >= self.deadline || self.fetch_page != pc >> 12 {
+                if pc != fallthrough || steps >= self.deadline || self.fetch_page != pc >> 12 {
                     break;
                 }
                 if self.fetch_slot != NO_SLOT {
                     self.mmu.tlb.touch(self.fetch_slot as usize);
                 }
             }
-            checked_ops >>= 1;
+            flags >>= 2;
             // SAFETY: `op < last`.
             op = unsafe { op.add(1) };
         }
-        self.count_fetches(self.steps - first_step);
+        self.count_fetches(steps - first_step);
         true
     }
 
@@ -236,7 +250,7 @@ impl Cpu {
     #[cold]
     fn build_block(&mut self, pc: u64, host: usize) -> *const Block {
         let mut ops = [None; MAX_OPS];
-        let (mut len, mut checked) = (0, 0u32);
+        let (mut len, mut flags) = (0, 0u64);
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
             let at_host = (at as usize).wrapping_add(self.fetch_addend);
@@ -251,7 +265,13 @@ impl Cpu {
             };
             let role = role(&d);
             ops[len] = Some(d);
-            checked |= ((role == Role::Checked) as u32) << len;
+            let bits = match role {
+                Role::Plain => 0,
+                Role::Checked if d.base.bits & 0x7f == 0x63 => CHECK | LINK,
+                Role::Checked => CHECK,
+                Role::Ends => LINK,
+            };
+            flags |= bits << (2 * len);
             len += 1;
             if role == Role::Ends {
                 break;
@@ -267,7 +287,9 @@ impl Cpu {
         // is running.
         unsafe {
             (*block).len = len;
-            (*block).checked = checked;
+            // The last instruction reads or writes `next_pc` whatever it is:
+            // a block cut at its page's end or at MAX_OPS ends with it set.
+            (*block).flags = flags | LINK << (2 * (len - 1));
             for (i, d) in ops.into_iter().flatten().enumerate() {
                 (*block).ops[i] = d;
             }
