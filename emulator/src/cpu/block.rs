@@ -195,7 +195,7 @@ impl Cpu {
         let first_step = self.steps;
         let lag = first_step - self.retired;
         let mut steps = first_step;
-        loop {
+        let trapped = loop {
             // SAFETY: as above; `op <= last`.
             let d = unsafe { &*op };
             steps += 1;
@@ -206,22 +206,20 @@ impl Cpu {
                 self.next_pc = fallthrough;
             }
             if let Err(e) = (d.exec)(self, d) {
-                self.count_fetches(steps - first_step);
-                self.raise(e);
-                return true;
+                break Some(e);
             }
             self.retired = steps - lag;
             pc = if links { self.next_pc } else { fallthrough };
             self.pc = pc;
             if op == last {
-                break;
+                break None;
             }
             if flags & CHECK != 0 {
                 // A branch may have been taken; an access may have used
                 // another TLB entry, filled one over the fetch page's,
                 // changed code, or asked for the machine's attention.
                 if pc != fallthrough || steps >= self.deadline || self.fetch_page != pc >> 12 {
-                    break;
+                    break None;
                 }
                 if self.fetch_slot != NO_SLOT {
                     self.mmu.tlb.touch(self.fetch_slot as usize);
@@ -230,8 +228,12 @@ impl Cpu {
             flags >>= 2;
             // SAFETY: `op < last`.
             op = unsafe { op.add(1) };
-        }
+        };
+        // Counted after the loop, so that nothing inside it keeps a count.
         self.count_fetches(steps - first_step);
+        if let Some(e) = trapped {
+            self.raise(e);
+        }
         true
     }
 

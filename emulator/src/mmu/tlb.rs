@@ -38,6 +38,9 @@ impl Policy {
 /// Largest TLB rvsim models (slot numbers must stay below the host fast
 /// path's 12-bit slot field).
 pub const MAX_ENTRIES: usize = 4095;
+/// Stamps kept: one per possible slot, so that a masked slot number needs
+/// no bounds check on the hot path.
+const STAMP_SLOTS: usize = 4096;
 
 /// The shape of the TLB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +254,7 @@ pub struct Tlb {
     /// probe compares these, one word a way.
     keys: Vec<u64>,
     /// LRU: time of last use; FIFO: time of fill.
-    stamps: Vec<u64>,
+    stamps: Box<[u64; STAMP_SLOTS]>,
     /// Valid entries per page-size level, so lookups skip sizes that are
     /// absent (usually both superpage sizes).
     per_level: [u32; LEVELS as usize],
@@ -291,7 +294,7 @@ impl Tlb {
             set_mask: shape.sets().is_power_of_two().then(|| shape.sets() as u64 - 1),
             entries: vec![TlbEntry::default(); shape.entries],
             keys: vec![NO_KEY; shape.entries],
-            stamps: vec![0; shape.entries],
+            stamps: Box::new([0; STAMP_SLOTS]),
             per_level: [0; LEVELS as usize],
             lru: shape.policy == Policy::Lru,
             clock: 0,
@@ -367,12 +370,12 @@ impl Tlb {
         // A slot stamped with the clock's current value is the most recent
         // use of all: using it again changes no set's order, so the stamp
         // stays (and the hot path stores nothing).
-        if self.lru
-            && let Some(stamp) = self.stamps.get_mut(slot)
-            && *stamp != self.clock
-        {
-            self.clock += 1;
-            *stamp = self.clock;
+        if self.lru {
+            let stamp = &mut self.stamps[slot & (STAMP_SLOTS - 1)];
+            if *stamp != self.clock {
+                self.clock += 1;
+                *stamp = self.clock;
+            }
         }
     }
 
