@@ -134,7 +134,7 @@ fn stats(test: &str, args: &[&str], trace: bool) -> String {
     if trace {
         command.args(["--trace", "all", "--trace-file"]).arg(dir.join("trace.txt"));
     }
-    let output = run_with_timeout(command.args(args), RUN_TIMEOUT);
+    let output = common::run_with_open_stdin(command.args(args), RUN_TIMEOUT);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     std::fs::read_to_string(json).expect("stats")
 }

@@ -92,6 +92,23 @@ pub fn run_with_input(command: &mut Command, input: Option<&[u8]>, timeout: Dura
             let _ = std::io::Write::write_all(&mut pipe, &input);
         });
     }
+    wait_for(command, child, timeout)
+}
+
+/// Runs `command` with a standard input that stays open and empty until it
+/// exits. Closed input reaches the guest as a Ctrl-D at whatever moment
+/// the host reads the end of it, and the interrupt that brings it lands at
+/// a different instruction from run to run: runs whose counts are compared
+/// must not have it.
+pub fn run_with_open_stdin(command: &mut Command, timeout: Duration) -> Output {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let stdin = child.stdin.take();
+    let output = wait_for(command, child, timeout);
+    drop(stdin);
+    output
+}
+
+fn wait_for(command: &Command, mut child: Child, timeout: Duration) -> Output {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + timeout;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::boot::plan_boot;
+use super::boot::{Input, plan_boot};
 use super::{BootArgs, Failure, exit_code};
 use crate::bench::sweep::{self, ShapeResult, Workload};
 use crate::bench::{mmu, plot, report};
@@ -91,7 +91,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
     if shapes.is_empty() {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
-    let boot = plan_boot(&args.boot)?;
+    let boot = plan_boot(&args.boot, Input::None)?;
     let workload = Workload {
         kernel: boot.kernel,
         initrd: boot.initrd,

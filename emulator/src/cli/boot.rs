@@ -73,7 +73,17 @@ pub(super) struct Boot {
     pub interactive: bool,
 }
 
-pub(super) fn plan_boot(args: &BootArgs) -> Result<Boot, Failure> {
+/// Where the guest's console input comes from, as far as booting cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Input {
+    /// The host's standard input (echoed by the kernel only if a terminal).
+    Stdin,
+    /// None at all (`rvsim bench`): the command line must not depend on
+    /// the terminal rvsim was started from.
+    None,
+}
+
+pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> {
     let Some(program) = &args.program else {
         // Bare metal: the kernel owns the machine.
         let spec = args.kernel.as_deref().ok_or_else(|| {
@@ -115,7 +125,7 @@ pub(super) fn plan_boot(args: &BootArgs) -> Result<Boot, Failure> {
     let mut bootargs = args.append.trim().to_string();
     // Input that is not a terminal is not echoed, as on any system; this
     // also keeps output reproducible when input is piped in.
-    if !rustix::termios::isatty(rustix::stdio::stdin()) {
+    if input == Input::Stdin && !rustix::termios::isatty(rustix::stdio::stdin()) {
         bootargs.push_str(" echo=off");
     }
     if let Some(logs) = &args.kernel_log {

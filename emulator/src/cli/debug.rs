@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::boot::plan_boot;
+use super::boot::{Input, plan_boot};
 use super::run::{build_machine, symbolizer};
 use super::{Failure, RunArgs, exit_code};
 use crate::debugger::{Debugger, Flow};
@@ -18,7 +18,7 @@ use crate::devices::ConsoleInput;
 const PROMPT: &str = "(rvsim) ";
 
 pub(super) fn debug(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args.boot)?;
+    let boot = plan_boot(&args.boot, Input::Stdin)?;
     let machine = build_machine(&args, &boot, ConsoleInput::None)?;
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = interrupt.clone();

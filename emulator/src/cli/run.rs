@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 
-use super::boot::{Boot, plan_boot};
+use super::boot::{Boot, Input, plan_boot};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
@@ -34,7 +34,7 @@ pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) ->
 }
 
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args.boot)?;
+    let boot = plan_boot(&args.boot, Input::Stdin)?;
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
     let machine = build_machine(&args, &boot, input)?;
