@@ -36,6 +36,7 @@ programs!(rvsim_only, RVSIM_ONLY:
     atomic_rvsim_only, compressed_illegal_rvsim_only, csr_rvsim_only, traps_rvsim_only, counters_rvsim_only,
     vm_sum_fetch_rvsim_only, vm_amo_fault_rvsim_only, vm_mprv_xret_rvsim_only,
     vm_nonleaf_rvsim_only, vm_amo_faults_rvsim_only, vm_sfence_rvsim_only, vm_ad_adfault_rvsim_only,
+    code_cache_ahead_rvsim_only,
     smode_csrs_rvsim_only, delegation_rvsim_only, s_interrupts_rvsim_only, pmp_rvsim_only,
 );
 
