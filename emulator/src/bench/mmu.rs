@@ -29,7 +29,7 @@ fn measure(name: &str, batches: usize, per_batch: u64, mut op: impl FnMut(u64)) 
     for i in 0..per_batch {
         op(i);
     }
-    let mut samples: Vec<f64> = (0..batches.max(1))
+    let samples = (0..batches.max(1))
         .map(|_| {
             let start = Instant::now();
             for i in 0..per_batch {
@@ -38,13 +38,14 @@ fn measure(name: &str, batches: usize, per_batch: u64, mut op: impl FnMut(u64)) 
             start.elapsed().as_nanos() as f64 / per_batch as f64
         })
         .collect();
+    summarise(name.to_string(), samples)
+}
+
+/// Median, fastest and slowest of `samples` (ns per operation, at least
+/// one).
+fn summarise(name: String, mut samples: Vec<f64>) -> Measurement {
     samples.sort_by(f64::total_cmp);
-    Measurement {
-        name: name.to_string(),
-        median_ns: samples[samples.len() / 2],
-        min_ns: samples[0],
-        max_ns: samples[samples.len() - 1],
-    }
+    Measurement { name, median_ns: samples[samples.len() / 2], min_ns: samples[0], max_ns: samples[samples.len() - 1] }
 }
 
 /// Times a flush of a TLB of `entries` entries, all valid: each flush is
@@ -63,13 +64,7 @@ fn measure_flush(entries: usize, batches: usize, per_batch: u64) -> Result<Measu
         }
         samples.push(total as f64 / per_batch as f64);
     }
-    samples.sort_by(f64::total_cmp);
-    Ok(Measurement {
-        name: format!("sfence.vma, {entries} entries"),
-        median_ns: samples[samples.len() / 2],
-        min_ns: samples[0],
-        max_ns: samples[samples.len() - 1],
-    })
+    Ok(summarise(format!("sfence.vma, {entries} entries"), samples))
 }
 
 /// Runs every measurement, `batches` times each.

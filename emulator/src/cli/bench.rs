@@ -141,7 +141,7 @@ fn check(results: &[ShapeResult]) -> ExitCode {
     let mut failed = false;
     let Some(first) = results.first() else { return ExitCode::SUCCESS };
     for r in results {
-        let shape = format!("{} entries, {} ways, {}", r.shape.entries, r.shape.ways, r.shape.policy.name());
+        let shape = r.shape;
         if r.exit() != Some(0) {
             eprintln!("rvsim: warning: {shape}: the run ended with {:?}", r.stop);
             failed = true;
@@ -197,17 +197,9 @@ fn parse_ways(text: &str) -> Result<List<usize>, String> {
 /// `lru,fifo,random` or `all`.
 fn parse_policies(text: &str) -> Result<List<Policy>, String> {
     if text.trim() == "all" {
-        return Ok(List(vec![Policy::Lru, Policy::Fifo, Policy::Random]));
+        return Ok(List(Policy::ALL.to_vec()));
     }
-    text.split(',')
-        .map(|p| match p.trim() {
-            "lru" => Ok(Policy::Lru),
-            "fifo" => Ok(Policy::Fifo),
-            "random" => Ok(Policy::Random),
-            _ => Err(format!("unknown policy '{p}' (lru, fifo, random, all)")),
-        })
-        .collect::<Result<_, _>>()
-        .map(List)
+    text.split(',').map(|p| Policy::parse(p.trim())).collect::<Result<_, _>>().map(List)
 }
 
 #[cfg(test)]

@@ -25,7 +25,6 @@
 use super::{Access, Cpu};
 use crate::isa::{Decoded, Decoder};
 use crate::mmu::fast::NO_SLOT;
-use crate::ram::read_host;
 use std::ptr::NonNull;
 
 /// Longest block, in instructions.
@@ -136,24 +135,40 @@ impl Default for BlockCache {
 enum Role {
     /// Executed without a look afterwards.
     Plain,
-    /// A load, store, AMO or conditional branch: the loop looks afterwards.
-    Checked,
+    /// A load, store or AMO: the loop looks afterwards.
+    Access,
+    /// A conditional branch: it may write `next_pc`, and the loop looks
+    /// afterwards.
+    Branch,
     /// The block's last instruction.
     Ends,
 }
 
-/// The role of `d`, read off the major opcode of the 32-bit instruction
-/// it is or expands to.
-fn role(d: &Decoded) -> Role {
-    if d.is_illegal() {
-        return Role::Ends;
+impl Role {
+    /// The role of `d`, read off the major opcode of the 32-bit
+    /// instruction it is or expands to.
+    fn of(d: &Decoded) -> Role {
+        if d.is_illegal() {
+            return Role::Ends;
+        }
+        match d.base.bits & 0x7f {
+            // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
+            0x6f | 0x67 | 0x73 | 0x0f => Role::Ends,
+            0x63 => Role::Branch,
+            // LOAD, STORE, AMO.
+            0x03 | 0x23 | 0x2f => Role::Access,
+            _ => Role::Plain,
+        }
     }
-    match d.base.bits & 0x7f {
-        // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
-        0x6f | 0x67 | 0x73 | 0x0f => Role::Ends,
-        // BRANCH, LOAD, STORE, AMO.
-        0x63 | 0x03 | 0x23 | 0x2f => Role::Checked,
-        _ => Role::Plain,
+
+    /// The loop's flags for an instruction of this role.
+    fn flags(self) -> u64 {
+        match self {
+            Role::Plain => 0,
+            Role::Access => CHECK,
+            Role::Branch => CHECK | LINK,
+            Role::Ends => LINK,
+        }
     }
 }
 
@@ -255,25 +270,10 @@ impl Cpu {
         let (mut len, mut flags) = (0, 0u64);
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
-            let at_host = (at as usize).wrapping_add(self.fetch_addend);
-            let d = match self.icache.get(at_host) {
-                Some(d) => d,
-                None => {
-                    // SAFETY: the fetch page lies inside RAM and `at + 4`
-                    // stays in it.
-                    let word = unsafe { read_host::<4>(at_host) } as u32;
-                    self.decode_and_cache(at_host, if word & 3 == 3 { word } else { word & 0xffff })
-                }
-            };
-            let role = role(&d);
+            let d = self.decoded_on_fetch_page(at);
+            let role = Role::of(&d);
             ops[len] = Some(d);
-            let bits = match role {
-                Role::Plain => 0,
-                Role::Checked if d.base.bits & 0x7f == 0x63 => CHECK | LINK,
-                Role::Checked => CHECK,
-                Role::Ends => LINK,
-            };
-            flags |= bits << (2 * len);
+            flags |= role.flags() << (2 * len);
             len += 1;
             if role == Role::Ends {
                 break;

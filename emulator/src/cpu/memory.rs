@@ -270,11 +270,18 @@ impl Cpu {
         if !self.bus.store_ram::<N>(pa, value) {
             return false;
         }
+        self.ram_written(pa);
+        true
+    }
+
+    /// RAM at `pa` was written (by a store or by the walker): decoded code
+    /// there goes, and if there was any, fetch must look again (and a
+    /// running block stop).
+    #[inline(always)]
+    pub(super) fn ram_written(&mut self, pa: u64) {
         if self.icache.stored(pa.wrapping_sub(self.bus.ram.base())) {
-            // Code changed: fetch must look again (and a running block stop).
             self.fetch_page = u64::MAX;
         }
-        true
     }
 
     /// The instruction at `pc`, decoded: from the decoded-instruction
@@ -285,14 +292,7 @@ impl Cpu {
             if self.fetch_slot != NO_SLOT {
                 self.mmu.tlb.record_hit(self.fetch_slot as usize, Access::Fetch);
             }
-            let host = (pc as usize).wrapping_add(self.fetch_addend);
-            if let Some(d) = self.icache.get(host) {
-                return Ok(d);
-            }
-            // SAFETY: the fetch page lies inside RAM and pc + 4 stays in it.
-            let word = unsafe { read_host::<4>(host) } as u32;
-            let raw = if word & 3 == 3 { word } else { word & 0xffff };
-            return Ok(self.decode_and_cache(host, raw));
+            return Ok(self.decoded_on_fetch_page(pc));
         }
         let (raw, host) = self.fetch_slow(pc)?;
         match host {
@@ -304,30 +304,28 @@ impl Cpu {
         }
     }
 
+    /// The instruction at `pc`, on the fetch page at most 0xffc into it:
+    /// from the decoded-instruction cache, else read, decoded and cached.
+    /// Counts nothing.
+    #[inline(always)]
+    pub(super) fn decoded_on_fetch_page(&mut self, pc: u64) -> Decoded {
+        let host = (pc as usize).wrapping_add(self.fetch_addend);
+        if let Some(d) = self.icache.get(host) {
+            return d;
+        }
+        // SAFETY: the fetch page lies inside RAM and pc + 4 stays in it.
+        let word = unsafe { read_host::<4>(host) } as u32;
+        self.decode_and_cache(host, if word & 3 == 3 { word } else { word & 0xffff })
+    }
+
     /// Decodes `raw`, found at `host`, and caches it. Stores to a page that
     /// has just become a code page must no longer bypass the slow path.
-    pub(super) fn decode_and_cache(&mut self, host: usize, raw: u32) -> Decoded {
+    fn decode_and_cache(&mut self, host: usize, raw: u32) -> Decoded {
         let d = self.decoder.decode(raw);
         if self.icache.insert(host, d) {
             self.mmu.fast.flush_stores();
         }
         d
-    }
-
-    /// Fetches the instruction at `pc`: 16 bits, or 32 when the low bits
-    /// say so. While execution stays on one page, the fetch neither
-    /// translates nor looks the page up again.
-    #[inline(always)]
-    pub(crate) fn fetch(&mut self, pc: u64) -> Result<u32, Exception> {
-        if pc >> 12 == self.fetch_page && pc & 0xfff <= 0xffc {
-            if self.fetch_slot != NO_SLOT {
-                self.mmu.tlb.record_hit(self.fetch_slot as usize, Access::Fetch);
-            }
-            // SAFETY: the fetch page lies inside RAM and pc + 4 stays in it.
-            let word = unsafe { read_host::<4>((pc as usize).wrapping_add(self.fetch_addend)) } as u32;
-            return Ok(if word & 3 == 3 { word } else { word & 0xffff });
-        }
-        self.fetch_slow(pc).map(|(raw, _)| raw)
     }
 
     /// Fetches the instruction at `pc` the slow way: one lookup for the

@@ -254,10 +254,10 @@ impl Cpu {
         }
     }
 
-    /// Decodes the instruction at `pc` without executing it (for tools).
+    /// Decodes the instruction at `pc` without executing it (for tools),
+    /// fetching it as the hart would.
     pub fn decode_at(&mut self, pc: u64) -> Result<Decoded, Exception> {
-        let raw = self.fetch(pc)?;
-        Ok(self.decoder.decode(raw))
+        self.fetch_decoded(pc)
     }
 
     /// Executes one instruction (or takes its exception). The observed

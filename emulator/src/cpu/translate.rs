@@ -154,9 +154,7 @@ impl Cpu {
             Ok(leaf) => {
                 if leaf.updated {
                     // The walk wrote A/D into a PTE.
-                    if self.icache.stored(leaf.pte_addr.wrapping_sub(self.bus.ram.base())) {
-                        self.fetch_page = u64::MAX;
-                    }
+                    self.ram_written(leaf.pte_addr);
                 }
                 let entry = TlbEntry {
                     valid: true,

@@ -25,6 +25,17 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// Every policy, in the order the command line lists them.
+    pub const ALL: [Policy; 3] = [Policy::Lru, Policy::Fifo, Policy::Random];
+
+    /// The policy called `name` on the command line.
+    pub fn parse(name: &str) -> Result<Policy, String> {
+        Policy::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| format!("unknown policy '{name}' (lru, fifo or random)"))
+    }
+
     /// The policy's name on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -78,14 +89,7 @@ impl TlbShape {
                 "entries" => shape.entries = number()?,
                 "ways" if value == "full" => ways_full = true,
                 "ways" => shape.ways = number()?,
-                "policy" => {
-                    shape.policy = match value {
-                        "lru" => Policy::Lru,
-                        "fifo" => Policy::Fifo,
-                        "random" => Policy::Random,
-                        _ => return Err(format!("policy '{value}' is not lru, fifo or random")),
-                    }
-                }
+                "policy" => shape.policy = Policy::parse(value)?,
                 _ => return Err(format!("unknown key '{key}' (use entries, ways, policy)")),
             }
         }
