@@ -53,7 +53,9 @@ q
 ";
     let out = session(&["cowtest"], script);
     assert!(out.starts_with("rvsim debugger: rvsim-kernel stopped before its first instruction"), "{out}");
-    assert_eq!(answer(&out, "where"), "  [M] 0x80000000 <_start>  auipc sp,0x21\n");
+    // The kernel's first instruction points sp at its boot stack (where
+    // that lies depends on the kernel's size).
+    assert!(answer(&out, "where").starts_with("  [M] 0x80000000 <_start>  auipc sp,0x"), "{out}");
     assert!(answer(&out, "step 3").starts_with("  [M] 0x8000000c <_start+0xc>  "), "{out}");
     let breakpoint = answer(&out, "b rvsim_kernel::proc::user_fault");
     assert!(breakpoint.starts_with("breakpoint 1 at 0x8"), "{breakpoint}");
@@ -139,5 +141,7 @@ q
 #[test]
 fn a_session_ends_at_end_of_input() {
     let out = session(&["hello"], "step\n");
-    assert!(out.ends_with("(rvsim) step\n  [M] 0x80000004 <_start+0x4>  addi sp,sp,448\n"), "{out}");
+    let last = out.rsplit_once("(rvsim) step\n").map(|(_, last)| last);
+    assert!(last.is_some_and(|l| l.starts_with("  [M] 0x80000004 <_start+0x4>  addi sp,sp,")), "{out}");
+    assert!(out.ends_with('\n') && out.lines().last().is_some_and(|l| !l.contains("(rvsim)")), "{out}");
 }

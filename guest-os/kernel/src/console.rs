@@ -5,7 +5,7 @@
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::global::Global;
+use crate::lock::Lock;
 use crate::param::UART;
 
 const RBR: u64 = 0;
@@ -91,9 +91,13 @@ struct Input {
     read: usize,
     write: usize,
     edit: usize,
+    /// The buffer filled up: the receive interrupt is off, and the UART
+    /// (and the host behind it) holds what comes next until a reader
+    /// makes room.
+    paused: bool,
 }
 
-static INPUT: Global<Input> = Global::new();
+static INPUT: Lock<Input> = Lock::new("the console input");
 
 /// Sleep channel of processes waiting for console input.
 pub const INPUT_CHANNEL: usize = 1;
@@ -102,76 +106,129 @@ pub const INPUT_CHANNEL: usize = 1;
 /// FIFO mode is left as it is: on QEMU, switching it clears what was
 /// already received, and input typed (or piped) before boot would be lost.
 pub fn init() {
-    INPUT.init(Input { buf: [0; INPUT_SIZE], read: 0, write: 0, edit: 0 });
-    // SAFETY: UART register.
-    unsafe { reg(IER).write_volatile(0x01) };
+    INPUT.init(Input { buf: [0; INPUT_SIZE], read: 0, write: 0, edit: 0, paused: false });
+    listen(true);
     interrupt();
 }
 
-/// The UART interrupt: takes every received byte.
+/// Turns the UART's receive interrupt on or off.
+fn listen(on: bool) {
+    // SAFETY: UART register.
+    unsafe { reg(IER).write_volatile(u8::from(on)) };
+}
+
+/// The UART interrupt: takes received bytes while there is room for
+/// them, and wakes readers when lines complete.
 pub fn interrupt() {
-    // SAFETY: UART registers.
-    while unsafe { reg(LSR).read_volatile() } & LSR_DATA_READY != 0 {
-        let byte = unsafe { reg(RBR).read_volatile() };
-        receive(byte);
+    if INPUT.with(Input::drain) {
+        crate::proc::wakeup(INPUT_CHANNEL);
     }
 }
 
-fn receive(byte: u8) {
-    let input = INPUT.get();
-    match byte {
-        CTRL_U => {
-            while input.edit != input.write && input.buf[(input.edit - 1) % INPUT_SIZE] != b'\n' {
-                input.edit -= 1;
+impl Input {
+    /// Whether another byte fits.
+    fn has_room(&self) -> bool {
+        self.edit - self.read < INPUT_SIZE
+    }
+
+    /// Moves bytes from the UART into the buffer until the UART is empty
+    /// or the buffer full. Flow control: a full buffer turns the receive
+    /// interrupt off, so nothing is read (or lost) until a reader makes
+    /// room; an empty UART turns it back on. Returns whether input became
+    /// available to readers.
+    fn drain(&mut self) -> bool {
+        let mut available = false;
+        // SAFETY: UART registers.
+        while unsafe { reg(LSR).read_volatile() } & LSR_DATA_READY != 0 {
+            if !self.has_room() {
+                self.paused = true;
+                listen(false);
+                return available;
+            }
+            available |= self.receive(unsafe { reg(RBR).read_volatile() });
+        }
+        if self.paused {
+            self.paused = false;
+            listen(true);
+        }
+        available
+    }
+
+    /// Takes one typed byte (there is room for it); returns whether input
+    /// became available to readers.
+    fn receive(&mut self, byte: u8) -> bool {
+        match byte {
+            CTRL_U => {
+                while self.edit != self.write && self.buf[(self.edit - 1) % INPUT_SIZE] != b'\n' {
+                    self.edit -= 1;
+                    echo(b"\x08 \x08");
+                }
+                false
+            }
+            BACKSPACE | CTRL_H if self.edit != self.write => {
+                self.edit -= 1;
                 echo(b"\x08 \x08");
+                false
+            }
+            // Nothing typed on this line to erase.
+            BACKSPACE | CTRL_H => false,
+            _ => {
+                let byte = if byte == b'\r' { b'\n' } else { byte };
+                if byte != CTRL_D {
+                    echo(&[byte]);
+                }
+                self.buf[self.edit % INPUT_SIZE] = byte;
+                self.edit += 1;
+                // A full buffer is handed over as it is: a line longer
+                // than the buffer is read in pieces.
+                let complete = byte == b'\n' || byte == CTRL_D || !self.has_room();
+                if complete {
+                    self.write = self.edit;
+                }
+                complete
             }
         }
-        BACKSPACE | CTRL_H if input.edit != input.write => {
-            input.edit -= 1;
-            echo(b"\x08 \x08");
+    }
+
+    /// Takes up to `buf.len()` bytes of complete input lines, or `None`
+    /// when none is available yet. Returns 0 at end of input (^D at the
+    /// start of a read).
+    fn take(&mut self, buf: &mut [u8]) -> Option<usize> {
+        if self.read == self.write {
+            return None;
         }
-        // Nothing typed on this line to erase.
-        BACKSPACE | CTRL_H => {}
-        _ if input.edit - input.read < INPUT_SIZE => {
-            let byte = if byte == b'\r' { b'\n' } else { byte };
-            if byte != CTRL_D {
-                echo(&[byte]);
+        let mut n = 0;
+        while n < buf.len() && self.read < self.write {
+            let byte = self.buf[self.read % INPUT_SIZE];
+            if byte == CTRL_D {
+                if n == 0 {
+                    self.read += 1;
+                }
+                // A ^D after some bytes ends this read; the next returns 0.
+                break;
             }
-            input.buf[input.edit % INPUT_SIZE] = byte;
-            input.edit += 1;
-            if byte == b'\n' || byte == CTRL_D || input.edit - input.read == INPUT_SIZE {
-                input.write = input.edit;
-                crate::proc::wakeup(INPUT_CHANNEL);
+            self.read += 1;
+            buf[n] = byte;
+            n += 1;
+            if byte == b'\n' {
+                break;
             }
         }
-        _ => {}
+        Some(n)
     }
 }
 
 /// Takes up to `buf.len()` bytes of complete input lines, or `None` when
 /// none is available yet. Returns 0 at end of input (^D at the start of a
-/// read).
+/// read). Room made in the buffer takes in what the UART held back.
 pub fn take_input(buf: &mut [u8]) -> Option<usize> {
-    let input = INPUT.get();
-    if input.read == input.write {
-        return None;
+    let (taken, available) = INPUT.with(|input| {
+        let taken = input.take(buf);
+        let available = input.paused && input.drain();
+        (taken, available)
+    });
+    if available {
+        crate::proc::wakeup(INPUT_CHANNEL);
     }
-    let mut n = 0;
-    while n < buf.len() && input.read < input.write {
-        let byte = input.buf[input.read % INPUT_SIZE];
-        if byte == CTRL_D {
-            if n == 0 {
-                input.read += 1;
-            }
-            // A ^D after some bytes ends this read; the next returns 0.
-            break;
-        }
-        input.read += 1;
-        buf[n] = byte;
-        n += 1;
-        if byte == b'\n' {
-            break;
-        }
-    }
-    Some(n)
+    taken
 }

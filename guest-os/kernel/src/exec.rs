@@ -8,15 +8,16 @@ use alloc::string::String;
 use alloc::vec;
 
 use rvsim_kernel_core::exec::{self, ExecError};
-use rvsim_kernel_core::region::DemandRegion;
+use rvsim_kernel_core::region::{DemandRegion, SharedImage};
 use rvsim_kernel_core::space::AddressSpace;
 use rvsim_kernel_core::uaccess::UserMemory;
 
+use crate::config;
 use crate::errno::{E2BIG, ENOENT, ENOEXEC, ENOMEM, Errno};
 use crate::images::{self, ImageError};
-use crate::kernel;
 use crate::proc::{self, Proc};
 use crate::trap::{TrapFrame, reg};
+use crate::vmm::{self, Vmm};
 
 /// The errno for an exec failure.
 pub fn errno(e: ExecError) -> Errno {
@@ -38,29 +39,18 @@ pub fn image_errno(e: ImageError) -> Errno {
 /// Loads program `name` into `p` with arguments and environment.
 pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(), Errno> {
     let image = images::find(name).map_err(image_errno)?;
-    let k = kernel();
-    let share = k.share;
-    let mut space = AddressSpace::new(&mut k.frames, &mut k.mem, k.kernel_root).map_err(|_| ENOMEM)?;
+    let share = config().share;
     let regions =
         if share { vec![exec::stack_region(), DemandRegion::image(image)] } else { vec![exec::stack_region()] };
-    let built = exec::load(&mut space, &mut k.frames, &mut k.mem, image, share).and_then(|_| {
-        let mut ignore = |_, _, _| {};
-        let mut user = UserMemory { space: &mut space, vm: k.vm(), regions: &regions, on_resolved: &mut ignore };
-        exec::initial_stack(&mut user, image.plan.entry, args, env)
-    });
-    let sp = match built {
-        Ok(sp) => sp,
-        Err(e) => {
-            space.destroy(&mut k.vm());
-            return Err(errno(e));
-        }
-    };
+    let (space, sp) = vmm::with(|k| build(k, image, &regions, args, env))?;
     // Commit: run on the kernel's table while the old space goes away.
     proc::use_kernel_space();
-    proc::detach_all(p);
-    if let Some(old) = p.space.replace(space) {
-        old.destroy(&mut k.vm());
-    }
+    vmm::with(|k| {
+        proc::detach_all(p, k);
+        if let Some(old) = p.space.replace(space) {
+            old.destroy(&mut k.vm());
+        }
+    });
     proc::flush_asid(p.asid());
     let kernel_sp = p.frame.kernel_sp;
     p.frame = TrapFrame { kernel_sp, epc: image.plan.entry, ..TrapFrame::ZERO };
@@ -70,4 +60,29 @@ pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(
     p.brk = image.plan.brk;
     p.name = String::from(image.name);
     Ok(())
+}
+
+/// A new address space holding `image`'s private pages and the initial
+/// stack; returns it and the stack pointer. On failure nothing is left.
+fn build(
+    k: &mut Vmm,
+    image: &SharedImage<'static>,
+    regions: &[DemandRegion<'static>],
+    args: &[&[u8]],
+    env: &[&[u8]],
+) -> Result<(AddressSpace, u64), Errno> {
+    let share = config().share;
+    let mut space = AddressSpace::new(&mut k.frames, &mut k.mem, config().kernel_root).map_err(|_| ENOMEM)?;
+    let built = exec::load(&mut space, &mut k.frames, &mut k.mem, image, share).and_then(|_| {
+        let mut ignore = |_, _, _| {};
+        let mut user = UserMemory { space: &mut space, vm: k.vm(), regions, on_resolved: &mut ignore };
+        exec::initial_stack(&mut user, image.plan.entry, args, env)
+    });
+    match built {
+        Ok(sp) => Ok((space, sp)),
+        Err(e) => {
+            space.destroy(&mut k.vm());
+            Err(errno(e))
+        }
+    }
 }

@@ -9,10 +9,10 @@ use alloc::collections::BTreeMap;
 use rvsim_kernel_core::exec::{self, ExecError};
 use rvsim_kernel_core::region::SharedImage;
 
-use crate::global::Global;
 use crate::initrd;
+use crate::lock::Lock;
 
-static IMAGES: Global<BTreeMap<u64, &'static SharedImage<'static>>> = Global::new();
+static IMAGES: Lock<BTreeMap<u64, &'static SharedImage<'static>>> = Lock::new("the image table");
 
 /// Starts with no image known.
 pub fn init() {
@@ -32,18 +32,20 @@ pub enum ImageError {
 pub fn find(name: &str) -> Result<&'static SharedImage<'static>, ImageError> {
     let (file_name, bytes) = initrd::find(name).ok_or(ImageError::NotFound)?;
     let id = bytes.as_ptr() as u64;
-    let images = IMAGES.get();
-    if let Some(image) = images.get(&id) {
-        return Ok(image);
-    }
-    let plan = exec::plan(bytes).map_err(ImageError::Exec)?;
-    // Kept for the whole run: one per initrd file at most.
-    let image: &'static SharedImage<'static> = Box::leak(Box::new(SharedImage { id, name: file_name, bytes, plan }));
-    images.insert(id, image);
-    Ok(image)
+    IMAGES.with(|images| {
+        if let Some(image) = images.get(&id) {
+            return Ok(*image);
+        }
+        let plan = exec::plan(bytes).map_err(ImageError::Exec)?;
+        // Kept for the whole run: one per initrd file at most.
+        let image: &'static SharedImage<'static> =
+            Box::leak(Box::new(SharedImage { id, name: file_name, bytes, plan }));
+        images.insert(id, image);
+        Ok(image)
+    })
 }
 
 /// The name of the image with identity `id`, if known.
 pub fn name(id: u64) -> &'static str {
-    IMAGES.get().get(&id).map_or("?", |image| image.name)
+    IMAGES.with(|images| images.get(&id).map_or("?", |image| image.name))
 }

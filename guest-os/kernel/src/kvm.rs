@@ -6,6 +6,7 @@
 //! copies: the kernel half is shared, so traps need no `satp` switch.
 
 use rvsim_kernel_core::frame::FrameTable;
+use rvsim_kernel_core::space::OutOfMemory;
 use rvsim_kernel_core::{PAGE, PhysMemory, pte};
 
 use crate::memory::KernelMemory;
@@ -32,10 +33,10 @@ pub fn kernel_end() -> u64 {
     &raw const _kernel_end as u64
 }
 
-fn zeroed_table(frames: &mut FrameTable) -> u64 {
-    let table = frames.alloc().expect("no memory for the kernel page table");
+fn zeroed_table(frames: &mut FrameTable) -> Result<u64, OutOfMemory> {
+    let table = frames.alloc().ok_or(OutOfMemory)?;
     KernelMemory.zero_page(table);
-    table
+    Ok(table)
 }
 
 fn index(va: u64, level: u32) -> u64 {
@@ -43,24 +44,27 @@ fn index(va: u64, level: u32) -> u64 {
 }
 
 /// The table below entry `index(va, level)` of `table`, created if missing.
-fn next_table(frames: &mut FrameTable, table: u64, va: u64, level: u32) -> u64 {
+fn next_table(frames: &mut FrameTable, table: u64, va: u64, level: u32) -> Result<u64, OutOfMemory> {
     let slot = table + index(va, level) * 8;
     let entry = KernelMemory.read_u64(slot);
     if entry & pte::V != 0 {
-        return pte::address(entry);
+        return Ok(pte::address(entry));
     }
-    let new = zeroed_table(frames);
+    let new = zeroed_table(frames)?;
     KernelMemory.write_u64(slot, pte::make(new, 0));
-    new
+    Ok(new)
 }
 
-/// Maps one page (`level` 0) or one 2 MiB page (`level` 1) in `root`.
-pub fn map(frames: &mut FrameTable, root: u64, va: u64, pa: u64, flags: u64, level: u32) {
+/// Maps one page (`level` 0) or one 2 MiB page (`level` 1) in `root`,
+/// creating the tables on the way (none for the kernel stacks' area,
+/// whose tables `build` made).
+pub fn map(frames: &mut FrameTable, root: u64, va: u64, pa: u64, flags: u64, level: u32) -> Result<(), OutOfMemory> {
     let mut table = root;
     for l in (level + 1..3).rev() {
-        table = next_table(frames, table, va, l);
+        table = next_table(frames, table, va, l)?;
     }
     KernelMemory.write_u64(table + index(va, level) * 8, pte::make(pa, flags | KERNEL));
+    Ok(())
 }
 
 /// Removes the 4 KiB mapping of `va` from `root`; returns its frame.
@@ -81,16 +85,16 @@ pub fn unmap(root: u64, va: u64) -> Option<u64> {
 
 /// Builds the kernel page table for RAM `[ram_start, ram_end)`; returns
 /// the root's physical address.
-pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> u64 {
+pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> Result<u64, OutOfMemory> {
     // Only the symbols' addresses are used.
     let (text_end, rodata_end) = (&raw const _text_end as u64, &raw const _rodata_end as u64);
     let image_end = kernel_end();
-    let root = zeroed_table(frames);
+    let root = zeroed_table(frames)?;
     let mut region = ram_start;
     while region < ram_end {
         let whole = region + MEGA2 <= ram_end && region >= image_end;
         if whole {
-            map(frames, root, region, region, pte::R | pte::W, 1);
+            map(frames, root, region, region, pte::R | pte::W, 1)?;
         } else {
             let mut page = region;
             while page < (region + MEGA2).min(ram_end) {
@@ -101,18 +105,18 @@ pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> u64 {
                 } else {
                     pte::R | pte::W
                 };
-                map(frames, root, page, page, flags, 0);
+                map(frames, root, page, page, flags, 0)?;
                 page += PAGE;
             }
         }
         region += MEGA2;
     }
     for device in [UART, FINISHER] {
-        map(frames, root, DEVICE_BASE + device, device, pte::R | pte::W, 0);
+        map(frames, root, DEVICE_BASE + device, device, pte::R | pte::W, 0)?;
     }
     let mut plic = PLIC;
     while plic < PLIC + PLIC_SIZE {
-        map(frames, root, DEVICE_BASE + plic, plic, pte::R | pte::W, 1);
+        map(frames, root, DEVICE_BASE + plic, plic, pte::R | pte::W, 1)?;
         plic += MEGA2;
     }
     // Create the kernel-stack area's tables now, so that the root entry
@@ -120,11 +124,11 @@ pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> u64 {
     let last = KSTACK_BASE + NPROC as u64 * KSTACK_STRIDE - 1;
     let mut va = KSTACK_BASE;
     while va <= last {
-        let l1 = next_table(frames, root, va, 2);
-        next_table(frames, l1, va, 1);
+        let l1 = next_table(frames, root, va, 2)?;
+        next_table(frames, l1, va, 1)?;
         va += MEGA2;
     }
-    root
+    Ok(root)
 }
 
 /// Turns paging on with the kernel's page table (ASID 0).

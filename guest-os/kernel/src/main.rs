@@ -17,10 +17,10 @@ mod boot;
 mod console;
 mod errno;
 mod exec;
-mod global;
 mod images;
 mod initrd;
 mod kvm;
+mod lock;
 mod memory;
 mod param;
 mod plic;
@@ -30,30 +30,19 @@ mod syscall;
 mod time;
 mod trap;
 mod vmlog;
+mod vmm;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use rvsim_kernel_core::frame::FrameTable;
-use rvsim_kernel_core::shared_pages::SharedPagesTable;
-use rvsim_kernel_core::shm::ShmRegistry;
-use rvsim_kernel_core::stats::VmStats;
-use rvsim_kernel_core::{PAGE, Vm, bootargs, page_ceil, page_floor};
+use rvsim_kernel_core::{PAGE, bootargs, page_ceil, page_floor};
 
-use global::Global;
-use param::{DEVICE_BASE, FINISHER, UART};
+use lock::Once;
+use param::{DEVICE_BASE, EXIT_BOOT_FAILED, FINISHER, UART};
 
-/// Kernel-wide state.
-pub struct Kernel {
-    /// Physical frames.
-    pub frames: FrameTable,
-    /// The shared pages table (program text and rodata).
-    pub shared: SharedPagesTable,
-    /// Shared-memory segments.
-    pub shm: ShmRegistry,
-    /// Physical memory.
-    pub mem: memory::KernelMemory,
-    /// VM counters.
-    pub stats: VmStats,
+/// What the boot decided and nothing changes afterwards: the boot
+/// options, the kernel page table, the initrd.
+pub struct Config {
     /// The kernel's page table (its upper half is in every address space).
     pub kernel_root: u64,
     /// Fork shares pages copy-on-write (boot argument `cow=off` turns it off).
@@ -70,26 +59,20 @@ pub struct Kernel {
     pub initrd: &'static [u8],
 }
 
-static KERNEL: Global<Kernel> = Global::new();
+static CONFIG: Once<Config> = Once::new();
 static PAGING: AtomicBool = AtomicBool::new(false);
 
-/// The kernel state (see `global.rs` for the rules).
-pub fn kernel() -> &'static mut Kernel {
-    KERNEL.get()
-}
-
-impl Kernel {
-    /// What the VM policy changes: frames, shared pages, memory, counters.
-    pub fn vm(&mut self) -> Vm<'_, memory::KernelMemory> {
-        Vm { frames: &mut self.frames, shared: &mut self.shared, mem: &mut self.mem, stats: &mut self.stats }
-    }
+/// The boot's decisions (set once in `kmain`).
+pub fn config() -> &'static Config {
+    CONFIG.get()
 }
 
 /// Stops the machine through the test finisher with exit `code`.
 pub fn shutdown(code: u32) -> ! {
     let base = if PAGING.load(Ordering::Relaxed) { DEVICE_BASE } else { 0 };
     let value = if code == 0 { 0x5555 } else { ((code & 0xffff) << 16) | 0x3333 };
-    // SAFETY: the finisher's register.
+    // SAFETY: the finisher's register, mapped at `base + FINISHER` (the
+    // identity before paging, the kernel half after).
     unsafe { ((base + FINISHER) as *mut u32).write_volatile(value) };
     loop {
         // SAFETY: nothing left to do.
@@ -97,8 +80,41 @@ pub fn shutdown(code: u32) -> ! {
     }
 }
 
+/// The kernel cannot boot: says why on the console and stops the machine
+/// with [`EXIT_BOOT_FAILED`].
+fn boot_failed(why: core::fmt::Arguments) -> ! {
+    kprintln!("[kernel] boot failed: {why}");
+    shutdown(EXIT_BOOT_FAILED)
+}
+
 fn overlaps(page: u64, (start, end): (u64, u64)) -> bool {
     page < page_ceil(end) && page + PAGE > page_floor(start)
+}
+
+/// The frames of RAM left after the kernel image and its heap, minus the
+/// device tree and the initrd; the heap is set up on the way.
+fn take_memory(boot: &boot::BootInfo) -> FrameTable {
+    let heap = kvm::kernel_end();
+    let layout = match memory::layout(boot.ram_start, heap, boot.ram_end) {
+        Ok(layout) => layout,
+        Err(short) => boot_failed(format_args!(
+            "{} KiB of RAM is too little: the kernel image, its heap and its first page tables need at least {} KiB",
+            (boot.ram_end - boot.ram_start) / 1024,
+            short.least / 1024
+        )),
+    };
+    let initrd = (boot.initrd.as_ptr() as u64, boot.initrd.as_ptr() as u64 + boot.initrd.len() as u64);
+    for (what, (start, end)) in [("initrd", initrd), ("device tree", boot.dtb)] {
+        if start < end && start < layout.first_frame && end > heap {
+            boot_failed(format_args!(
+                "the kernel heap ({heap:#x}..{:#x}) would cover the {what} at {start:#x}; give the machine more RAM",
+                layout.first_frame
+            ));
+        }
+    }
+    memory::init_heap(heap, layout.heap_size);
+    let reserved = |page: u64| overlaps(page, initrd) || overlaps(page, boot.dtb);
+    FrameTable::new(layout.first_frame, layout.frames, reserved)
 }
 
 /// S-mode entry, from `start.rs`.
@@ -109,27 +125,22 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     // allocation.
     let boot = match boot::read(dtb) {
         Ok(boot) => boot,
-        Err(why) => panic!("{why}"),
+        Err(why) => boot_failed(format_args!("{why}")),
     };
-    let heap = kvm::kernel_end();
-    let heap_size = memory::heap_size((boot.ram_end - heap) / PAGE);
-    memory::init_heap(heap, heap_size);
+    let mut frames = take_memory(&boot);
     let args = bootargs::parse(boot.bootargs);
-    let first = heap + heap_size;
-    let count = ((boot.ram_end.saturating_sub(first)) / PAGE) as usize;
-    let initrd = (boot.initrd.as_ptr() as u64, boot.initrd.as_ptr() as u64 + boot.initrd.len() as u64);
-    let reserved = |page: u64| overlaps(page, initrd) || overlaps(page, boot.dtb);
-    let mut frames = FrameTable::new(first, count, reserved);
-    let kernel_root = kvm::build(&mut frames, boot.ram_start, boot.ram_end);
+    let kernel_root = match kvm::build(&mut frames, boot.ram_start, boot.ram_end) {
+        Ok(root) => root,
+        Err(_) => boot_failed(format_args!(
+            "no free frames for the kernel page table ({} frames of RAM after the kernel, its heap, the initrd and \
+             the device tree)",
+            frames.counts().total
+        )),
+    };
     kvm::enable(kernel_root);
     PAGING.store(true, Ordering::Relaxed);
     console::relocate(DEVICE_BASE + UART);
-    KERNEL.init(Kernel {
-        frames,
-        shared: SharedPagesTable::new(),
-        shm: ShmRegistry::new(),
-        mem: memory::KernelMemory,
-        stats: VmStats::default(),
+    CONFIG.set(Config {
         kernel_root,
         cow: args.cow,
         share: args.share,
@@ -137,6 +148,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         log_vm: args.log_vm,
         initrd: boot.initrd,
     });
+    vmm::init(frames);
     for option in &args.unknown {
         kprintln!("[kernel] unknown boot option '{option}' ignored");
     }
@@ -150,7 +162,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     console::init();
     if let Err(errno) = proc::spawn_init(&args.init) {
         let name = args.init.first().map_or("", |s| s.as_str());
-        kprintln!("[kernel] cannot run '{name}': error {errno}");
+        kprintln!("[kernel] cannot run '{name}': {}", errno::name(errno));
         shutdown(127);
     }
     proc::scheduler()

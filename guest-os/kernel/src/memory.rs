@@ -81,3 +81,45 @@ pub fn init_heap(start: u64, size: u64) {
 pub fn heap_size(frames: u64) -> u64 {
     rvsim_kernel_core::page_ceil((2 << 20) + frames * 8)
 }
+
+/// Frames the kernel needs at boot beyond its heap: its page tables and
+/// the first process's kernel stack and tables.
+const BOOT_FRAMES: u64 = 32;
+
+/// Where the heap and the frames go in RAM.
+pub struct MemoryLayout {
+    /// Bytes of heap, from the end of the kernel image.
+    pub heap_size: u64,
+    /// The first frame after the heap.
+    pub first_frame: u64,
+    /// Frames from there to the end of RAM.
+    pub frames: usize,
+}
+
+/// RAM too small to boot in.
+pub struct TooSmall {
+    /// The least RAM the kernel image, heap and boot frames fit in.
+    pub least: u64,
+}
+
+/// Lays out the heap after the kernel image (which ends at `heap`) and
+/// the frames after it, in RAM `[ram_start, ram_end)`.
+pub fn layout(ram_start: u64, heap: u64, ram_end: u64) -> Result<MemoryLayout, TooSmall> {
+    let heap_size = heap_size(ram_end.saturating_sub(heap) / PAGE);
+    let first_frame = heap + heap_size;
+    if first_frame + BOOT_FRAMES * PAGE > ram_end {
+        return Err(TooSmall { least: least_ram(heap - ram_start) });
+    }
+    Ok(MemoryLayout { heap_size, first_frame, frames: ((ram_end - first_frame) / PAGE) as usize })
+}
+
+/// The least RAM that holds a kernel image of `image` bytes, its heap
+/// and the boot frames (the heap grows with RAM, so a few rounds settle
+/// it).
+fn least_ram(image: u64) -> u64 {
+    let mut least = image + heap_size(0) + BOOT_FRAMES * PAGE;
+    for _ in 0..3 {
+        least = image + heap_size((least - image) / PAGE) + BOOT_FRAMES * PAGE;
+    }
+    least
+}

@@ -28,3 +28,7 @@ pub const TIMEBASE_HZ: u64 = 10_000_000;
 pub const NPROC: usize = 256;
 /// Kernel stack of each process.
 pub const KSTACK_PAGES: usize = 4;
+
+/// Exit code of a boot that cannot go on (too little memory, no device
+/// tree): the kernel says why on the console first.
+pub const EXIT_BOOT_FAILED: u32 = 125;

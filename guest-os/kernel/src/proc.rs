@@ -2,6 +2,8 @@
 //! exit, wait, kill), sleeping and waking, and the round-robin scheduler
 //! that the timer tick preempts into.
 
+use core::cell::UnsafeCell;
+
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,19 +15,26 @@ use rvsim_kernel_core::shm::Caller;
 use rvsim_kernel_core::space::{AddressSpace, ForkMode};
 
 use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
-use crate::global::Global;
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
+use crate::lock::{self, Lock};
+use crate::memory::KernelMemory;
 use crate::param::{KSTACK_PAGES, NPROC};
 use crate::trap::{TrapFrame, reg, userret};
-use crate::{kernel, kprintln, trap, vmlog};
+use crate::vmm::{self, Vmm};
+use crate::{config, kprintln, trap, vmlog};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Context {
     ra: u64,
     sp: u64,
     s: [u64; 12],
+}
+
+impl Context {
+    /// An all-zero context.
+    const ZERO: Context = Context { ra: 0, sp: 0, s: [0; 12] };
 }
 
 core::arch::global_asm!(
@@ -103,8 +112,10 @@ pub struct Proc {
     pub name: String,
     /// Life-cycle state.
     pub state: State,
-    /// User registers while in the kernel.
+    /// User registers while in the kernel. `uservec` and `userret` reach
+    /// it through `sscratch` while no Rust reference to it is live.
     pub frame: TrapFrame,
+    /// Callee-saved registers while switched out; only `swtch` uses it.
     context: Context,
     slot: usize,
     kstack: [u64; KSTACK_PAGES],
@@ -151,7 +162,7 @@ impl Proc {
     /// The ASID of this process's address space (0 is the kernel's, and
     /// everyone's with the boot argument asid=off).
     pub fn asid(&self) -> u16 {
-        if kernel().asid { self.slot as u16 + 1 } else { 0 }
+        if config().asid { self.slot as u16 + 1 } else { 0 }
     }
 
     /// The address ranges the process uses: stack, images, heap,
@@ -175,8 +186,16 @@ impl Proc {
     fn kstack_top(&self) -> u64 {
         KSTACK_BASE + (self.slot as u64 + 1) * KSTACK_STRIDE
     }
+
+    /// Marks the process to die of `sig`, saying why on the console.
+    fn kill_with(&mut self, sig: u32, why: core::fmt::Arguments) {
+        kprintln!("[kernel] pid {} ({}) killed by {}: {}", self.pid, self.name, signal::name(sig), why);
+        self.killed = Some(sig);
+    }
 }
 
+/// The process table. Processes are named by slot inside it; nothing
+/// outside holds a reference to a process.
 struct Table {
     slots: Vec<Option<Box<Proc>>>,
     /// One past the highest slot in use: scans stop there (slots are
@@ -186,30 +205,26 @@ struct Table {
     next_pid: u32,
     sleeps: u64,
     cursor: usize,
-    scheduler: Context,
     init_pid: u32,
 }
 
-static TABLE: Global<Table> = Global::new();
+static PROCS: Lock<Table> = Lock::new("the process table");
+
+/// The scheduler's own context, saved and loaded only by `swtch`.
+struct SchedulerContext(UnsafeCell<Context>);
+
+// SAFETY: the kernel runs on one hart, and only `scheduler` and `sched`
+// use this context, through the raw pointer `swtch` takes, never through
+// a reference.
+unsafe impl Sync for SchedulerContext {}
+
+static SCHEDULER: SchedulerContext = SchedulerContext(UnsafeCell::new(Context::ZERO));
 
 /// Sets up an empty process table.
 pub fn init() {
     let mut slots = Vec::with_capacity(NPROC);
     slots.resize_with(NPROC, || None);
-    TABLE.init(Table {
-        slots,
-        in_use: 0,
-        current: None,
-        next_pid: 1,
-        sleeps: 0,
-        cursor: 0,
-        scheduler: Context::default(),
-        init_pid: 1,
-    });
-}
-
-fn table() -> &'static mut Table {
-    TABLE.get()
+    PROCS.init(Table { slots, in_use: 0, current: None, next_pid: 1, sleeps: 0, cursor: 0, init_pid: 1 });
 }
 
 impl Table {
@@ -222,18 +237,146 @@ impl Table {
     fn procs(&mut self) -> impl Iterator<Item = &mut Proc> {
         self.live().iter_mut().flatten().map(|p| &mut **p)
     }
+
+    /// The process in `slot` (which must be in use).
+    fn proc(&mut self, slot: usize) -> &mut Proc {
+        match self.slots[slot].as_deref_mut() {
+            Some(p) => p,
+            None => panic!("process slot {slot} is empty"),
+        }
+    }
+
+    /// The running process's slot.
+    fn current_slot(&self) -> usize {
+        self.current.expect("no current process")
+    }
+
+    /// The running process.
+    fn current_mut(&mut self) -> &mut Proc {
+        self.proc(self.current_slot())
+    }
+
+    /// Two different processes at once (a parent and its child).
+    fn pair(&mut self, a: usize, b: usize) -> (&mut Proc, &mut Proc) {
+        match self.slots.get_disjoint_mut([a, b]) {
+            Ok([Some(a), Some(b)]) => (a, b),
+            _ => panic!("process slots {a} and {b} are not two processes"),
+        }
+    }
+
+    /// Makes every process sleeping on `chan` runnable.
+    fn wakeup(&mut self, chan: usize) {
+        for p in self.procs() {
+            if p.state == State::Sleeping && p.chan == chan {
+                p.state = State::Runnable;
+            }
+        }
+    }
+
+    /// Takes a process slot and a kernel stack, for a process of `parent`.
+    fn allocate(&mut self, vmm: &mut Vmm, name: &str, parent: u32) -> Result<usize, Errno> {
+        let slot = self.slots.iter().position(Option::is_none).ok_or(EAGAIN)?;
+        let kstack = map_kstack(vmm, slot)?;
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let mut proc = Box::new(Proc {
+            pid,
+            parent,
+            name: String::from(name),
+            state: State::Sleeping,
+            frame: TrapFrame::ZERO,
+            context: Context::ZERO,
+            slot,
+            kstack,
+            space: None,
+            regions: Vec::new(),
+            attachments: Vec::new(),
+            brk_start: 0,
+            brk: 0,
+            exit_status: 0,
+            killed: None,
+            chan: 0,
+            wake_at: None,
+            sleep_seq: 0,
+            woken: false,
+        });
+        proc.context.ra = first_entry as *const () as u64;
+        proc.context.sp = proc.kstack_top();
+        proc.frame.kernel_sp = proc.kstack_top();
+        self.slots[slot] = Some(proc);
+        self.in_use = self.in_use.max(slot + 1);
+        Ok(slot)
+    }
+
+    /// Frees a process's slot, kernel stack and (if any) address space.
+    fn release(&mut self, vmm: &mut Vmm, slot: usize) {
+        let Some(proc) = self.slots[slot].take() else { return };
+        while self.in_use > 0 && self.slots[self.in_use - 1].is_none() {
+            self.in_use -= 1;
+        }
+        let asid = proc.asid();
+        if let Some(space) = proc.space {
+            space.destroy(&mut vmm.vm());
+        }
+        unmap_kstack(vmm, slot, &proc.kstack);
+        flush_asid(asid);
+    }
 }
 
-/// The running process.
-pub fn current() -> &'static mut Proc {
-    let t = table();
-    let slot = t.current.expect("no current process");
-    t.slots[slot].as_deref_mut().expect("current slot empty")
+/// The kernel-stack page `i` of slot `slot` (the page below the first is
+/// left unmapped: a guard).
+fn kstack_page(slot: usize, i: usize) -> u64 {
+    KSTACK_BASE + slot as u64 * KSTACK_STRIDE + (i as u64 + 1) * PAGE
 }
 
-/// The running process's trap frame.
-pub fn current_frame() -> *mut TrapFrame {
-    &mut current().frame
+/// Allocates and maps the kernel stack of slot `slot`.
+fn map_kstack(vmm: &mut Vmm, slot: usize) -> Result<[u64; KSTACK_PAGES], Errno> {
+    let mut kstack = [0u64; KSTACK_PAGES];
+    let flags = rvsim_kernel_core::pte::R | rvsim_kernel_core::pte::W;
+    for i in 0..KSTACK_PAGES {
+        let Some(frame) = vmm.frames.alloc() else {
+            unmap_kstack(vmm, slot, &kstack[..i]);
+            return Err(ENOMEM);
+        };
+        kstack[i] = frame;
+        if crate::kvm::map(&mut vmm.frames, config().kernel_root, kstack_page(slot, i), frame, flags, 0).is_err() {
+            unmap_kstack(vmm, slot, &kstack[..=i]);
+            return Err(ENOMEM);
+        }
+        sfence(Some(kstack_page(slot, i)), None);
+    }
+    Ok(kstack)
+}
+
+/// Unmaps and frees the kernel-stack pages `kstack` of slot `slot`.
+fn unmap_kstack(vmm: &mut Vmm, slot: usize, kstack: &[u64]) {
+    for (i, &frame) in kstack.iter().enumerate() {
+        let va = kstack_page(slot, i);
+        crate::kvm::unmap(config().kernel_root, va);
+        sfence(Some(va), None);
+        vmm.frames.decref(frame);
+    }
+}
+
+/// Lends the running process to `f`.
+pub fn with_current<R>(f: impl FnOnce(&mut Proc) -> R) -> R {
+    PROCS.with(|t| f(t.current_mut()))
+}
+
+/// The running process's pid.
+pub fn current_pid() -> u32 {
+    with_current(|p| p.pid)
+}
+
+/// Whether the running process has been killed (it ends on its way back
+/// to user mode; sleeps end early for it).
+pub fn current_killed() -> bool {
+    with_current(|p| p.killed.is_some())
+}
+
+/// The running process's trap frame, for `userret`.
+fn current_frame() -> *mut TrapFrame {
+    with_current(|p| &raw mut p.frame)
 }
 
 fn sfence(va: Option<u64>, asid: Option<u16>) {
@@ -261,23 +404,22 @@ pub fn flush_asid(asid: u16) {
 fn set_satp(root: u64, asid: u16) {
     // Without ASIDs (boot argument asid=off) every address space is ASID 0,
     // so a switch must flush what the last one left in the TLB.
-    let tagged = kernel().asid;
     let satp = (8u64 << 60) | ((asid as u64) << 44) | (root >> 12);
     // SAFETY: the new address space maps the kernel half identically.
     unsafe { core::arch::asm!("csrw satp, {0}", in(reg) satp) };
-    if !tagged {
+    if !config().asid {
         sfence(None, None);
     }
 }
 
 /// Runs on the kernel's own page table (ASID 0).
 pub fn use_kernel_space() {
-    set_satp(kernel().kernel_root, 0);
+    set_satp(config().kernel_root, 0);
 }
 
 /// Runs on the current process's address space again (after exec).
 pub fn activate_current() {
-    use_space(current());
+    with_current(|p| use_space(p));
 }
 
 /// Switches to `p`'s address space.
@@ -290,131 +432,58 @@ fn use_space(p: &Proc) {
 /// First code a new process runs in the kernel: straight to user mode.
 extern "C" fn first_entry() -> ! {
     trap::prepare_user_return();
-    // SAFETY: the frame describes a user context set up by exec or fork.
+    // SAFETY: the frame describes a user context set up by exec or fork,
+    // and no reference to it is live.
     unsafe { userret(current_frame()) }
-}
-
-/// Takes a process slot and a kernel stack, for a process of `parent`.
-fn allocate(name: &str, parent: u32) -> Result<&'static mut Proc, Errno> {
-    let t = table();
-    let slot = t.slots.iter().position(Option::is_none).ok_or(EAGAIN)?;
-    let k = kernel();
-    let mut kstack = [0u64; KSTACK_PAGES];
-    for i in 0..KSTACK_PAGES {
-        match k.frames.alloc() {
-            Some(frame) => kstack[i] = frame,
-            None => {
-                kstack[..i].iter().for_each(|&f| {
-                    k.frames.decref(f);
-                });
-                return Err(ENOMEM);
-            }
-        }
-    }
-    let base = KSTACK_BASE + slot as u64 * KSTACK_STRIDE;
-    for (i, &frame) in kstack.iter().enumerate() {
-        // The page at `base` stays unmapped: a guard below the stack.
-        let va = base + (i as u64 + 1) * PAGE;
-        crate::kvm::map(
-            &mut k.frames,
-            k.kernel_root,
-            va,
-            frame,
-            rvsim_kernel_core::pte::R | rvsim_kernel_core::pte::W,
-            0,
-        );
-        sfence(Some(va), None);
-    }
-    let pid = t.next_pid;
-    t.next_pid += 1;
-    let mut proc = Box::new(Proc {
-        pid,
-        parent,
-        name: String::from(name),
-        state: State::Sleeping,
-        frame: TrapFrame::ZERO,
-        context: Context::default(),
-        slot,
-        kstack,
-        space: None,
-        regions: Vec::new(),
-        attachments: Vec::new(),
-        brk_start: 0,
-        brk: 0,
-        exit_status: 0,
-        killed: None,
-        chan: 0,
-        wake_at: None,
-        sleep_seq: 0,
-        woken: false,
-    });
-    proc.context.ra = first_entry as *const () as u64;
-    proc.context.sp = proc.kstack_top();
-    proc.frame.kernel_sp = proc.kstack_top();
-    t.slots[slot] = Some(proc);
-    t.in_use = t.in_use.max(slot + 1);
-    Ok(t.slots[slot].as_deref_mut().expect("just filled"))
-}
-
-/// Frees a process's slot, kernel stack and (if any) address space.
-fn release(slot: usize) {
-    let t = table();
-    let Some(proc) = t.slots[slot].take() else { return };
-    while t.in_use > 0 && t.slots[t.in_use - 1].is_none() {
-        t.in_use -= 1;
-    }
-    let k = kernel();
-    let asid = proc.asid();
-    if let Some(space) = proc.space {
-        space.destroy(&mut k.vm());
-    }
-    let base = KSTACK_BASE + slot as u64 * KSTACK_STRIDE;
-    for (i, &frame) in proc.kstack.iter().enumerate() {
-        let va = base + (i as u64 + 1) * PAGE;
-        crate::kvm::unmap(k.kernel_root, va);
-        sfence(Some(va), None);
-        k.frames.decref(frame);
-    }
-    flush_asid(asid);
 }
 
 /// Creates the first process, running `argv[0]` from the initrd.
 pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
     let name = argv.first().map_or("sh", String::as_str);
-    let proc = allocate(name, 0)?;
-    table().init_pid = proc.pid;
     let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    if let Err(e) = crate::exec::exec(proc, name, &args, &[]) {
-        let slot = proc.slot;
-        release(slot);
-        return Err(e);
-    }
-    proc.state = State::Runnable;
-    Ok(())
+    PROCS.with(|t| {
+        let slot = vmm::with(|vmm| t.allocate(vmm, name, 0))?;
+        let p = t.proc(slot);
+        let pid = p.pid;
+        match crate::exec::exec(p, name, &args, &[]) {
+            Ok(()) => p.state = State::Runnable,
+            Err(e) => {
+                vmm::with(|vmm| t.release(vmm, slot));
+                return Err(e);
+            }
+        }
+        t.init_pid = pid;
+        Ok(())
+    })
 }
 
 /// fork: a copy of the current process (copy-on-write unless the boot
 /// arguments say `cow=off`). Returns the child's pid.
 pub fn fork() -> Result<u32, Errno> {
-    let parent = current();
-    let child = allocate(&parent.name, parent.pid)?;
-    let k = kernel();
-    let mode = if k.cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
+    PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm)))
+}
+
+fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
+    let parent_slot = t.current_slot();
+    let (name, ppid) = {
+        let parent = t.proc(parent_slot);
+        (parent.name.clone(), parent.pid)
+    };
+    let child_slot = t.allocate(vmm, &name, ppid)?;
+    let (parent, child) = t.pair(parent_slot, child_slot);
+    let mode = if config().cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
     let space = parent.space.as_ref().expect("a user process has an address space");
-    let kernel_root = k.kernel_root;
-    match space.fork(&mut k.vm(), kernel_root, mode) {
-        Ok((child_space, report)) => {
-            // The parent's writable pages just became read-only COW pages.
-            flush_asid(parent.asid());
-            child.space = Some(child_space);
-            vmlog::fork(parent.pid, child.pid, report);
-        }
+    let (child_space, report) = match space.fork(&mut vmm.vm(), config().kernel_root, mode) {
+        Ok(forked) => forked,
         Err(_) => {
-            let slot = child.slot;
-            release(slot);
+            t.release(vmm, child_slot);
             return Err(ENOMEM);
         }
-    }
+    };
+    // The parent's writable pages just became read-only COW pages.
+    flush_asid(parent.asid());
+    vmlog::fork(parent.pid, child.pid, report);
+    child.space = Some(child_space);
     child.frame = parent.frame;
     child.frame.kernel_sp = child.kstack_top();
     child.frame.regs[reg::A0] = 0;
@@ -424,7 +493,7 @@ pub fn fork() -> Result<u32, Errno> {
     // Attachments are inherited as they are: shared, never COW.
     child.attachments = parent.attachments.clone();
     for a in &child.attachments {
-        k.shm.inherit(a.id);
+        vmm.shm.inherit(a.id);
     }
     child.state = State::Runnable;
     Ok(child.pid)
@@ -433,32 +502,69 @@ pub fn fork() -> Result<u32, Errno> {
 /// Ends the current process with wait status `status`. The first process
 /// ending ends the machine.
 pub fn exit(status: i32) -> ! {
-    let p = current();
-    if p.pid == table().init_pid {
+    let (pid, init_pid) = PROCS.with(|t| (t.current_mut().pid, t.init_pid));
+    if pid == init_pid {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
         crate::shutdown(code as u32);
     }
     use_kernel_space();
-    detach_all(p);
+    let context = PROCS.with(|t| vmm::with(|vmm| exit_in(t, vmm, status)));
+    sched(context);
+    unreachable!("a zombie was scheduled");
+}
+
+/// Frees what the current process holds, hands its children to init and
+/// leaves it a zombie for its parent; returns its context, to switch away
+/// from.
+fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
+    let p = t.current_mut();
+    let (pid, parent) = (p.pid, p.parent);
+    detach_all(p, vmm);
     if let Some(space) = p.space.take() {
-        let freed = space.destroy(&mut kernel().vm());
-        vmlog::exit(p.pid, freed);
+        let freed = space.destroy(&mut vmm.vm());
+        vmlog::exit(pid, freed);
     }
     flush_asid(p.asid());
-    let init = table().init_pid;
+    p.exit_status = status;
+    p.state = State::Zombie;
+    let init = t.init_pid;
     let mut orphaned_zombie = false;
-    for child in table().procs().filter(|c| c.parent == p.pid) {
+    for child in t.procs().filter(|c| c.parent == pid) {
         child.parent = init;
         orphaned_zombie |= child.state == State::Zombie;
     }
     if orphaned_zombie {
-        wakeup(wait_channel(init));
+        t.wakeup(wait_channel(init));
     }
-    p.exit_status = status;
-    p.state = State::Zombie;
-    wakeup(wait_channel(p.parent));
-    sched();
-    unreachable!("a zombie was scheduled");
+    t.wakeup(wait_channel(parent));
+    &raw mut t.current_mut().context
+}
+
+/// What a parent's look at its children found.
+enum Children {
+    /// A zombie to reap: its slot, pid and status.
+    Zombie(usize, u32, i32),
+    /// Children, none of them a zombie yet.
+    Running,
+    /// No child matches.
+    None,
+}
+
+/// Looks at the children of `parent` that `pid` selects (-1: any).
+fn children(t: &mut Table, parent: u32, pid: i64) -> Children {
+    let mut found = Children::None;
+    for (slot, child) in t.live().iter().enumerate() {
+        if let Some(c) = child
+            && c.parent == parent
+            && (pid == -1 || c.pid as i64 == pid)
+        {
+            if c.state == State::Zombie {
+                return Children::Zombie(slot, c.pid, c.exit_status);
+            }
+            found = Children::Running;
+        }
+    }
+    found
 }
 
 /// wait4: waits for a child (`pid` -1: any). `deliver` receives the
@@ -466,71 +572,55 @@ pub fn exit(status: i32) -> ! {
 /// status pointer), leaving it a zombie. With `nohang`, returns `None`
 /// instead of waiting.
 pub fn wait(pid: i64, nohang: bool, mut deliver: impl FnMut(i32) -> Result<(), Errno>) -> Result<Option<u32>, Errno> {
+    let me = current_pid();
     loop {
-        let me = current();
-        let mut has_children = false;
-        let mut zombie = None;
-        for (slot, child) in table().live().iter().enumerate() {
-            if let Some(c) = child
-                && c.parent == me.pid
-                && (pid == -1 || c.pid as i64 == pid)
-            {
-                has_children = true;
-                if c.state == State::Zombie {
-                    zombie = Some((slot, c.pid, c.exit_status));
-                    break;
-                }
+        match PROCS.with(|t| children(t, me, pid)) {
+            Children::Zombie(slot, child_pid, status) => {
+                deliver(status)?;
+                PROCS.with(|t| vmm::with(|vmm| t.release(vmm, slot)));
+                return Ok(Some(child_pid));
             }
+            Children::None => return Err(ECHILD),
+            Children::Running if nohang => return Ok(None),
+            Children::Running if current_killed() => return Err(EINTR),
+            Children::Running => sleep(wait_channel(me)),
         }
-        if let Some((slot, child_pid, status)) = zombie {
-            deliver(status)?;
-            release(slot);
-            return Ok(Some(child_pid));
-        }
-        if !has_children {
-            return Err(ECHILD);
-        }
-        if nohang {
-            return Ok(None);
-        }
-        if me.killed.is_some() {
-            return Err(EINTR);
-        }
-        sleep(wait_channel(me.pid));
     }
 }
 
 /// kill: marks process `pid` to end with signal `sig` (0 only checks it
 /// exists).
 pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
-    let p = table().procs().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
-    if sig != 0 {
-        p.killed = Some(sig);
-        if p.state == State::Sleeping {
-            p.state = State::Runnable;
+    PROCS.with(|t| {
+        let p = t.procs().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
+        if sig != 0 {
+            p.killed = Some(sig);
+            if p.state == State::Sleeping {
+                p.state = State::Runnable;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Kills the current process with `sig`, saying why on the console.
 pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
-    let p = current();
-    kprintln!("[kernel] pid {} ({}) killed by {}: {}", p.pid, p.name, signal::name(sig), why);
-    p.killed = Some(sig);
+    with_current(|p| p.kill_with(sig, why));
 }
 
 /// A page fault from user mode.
 pub fn user_fault(va: u64, access: Access, pc: u64) {
-    let p = current();
-    let k = kernel();
+    PROCS.with(|t| vmm::with(|vmm| user_fault_in(t.current_mut(), vmm, va, access, pc)));
+}
+
+fn user_fault_in(p: &mut Proc, vmm: &mut Vmm, va: u64, access: Access, pc: u64) {
     let space = p.space.as_mut().expect("user process");
-    match fault::resolve(space, &mut k.vm(), &p.regions, va, access) {
+    match fault::resolve(space, &mut vmm.vm(), &p.regions, va, access) {
         Ok(resolved) => {
             flush_page(va, p.asid());
             vmlog::resolved(p.pid, va, access, resolved);
         }
-        Err(Unresolved::OutOfMemory) => kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}")),
+        Err(Unresolved::OutOfMemory) => p.kill_with(signal::SIGKILL, format_args!("out of memory at {va:#x}")),
         Err(why) => {
             let kind = match access {
                 Access::Fetch => "instruction",
@@ -538,7 +628,7 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
                 Access::Store => "store",
             };
             let detail = if why == Unresolved::Protection { " (not permitted)" } else { "" };
-            kill_current(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
+            p.kill_with(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
         }
     }
 }
@@ -554,11 +644,19 @@ pub fn user_exception(cause: u64, tval: u64, pc: u64) {
     }
 }
 
-/// On the way back to user mode: a killed process exits here.
-pub fn before_user_return() {
-    if let Some(sig) = current().killed {
+/// On the way back to user mode: stores a system call's result (`a0`),
+/// ends a killed process, and returns the trap frame to resume.
+pub fn return_to_user(a0: Option<u64>) -> *mut TrapFrame {
+    let (killed, frame) = with_current(|p| {
+        if let Some(a0) = a0 {
+            p.frame.regs[reg::A0] = a0;
+        }
+        (p.killed, &raw mut p.frame)
+    });
+    if let Some(sig) = killed {
         exit(sig as i32);
     }
+    frame
 }
 
 /// Gives up the hart until woken on `chan`.
@@ -569,72 +667,83 @@ pub fn sleep(chan: usize) {
 /// Gives up the hart until woken on `chan`, or until `mtime` reaches
 /// `deadline`, or a kill.
 pub fn sleep_on(chan: usize, deadline: Option<u64>) {
-    let t = table();
-    t.sleeps += 1;
-    let p = current();
-    p.chan = chan;
-    p.wake_at = deadline;
-    p.sleep_seq = t.sleeps;
-    p.state = State::Sleeping;
-    sched();
-    let p = current();
-    p.chan = 0;
-    p.wake_at = None;
+    let context = PROCS.with(|t| {
+        t.sleeps += 1;
+        let seq = t.sleeps;
+        let p = t.current_mut();
+        p.chan = chan;
+        p.wake_at = deadline;
+        p.sleep_seq = seq;
+        p.state = State::Sleeping;
+        &raw mut p.context
+    });
+    sched(context);
+    with_current(|p| {
+        p.chan = 0;
+        p.wake_at = None;
+    });
 }
 
 /// Sleeps until `mtime` reaches `deadline` (or the process is killed).
 pub fn sleep_until(deadline: u64) {
-    while crate::time::now() < deadline && current().killed.is_none() {
+    while crate::time::now() < deadline && !current_killed() {
         sleep_on(TIMER_CHANNEL, Some(deadline));
     }
 }
 
 /// Makes every process sleeping on `chan` runnable.
 pub fn wakeup(chan: usize) {
-    for p in table().procs() {
-        if p.state == State::Sleeping && p.chan == chan {
-            p.state = State::Runnable;
-        }
-    }
+    PROCS.with(|t| t.wakeup(chan));
 }
 
 /// Wakes at most `n` processes sleeping on `chan`, those asleep longest
 /// first, marking them `woken`; returns how many.
 pub fn wake_some(chan: usize, n: usize) -> usize {
-    let mut woken = 0;
-    while woken < n {
-        let next = table().procs().filter(|p| p.state == State::Sleeping && p.chan == chan).min_by_key(|p| p.sleep_seq);
-        let Some(p) = next else { break };
-        p.state = State::Runnable;
-        p.woken = true;
-        woken += 1;
-    }
-    woken
+    PROCS.with(|t| {
+        let mut woken = 0;
+        while woken < n {
+            let next = t.procs().filter(|p| p.state == State::Sleeping && p.chan == chan).min_by_key(|p| p.sleep_seq);
+            let Some(p) = next else { break };
+            p.state = State::Runnable;
+            p.woken = true;
+            woken += 1;
+        }
+        woken
+    })
 }
 
 /// The scheduler tick: wakes sleepers whose deadline has come.
 pub fn tick() {
     let now = crate::time::now();
-    for p in table().procs() {
-        if p.state == State::Sleeping && p.wake_at.is_some_and(|at| now >= at) {
-            p.state = State::Runnable;
+    PROCS.with(|t| {
+        for p in t.procs() {
+            if p.state == State::Sleeping && p.wake_at.is_some_and(|at| now >= at) {
+                p.state = State::Runnable;
+            }
         }
-    }
+    });
 }
 
 /// Gives up the hart, staying runnable.
 pub fn yield_now() {
-    current().state = State::Runnable;
-    sched();
+    let context = with_current(|p| {
+        p.state = State::Runnable;
+        &raw mut p.context
+    });
+    sched(context);
 }
 
-/// Switches to the scheduler. The caller has set the state.
-fn sched() {
-    let p = current();
-    let scheduler = &raw const table().scheduler;
-    // SAFETY: both contexts stay valid: the process's Box never moves, and
-    // the scheduler's context is static.
-    unsafe { swtch(&mut p.context, scheduler) };
+/// Switches from the current process, whose `context` this is, to the
+/// scheduler. The caller has set the state. Nothing may be borrowed
+/// across the switch: no lock may be held.
+fn sched(context: *mut Context) {
+    assert!(lock::held() == 0, "sched with a lock held");
+    // SAFETY: `swtch` saves into and loads from the two contexts through
+    // these raw pointers while no reference to either is live (no lock is
+    // held). The process's Box neither moves nor is freed while it can
+    // still run (only zombies are released, after their last switch), and
+    // the scheduler's context is a static.
+    unsafe { swtch(context, SCHEDULER.0.get()) };
 }
 
 /// The scheduler: runs runnable processes round robin, and idles with
@@ -642,22 +751,10 @@ fn sched() {
 pub fn scheduler() -> ! {
     loop {
         trap::interrupts_off();
-        let t = table();
-        let n = t.in_use.max(1);
-        let next = (1..=n)
-            .map(|i| (t.cursor + i) % n)
-            .find(|&s| t.slots[s].as_ref().is_some_and(|p| p.state == State::Runnable));
-        match next {
-            Some(slot) => {
-                t.cursor = slot;
-                t.current = Some(slot);
-                let p = t.slots[slot].as_deref_mut().expect("runnable slot");
-                p.state = State::Running;
-                use_space(p);
-                let context = &raw const p.context;
-                // SAFETY: see `sched`.
-                unsafe { swtch(&raw mut table().scheduler, context) };
-                table().current = None;
+        match PROCS.with(pick_next) {
+            Some(context) => {
+                // SAFETY: as in `sched`; no lock is held here.
+                unsafe { swtch(SCHEDULER.0.get(), context) };
                 use_kernel_space();
             }
             None => {
@@ -669,16 +766,32 @@ pub fn scheduler() -> ! {
     }
 }
 
+/// The next runnable process after the last one run: it becomes the
+/// current one, on its address space; returns its context. With none,
+/// there is no current process.
+fn pick_next(t: &mut Table) -> Option<*const Context> {
+    t.current = None;
+    let n = t.in_use.max(1);
+    let slot = (1..=n)
+        .map(|i| (t.cursor + i) % n)
+        .find(|&s| t.slots[s].as_ref().is_some_and(|p| p.state == State::Runnable))?;
+    t.cursor = slot;
+    t.current = Some(slot);
+    let p = t.proc(slot);
+    p.state = State::Running;
+    use_space(p);
+    Some(&raw const p.context)
+}
+
 /// Detaches every shared-memory segment of `p` (exit, exec); its pages
 /// must be unmapped by the caller or with the address space.
-pub fn detach_all(p: &mut Proc) {
-    let k = kernel();
+pub fn detach_all(p: &mut Proc, vmm: &mut Vmm) {
     let caller = Caller { pid: p.pid, now: crate::time::seconds() };
     for a in core::mem::take(&mut p.attachments) {
         if let Some(space) = p.space.as_mut() {
-            space.unmap_range(&mut k.vm(), a.start, a.pages);
+            space.unmap_range(&mut vmm.vm(), a.start, a.pages);
         }
-        k.shm.detach(a.id, caller, &mut k.frames);
+        vmm.shm.detach(a.id, caller, &mut vmm.frames);
         vmlog::detach(p.pid, a.id, a.start);
     }
 }
@@ -686,19 +799,22 @@ pub fn detach_all(p: &mut Proc) {
 /// Every process's address space and ASID, for the shared pages table's
 /// harvest of accessed bits.
 pub fn for_each_space(mut f: impl FnMut(&mut AddressSpace, u16)) {
-    for p in table().procs() {
-        let asid = p.asid();
-        if let Some(space) = p.space.as_mut() {
-            f(space, asid);
+    PROCS.with(|t| {
+        for p in t.procs() {
+            let asid = p.asid();
+            if let Some(space) = p.space.as_mut() {
+                f(space, asid);
+            }
         }
-    }
+    });
 }
 
 /// Prints the current process's page table.
 pub fn vmprint() {
-    let p = current();
-    if let Some(space) = &p.space {
-        kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
-        let _ = space.vmprint(&kernel().mem, &mut crate::console::Writer);
-    }
+    with_current(|p| {
+        if let Some(space) = &p.space {
+            kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
+            let _ = space.vmprint(&KernelMemory, &mut crate::console::Writer);
+        }
+    });
 }

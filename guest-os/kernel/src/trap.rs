@@ -256,33 +256,38 @@ fn interrupt(code: u64) {
     }
 }
 
-/// A trap from U-mode. Returns the trap frame to resume with.
+/// A trap from U-mode. `uservec` passes the trap frame it filled, but it
+/// is reached through the process table instead, so that no second
+/// reference to it exists. Returns the trap frame to resume with.
 #[unsafe(no_mangle)]
-extern "C" fn usertrap(frame: &mut TrapFrame) -> *mut TrapFrame {
+extern "C" fn usertrap(_frame: *mut TrapFrame) -> *mut TrapFrame {
     let cause = csr_scause();
-    frame.epc = csr_sepc();
+    let epc = csr_sepc();
+    // A system call resumes after its ecall.
+    let resume = if cause == 8 { epc + 4 } else { epc };
+    let mut a0 = None;
     if cause & INTERRUPT != 0 {
+        proc::with_current(|p| p.frame.epc = resume);
         let code = cause & !INTERRUPT;
         interrupt(code);
         if code == 1 {
             proc::yield_now();
         }
+    } else if cause == 8 {
+        a0 = Some(syscall::dispatch(resume));
     } else {
+        proc::with_current(|p| p.frame.epc = resume);
         let tval = csr_stval();
         match cause {
-            8 => {
-                frame.epc += 4;
-                syscall::dispatch(frame);
-            }
-            12 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Fetch, frame.epc),
-            13 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Load, frame.epc),
-            15 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Store, frame.epc),
-            _ => proc::user_exception(cause, tval, frame.epc),
+            12 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Fetch, epc),
+            13 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Load, epc),
+            15 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Store, epc),
+            _ => proc::user_exception(cause, tval, epc),
         }
     }
-    proc::before_user_return();
+    let frame = proc::return_to_user(a0);
     prepare_user_return();
-    proc::current_frame()
+    frame
 }
 
 /// A trap in S-mode.

@@ -5,10 +5,10 @@
 use rvsim_kernel_core::fault::{Access, Resolved};
 use rvsim_kernel_core::space::ForkReport;
 
-use crate::{kernel, kprintln};
+use crate::{config, kprintln};
 
 fn on() -> bool {
-    kernel().log_vm
+    config().log_vm
 }
 
 fn kind(access: Access) -> &'static str {

@@ -56,12 +56,12 @@ fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
         }
         Some(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)))
     };
-    proc::current().woken = false;
+    proc::with_current(|p| p.woken = false);
     proc::sleep_on(chan, deadline);
-    let p = proc::current();
-    if p.woken {
+    let (woken, killed) = proc::with_current(|p| (p.woken, p.killed.is_some()));
+    if woken {
         Ok(0)
-    } else if p.killed.is_some() {
+    } else if killed {
         Err(EINTR)
     } else if deadline.is_some_and(|at| time::now() >= at) {
         Err(ETIMEDOUT)

@@ -24,7 +24,7 @@ pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
             efault(with_user(|u| u.copy_out(buf, &line[..n])))?;
             return Ok(n as u64);
         }
-        if proc::current().killed.is_some() {
+        if proc::current_killed() {
             return Err(EINTR);
         }
         proc::sleep(console::INPUT_CHANNEL);

@@ -39,13 +39,20 @@ use rvsim_kernel_core::uaccess::UserMemory;
 
 use crate::errno::{EFAULT, ENOSYS, Errno};
 use crate::memory::KernelMemory;
-use crate::trap::{TrapFrame, reg};
-use crate::{kernel, proc, vmlog};
+use crate::proc::{self, Proc};
+use crate::trap::reg;
+use crate::vmlog;
+use crate::vmm::{self, Vmm};
 
-/// Runs the system call in `frame` and stores its result in a0.
-pub fn dispatch(frame: &mut TrapFrame) {
-    let a = [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| frame.regs[r]);
-    let result: Result<u64, Errno> = match frame.regs[reg::A7] {
+/// Runs the current process's system call (number in a7, arguments in
+/// a0..a5), which resumes at `resume`; returns the result for a0.
+pub fn dispatch(resume: u64) -> u64 {
+    let (number, a) = proc::with_current(|p| {
+        p.frame.epc = resume;
+        let regs = &p.frame.regs;
+        (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]))
+    });
+    let result: Result<u64, Errno> = match number {
         nr::READ => io::read(a[0], a[1], a[2]),
         nr::WRITE => io::write(a[0], a[1], a[2]),
         nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
@@ -53,8 +60,8 @@ pub fn dispatch(frame: &mut TrapFrame) {
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
         nr::SCHED_YIELD => process::sched_yield(),
         nr::KILL => process::kill(a[0], a[1]),
-        nr::GETPID => Ok(proc::current().pid as u64),
-        nr::GETPPID => Ok(proc::current().parent as u64),
+        nr::GETPID => Ok(proc::current_pid() as u64),
+        nr::GETPPID => Ok(proc::with_current(|p| p.parent) as u64),
         nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
         nr::SHMCTL => shm::shmctl(a[0], a[1], a[2]),
         nr::SHMAT => shm::shmat(a[0], a[1], a[2]),
@@ -70,18 +77,20 @@ pub fn dispatch(frame: &mut TrapFrame) {
         _ => Err(ENOSYS),
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
-    let frame = &mut proc::current().frame;
-    frame.regs[reg::A0] = match result {
+    match result {
         Ok(value) => value,
         Err(errno) => (-errno) as u64,
-    };
+    }
 }
 
 /// Runs `f` on the current process's memory; faults resolved on the way
 /// are flushed from the TLB and logged.
 pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
-    let p = proc::current();
-    let k = kernel();
+    proc::with_current(|p| vmm::with(|vmm| user_memory(p, vmm, f)))
+}
+
+/// Runs `f` on the memory of `p`.
+pub fn user_memory<T>(p: &mut Proc, vmm: &mut Vmm, f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
     let (pid, asid) = (p.pid, p.asid());
     let mut on_resolved = |va, access, how| {
         proc::flush_page(va, asid);
@@ -89,7 +98,7 @@ pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T
     };
     let mut user = UserMemory {
         space: p.space.as_mut().expect("user process"),
-        vm: k.vm(),
+        vm: vmm.vm(),
         regions: &p.regions,
         on_resolved: &mut on_resolved,
     };

@@ -8,7 +8,9 @@ use rvsim_kernel_core::{PAGE, page_ceil, pte};
 
 use super::{efault, with_user};
 use crate::errno::{E2BIG, EINTR, EINVAL, ENAMETOOLONG, Errno};
-use crate::{exec, kernel, proc, time};
+use crate::proc::{self, Proc};
+use crate::vmm::{self, Vmm};
+use crate::{exec, time};
 use rvsim_kernel_core::PhysMemory;
 
 const WNOHANG: u64 = 1;
@@ -59,7 +61,7 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     let env = read_strings(envp)?;
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
-    exec::exec(proc::current(), name, &args, &env)?;
+    proc::with_current(|p| exec::exec(p, name, &args, &env))?;
     proc::activate_current();
     Ok(0)
 }
@@ -108,7 +110,7 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
         efault(with_user(|u| u.copy_out(rem, &[0; 16])))?;
     }
     proc::sleep_until(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)));
-    if proc::current().killed.is_some() { Err(EINTR) } else { Ok(0) }
+    if proc::current_killed() { Err(EINTR) } else { Ok(0) }
 }
 
 /// brk(addr): moves the program break to `addr`, mapping (zeroed) or
@@ -116,7 +118,10 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
 /// on failure (out of memory, into the stack or a shared-memory
 /// attachment), and for `brk(0)`, the current break is returned.
 pub fn brk(addr: u64) -> Result<u64, Errno> {
-    let p = proc::current();
+    proc::with_current(|p| vmm::with(|vmm| brk_in(p, vmm, addr)))
+}
+
+fn brk_in(p: &mut Proc, k: &mut Vmm, addr: u64) -> Result<u64, Errno> {
     let old = p.brk;
     if addr < p.brk_start || addr > STACK_TOP - STACK_SIZE - PAGE {
         return Ok(old);
@@ -125,7 +130,6 @@ pub fn brk(addr: u64) -> Result<u64, Errno> {
     if to > from && p.attachments.iter().any(|a| a.start < to && from < a.start + a.pages * PAGE) {
         return Ok(old);
     }
-    let k = kernel();
     let asid = p.asid();
     let space = p.space.as_mut().expect("user process");
     if to > from {

@@ -12,7 +12,8 @@ use rvsim_kernel_core::{PAGE, page_floor};
 use super::{efault, with_user};
 use crate::errno::{EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, Errno};
 use crate::proc::{self, Attachment, Proc};
-use crate::{kernel, vmlog};
+use crate::vmlog;
+use crate::vmm::{self, Vmm};
 
 /// Linux's `IPC_64` flag in `shmctl`'s command, which riscv64 libcs may
 /// pass; the only layout is the 64-bit one.
@@ -32,14 +33,14 @@ fn errno(e: ShmError) -> Errno {
 }
 
 fn caller() -> Caller {
-    Caller { pid: proc::current().pid, now: crate::time::seconds() }
+    Caller { pid: proc::current_pid(), now: crate::time::seconds() }
 }
 
 /// shmget(key, size, flags).
 pub fn shmget(key: u64, size: u64, flags: u64) -> Result<u64, Errno> {
-    let k = kernel();
-    let id = k.shm.get(key as i32, size, flags as u32, caller(), &mut k.frames, &mut k.mem).map_err(errno)?;
-    Ok(id as u64)
+    let caller = caller();
+    let id = vmm::with(|k| k.shm.get(key as i32, size, flags as u32, caller, &mut k.frames, &mut k.mem));
+    Ok(id.map_err(errno)? as u64)
 }
 
 /// Where `pages` pages may be attached in `p`: the highest free range
@@ -49,37 +50,42 @@ fn choose_address(p: &Proc, pages: u64) -> Option<u64> {
     highest_gap(&mut p.occupied(), pages * PAGE, ATTACH_LOW, STACK_TOP - STACK_SIZE - PAGE)
 }
 
+/// Where an attachment of `pages` pages at `addr` (0: the kernel
+/// chooses) goes in `p`.
+fn place(p: &Proc, addr: u64, pages: u64, flags: u32) -> Result<u64, Errno> {
+    if addr == 0 {
+        return choose_address(p, pages).ok_or(ENOMEM);
+    }
+    let addr = if flags & SHM_RND != 0 { page_floor(addr) } else { addr };
+    if addr % PAGE != 0 {
+        return Err(EINVAL);
+    }
+    let end = addr.checked_add(pages * PAGE).ok_or(EINVAL)?;
+    if !p.is_free(addr, end.min(USER_END)) {
+        return Err(EINVAL);
+    }
+    // Beyond the end of user space: as Linux's mmap, ENOMEM.
+    if end > USER_END {
+        return Err(ENOMEM);
+    }
+    Ok(addr)
+}
+
 /// shmat(id, addr, flags): attaches segment `id` at `addr` (0: the kernel
 /// chooses); returns the address.
 pub fn shmat(id: u64, addr: u64, flags: u64) -> Result<u64, Errno> {
-    let flags = flags as u32;
-    let id = id as i32;
-    let k = kernel();
+    let caller = caller();
+    proc::with_current(|p| vmm::with(|k| attach(p, k, id as i32, addr, flags as u32, caller)))
+}
+
+fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Caller) -> Result<u64, Errno> {
     let pages = k.shm.segment(id).map_err(errno)?.pages();
-    let len = pages * PAGE;
-    let p = proc::current();
-    let start = if addr == 0 {
-        choose_address(p, pages).ok_or(ENOMEM)?
-    } else {
-        let addr = if flags & SHM_RND != 0 { page_floor(addr) } else { addr };
-        if addr % PAGE != 0 {
-            return Err(EINVAL);
-        }
-        let end = addr.checked_add(len).ok_or(EINVAL)?;
-        if !p.is_free(addr, end.min(USER_END)) {
-            return Err(EINVAL);
-        }
-        // Beyond the end of user space: as Linux's mmap, ENOMEM.
-        if end > USER_END {
-            return Err(ENOMEM);
-        }
-        addr
-    };
+    let start = place(p, addr, pages, flags)?;
     let writable = flags & SHM_RDONLY == 0;
-    let frames = k.shm.attach(id, !writable, caller()).map_err(errno)?;
+    let frames = k.shm.attach(id, !writable, caller).map_err(errno)?;
     let space = p.space.as_mut().expect("user process");
     if space.map_shm(&mut k.vm(), start, &frames, writable).is_err() {
-        k.shm.detach(id, caller(), &mut k.frames);
+        k.shm.detach(id, caller, &mut k.frames);
         return Err(ENOMEM);
     }
     p.attachments.push(Attachment { start, pages, id });
@@ -89,31 +95,35 @@ pub fn shmat(id: u64, addr: u64, flags: u64) -> Result<u64, Errno> {
 
 /// shmdt(addr): detaches the attachment that starts at `addr`.
 pub fn shmdt(addr: u64) -> Result<u64, Errno> {
-    let p = proc::current();
-    let at = p.attachments.iter().position(|a| a.start == addr).ok_or(EINVAL)?;
-    let a = p.attachments.remove(at);
-    let k = kernel();
-    let space = p.space.as_mut().expect("user process");
-    space.unmap_range(&mut k.vm(), a.start, a.pages);
-    proc::flush_asid(p.asid());
-    k.shm.detach(a.id, caller(), &mut k.frames);
-    vmlog::detach(p.pid, a.id, a.start);
-    Ok(0)
+    let caller = caller();
+    proc::with_current(|p| {
+        let at = p.attachments.iter().position(|a| a.start == addr).ok_or(EINVAL)?;
+        let a = p.attachments.remove(at);
+        let asid = p.asid();
+        let space = p.space.as_mut().expect("user process");
+        vmm::with(|k| {
+            space.unmap_range(&mut k.vm(), a.start, a.pages);
+            proc::flush_asid(asid);
+            k.shm.detach(a.id, caller, &mut k.frames);
+        });
+        vmlog::detach(p.pid, a.id, a.start);
+        Ok(0)
+    })
 }
 
 /// shmctl(id, cmd, buf): IPC_STAT copies the segment's `shmid64_ds` to
 /// `buf`; IPC_RMID marks it for destruction.
 pub fn shmctl(id: u64, cmd: u64, buf: u64) -> Result<u64, Errno> {
     let id = id as i32;
-    let k = kernel();
+    let caller = caller();
     match (cmd & !IPC_64) as u32 {
         IPC_STAT => {
-            let ds = k.shm.segment(id).map_err(errno)?.shmid64_ds();
+            let ds = vmm::with(|k| k.shm.segment(id).map(|segment| segment.shmid64_ds())).map_err(errno)?;
             efault(with_user(|u| u.copy_out(buf, &ds)))?;
             Ok(0)
         }
         IPC_RMID => {
-            k.shm.remove(id, caller(), &mut k.frames).map_err(errno)?;
+            vmm::with(|k| k.shm.remove(id, caller, &mut k.frames)).map_err(errno)?;
             Ok(0)
         }
         _ => Err(EINVAL),

@@ -2,20 +2,30 @@
 
 use rvsim_abi::MemStat;
 use rvsim_kernel_core::exec;
-use rvsim_kernel_core::region::DemandRegion;
+use rvsim_kernel_core::region::{DemandRegion, SharedImage};
+use rvsim_kernel_core::shared_pages::SharedPagesTable;
 
 use super::{efault, with_user};
 use crate::errno::{EINVAL, Errno};
 use crate::exec::image_errno;
-use crate::{images, kernel, kprintln, proc};
+use crate::proc::{self, Proc};
+use crate::vmm::{self, Vmm};
+use crate::{config, images, kprintln};
 
 /// memstat(buf, len): copies the first `len` bytes (at most the whole
 /// record) of the kernel's [`MemStat`] to `buf`; returns the record's size.
 pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
-    let k = kernel();
+    let bytes = vmm::with(|k| record(k).to_bytes());
+    let len = (len as usize).min(bytes.len());
+    efault(with_user(|u| u.copy_out(buf, &bytes[..len])))?;
+    Ok(MemStat::SIZE as u64)
+}
+
+/// The kernel's memory counters as a [`MemStat`].
+fn record(k: &Vmm) -> MemStat {
     let counts = k.frames.counts();
     let s = k.stats;
-    let record = MemStat {
+    MemStat {
         frames_total: counts.total as u64,
         frames_free: counts.free as u64,
         frames_used: counts.used() as u64,
@@ -30,11 +40,7 @@ pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
         shared_misses: k.shared.stats.misses,
         shm_frames: k.shm.frames() as u64,
         shm_segments: k.shm.len() as u64,
-    };
-    let bytes = record.to_bytes();
-    let len = (len as usize).min(bytes.len());
-    efault(with_user(|u| u.copy_out(buf, &bytes[..len])))?;
-    Ok(MemStat::SIZE as u64)
+    }
 }
 
 /// vmprint(): prints the caller's page table.
@@ -57,8 +63,12 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
     let name = efault(with_user(|u| u.read_cstr(name, MAX_NAME)))?;
     let name = core::str::from_utf8(&name).map_err(|_| crate::errno::ENOENT)?;
     let image = images::find(name).map_err(image_errno)?;
+    proc::with_current(|p| vmm::with(|k| bind_in(p, k, image, addr)))
+}
+
+/// Binds `image` at `addr` in `p`.
+fn bind_in(p: &mut Proc, k: &mut Vmm, image: &'static SharedImage<'static>, addr: u64) -> Result<u64, Errno> {
     let (start, end) = image.span();
-    let p = proc::current();
     if addr != start {
         kprintln!(
             "[kernel] pid {} ({}): bind {} at {addr:#x} refused: its code is position-dependent, linked at {start:#x}, \
@@ -73,14 +83,14 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
         kprintln!("[kernel] pid {} ({}): bind {} at {addr:#x} refused: the range is in use", p.pid, p.name, image.name);
         return Err(EINVAL);
     }
-    let k = kernel();
+    let share = config().share;
     let space = p.space.as_mut().expect("user process");
-    if let Err(e) = exec::load(space, &mut k.frames, &mut k.mem, image, k.share) {
+    if let Err(e) = exec::load(space, &mut k.frames, &mut k.mem, image, share) {
         // Undo what was mapped of its private pages.
         space.unmap_range(&mut k.vm(), start, (end - start) / rvsim_kernel_core::PAGE);
         return Err(crate::exec::errno(e));
     }
-    if k.share {
+    if share {
         p.regions.push(DemandRegion::image(image));
     }
     // The plan checked that the entry lies in a segment.
@@ -90,13 +100,17 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
 /// sharedpages(): gathers every process's accessed bits into the shared
 /// pages table, then prints it.
 pub fn sharedpages() -> Result<u64, Errno> {
-    let k = kernel();
     proc::for_each_space(|space, asid| {
-        if space.harvest_accessed(&mut k.vm()) > 0 {
+        if vmm::with(|k| space.harvest_accessed(&mut k.vm())) > 0 {
             proc::flush_asid(asid);
         }
     });
-    let table = &k.shared;
+    vmm::with(|k| print_shared_pages(&k.shared));
+    Ok(0)
+}
+
+/// Prints the shared pages table.
+fn print_shared_pages(table: &SharedPagesTable) {
     kprintln!("[sharedpages] {} frames; {} hits, {} misses", table.frames(), table.stats.hits, table.stats.misses);
     kprintln!("  {:<12} {:>10} {:>12} {:>8} {:>11}", "image", "page", "frame", "sharers", "references");
     for (&(image, page), entry) in table.entries() {
@@ -109,5 +123,4 @@ pub fn sharedpages() -> Result<u64, Errno> {
             entry.references
         );
     }
-    Ok(0)
 }
