@@ -16,6 +16,18 @@ use crate::{PAGE, PhysMemory, Vm, pte};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Efault;
 
+/// Whether `[va, va + len)` lies in user space, as Linux's `access_ok`:
+/// a call that takes a buffer checks its whole extent with this before it
+/// copies anything, so a length that runs past the end of user space is
+/// `EFAULT` at once, while a buffer that is in range but runs into an
+/// unmapped page still gives a partial count where the call allows one.
+pub fn access_ok(va: u64, len: u64) -> Result<(), Efault> {
+    match va.checked_add(len) {
+        Some(end) if end <= USER_END => Ok(()),
+        _ => Err(Efault),
+    }
+}
+
 /// One process's memory, as a syscall sees it.
 pub struct UserMemory<'a, M: PhysMemory> {
     /// The page table.
@@ -152,6 +164,18 @@ mod tests {
         let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut f.space, vm: f.w.vm(), regions, on_resolved: &mut ignore };
         op(&mut user)
+    }
+
+    #[test]
+    fn access_ok_accepts_ranges_inside_user_space_only() {
+        assert_eq!(access_ok(0x1_0000, 16), Ok(()));
+        assert_eq!(access_ok(0, 0), Ok(()));
+        assert_eq!(access_ok(USER_END - 16, 16), Ok(()));
+        assert_eq!(access_ok(USER_END - 16, 17), Err(Efault));
+        assert_eq!(access_ok(0x1_0000, 0x7f_ffff_ffff), Err(Efault));
+        assert_eq!(access_ok(USER_END, 0), Ok(()));
+        assert_eq!(access_ok(USER_END + 1, 0), Err(Efault));
+        assert_eq!(access_ok(u64::MAX - 7, 16), Err(Efault));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! read and write: the console is the only file.
 
+use rvsim_kernel_core::PAGE;
+use rvsim_kernel_core::uaccess::access_ok;
+
 use super::{efault, with_user};
 use crate::errno::{EBADF, EINTR, Errno};
 use crate::{console, proc};
@@ -11,6 +14,7 @@ pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     if fd != 0 {
         return Err(EBADF);
     }
+    efault(access_ok(buf, count))?;
     let count = (count as usize).min(CHUNK);
     if count == 0 {
         return Ok(0);
@@ -32,16 +36,21 @@ pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
 }
 
 /// write(fd, buf, count): to the console (fd 1 or 2). A buffer that
-/// becomes unreadable part-way ends the write there.
+/// runs past the end of user space is EFAULT before anything is written;
+/// one that becomes unreadable part-way ends the write there.
 pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     if fd != 1 && fd != 2 {
         return Err(EBADF);
     }
+    efault(access_ok(buf, count))?;
     let mut done = 0u64;
     let mut chunk = [0u8; CHUNK];
     while done < count {
-        let n = ((count - done) as usize).min(CHUNK);
-        let at = buf.checked_add(done).ok_or(crate::errno::EFAULT)?;
+        // access_ok checked that the whole range lies in user space.
+        let at = buf + done;
+        // Pieces never cross a page, so a write stops exactly where the
+        // readable memory ends.
+        let n = ((count - done) as usize).min(CHUNK).min((PAGE - at % PAGE) as usize);
         if let Err(e) = efault(with_user(|u| u.copy_in(at, &mut chunk[..n]))) {
             return if done > 0 { Ok(done) } else { Err(e) };
         }

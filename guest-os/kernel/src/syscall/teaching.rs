@@ -4,6 +4,7 @@ use rvsim_abi::MemStat;
 use rvsim_kernel_core::exec;
 use rvsim_kernel_core::region::{DemandRegion, SharedImage};
 use rvsim_kernel_core::shared_pages::SharedPagesTable;
+use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
 use crate::errno::{EINVAL, Errno};
@@ -15,6 +16,7 @@ use crate::{config, images, kprintln};
 /// memstat(buf, len): copies the first `len` bytes (at most the whole
 /// record) of the kernel's [`MemStat`] to `buf`; returns the record's size.
 pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
+    efault(access_ok(buf, len))?;
     let bytes = vmm::with(|k| record(k).to_bytes());
     let len = (len as usize).min(bytes.len());
     efault(with_user(|u| u.copy_out(buf, &bytes[..len])))?;

@@ -29,6 +29,45 @@ fn expect_efault(what: &str, pointer: &str, result: isize) {
     }
 }
 
+/// A length that runs from a good buffer past the end of user space.
+const PAST_USER_SPACE: usize = 0x7f_ffff_ffff;
+
+/// Buffers that start in the process's memory but run past the end of
+/// user space: as Linux's access_ok, the kernel refuses the whole range
+/// before it copies a byte (the test checks that nothing of `text` is
+/// printed).
+fn ranges_past_user_space() -> bool {
+    let mut text = *b"badptr: this must never be printed\n";
+    let at = text.as_mut_ptr() as usize;
+    expect_efault("write", "a length past user space", syscall(nr::WRITE, [1, at, PAST_USER_SPACE, 0, 0, 0]));
+    expect_efault("read", "a length past user space", syscall(nr::READ, [0, at, PAST_USER_SPACE, 0, 0, 0]));
+    expect_efault("memstat", "a length past user space", syscall(nr::MEMSTAT, [at, PAST_USER_SPACE, 0, 0, 0, 0]));
+    true
+}
+
+/// A buffer inside user space that runs into an unmapped page: write
+/// writes what it could read and returns that count.
+fn a_write_into_an_unmapped_page_is_partial() -> bool {
+    let line = b"badptr: a write that runs into an unmapped page stops there\n";
+    const PAGE: usize = 4096;
+    let Some(heap) = sys::sbrk(PAGE) else {
+        println!("badptr: brk failed");
+        return false;
+    };
+    // The heap's last mapped page ends at the break rounded up to a page;
+    // the page after it is unmapped.
+    let end = (heap as usize + PAGE).next_multiple_of(PAGE);
+    let start = end - line.len();
+    // SAFETY: [start, end) lies in the heap just grown.
+    unsafe { core::ptr::copy_nonoverlapping(line.as_ptr(), start as *mut u8, line.len()) };
+    let written = syscall(nr::WRITE, [1, start, line.len() + 100, 0, 0, 0]);
+    if written != line.len() as isize {
+        println!("badptr: a write into an unmapped page returned {written}, expected {}", line.len());
+        return false;
+    }
+    true
+}
+
 fn main(_: Args) -> i32 {
     let path = b"hello\0";
     for (name, p) in BAD {
@@ -58,6 +97,9 @@ fn main(_: Args) -> i32 {
             println!("badptr: the child was lost after the failed wait4s");
             return 1;
         }
+    }
+    if !ranges_past_user_space() || !a_write_into_an_unmapped_page_is_partial() {
+        return 1;
     }
     // SAFETY: one thread.
     let (checks, failures) = unsafe { (CHECKS, FAILURES) };
