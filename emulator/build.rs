@@ -32,7 +32,7 @@ fn main() {
             "    BuiltinImage {{ name: {name:?}, summary: {summary:?}, kind: ImageKind::{kind}, elf: include_bytes!({:?}) }},",
             elf.display().to_string()
         )
-        .unwrap();
+        .expect("writing to a String cannot fail");
     };
     let kernel_source = fs::read_to_string(guest_os.join("kernel/src/main.rs")).unwrap_or_default();
     add("rvsim-kernel", &summary(&kernel_source), "Kernel");

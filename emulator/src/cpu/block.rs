@@ -196,6 +196,8 @@ impl Cpu {
         if self.deadline - self.steps < len as u64 {
             return false;
         }
+        // SAFETY: `block` points at a live block (as above); taking a
+        // field's address reads nothing.
         let mut op = unsafe { std::ptr::addr_of!((*block).ops) } as *const Decoded;
         // SAFETY: `len <= MAX_OPS`.
         let last = unsafe { op.add(len - 1) };

@@ -42,12 +42,31 @@ pub enum Command {
     /// Control and status registers.
     Csrs,
     /// Examine `count` units of memory at an address expression.
-    Examine { count: u64, shape: Shape, space: AddressSpace, at: String },
+    Examine {
+        /// How many units.
+        count: u64,
+        /// Words, bytes or instructions.
+        shape: Shape,
+        /// Virtual (through the current translation) or physical.
+        space: AddressSpace,
+        /// The address expression.
+        at: String,
+    },
     /// Translate an address: every walk step and the permission check,
     /// for an access in a privilege (the hart's when `None`).
-    Translate { at: String, access: crate::cpu::Access, privilege: Option<crate::cpu::Privilege> },
+    Translate {
+        /// The address expression.
+        at: String,
+        /// The kind of access to check.
+        access: crate::cpu::Access,
+        /// The privilege to check it in (the hart's when `None`).
+        privilege: Option<crate::cpu::Privilege>,
+    },
     /// The current page table (the user half, or `all`).
-    PageTable { all: bool },
+    PageTable {
+        /// The kernel half too.
+        all: bool,
+    },
     /// The TLB's entries.
     Tlb,
     /// The counters.

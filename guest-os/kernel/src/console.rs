@@ -138,13 +138,14 @@ impl Input {
     /// available to readers.
     fn drain(&mut self) -> bool {
         let mut available = false;
-        // SAFETY: UART registers.
+        // SAFETY: the UART's line status register.
         while unsafe { reg(LSR).read_volatile() } & LSR_DATA_READY != 0 {
             if !self.has_room() {
                 self.paused = true;
                 listen(false);
                 return available;
             }
+            // SAFETY: the UART's receive register.
             available |= self.receive(unsafe { reg(RBR).read_volatile() });
         }
         if self.paused {

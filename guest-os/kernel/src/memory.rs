@@ -47,12 +47,17 @@ impl PhysMemory for KernelMemory {
 /// The kernel heap: a first-fit allocator over a static region.
 struct KernelHeap(UnsafeCell<Heap>);
 
-// SAFETY: one hart, no allocation from interrupt context.
+// SAFETY: the kernel allocates only in kernel code, which runs on one
+// hart with interrupts off (interrupt handlers never allocate), so no two
+// uses of the heap overlap.
 unsafe impl Sync for KernelHeap {}
 
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap(UnsafeCell::new(Heap::empty()));
 
+// SAFETY: `alloc` hands out blocks of the heap's region that the
+// first-fit allocator keeps disjoint and aligned as `layout` asks, and
+// `dealloc` gives them back; the region is RAM that nothing else uses.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: exclusive on one hart (see above).

@@ -27,7 +27,6 @@ impl TrapFrame {
 
 /// Register numbers.
 pub mod reg {
-    #![allow(missing_docs)]
     pub const SP: usize = 2;
     pub const A0: usize = 10;
     pub const A1: usize = 11;
