@@ -9,7 +9,8 @@ use common::{describe, elf, run_rvsim, scratch_dir};
 /// Runs tlb_sweep with a TLB shape and returns its statistics.
 fn sweep_stats(test: &str, tlb: &str) -> serde_json::Value {
     let json = scratch_dir(test).join("stats.json");
-    let output = run_rvsim(&elf("tlb_sweep"), &["--tlb", tlb, "--stats-json", json.to_str().expect("a UTF-8 scratch path")]);
+    let output =
+        run_rvsim(&elf("tlb_sweep"), &["--tlb", tlb, "--stats-json", json.to_str().expect("a UTF-8 scratch path")]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     serde_json::from_str(&std::fs::read_to_string(&json).expect("statistics written")).expect("valid JSON")
 }

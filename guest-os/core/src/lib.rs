@@ -16,11 +16,13 @@
 //! - [`uaccess`]: checked copies between the kernel and user memory.
 //! - [`exec`]: turning an ELF file into mapped segments and a Linux-style
 //!   initial stack.
+//! - [`boot_memory`]: where the kernel's heap and frames go in RAM.
 //! - [`bootargs`]: the kernel command line.
 #![no_std]
 
 extern crate alloc;
 
+pub mod boot_memory;
 pub mod bootargs;
 pub mod exec;
 pub mod fault;

@@ -34,6 +34,7 @@ mod vmm;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use rvsim_kernel_core::boot_memory::{self, BootMemoryError};
 use rvsim_kernel_core::frame::FrameTable;
 use rvsim_kernel_core::{PAGE, bootargs, page_ceil, page_floor};
 
@@ -94,26 +95,22 @@ fn overlaps(page: u64, (start, end): (u64, u64)) -> bool {
 /// The frames of RAM left after the kernel image and its heap, minus the
 /// device tree and the initrd; the heap is set up on the way.
 fn take_memory(boot: &boot::BootInfo) -> FrameTable {
-    let heap = kvm::kernel_end();
-    let layout = match memory::layout(boot.ram_start, heap, boot.ram_end) {
+    let ram = (boot.ram_end - boot.ram_start) / 1024;
+    let initrd = (boot.initrd.as_ptr() as u64, boot.initrd.as_ptr() as u64 + boot.initrd.len() as u64);
+    let placed = [initrd, boot.dtb];
+    let layout = match boot_memory::layout(boot.ram_start, kvm::kernel_end(), boot.ram_end, &placed) {
         Ok(layout) => layout,
-        Err(short) => boot_failed(format_args!(
-            "{} KiB of RAM is too little: the kernel image, its heap and its first page tables need at least {} KiB",
-            (boot.ram_end - boot.ram_start) / 1024,
-            short.least / 1024
+        Err(BootMemoryError::TooSmall { least }) => boot_failed(format_args!(
+            "{ram} KiB of RAM is too little: the kernel image, its heap and its first page tables need at least {} KiB",
+            least / 1024
+        )),
+        Err(BootMemoryError::Covers { which, at }) => boot_failed(format_args!(
+            "the kernel heap would cover the {} at {at:#x}; give the machine more RAM",
+            ["initrd", "device tree"][which]
         )),
     };
-    let initrd = (boot.initrd.as_ptr() as u64, boot.initrd.as_ptr() as u64 + boot.initrd.len() as u64);
-    for (what, (start, end)) in [("initrd", initrd), ("device tree", boot.dtb)] {
-        if start < end && start < layout.first_frame && end > heap {
-            boot_failed(format_args!(
-                "the kernel heap ({heap:#x}..{:#x}) would cover the {what} at {start:#x}; give the machine more RAM",
-                layout.first_frame
-            ));
-        }
-    }
-    memory::init_heap(heap, layout.heap_size);
-    let reserved = |page: u64| overlaps(page, initrd) || overlaps(page, boot.dtb);
+    memory::init_heap(layout.heap, layout.heap_size);
+    let reserved = |page: u64| placed.iter().any(|&range| overlaps(page, range));
     FrameTable::new(layout.first_frame, layout.frames, reserved)
 }
 
