@@ -10,6 +10,12 @@ use rvsim_kernel_core::{PAGE, PhysMemory};
 
 /// RAM, reached at its physical addresses (identity-mapped in every
 /// address space).
+///
+/// Every address the policy code passes is in a frame the frame table
+/// manages (a page-table page, or a frame a PTE maps) or a page-table
+/// entry inside one. Frames lie after the kernel image and its heap, so no
+/// Rust object lives in them, and identity-mapped RAM is always mapped:
+/// accesses here alias nothing the compiler knows of.
 pub struct KernelMemory;
 
 fn ptr(pa: u64) -> *mut u8 {
@@ -18,28 +24,30 @@ fn ptr(pa: u64) -> *mut u8 {
 
 impl PhysMemory for KernelMemory {
     fn read_u64(&self, pa: u64) -> u64 {
-        // SAFETY: pa is a RAM address handed out by the frame table or a
-        // page-table entry the kernel wrote.
+        // SAFETY: an aligned word in a managed frame (see `KernelMemory`).
         unsafe { (ptr(pa) as *const u64).read_volatile() }
     }
     fn write_u64(&mut self, pa: u64, value: u64) {
-        // SAFETY: as above.
+        // SAFETY: an aligned word in a managed frame (see `KernelMemory`).
         unsafe { (ptr(pa) as *mut u64).write_volatile(value) }
     }
     fn zero_page(&mut self, pa: u64) {
-        // SAFETY: a whole frame of RAM.
+        // SAFETY: a whole managed frame (see `KernelMemory`).
         unsafe { core::ptr::write_bytes(ptr(pa), 0, PAGE as usize) }
     }
     fn copy_page(&mut self, from: u64, to: u64) {
-        // SAFETY: two distinct frames of RAM.
+        // SAFETY: two distinct managed frames (see `KernelMemory`), so
+        // the ranges do not overlap.
         unsafe { core::ptr::copy_nonoverlapping(ptr(from), ptr(to), PAGE as usize) }
     }
     fn read(&self, pa: u64, buf: &mut [u8]) {
-        // SAFETY: within one frame of RAM.
+        // SAFETY: within one managed frame (see `KernelMemory`); `buf` is a
+        // kernel buffer, which is never in a frame.
         unsafe { core::ptr::copy_nonoverlapping(ptr(pa), buf.as_mut_ptr(), buf.len()) }
     }
     fn write(&mut self, pa: u64, data: &[u8]) {
-        // SAFETY: within one frame of RAM.
+        // SAFETY: within one managed frame (see `KernelMemory`); `data` is
+        // a kernel buffer, which is never in a frame.
         unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), ptr(pa), data.len()) }
     }
 }

@@ -180,21 +180,21 @@ const INTERRUPT: u64 = 1 << 63;
 
 fn csr_scause() -> u64 {
     let v: u64;
-    // SAFETY: reading a CSR.
+    // SAFETY: reading a CSR touches no memory.
     unsafe { core::arch::asm!("csrr {0}, scause", out(reg) v) };
     v
 }
 
 fn csr_stval() -> u64 {
     let v: u64;
-    // SAFETY: reading a CSR.
+    // SAFETY: reading a CSR touches no memory.
     unsafe { core::arch::asm!("csrr {0}, stval", out(reg) v) };
     v
 }
 
 fn csr_sepc() -> u64 {
     let v: u64;
-    // SAFETY: reading a CSR.
+    // SAFETY: reading a CSR touches no memory.
     unsafe { core::arch::asm!("csrr {0}, sepc", out(reg) v) };
     v
 }
@@ -222,13 +222,15 @@ pub fn prepare_user_return() {
 
 /// Enables interrupts in S-mode (while idle).
 pub fn interrupts_on() {
-    // SAFETY: toggling SIE.
+    // SAFETY: SIE only decides whether interrupts are taken; kernel code
+    // turns it on only while idle, holding no lock.
     unsafe { core::arch::asm!("csrsi sstatus, 2") };
 }
 
 /// Disables interrupts in S-mode.
 pub fn interrupts_off() {
-    // SAFETY: toggling SIE.
+    // SAFETY: SIE only decides whether interrupts are taken; kernel code
+    // turns it on only while idle, holding no lock.
     unsafe { core::arch::asm!("csrci sstatus, 2") };
 }
 
