@@ -2,6 +2,8 @@
 //! addresses. Addresses that nothing answers fail, and the hart turns the
 //! failure into an access fault.
 
+use crate::devices::virtio::VirtioMmio;
+use crate::devices::virtio::blk::Request;
 use crate::devices::{Clint, Htif, Plic, Uart, test_finisher};
 use crate::machine::StopReason;
 use crate::memmap::*;
@@ -19,14 +21,31 @@ pub struct Bus {
     pub plic: Plic,
     /// Spike's `tohost`/`fromhost`, when the program has them.
     pub htif: Htif,
+    /// The virtio-mmio windows (empty unless a disk was attached).
+    pub virtio: [VirtioMmio; VIRTIO_SLOTS],
     /// Set by a device that ends the run (finisher, HTIF).
     pub stop: Option<StopReason>,
+    /// Pages of RAM devices wrote (DMA) since the hart last looked.
+    pub dma_written: Vec<u64>,
+    /// Disk requests carried out since the hart last looked: the slot and
+    /// the request.
+    pub disk_requests: Vec<(usize, Request)>,
 }
 
 impl Bus {
     /// A bus with `ram`, `uart` and reset-state devices.
     pub fn new(ram: Ram, uart: Uart) -> Bus {
-        Bus { ram, uart, clint: Clint::default(), plic: Plic::default(), htif: Htif::default(), stop: None }
+        Bus {
+            ram,
+            uart,
+            clint: Clint::default(),
+            plic: Plic::default(),
+            htif: Htif::default(),
+            virtio: Default::default(),
+            stop: None,
+            dma_written: Vec::new(),
+            disk_requests: Vec::new(),
+        }
     }
 
     /// Stores to RAM, noticing writes to HTIF's `tohost`. False outside RAM.
@@ -61,6 +80,10 @@ impl Bus {
         if within(pa, size, TEST_FINISHER_BASE, TEST_FINISHER_SIZE).is_some() {
             return (size == 4).then_some(0);
         }
+        if let Some(offset) = within(pa, size, VIRTIO_BASE, VIRTIO_SIZE * VIRTIO_SLOTS as u64) {
+            let slot = &self.virtio[(offset / VIRTIO_SIZE) as usize];
+            return Some(slot.read(offset % VIRTIO_SIZE, size));
+        }
         None
     }
 
@@ -86,6 +109,13 @@ impl Bus {
             if let Some(stop) = test_finisher::decode_write(offset, size, value) {
                 self.stop.get_or_insert(stop);
             }
+            return true;
+        }
+        if let Some(offset) = within(pa, size, VIRTIO_BASE, VIRTIO_SIZE * VIRTIO_SLOTS as u64) {
+            let index = (offset / VIRTIO_SIZE) as usize;
+            let slot = &mut self.virtio[index];
+            slot.write(offset % VIRTIO_SIZE, size, value, &mut self.ram, &mut self.dma_written);
+            self.disk_requests.extend(slot.requests.drain(..).map(|r| (index, r)));
             return true;
         }
         false

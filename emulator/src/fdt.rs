@@ -115,6 +115,18 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_u32("interrupt-parent", PLIC_PHANDLE)?;
     fdt.end_node(serial)?;
 
+    // Every virtio-mmio window, with or without a device, as QEMU lists
+    // them (highest first); drivers probe each and skip empty ones.
+    for slot in (0..VIRTIO_SLOTS as u64).rev() {
+        let base = VIRTIO_BASE + slot * VIRTIO_SIZE;
+        let node = fdt.begin_node(&format!("virtio_mmio@{base:x}"))?;
+        fdt.property_string("compatible", "virtio,mmio")?;
+        fdt.property_array_u64("reg", &reg(base, VIRTIO_SIZE))?;
+        fdt.property_u32("interrupts", VIRTIO_IRQ + slot as u32)?;
+        fdt.property_u32("interrupt-parent", PLIC_PHANDLE)?;
+        fdt.end_node(node)?;
+    }
+
     fdt.end_node(soc)?;
     fdt.end_node(root)?;
     fdt.finish()
@@ -138,6 +150,7 @@ mod tests {
         let has = |needle: &[u8]| blob.windows(needle.len()).any(|w| w == needle);
         assert!(has(b"cow=off\0"));
         assert!(has(b"memory@80000000\0"));
+        assert!(has(b"virtio_mmio@10001000\0") && has(b"virtio_mmio@10008000\0"));
         assert!(has(b"riscv,sv39\0"));
         // The memory node's reg: base 0x80000000, size 64 MiB, big-endian cells.
         assert!(has(&[0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0]));

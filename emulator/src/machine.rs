@@ -248,6 +248,9 @@ impl Machine {
         bus.uart.poll_input();
         bus.uart.flush();
         bus.plic.set_level(UART_IRQ, bus.uart.interrupt_pending());
+        for (i, slot) in bus.virtio.iter().enumerate() {
+            bus.plic.set_level(crate::memmap::VIRTIO_IRQ as usize + i, slot.interrupt_pending());
+        }
         let mut lines = 0;
         if bus.clint.timer_pending(ticks) {
             lines |= irq::MTIP;

@@ -16,6 +16,15 @@ pub const PLIC_SIZE: u64 = 0x60_0000;
 pub const UART_BASE: u64 = 0x1000_0000;
 /// Size of the UART window.
 pub const UART_SIZE: u64 = 0x100;
+/// The first virtio-mmio window; slot `i` is at `VIRTIO_BASE + i *
+/// VIRTIO_SIZE`, on PLIC source `VIRTIO_IRQ + i`.
+pub const VIRTIO_BASE: u64 = 0x1000_1000;
+/// Size of one virtio-mmio window.
+pub const VIRTIO_SIZE: u64 = 0x1000;
+/// virtio-mmio windows, as QEMU's `virt` has.
+pub const VIRTIO_SLOTS: usize = 8;
+/// PLIC source of the first virtio-mmio window.
+pub const VIRTIO_IRQ: u32 = 1;
 /// Base of RAM.
 pub const RAM_BASE: u64 = 0x8000_0000;
 /// Default RAM size: 128 MiB.
@@ -26,11 +35,12 @@ pub const MIN_RAM_SIZE: u64 = 1 << 20;
 pub const MAX_RAM_SIZE: u64 = 16 << 30;
 
 /// The devices, by name, base and size.
-pub const DEVICES: [(&str, u64, u64); 4] = [
+pub const DEVICES: [(&str, u64, u64); 5] = [
     ("finisher", TEST_FINISHER_BASE, TEST_FINISHER_SIZE),
     ("clint", CLINT_BASE, CLINT_SIZE),
     ("plic", PLIC_BASE, PLIC_SIZE),
     ("uart", UART_BASE, UART_SIZE),
+    ("virtio", VIRTIO_BASE, VIRTIO_SIZE * VIRTIO_SLOTS as u64),
 ];
 
 /// The device whose window holds `pa`, and the offset into it.

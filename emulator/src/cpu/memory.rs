@@ -404,6 +404,28 @@ impl Cpu {
         if self.observed {
             self.observe_device(true, pa, size, done.then_some(value));
         }
+        self.after_dma();
         done.then_some(())
+    }
+
+    /// After a device wrote RAM (a disk read): decoded code in those pages
+    /// goes, as for a store; and the disk requests reach the trace.
+    fn after_dma(&mut self) {
+        if !self.bus.dma_written.is_empty() {
+            let mut pages = std::mem::take(&mut self.bus.dma_written);
+            pages.dedup();
+            for page in pages.drain(..) {
+                self.ram_written(page << 12);
+            }
+            self.bus.dma_written = pages;
+        }
+        if !self.bus.disk_requests.is_empty() {
+            let requests = std::mem::take(&mut self.bus.disk_requests);
+            if self.observed {
+                for (slot, request) in &requests {
+                    self.observe_disk_request(*slot, request);
+                }
+            }
+        }
     }
 }

@@ -152,6 +152,13 @@ impl Cpu {
         }
     }
 
+    /// A disk request carried out by the virtio-blk device in `slot`.
+    pub(super) fn observe_disk_request(&mut self, slot: usize, request: &crate::devices::virtio::blk::Request) {
+        if let Some(t) = self.tracer_for(Category::Dev) {
+            t.disk_request(slot, request);
+        }
+    }
+
     /// A CSR write (`old` to `new`).
     pub(super) fn observe_csr_write(&mut self, csr: u16, old: u64, new: u64) {
         let asid = self.asid();

@@ -5,6 +5,7 @@ pub mod htif;
 pub mod plic;
 pub mod test_finisher;
 mod uart;
+pub mod virtio;
 
 pub use clint::Clint;
 pub use htif::Htif;

@@ -243,4 +243,18 @@ impl Tracer {
         let shown = value.map_or_else(|| "access fault".to_string(), |v| format!("0x{v:x}"));
         self.line(&format!("dev   {verb} {device}+0x{offset:x} ({size} bytes) {shown}"));
     }
+
+    /// A request the virtio-blk disk in `slot` carried out.
+    pub fn disk_request(&mut self, slot: usize, r: &crate::devices::virtio::blk::Request) {
+        use crate::devices::virtio::blk::RequestKind;
+        let what = match r.kind {
+            RequestKind::Read => format!("read  sector {} ({} bytes)", r.sector, r.bytes),
+            RequestKind::Write => format!("write sector {} ({} bytes)", r.sector, r.bytes),
+            RequestKind::Flush => "flush".to_string(),
+            RequestKind::GetId => "get id".to_string(),
+            RequestKind::Unsupported(kind) => format!("type {kind} (unsupported)"),
+        };
+        let status = ["ok", "I/O error", "unsupported"].get(r.status as usize).copied().unwrap_or("?");
+        self.line(&format!("dev   virtio{slot} disk {what}: {status}"));
+    }
 }
