@@ -169,3 +169,64 @@ fn bad_flags() {
     assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--max-insns", "many"]), 2, &["--max-insns"]);
     assert_one_line_error(&rvsim_args(&["jump"]), 2, &["jump"]);
 }
+
+/// A limit for runs that must fail at once: a regression that blocks
+/// (a FIFO) or reads without end (a device) fails the test instead of
+/// hanging it.
+const QUICK: std::time::Duration = std::time::Duration::from_secs(20);
+
+fn rvsim_quick(args: &[&str]) -> Output {
+    run_with_timeout(rvsim().args(args), QUICK)
+}
+
+/// A FIFO in a scratch directory (made with mkfifo(1)).
+fn make_fifo(test: &str) -> String {
+    let path = scratch_dir(test).join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&path).status().expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path.display().to_string()
+}
+
+#[test]
+fn a_fifo_as_kernel_or_program_is_refused_at_once() {
+    let fifo = make_fifo("a_fifo_as_kernel_or_program_is_refused_at_once");
+    let output = rvsim_quick(&["run", "--kernel", &fifo]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+    let output = rvsim_quick(&["run", &fifo]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+    let output = rvsim_quick(&["run", "--kernel", &fifo, "hello"]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+}
+
+#[test]
+fn devices_are_refused_not_read() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let output = rvsim_quick(&["run", "--kernel", device]);
+        assert_one_line_error(&output, 3, &[device, "a character device, not a regular file"]);
+        let output = rvsim_quick(&["run", device]);
+        assert_one_line_error(&output, 3, &[device, "a character device, not a regular file"]);
+    }
+    let output =
+        rvsim_quick(&["image", &scratch_dir("devices_are_refused_not_read").display().to_string(), "/dev/zero"]);
+    assert_one_line_error(&output, 3, &["/dev/zero", "not a regular file"]);
+}
+
+#[test]
+fn a_file_larger_than_ram_is_refused() {
+    // A sound ELF file that would load, made longer than the 16 MiB of
+    // RAM (sparse, so nothing is written).
+    let elf = make_elf64(0x8000_0000, &[(0x8000_0000, &[0x13, 0, 0, 0])]);
+    let path = write_file("a_file_larger_than_ram_is_refused", "long.elf", &elf);
+    std::fs::File::options().write(true).open(&path).and_then(|f| f.set_len(17 << 20)).expect("extend the file");
+    let output = rvsim_quick(&["run", "--memory", "16M", "--kernel", &path]);
+    assert_one_line_error(&output, 3, &[&path, "larger than the guest's RAM (16 MiB)"]);
+    let output = rvsim_quick(&["run", "--memory", "16M", &path]);
+    assert_one_line_error(&output, 3, &[&path, "larger than the guest's RAM (16 MiB)"]);
+}
+
+#[test]
+fn a_directory_is_not_a_program() {
+    let dir = scratch_dir("a_directory_is_not_a_program").display().to_string();
+    assert_one_line_error(&rvsim_quick(&["run", "--kernel", &dir]), 3, &[&dir, "a directory, not a regular file"]);
+    assert_one_line_error(&rvsim_quick(&["run", &dir]), 3, &[&dir, "a directory, not a regular file"]);
+}

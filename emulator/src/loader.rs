@@ -2,9 +2,12 @@
 //! executable, and extracts its loadable segments, entry point and symbols.
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use goblin::elf::{Elf, header, program_header, sym};
+
+use crate::memmap::MAX_RAM_SIZE;
 
 /// Why an image cannot be loaded. Displays as one line naming the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +117,67 @@ pub struct ElfImage {
     pub symbols: Symbols,
 }
 
+/// Reads a file meant for the guest's memory: only a regular file (a
+/// FIFO would block and a device such as `/dev/zero` never end), and only
+/// one of at most `limit` bytes (the guest's RAM), checked before a byte
+/// is read.
+pub fn read_guest_file(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    let fail = |problem: String| LoadError::new(path.display().to_string(), problem);
+    let metadata = std::fs::metadata(path).map_err(|e| fail(io_problem(&e)))?;
+    if !metadata.is_file() {
+        return Err(fail(format!("{}, not a regular file", file_kind(&metadata.file_type()))));
+    }
+    let too_large = || fail(format!("larger than the guest's RAM ({}), so it cannot be loaded", size_text(limit)));
+    if metadata.len() > limit {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(io_problem(&e)))?;
+    let mut bytes = Vec::new();
+    // The file may grow between the look and the read.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| fail(io_problem(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// What a failed file operation means, in a few words.
+fn io_problem(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "a directory, not a regular file".to_string(),
+        _ => format!("cannot read: {error}"),
+    }
+}
+
+/// What kind of file a file that is not a regular one is.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+/// A size in bytes, in MiB when it is whole MiB: `128 MiB`, `4096 bytes`.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 fn machine_name(machine: u16) -> String {
     match machine {
         header::EM_X86_64 => "x86-64".into(),
@@ -125,19 +189,18 @@ fn machine_name(machine: u16) -> String {
 }
 
 impl ElfImage {
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, which must be a regular file
+    /// no larger than the largest RAM rvsim emulates (see
+    /// [`read_guest_file`]).
     pub fn from_file(path: &Path) -> Result<ElfImage, LoadError> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            let problem = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
-                _ => format!("cannot read: {e}"),
-            };
-            LoadError::new(&name, problem)
-        })?;
-        ElfImage::parse(&bytes, &name)
+        ElfImage::from_file_within(path, MAX_RAM_SIZE)
+    }
+
+    /// Reads and parses the file at `path` for a guest with `ram_size`
+    /// bytes of RAM: a larger file cannot be loaded, so it is not read.
+    pub fn from_file_within(path: &Path, ram_size: u64) -> Result<ElfImage, LoadError> {
+        let bytes = read_guest_file(path, ram_size)?;
+        ElfImage::parse(&bytes, &path.display().to_string())
     }
 
     /// Parses an image already in memory; `name` is used in messages.

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use super::{BootArgs, Failure, exit_code, load_failure};
 use crate::builtin::{self, ImageKind};
-use crate::loader::{ElfImage, LoadError};
+use crate::loader::{ElfImage, LoadError, read_guest_file};
 
-/// Loads `spec`: a path to an ELF file, or the name of a built-in image
-/// when no such file exists.
-pub(super) fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
+/// Loads `spec` for a guest with `ram_size` bytes of RAM: a path to an
+/// ELF file, or the name of a built-in image when no such file exists.
+pub(super) fn load_image(spec: &str, ram_size: u64) -> Result<ElfImage, LoadError> {
     let path = Path::new(spec);
     if !path.exists()
         && !spec.contains(std::path::MAIN_SEPARATOR)
@@ -17,7 +17,7 @@ pub(super) fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
     {
         return ElfImage::parse(image.elf, image.name);
     }
-    ElfImage::from_file(path).map_err(|mut e| {
+    ElfImage::from_file_within(path, ram_size).map_err(|mut e| {
         if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
             e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
         }
@@ -38,14 +38,11 @@ pub(super) fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)
     files
 }
 
-/// A user ELF file for the initrd: checked to be an RV64 executable, named
-/// by its file name.
-pub(super) fn user_program(path: &Path) -> Result<(String, Vec<u8>), Failure> {
+/// A user ELF file for the initrd of a guest with `ram_size` bytes of RAM:
+/// checked to be an RV64 executable, named by its file name.
+pub(super) fn user_program(path: &Path, ram_size: u64) -> Result<(String, Vec<u8>), Failure> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        let problem = if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() };
-        load_failure(LoadError::new(&shown, problem))
-    })?;
+    let bytes = read_guest_file(path, ram_size).map_err(load_failure)?;
     ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
     let name =
         path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
@@ -92,7 +89,7 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
                 "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".to_string(),
             )
         })?;
-        let kernel = load_image(spec).map_err(load_failure)?;
+        let kernel = load_image(spec, args.memory).map_err(load_failure)?;
         return Ok(Boot {
             kernel,
             initrd: None,
@@ -103,7 +100,7 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
         });
     };
     let kernel = match &args.kernel {
-        Some(spec) => load_image(spec).map_err(load_failure)?,
+        Some(spec) => load_image(spec, args.memory).map_err(load_failure)?,
         None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
     };
     let path = Path::new(program);
@@ -115,7 +112,7 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
                 format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
             ));
         }
-        let (name, bytes) = user_program(path)?;
+        let (name, bytes) = user_program(path, args.memory)?;
         (name.clone(), vec![(name, bytes)])
     } else {
         (program.clone(), Vec::new())

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::builtin::{self, ImageKind};
 use crate::loader::LoadError;
-use crate::memmap::{MAX_RAM_SIZE, MIN_RAM_SIZE};
+use crate::memmap::{DEFAULT_RAM_SIZE, MAX_RAM_SIZE, MIN_RAM_SIZE};
 use crate::mmu::{AdPolicy, TlbShape};
 use crate::trace::Categories;
 use boot::{archive, initrd_files, user_program};
@@ -247,7 +247,8 @@ fn init_logging(verbose: u8) {
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
-    let extra = args.programs.iter().map(|p| user_program(p)).collect::<Result<Vec<_>, _>>()?;
+    // The initrd is for the QEMU command printed below, with its 128 MiB.
+    let extra = args.programs.iter().map(|p| user_program(p, DEFAULT_RAM_SIZE)).collect::<Result<Vec<_>, _>>()?;
     let initrd = archive(&initrd_files(&extra))?;
     let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{}: {e}", what.display()));
     std::fs::create_dir_all(&args.dir).map_err(|e| io(&args.dir, e))?;
