@@ -230,3 +230,25 @@ fn a_directory_is_not_a_program() {
     assert_one_line_error(&rvsim_quick(&["run", "--kernel", &dir]), 3, &[&dir, "a directory, not a regular file"]);
     assert_one_line_error(&rvsim_quick(&["run", &dir]), 3, &[&dir, "a directory, not a regular file"]);
 }
+
+#[test]
+fn names_with_newlines_are_quoted_on_one_line() {
+    let name = "no\nsuch";
+    let quoted = r#""no\nsuch""#;
+    assert_one_line_error(&rvsim_args(&["run", name]), 3, &[quoted, "no such file"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", name]), 3, &[quoted, "no such file"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", name, "hello"]), 3, &[quoted, "no such file"]);
+    let dir = scratch_dir("names_with_newlines_are_quoted_on_one_line");
+    let text = dir.join("not\nelf.txt");
+    std::fs::write(&text, "text\n").expect("write test file");
+    let shown = format!("{:?}", text.display().to_string());
+    assert_one_line_error(&rvsim_args(&["run", &text.display().to_string()]), 3, &[&shown, "not an ELF file"]);
+    let hidden = dir.join("no\ndir/trace.txt").display().to_string();
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-file", &hidden]);
+    assert_one_line_error(&output, 2, &[&format!("{hidden:?}"), "cannot write the trace"]);
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-from", name]);
+    assert_one_line_error(&output, 2, &["--trace-from", quoted]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--gdb", name]), 2, &["--gdb", quoted]);
+    let output = rvsim_args(&["image", &dir.join("out").display().to_string(), name]);
+    assert_one_line_error(&output, 3, &[quoted, "no such file"]);
+}

@@ -9,7 +9,8 @@ use goblin::elf::{Elf, header, program_header, sym};
 
 use crate::memmap::MAX_RAM_SIZE;
 
-/// Why an image cannot be loaded. Displays as one line naming the file.
+/// Why an image cannot be loaded. Displays as one line naming the file,
+/// quoted (a name may hold any character, a newline too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// The file (or built-in image) concerned.
@@ -27,7 +28,7 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        write!(f, "{:?}: {}", self.file, self.problem)
     }
 }
 

@@ -44,8 +44,10 @@ pub(super) fn user_program(path: &Path, ram_size: u64) -> Result<(String, Vec<u8
     let shown = path.display().to_string();
     let bytes = read_guest_file(path, ram_size).map_err(load_failure)?;
     ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
-    let name =
-        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| (exit_code::LOAD, format!("{shown:?}: no file name")))?;
     Ok((name.to_string(), bytes))
 }
 
@@ -109,7 +111,7 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
         if !path.exists() && !program.contains(std::path::MAIN_SEPARATOR) {
             return Err((
                 exit_code::LOAD,
-                format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
+                format!("{program:?}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
             ));
         }
         let (name, bytes) = user_program(path, args.memory)?;

@@ -250,7 +250,7 @@ fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
     // The initrd is for the QEMU command printed below, with its 128 MiB.
     let extra = args.programs.iter().map(|p| user_program(p, DEFAULT_RAM_SIZE)).collect::<Result<Vec<_>, _>>()?;
     let initrd = archive(&initrd_files(&extra))?;
-    let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{}: {e}", what.display()));
+    let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{what:?}: {e}"));
     std::fs::create_dir_all(&args.dir).map_err(|e| io(&args.dir, e))?;
     let kernel_path = args.dir.join("kernel.elf");
     let initrd_path = args.dir.join("initrd.cpio");

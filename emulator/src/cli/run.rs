@@ -74,7 +74,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &args.stats_json
         && let Err(e) = std::fs::write(path, stats.to_json() + "\n")
     {
-        eprintln!("rvsim: error: {}: cannot write statistics: {e}", path.display());
+        eprintln!("rvsim: error: {path:?}: cannot write statistics: {e}");
     }
     Ok(report(&machine, &stop))
 }
@@ -155,14 +155,13 @@ fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
     let symbols = symbolizer(boot);
     let from = match &args.trace_from {
         Some(text) => Some(parse_address(text, &symbols).ok_or_else(|| {
-            (exit_code::USAGE, format!("--trace-from {text}: not an address, and no symbol of that name"))
+            (exit_code::USAGE, format!("--trace-from {text:?}: not an address, and no symbol of that name"))
         })?),
         None => None,
     };
     let out: Box<dyn Write + Send> = match &args.trace_file {
         Some(path) => Box::new(BufWriter::new(
-            File::create(path)
-                .map_err(|e| (exit_code::USAGE, format!("{}: cannot write the trace: {e}", path.display())))?,
+            File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the trace: {e}")))?,
         )),
         None => Box::new(BufWriter::new(std::io::stderr())),
     };
@@ -182,14 +181,14 @@ fn run_with_gdb(
     wait: bool,
     max_steps: Option<u64>,
 ) -> Result<(Machine, StopReason), Failure> {
-    let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
-    let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+    let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
     let stream = if wait {
         eprintln!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})");
-        Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?.0)
+        Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?.0)
     } else {
         eprintln!("rvsim: gdb can attach on {local} (in gdb: target remote {local})");
-        listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+        listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
         loop {
             let now = machine.cpu.steps();
             let slice_end = now.saturating_add(GDB_POLL);
