@@ -252,3 +252,59 @@ fn names_with_newlines_are_quoted_on_one_line() {
     let output = rvsim_args(&["image", &dir.join("out").display().to_string(), name]);
     assert_one_line_error(&output, 3, &[quoted, "no such file"]);
 }
+
+#[test]
+fn list_and_key_value_options_refuse_empty_repeated_and_unknown_items() {
+    let run = |option: &str, value: &str| rvsim_args(&["run", "--kernel", "bare-hello", option, value]);
+    for (option, value, says) in [
+        ("--tlb", "", "the list is empty"),
+        ("--tlb", "entries=64,entries=32", "the key \"entries\" is given twice"),
+        ("--tlb", "entries=64,,ways=4", "an empty item"),
+        ("--tlb", "entries=", "\"entries\" has no value"),
+        ("--tlb", "size=8", "unknown key 'size'"),
+        ("--trace", "", "the list is empty"),
+        ("--trace", "insn,insn", "\"insn\" is given twice"),
+        ("--trace", "insn,", "an empty item"),
+        ("--trace", "all,insn", "'all' already names everything"),
+        ("--trace", "bogus", "unknown trace category 'bogus'"),
+        ("--trace-limit", "0", "--trace-limit"),
+    ] {
+        assert_one_line_error(&run(option, value), 2, &[option, says]);
+    }
+    let program = |option: &str, value: &str| rvsim_args(&["run", option, value, "hello"]);
+    for (value, says) in [
+        ("bogus", "unknown kernel log \"bogus\" (known: vm)"),
+        ("", "the list is empty"),
+        ("vm,vm", "\"vm\" is given twice"),
+        ("vm,", "an empty item"),
+    ] {
+        assert_one_line_error(&program("--kernel-log", value), 2, &["--kernel-log", says]);
+    }
+    let bare = rvsim_args(&["run", "--kernel", "bare-hello", "--kernel-log", "vm"]);
+    assert_one_line_error(&bare, 2, &["--kernel-log needs a PROGRAM"]);
+    let sweep = |option: &str, value: &str| rvsim_args(&["bench", "tlb", option, value, "hello"]);
+    for (option, value, says) in [
+        ("--entries", "", "the list is empty"),
+        ("--entries", "8,8", "\"8\" is given twice"),
+        ("--entries", "8..32,16", "\"16\" is given twice"),
+        ("--entries", "8,,16", "an empty item"),
+        ("--ways", "4,04", "\"4\" is given twice"),
+        ("--ways", "full,full", "\"full\" is given twice"),
+        ("--ways", "", "the list is empty"),
+        ("--policy", "lru,lru", "\"lru\" is given twice"),
+        ("--policy", "all,lru", "'all' already names everything"),
+        ("--policy", "", "the list is empty"),
+    ] {
+        assert_one_line_error(&sweep(option, value), 2, &[option, says]);
+    }
+}
+
+#[test]
+fn sound_lists_are_still_accepted() {
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--tlb", " entries=8 , ways=full ", "--stats"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("entries=8,ways=8,policy=lru"), "{}", describe(&output));
+    let output = rvsim_args(&["run", "--kernel-log", "vm", "hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("[vm] pid 1"), "{}", describe(&output));
+}

@@ -8,6 +8,7 @@
 mod bench;
 mod boot;
 mod debug;
+mod options;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -85,7 +86,7 @@ struct BootArgs {
     #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
     append: String,
     /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, forks and exits.
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", value_parser = options::parse_kernel_log)]
     kernel_log: Option<String>,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
@@ -101,7 +102,7 @@ struct RunArgs {
     max_insns: Option<u64>,
     /// Shape of the modelled TLB: entries, ways (1 = direct-mapped, "full" = fully associative)
     /// and replacement policy (lru, fifo, random).
-    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = TlbShape::parse)]
+    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
     tlb: TlbShape,
     /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
     #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
@@ -130,13 +131,13 @@ struct TraceArgs {
     /// Trace categories, comma-separated: insn (retired instructions, in the shape of Spike's
     /// --log-commits), mem (loads and stores, VA -> PA), mmu (TLB and page walks), trap, csr, dev;
     /// or all.
-    #[arg(long, value_name = "LIST", value_parser = Categories::parse)]
+    #[arg(long, value_name = "LIST", value_parser = options::parse_trace)]
     trace: Option<Categories>,
     /// Write the trace to FILE instead of standard error.
     #[arg(long, value_name = "FILE")]
     trace_file: Option<PathBuf>,
     /// Stop tracing after N lines.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     trace_limit: Option<u64>,
     /// Start tracing when the hart first reaches ADDR (hex with 0x, or decimal) or SYMBOL (of the
     /// kernel, or of a user program).
