@@ -308,3 +308,104 @@ fn sound_lists_are_still_accepted() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("[vm] pid 1"), "{}", describe(&output));
 }
+
+/// Runs `rvsim ARGS...` with its standard output (`to_stdout`) or its
+/// standard error going to /dev/full, where every write fails; returns
+/// the exit status and what reached the other stream.
+fn run_into_full_device(args: &[&str], to_stdout: bool) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let full = || std::fs::File::options().write(true).open("/dev/full").expect("/dev/full (Linux)");
+    let mut command = rvsim();
+    command.args(args).stdin(Stdio::null());
+    if to_stdout {
+        command.stdout(full()).stderr(Stdio::piped());
+    } else {
+        command.stdout(Stdio::piped()).stderr(full());
+    }
+    let mut child = command.spawn().expect("spawn rvsim");
+    let mut other = String::new();
+    let pipe: Box<dyn std::io::Read + Send> = match (child.stdout.take(), child.stderr.take()) {
+        (Some(out), _) => Box::new(out),
+        (_, Some(err)) => Box::new(err),
+        _ => unreachable!("one stream is piped"),
+    };
+    let reader = std::thread::spawn(move || {
+        let mut pipe = pipe;
+        let _ = pipe.read_to_string(&mut other);
+        other
+    });
+    let deadline = std::time::Instant::now() + QUICK;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rvsim {args:?} did not finish within {QUICK:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    (status.code(), reader.join().expect("reader"))
+}
+
+/// The exit status when the guest ran but rvsim could not write its
+/// results (EX_IOERR of sysexits.h).
+const OUTPUT_FAILED: i32 = 74;
+
+#[test]
+fn statistics_that_cannot_be_written_are_an_error() {
+    let dir = scratch_dir("statistics_that_cannot_be_written_are_an_error").display().to_string();
+    for path in ["/nonexistent/dir/x.json", dir.as_str()] {
+        let output = rvsim_args(&["run", "--kernel", "bare-hello", "--stats-json", path]);
+        assert_one_line_error(&output, 2, &[&format!("{path:?}"), "cannot write statistics"]);
+        assert!(output.stdout.is_empty(), "refused before the run: {}", describe(&output));
+    }
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--stats-json", "/dev/full"]);
+    assert_one_line_error(&output, OUTPUT_FAILED, &["\"/dev/full\"", "cannot write statistics", "No space left"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Hello from bare-metal RV64!"), "the guest ran");
+}
+
+#[test]
+fn a_trace_that_cannot_be_written_is_an_error() {
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-file", "/dev/full"]);
+    assert_one_line_error(&output, OUTPUT_FAILED, &["\"/dev/full\"", "cannot write the trace", "No space left"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Hello from bare-metal RV64!"), "the guest ran");
+    let (status, stdout) = run_into_full_device(&["run", "--kernel", "bare-hello", "--trace", "insn"], false);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stdout}");
+    assert!(stdout.contains("Hello from bare-metal RV64!"), "the guest ran: {stdout}");
+}
+
+#[test]
+fn console_output_that_cannot_be_written_is_an_error() {
+    let (status, stderr) = run_into_full_device(&["run", "hello"], true);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rvsim: error: cannot write the console output"), "{stderr}");
+    assert!(stderr.contains("No space left"), "{stderr}");
+    let (status, stderr) = run_into_full_device(&["run", "--kernel", "bare-hello"], true);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stderr}");
+    let (status, stdout) = run_into_full_device(&["run", "--stats", "hello"], false);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stdout}");
+    assert!(stdout.contains("hello from user space!"), "{stdout}");
+}
+
+#[test]
+fn listings_that_cannot_be_written_are_an_error_not_a_panic() {
+    let dir = scratch_dir("listings_that_cannot_be_written_are_an_error_not_a_panic").display().to_string();
+    for args in [&["list"][..], &["image", &dir], &["run", "--help"], &["bench", "mmu", "--runs", "1"]] {
+        let (status, stderr) = run_into_full_device(args, true);
+        assert_eq!(status, Some(OUTPUT_FAILED), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("rvsim: error: cannot write"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_guest_status_is_kept_when_the_results_are_written() {
+    let path = scratch_dir("the_guest_status_is_kept_when_the_results_are_written").join("stats.json");
+    let output = rvsim_args(&["run", "--stats-json", &path.display().to_string(), "exitcode", "3"]);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    assert!(output.stderr.is_empty(), "{}", describe(&output));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("stats written")).expect("JSON");
+    assert!(json["hart"]["retired"].as_u64().is_some_and(|n| n > 0), "{json}");
+}

@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::boot::{Input, plan_boot};
-use super::{BootArgs, Failure, exit_code, options};
+use super::output::say;
+use super::{BootArgs, Failure, exit_code, listing_failure, options};
 use crate::bench::sweep::{self, ShapeResult, Workload};
 use crate::bench::{mmu, plot, report};
 use crate::mmu::{AdPolicy, Policy};
@@ -78,11 +79,9 @@ pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
 
 fn bench_mmu(args: &MmuArgs) -> Result<ExitCode, Failure> {
     let results = mmu::run(args.runs as usize).map_err(|e| (1, e))?;
-    if args.json {
-        println!("{}", mmu::json(&results));
-    } else {
-        print!("{}", mmu::table(&results));
-    }
+    let text = if args.json { mmu::json(&results) + "\n" } else { mmu::table(&results) };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(listing_failure)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -92,6 +91,10 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
     let boot = plan_boot(&args.boot, Input::None)?;
+    if let Some(path) = &args.plot {
+        // Refused now rather than after the sweep.
+        std::fs::File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the plot: {e}")))?;
+    }
     let workload = Workload {
         kernel: boot.kernel,
         initrd: boot.initrd,
@@ -112,7 +115,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
 
     let what = workload_name(&args.boot);
     if let Some(path) = &args.plot {
-        plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (1, e))?;
+        plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (exit_code::OUTPUT, e))?;
     }
     let mut out = std::io::stdout().lock();
     let printed = if args.csv {
@@ -122,7 +125,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
     } else {
         write!(out, "{}", report::table(&results))
     };
-    printed.map_err(|e| (1, format!("stdout: {e}")))?;
+    printed.and_then(|()| out.flush()).map_err(listing_failure)?;
     Ok(check(&results))
 }
 
@@ -143,10 +146,10 @@ fn check(results: &[ShapeResult]) -> ExitCode {
     for r in results {
         let shape = r.shape;
         if r.exit() != Some(0) {
-            eprintln!("rvsim: warning: {shape}: the run ended with {:?}", r.stop);
+            say(&format!("rvsim: warning: {shape}: the run ended with {:?}", r.stop));
             failed = true;
         } else if r.output != first.output {
-            eprintln!("rvsim: warning: {shape}: the guest printed something else than under the first shape");
+            say(&format!("rvsim: warning: {shape}: the guest printed something else than under the first shape"));
             failed = true;
         }
     }

@@ -3,9 +3,11 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::boot::{Boot, Input, plan_boot};
+use super::output::{CheckedWriter, OutputFailures, say};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
@@ -16,28 +18,43 @@ use crate::terminal::RawTerminal;
 use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
 
 /// The machine `args` describe, booted from `boot` with console input
-/// from `input`, its tracer attached.
-pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) -> Result<Machine, Failure> {
+/// from `input` and output to `console`, its tracer attached (whose
+/// write failures go to `failures`).
+pub(super) fn build_machine(
+    args: &RunArgs,
+    boot: &Boot,
+    input: ConsoleInput,
+    console: Box<dyn Write + Send>,
+    failures: &OutputFailures,
+) -> Result<Machine, Failure> {
     let config = MachineConfig {
         memory_size: args.boot.memory,
-        console_output: Box::new(std::io::stdout()),
+        console_output: console,
         console_input: input,
         bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
-    if let Some(tracer) = tracer(&args.trace, boot)? {
+    if let Some(tracer) = tracer(&args.trace, boot, failures)? {
         machine.cpu.set_tracer(Some(tracer));
     }
     Ok(machine)
 }
 
+/// Standard output for the guest's console, its failures recorded.
+pub(super) fn console_output(what: &str, failures: &OutputFailures) -> Box<dyn Write + Send> {
+    Box::new(CheckedWriter::new(std::io::stdout(), what, failures))
+}
+
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let boot = plan_boot(&args.boot, Input::Stdin)?;
+    let failures = OutputFailures::default();
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
-    let machine = build_machine(&args, &boot, input)?;
+    let console = console_output("cannot write the console output (standard output)", &failures);
+    let machine = build_machine(&args, &boot, input, console, &failures)?;
+    let stats_json = stats_json_file(&args)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
         boot.kernel.name,
@@ -54,12 +71,31 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         }
         Some(addr) => run_with_gdb(machine, addr, args.gdb_wait, args.max_insns)?,
     };
-    machine.flush_console();
-    if let Some(t) = machine.cpu.observers().tracer.as_deref_mut() {
-        t.flush();
-    }
+    flush_outputs(&mut machine);
     drop(raw_terminal);
-    let seconds = started.elapsed().as_secs_f64();
+    log_speed(&machine, started.elapsed().as_secs_f64());
+    write_stats(&args, &machine, stats_json, &failures);
+    let code = report(&machine, &stop);
+    Ok(if failures.report() { ExitCode::from(exit_code::OUTPUT) } else { code })
+}
+
+/// The `--stats-json` file, created before the run so that a path that
+/// cannot be written is refused before the guest runs.
+fn stats_json_file(args: &RunArgs) -> Result<Option<(&Path, File)>, Failure> {
+    let Some(path) = &args.stats_json else { return Ok(None) };
+    let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?;
+    Ok(Some((path, file)))
+}
+
+/// Writes out what the console and the tracer still hold.
+fn flush_outputs(machine: &mut Machine) {
+    machine.flush_console();
+    if let Some(tracer) = machine.cpu.observers().tracer.as_deref_mut() {
+        tracer.flush();
+    }
+}
+
+fn log_speed(machine: &Machine, seconds: f64) {
     log::info!(
         "{} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
         machine.cpu.retired(),
@@ -67,16 +103,19 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         seconds,
         machine.cpu.steps() as f64 / seconds / 1e6
     );
-    let stats = RunStats::collect(&machine);
+}
+
+/// `--stats` (on standard error) and `--stats-json`, failures recorded.
+fn write_stats(args: &RunArgs, machine: &Machine, json: Option<(&Path, File)>, failures: &OutputFailures) {
+    let stats = RunStats::collect(machine);
     if args.stats {
-        eprint!("{}", stats.table());
+        let written = std::io::stderr().lock().write_all(stats.table().as_bytes());
+        failures.check("cannot write the statistics (standard error)", written);
     }
-    if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, stats.to_json() + "\n")
-    {
-        eprintln!("rvsim: error: {path:?}: cannot write statistics: {e}");
+    if let Some((path, mut file)) = json {
+        let written = file.write_all((stats.to_json() + "\n").as_bytes());
+        failures.check(&format!("{path:?}: cannot write statistics"), written);
     }
-    Ok(report(&machine, &stop))
 }
 
 /// Says how the run ended (unless the guest ended it normally) and picks
@@ -95,24 +134,24 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
             ExitCode::from(*code as u8)
         }
         StopReason::ResetRequested => {
-            eprintln!("rvsim: the guest asked for a reset; rvsim stops instead of rebooting");
+            say("rvsim: the guest asked for a reset; rvsim stops instead of rebooting");
             ExitCode::SUCCESS
         }
         StopReason::InstructionLimit(n) => {
-            eprintln!("rvsim: stopped after {n} instructions (--max-insns) at {}", place());
+            say(&format!("rvsim: stopped after {n} instructions (--max-insns) at {}", place()));
             ExitCode::from(exit_code::INSTRUCTION_LIMIT)
         }
         StopReason::Stuck(why) => {
-            eprintln!("rvsim: the hart is stuck: {why}");
+            say(&format!("rvsim: the hart is stuck: {why}"));
             ExitCode::from(exit_code::STUCK)
         }
         StopReason::Quit => {
-            eprintln!("\nrvsim: quit (Ctrl-A x)");
+            say("\nrvsim: quit (Ctrl-A x)");
             ExitCode::SUCCESS
         }
         StopReason::Debug(stop) => {
             // Only a debugger sets breakpoints; `rvsim run` never does.
-            eprintln!("rvsim: stopped at a breakpoint or watchpoint ({stop:?}) at {}", place());
+            say(&format!("rvsim: stopped at a breakpoint or watchpoint ({stop:?}) at {}", place()));
             ExitCode::SUCCESS
         }
     }
@@ -138,7 +177,7 @@ pub(super) fn parse_address(text: &str, symbols: &Symbolizer) -> Option<u64> {
 }
 
 /// The tracer the options ask for, if any.
-fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
+fn tracer(args: &TraceArgs, boot: &Boot, failures: &OutputFailures) -> Result<Option<Tracer>, Failure> {
     let Some(categories) = args.trace else {
         if args.trace_file.is_some()
             || args.trace_from.is_some()
@@ -159,14 +198,18 @@ fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
         })?),
         None => None,
     };
-    let out: Box<dyn Write + Send> = match &args.trace_file {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the trace: {e}")))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stderr())),
-    };
     let config = TraceConfig { categories, limit: args.trace_limit, from, asid: args.trace_asid };
-    Ok(Some(Tracer::new(config, out, symbols)))
+    Ok(Some(Tracer::new(config, trace_output(args, failures)?, symbols)))
+}
+
+/// Where the trace goes: `--trace-file`, created now, or standard error.
+fn trace_output(args: &TraceArgs, failures: &OutputFailures) -> Result<Box<dyn Write + Send>, Failure> {
+    let Some(path) = &args.trace_file else {
+        let stderr = CheckedWriter::new(std::io::stderr(), "cannot write the trace (standard error)", failures);
+        return Ok(Box::new(BufWriter::new(stderr)));
+    };
+    let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the trace: {e}")))?;
+    Ok(Box::new(BufWriter::new(CheckedWriter::new(file, format!("{path:?}: cannot write the trace"), failures))))
 }
 
 /// Instructions between looks for a gdb connection.
@@ -184,10 +227,10 @@ fn run_with_gdb(
     let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
     let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
     let stream = if wait {
-        eprintln!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})");
+        say(&format!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})"));
         Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?.0)
     } else {
-        eprintln!("rvsim: gdb can attach on {local} (in gdb: target remote {local})");
+        say(&format!("rvsim: gdb can attach on {local} (in gdb: target remote {local})"));
         listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
         loop {
             let now = machine.cpu.steps();
@@ -210,7 +253,7 @@ fn run_with_gdb(
     let stop = match end.map_err(|e| (exit_code::USAGE, e))? {
         SessionEnd::GuestEnded(stop) => stop,
         SessionEnd::Killed => {
-            eprintln!("rvsim: gdb killed the guest");
+            say("rvsim: gdb killed the guest");
             StopReason::Quit
         }
         SessionEnd::Detached => {
