@@ -409,3 +409,118 @@ fn the_guest_status_is_kept_when_the_results_are_written() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("stats written")).expect("JSON");
     assert!(json["hart"]["retired"].as_u64().is_some_and(|n| n > 0), "{json}");
 }
+
+/// Little-endian fields of an ELF file.
+fn field(elf: &[u8], at: usize, size: usize) -> usize {
+    elf[at..at + size].iter().rev().fold(0, |value, &byte| value << 8 | byte as usize)
+}
+
+fn set_field(elf: &mut [u8], at: usize, size: usize, value: u64) {
+    elf[at..at + size].copy_from_slice(&value.to_le_bytes()[..size]);
+}
+
+/// Section `index`'s type, link, file offset and size.
+fn section(elf: &[u8], index: usize) -> (usize, usize, usize, usize) {
+    let header = field(elf, 0x28, 8) + index * 64;
+    (field(elf, header + 4, 4), field(elf, header + 40, 4), field(elf, header + 24, 8), field(elf, header + 32, 8))
+}
+
+/// Makes the names in the string table of section `index` invalid UTF-8.
+fn garble_strings(elf: &mut [u8], index: usize) {
+    let (_, _, offset, size) = section(elf, index);
+    elf[offset..offset + size].iter_mut().filter(|b| **b != 0).for_each(|b| *b = 0xff);
+}
+
+/// `elf` with one part corrupted: e_shoff past the end of the file,
+/// e_shnum far too large, the section names or the symbol names not
+/// UTF-8; or, for what must still be refused, the program headers' offset,
+/// count or entry size.
+fn corrupt(elf: &[u8], part: &str) -> Vec<u8> {
+    let mut elf = elf.to_vec();
+    let beyond = elf.len() as u64 + 0x1000;
+    match part {
+        "e_shoff" => set_field(&mut elf, 0x28, 8, beyond),
+        "e_shnum" => set_field(&mut elf, 0x3c, 2, 0xffff),
+        "section names" => {
+            let names = field(&elf, 0x3e, 2);
+            garble_strings(&mut elf, names);
+        }
+        "symbol names" => {
+            let symtab = (0..field(&elf, 0x3c, 2)).find(|&i| section(&elf, i).0 == 2).expect("a symbol table");
+            let strings = section(&elf, symtab).1;
+            garble_strings(&mut elf, strings);
+        }
+        "e_phoff" => set_field(&mut elf, 0x20, 8, beyond),
+        "e_phnum" => set_field(&mut elf, 0x38, 2, 0xffff),
+        "e_phentsize" => set_field(&mut elf, 0x36, 2, 32),
+        _ => unreachable!("no part {part}"),
+    }
+    elf
+}
+
+/// File `name` of a cpio "newc" archive.
+fn from_cpio(archive: &[u8], name: &str) -> Vec<u8> {
+    let pad = |n: usize| n.next_multiple_of(4);
+    let mut at = 0;
+    while archive[at..].starts_with(b"070701") {
+        let hex = |i: usize| usize::from_str_radix(std::str::from_utf8(&archive[at + 6 + 8 * i..][..8]).unwrap(), 16);
+        let (size, name_size) = (hex(6).expect("file size"), hex(11).expect("name size"));
+        let data = pad(at + 110 + name_size);
+        if &archive[at + 110..at + 110 + name_size - 1] == name.as_bytes() {
+            return archive[data..data + size].to_vec();
+        }
+        at = pad(data + size);
+    }
+    panic!("no {name} in the archive");
+}
+
+const SECTION_CORRUPTIONS: [&str; 4] = ["e_shoff", "e_shnum", "section names", "symbol names"];
+
+/// A run that must succeed with a one-line warning that `path` lost its
+/// symbols, and print `expected`.
+fn assert_runs_without_symbols(output: &Output, path: &str, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(expected), "{}", describe(output));
+    assert_eq!(stderr.lines().count(), 1, "one warning line:\n{stderr}");
+    assert!(stderr.starts_with(&format!("rvsim: warning: {path:?}: its section or symbol tables are corrupt")));
+    assert!(stderr.trim_end().ends_with("loading it without symbols"), "{stderr}");
+}
+
+#[test]
+fn elf_files_with_corrupt_sections_load_without_symbols() {
+    let dir = scratch_dir("elf_files_with_corrupt_sections_load_without_symbols");
+    let image = rvsim_args(&["image", &dir.display().to_string()]);
+    assert_eq!(image.status.code(), Some(0), "{}", describe(&image));
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("rvsim image wrote it");
+    let (bare, kernel) = (read("bare-hello.elf"), read("kernel.elf"));
+    let hello = from_cpio(&read("initrd.cpio"), "hello");
+    for (i, part) in SECTION_CORRUPTIONS.into_iter().enumerate() {
+        let path = |name: &str| dir.join(format!("{i}-{name}")).display().to_string();
+        let (bare_path, kernel_path, hello_path) = (path("bare.elf"), path("kernel.elf"), path("hello"));
+        std::fs::write(&bare_path, corrupt(&bare, part)).expect("write");
+        std::fs::write(&kernel_path, corrupt(&kernel, part)).expect("write");
+        std::fs::write(&hello_path, corrupt(&hello, part)).expect("write");
+        let output = rvsim_args(&["run", "--kernel", &bare_path]);
+        assert_runs_without_symbols(&output, &bare_path, "Hello from bare-metal RV64!");
+        let output = rvsim_args(&["run", "--kernel", &kernel_path, "hello", part]);
+        assert_runs_without_symbols(&output, &kernel_path, "hello from user space! I am pid 1");
+        let output = rvsim_args(&["run", &hello_path, "x"]);
+        assert_runs_without_symbols(&output, &hello_path, "hello from user space! I am pid 1");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("argument 1: x"), "{}", describe(&output));
+    }
+}
+
+#[test]
+fn elf_files_with_bad_program_headers_are_refused() {
+    let dir = scratch_dir("elf_files_with_bad_program_headers_are_refused");
+    let image = rvsim_args(&["image", &dir.display().to_string()]);
+    assert_eq!(image.status.code(), Some(0), "{}", describe(&image));
+    let bare = std::fs::read(dir.join("bare-hello.elf")).expect("rvsim image wrote it");
+    for part in ["e_phoff", "e_phnum", "e_phentsize"] {
+        let path = dir.join(part).display().to_string();
+        std::fs::write(&path, corrupt(&bare, part)).expect("write");
+        let output = rvsim_args(&["run", "--kernel", &path]);
+        assert_one_line_error(&output, 3, &[&format!("{path:?}"), "malformed program headers"]);
+    }
+}

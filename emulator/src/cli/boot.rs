@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use super::output::say;
 use super::{BootArgs, Failure, exit_code, load_failure};
 use crate::builtin::{self, ImageKind};
-use crate::loader::{ElfImage, LoadError, read_guest_file};
+use crate::loader::{ElfImage, LoadError, read_guest_file, without_section_headers};
 
 /// Loads `spec` for a guest with `ram_size` bytes of RAM: a path to an
 /// ELF file, or the name of a built-in image when no such file exists.
@@ -17,12 +18,24 @@ pub(super) fn load_image(spec: &str, ram_size: u64) -> Result<ElfImage, LoadErro
     {
         return ElfImage::parse(image.elf, image.name);
     }
-    ElfImage::from_file_within(path, ram_size).map_err(|mut e| {
+    let image = ElfImage::from_file_within(path, ram_size).map_err(|mut e| {
         if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
             e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
         }
         e
-    })
+    })?;
+    warn_if_symbols_dropped(&image);
+    Ok(image)
+}
+
+/// Says in one line that `image` loads without its symbols, and why.
+fn warn_if_symbols_dropped(image: &ElfImage) {
+    if let Some(why) = &image.dropped_symbols {
+        say(&format!(
+            "rvsim: warning: {:?}: its section or symbol tables are corrupt ({why}); loading it without symbols",
+            image.name
+        ));
+    }
 }
 
 /// The initrd's files: the built-in programs and shared code objects,
@@ -43,7 +56,11 @@ pub(super) fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)
 pub(super) fn user_program(path: &Path, ram_size: u64) -> Result<(String, Vec<u8>), Failure> {
     let shown = path.display().to_string();
     let bytes = read_guest_file(path, ram_size).map_err(load_failure)?;
-    ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
+    let image = ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
+    warn_if_symbols_dropped(&image);
+    // The kernel's loader, too, needs only the program headers, but it
+    // checks the section headers' bounds: corrupt ones go.
+    let bytes = if image.dropped_symbols.is_some() { without_section_headers(&bytes) } else { bytes };
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
