@@ -29,6 +29,9 @@ use output::say;
 /// Exit statuses of rvsim itself (the guest's exit code is passed through
 /// otherwise).
 pub mod exit_code {
+    /// `rvsim debug`: a line of the script failed (a command's error, or
+    /// not a command at all), or the terminal could not be read.
+    pub const COMMANDS_FAILED: u8 = 1;
     /// Bad command line: unknown flag, bad value.
     pub const USAGE: u8 = 2;
     /// The guest image could not be loaded.
