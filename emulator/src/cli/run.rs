@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -63,11 +63,11 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         boot.bootargs
     );
     let started = std::time::Instant::now();
-    let (mut machine, stop) = match &args.gdb {
+    let (mut machine, ending) = match &args.gdb {
         None => {
             let mut machine = machine;
             let stop = machine.run(args.max_insns);
-            (machine, stop)
+            (machine, Ending::Stopped(stop))
         }
         Some(addr) => run_with_gdb(machine, addr, args.gdb_wait, args.max_insns)?,
     };
@@ -75,7 +75,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     drop(raw_terminal);
     log_speed(&machine, started.elapsed().as_secs_f64());
     write_stats(&args, &machine, stats_json, &failures);
-    let code = report(&machine, &stop);
+    let code = report(&machine, &ending);
     Ok(if failures.report() { ExitCode::from(exit_code::OUTPUT) } else { code })
 }
 
@@ -118,9 +118,24 @@ fn write_stats(args: &RunArgs, machine: &Machine, json: Option<(&Path, File)>, f
     }
 }
 
+/// How a run ended.
+enum Ending {
+    /// The machine stopped.
+    Stopped(StopReason),
+    /// gdb killed the guest.
+    KilledByGdb,
+}
+
 /// Says how the run ended (unless the guest ended it normally) and picks
 /// the exit status.
-fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
+fn report(machine: &Machine, ending: &Ending) -> ExitCode {
+    let stop = match ending {
+        Ending::Stopped(stop) => stop,
+        Ending::KilledByGdb => {
+            say("rvsim: gdb killed the guest");
+            return ExitCode::SUCCESS;
+        }
+    };
     let cpu = &machine.cpu;
     let place = || match machine.symbols.lookup(cpu.pc) {
         Some((name, offset)) => format!("pc {:#x} <{name}+{offset:#x}>", cpu.pc),
@@ -223,43 +238,52 @@ fn run_with_gdb(
     addr: &str,
     wait: bool,
     max_steps: Option<u64>,
-) -> Result<(Machine, StopReason), Failure> {
-    let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
-    let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
+) -> Result<(Machine, Ending), Failure> {
+    let failure = |e: std::io::Error| (exit_code::USAGE, format!("--gdb {addr:?}: {e}"));
+    let listener = TcpListener::bind(addr).map_err(failure)?;
+    let local = listener.local_addr().map_err(failure)?;
     let stream = if wait {
         say(&format!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})"));
-        Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?.0)
+        listener.accept().map_err(failure)?.0
     } else {
         say(&format!("rvsim: gdb can attach on {local} (in gdb: target remote {local})"));
-        listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr:?}: {e}")))?;
-        loop {
-            let now = machine.cpu.steps();
-            let slice_end = now.saturating_add(GDB_POLL);
-            let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
-            match machine.run(Some(limit)) {
-                StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {
-                    if let Ok((stream, _)) = listener.accept() {
-                        break Some(stream);
-                    }
-                }
-                stop => return Ok((machine, stop)),
-            }
+        match run_until_gdb_attaches(&mut machine, &listener, max_steps).map_err(failure)? {
+            Ok(stream) => stream,
+            Err(stop) => return Ok((machine, Ending::Stopped(stop))),
         }
     };
-    let Some(stream) = stream else { unreachable!("the loop breaks with a connection") };
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_nodelay(true);
+    stream.set_nonblocking(false).map_err(failure)?;
     let (mut machine, end) = crate::gdb::serve(machine, stream, max_steps);
-    let stop = match end.map_err(|e| (exit_code::USAGE, e))? {
-        SessionEnd::GuestEnded(stop) => stop,
-        SessionEnd::Killed => {
-            say("rvsim: gdb killed the guest");
-            StopReason::Quit
-        }
+    let ending = match end.map_err(|e| (exit_code::USAGE, e))? {
+        SessionEnd::GuestEnded(stop) => Ending::Stopped(stop),
+        SessionEnd::Killed => Ending::KilledByGdb,
         SessionEnd::Detached => {
             log::info!("gdb detached; the guest runs on");
-            machine.run(max_steps)
+            Ending::Stopped(machine.run(max_steps))
         }
     };
-    Ok((machine, stop))
+    Ok((machine, ending))
+}
+
+/// Runs `machine`, looking for a gdb connection on `listener` every
+/// [`GDB_POLL`] instructions: the connection, or how the run ended
+/// before one came.
+fn run_until_gdb_attaches(
+    machine: &mut Machine,
+    listener: &TcpListener,
+    max_steps: Option<u64>,
+) -> std::io::Result<Result<TcpStream, StopReason>> {
+    listener.set_nonblocking(true)?;
+    loop {
+        let slice_end = machine.cpu.steps().saturating_add(GDB_POLL);
+        let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
+        match machine.run(Some(limit)) {
+            StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {
+                if let Ok((stream, _)) = listener.accept() {
+                    return Ok(Ok(stream));
+                }
+            }
+            stop => return Ok(Err(stop)),
+        }
+    }
 }
