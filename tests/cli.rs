@@ -524,3 +524,9 @@ fn elf_files_with_bad_program_headers_are_refused() {
         assert_one_line_error(&output, 3, &[&format!("{path:?}"), "malformed program headers"]);
     }
 }
+
+#[test]
+fn a_plot_that_cannot_be_written_is_refused_before_the_sweep() {
+    let output = rvsim_args(&["bench", "tlb", "--entries", "8", "--plot", "/nonexistent/dir/hit.svg", "hello"]);
+    assert_one_line_error(&output, 2, &["\"/nonexistent/dir/hit.svg\"", "cannot write the plot"]);
+}
