@@ -463,8 +463,11 @@ fn from_cpio(archive: &[u8], name: &str) -> Vec<u8> {
     let pad = |n: usize| n.next_multiple_of(4);
     let mut at = 0;
     while archive[at..].starts_with(b"070701") {
-        let hex = |i: usize| usize::from_str_radix(std::str::from_utf8(&archive[at + 6 + 8 * i..][..8]).unwrap(), 16);
-        let (size, name_size) = (hex(6).expect("file size"), hex(11).expect("name size"));
+        let hex = |i: usize| {
+            let field = std::str::from_utf8(&archive[at + 6 + 8 * i..][..8]).expect("a cpio header field is text");
+            usize::from_str_radix(field, 16).expect("a cpio header field is hex")
+        };
+        let (size, name_size) = (hex(6), hex(11));
         let data = pad(at + 110 + name_size);
         if &archive[at + 110..at + 110 + name_size - 1] == name.as_bytes() {
             return archive[data..data + size].to_vec();
