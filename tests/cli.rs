@@ -169,3 +169,367 @@ fn bad_flags() {
     assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--max-insns", "many"]), 2, &["--max-insns"]);
     assert_one_line_error(&rvsim_args(&["jump"]), 2, &["jump"]);
 }
+
+/// A limit for runs that must fail at once: a regression that blocks
+/// (a FIFO) or reads without end (a device) fails the test instead of
+/// hanging it.
+const QUICK: std::time::Duration = std::time::Duration::from_secs(20);
+
+fn rvsim_quick(args: &[&str]) -> Output {
+    run_with_timeout(rvsim().args(args), QUICK)
+}
+
+/// A FIFO in a scratch directory (made with mkfifo(1)).
+fn make_fifo(test: &str) -> String {
+    let path = scratch_dir(test).join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&path).status().expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path.display().to_string()
+}
+
+#[test]
+fn a_fifo_as_kernel_or_program_is_refused_at_once() {
+    let fifo = make_fifo("a_fifo_as_kernel_or_program_is_refused_at_once");
+    let output = rvsim_quick(&["run", "--kernel", &fifo]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+    let output = rvsim_quick(&["run", &fifo]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+    let output = rvsim_quick(&["run", "--kernel", &fifo, "hello"]);
+    assert_one_line_error(&output, 3, &[&fifo, "a FIFO, not a regular file"]);
+}
+
+#[test]
+fn devices_are_refused_not_read() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let output = rvsim_quick(&["run", "--kernel", device]);
+        assert_one_line_error(&output, 3, &[device, "a character device, not a regular file"]);
+        let output = rvsim_quick(&["run", device]);
+        assert_one_line_error(&output, 3, &[device, "a character device, not a regular file"]);
+    }
+    let output =
+        rvsim_quick(&["image", &scratch_dir("devices_are_refused_not_read").display().to_string(), "/dev/zero"]);
+    assert_one_line_error(&output, 3, &["/dev/zero", "not a regular file"]);
+}
+
+#[test]
+fn a_file_larger_than_ram_is_refused() {
+    // A sound ELF file that would load, made longer than the 16 MiB of
+    // RAM (sparse, so nothing is written).
+    let elf = make_elf64(0x8000_0000, &[(0x8000_0000, &[0x13, 0, 0, 0])]);
+    let path = write_file("a_file_larger_than_ram_is_refused", "long.elf", &elf);
+    std::fs::File::options().write(true).open(&path).and_then(|f| f.set_len(17 << 20)).expect("extend the file");
+    let output = rvsim_quick(&["run", "--memory", "16M", "--kernel", &path]);
+    assert_one_line_error(&output, 3, &[&path, "larger than the guest's RAM (16 MiB)"]);
+    let output = rvsim_quick(&["run", "--memory", "16M", &path]);
+    assert_one_line_error(&output, 3, &[&path, "larger than the guest's RAM (16 MiB)"]);
+}
+
+#[test]
+fn a_directory_is_not_a_program() {
+    let dir = scratch_dir("a_directory_is_not_a_program").display().to_string();
+    assert_one_line_error(&rvsim_quick(&["run", "--kernel", &dir]), 3, &[&dir, "a directory, not a regular file"]);
+    assert_one_line_error(&rvsim_quick(&["run", &dir]), 3, &[&dir, "a directory, not a regular file"]);
+}
+
+#[test]
+fn names_with_newlines_are_quoted_on_one_line() {
+    let name = "no\nsuch";
+    let quoted = r#""no\nsuch""#;
+    assert_one_line_error(&rvsim_args(&["run", name]), 3, &[quoted, "no such file"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", name]), 3, &[quoted, "no such file"]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", name, "hello"]), 3, &[quoted, "no such file"]);
+    let dir = scratch_dir("names_with_newlines_are_quoted_on_one_line");
+    let text = dir.join("not\nelf.txt");
+    std::fs::write(&text, "text\n").expect("write test file");
+    let shown = format!("{:?}", text.display().to_string());
+    assert_one_line_error(&rvsim_args(&["run", &text.display().to_string()]), 3, &[&shown, "not an ELF file"]);
+    let hidden = dir.join("no\ndir/trace.txt").display().to_string();
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-file", &hidden]);
+    assert_one_line_error(&output, 2, &[&format!("{hidden:?}"), "cannot write the trace"]);
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-from", name]);
+    assert_one_line_error(&output, 2, &["--trace-from", quoted]);
+    assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--gdb", name]), 2, &["--gdb", quoted]);
+    let output = rvsim_args(&["image", &dir.join("out").display().to_string(), name]);
+    assert_one_line_error(&output, 3, &[quoted, "no such file"]);
+}
+
+#[test]
+fn list_and_key_value_options_refuse_empty_repeated_and_unknown_items() {
+    let run = |option: &str, value: &str| rvsim_args(&["run", "--kernel", "bare-hello", option, value]);
+    for (option, value, says) in [
+        ("--tlb", "", "the list is empty"),
+        ("--tlb", "entries=64,entries=32", "the key \"entries\" is given twice"),
+        ("--tlb", "entries=64,,ways=4", "an empty item"),
+        ("--tlb", "entries=", "\"entries\" has no value"),
+        ("--tlb", "size=8", "unknown key 'size'"),
+        ("--trace", "", "the list is empty"),
+        ("--trace", "insn,insn", "\"insn\" is given twice"),
+        ("--trace", "insn,", "an empty item"),
+        ("--trace", "all,insn", "'all' already names everything"),
+        ("--trace", "bogus", "unknown trace category 'bogus'"),
+        ("--trace-limit", "0", "--trace-limit"),
+    ] {
+        assert_one_line_error(&run(option, value), 2, &[option, says]);
+    }
+    let program = |option: &str, value: &str| rvsim_args(&["run", option, value, "hello"]);
+    for (value, says) in [
+        ("bogus", "unknown kernel log \"bogus\" (known: vm)"),
+        ("", "the list is empty"),
+        ("vm,vm", "\"vm\" is given twice"),
+        ("vm,", "an empty item"),
+    ] {
+        assert_one_line_error(&program("--kernel-log", value), 2, &["--kernel-log", says]);
+    }
+    let bare = rvsim_args(&["run", "--kernel", "bare-hello", "--kernel-log", "vm"]);
+    assert_one_line_error(&bare, 2, &["--kernel-log needs a PROGRAM"]);
+    let sweep = |option: &str, value: &str| rvsim_args(&["bench", "tlb", option, value, "hello"]);
+    for (option, value, says) in [
+        ("--entries", "", "the list is empty"),
+        ("--entries", "8,8", "\"8\" is given twice"),
+        ("--entries", "8..32,16", "\"16\" is given twice"),
+        ("--entries", "8,,16", "an empty item"),
+        ("--ways", "4,04", "\"4\" is given twice"),
+        ("--ways", "full,full", "\"full\" is given twice"),
+        ("--ways", "", "the list is empty"),
+        ("--policy", "lru,lru", "\"lru\" is given twice"),
+        ("--policy", "all,lru", "'all' already names everything"),
+        ("--policy", "", "the list is empty"),
+    ] {
+        assert_one_line_error(&sweep(option, value), 2, &[option, says]);
+    }
+}
+
+#[test]
+fn sound_lists_are_still_accepted() {
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--tlb", " entries=8 , ways=full ", "--stats"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("entries=8,ways=8,policy=lru"), "{}", describe(&output));
+    let output = rvsim_args(&["run", "--kernel-log", "vm", "hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("[vm] pid 1"), "{}", describe(&output));
+}
+
+/// Runs `rvsim ARGS...` with its standard output (`to_stdout`) or its
+/// standard error going to /dev/full, where every write fails; returns
+/// the exit status and what reached the other stream.
+fn run_into_full_device(args: &[&str], to_stdout: bool) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let full = || std::fs::File::options().write(true).open("/dev/full").expect("/dev/full (Linux)");
+    let mut command = rvsim();
+    command.args(args).stdin(Stdio::null());
+    if to_stdout {
+        command.stdout(full()).stderr(Stdio::piped());
+    } else {
+        command.stdout(Stdio::piped()).stderr(full());
+    }
+    let mut child = command.spawn().expect("spawn rvsim");
+    let mut other = String::new();
+    let pipe: Box<dyn std::io::Read + Send> = match (child.stdout.take(), child.stderr.take()) {
+        (Some(out), _) => Box::new(out),
+        (_, Some(err)) => Box::new(err),
+        _ => unreachable!("one stream is piped"),
+    };
+    let reader = std::thread::spawn(move || {
+        let mut pipe = pipe;
+        let _ = pipe.read_to_string(&mut other);
+        other
+    });
+    let deadline = std::time::Instant::now() + QUICK;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rvsim {args:?} did not finish within {QUICK:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    (status.code(), reader.join().expect("reader"))
+}
+
+/// The exit status when the guest ran but rvsim could not write its
+/// results (EX_IOERR of sysexits.h).
+const OUTPUT_FAILED: i32 = 74;
+
+#[test]
+fn statistics_that_cannot_be_written_are_an_error() {
+    let dir = scratch_dir("statistics_that_cannot_be_written_are_an_error").display().to_string();
+    for path in ["/nonexistent/dir/x.json", dir.as_str()] {
+        let output = rvsim_args(&["run", "--kernel", "bare-hello", "--stats-json", path]);
+        assert_one_line_error(&output, 2, &[&format!("{path:?}"), "cannot write statistics"]);
+        assert!(output.stdout.is_empty(), "refused before the run: {}", describe(&output));
+    }
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--stats-json", "/dev/full"]);
+    assert_one_line_error(&output, OUTPUT_FAILED, &["\"/dev/full\"", "cannot write statistics", "No space left"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Hello from bare-metal RV64!"), "the guest ran");
+}
+
+#[test]
+fn a_trace_that_cannot_be_written_is_an_error() {
+    let output = rvsim_args(&["run", "--kernel", "bare-hello", "--trace", "insn", "--trace-file", "/dev/full"]);
+    assert_one_line_error(&output, OUTPUT_FAILED, &["\"/dev/full\"", "cannot write the trace", "No space left"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Hello from bare-metal RV64!"), "the guest ran");
+    let (status, stdout) = run_into_full_device(&["run", "--kernel", "bare-hello", "--trace", "insn"], false);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stdout}");
+    assert!(stdout.contains("Hello from bare-metal RV64!"), "the guest ran: {stdout}");
+}
+
+#[test]
+fn console_output_that_cannot_be_written_is_an_error() {
+    let (status, stderr) = run_into_full_device(&["run", "hello"], true);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rvsim: error: cannot write the console output"), "{stderr}");
+    assert!(stderr.contains("No space left"), "{stderr}");
+    let (status, stderr) = run_into_full_device(&["run", "--kernel", "bare-hello"], true);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stderr}");
+    let (status, stdout) = run_into_full_device(&["run", "--stats", "hello"], false);
+    assert_eq!(status, Some(OUTPUT_FAILED), "{stdout}");
+    assert!(stdout.contains("hello from user space!"), "{stdout}");
+}
+
+#[test]
+fn listings_that_cannot_be_written_are_an_error_not_a_panic() {
+    let dir = scratch_dir("listings_that_cannot_be_written_are_an_error_not_a_panic").display().to_string();
+    for args in [&["list"][..], &["image", &dir], &["run", "--help"], &["bench", "mmu", "--runs", "1"]] {
+        let (status, stderr) = run_into_full_device(args, true);
+        assert_eq!(status, Some(OUTPUT_FAILED), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("rvsim: error: cannot write"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_guest_status_is_kept_when_the_results_are_written() {
+    let path = scratch_dir("the_guest_status_is_kept_when_the_results_are_written").join("stats.json");
+    let output = rvsim_args(&["run", "--stats-json", &path.display().to_string(), "exitcode", "3"]);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    assert!(output.stderr.is_empty(), "{}", describe(&output));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("stats written")).expect("JSON");
+    assert!(json["hart"]["retired"].as_u64().is_some_and(|n| n > 0), "{json}");
+}
+
+/// Little-endian fields of an ELF file.
+fn field(elf: &[u8], at: usize, size: usize) -> usize {
+    elf[at..at + size].iter().rev().fold(0, |value, &byte| value << 8 | byte as usize)
+}
+
+fn set_field(elf: &mut [u8], at: usize, size: usize, value: u64) {
+    elf[at..at + size].copy_from_slice(&value.to_le_bytes()[..size]);
+}
+
+/// Section `index`'s type, link, file offset and size.
+fn section(elf: &[u8], index: usize) -> (usize, usize, usize, usize) {
+    let header = field(elf, 0x28, 8) + index * 64;
+    (field(elf, header + 4, 4), field(elf, header + 40, 4), field(elf, header + 24, 8), field(elf, header + 32, 8))
+}
+
+/// Makes the names in the string table of section `index` invalid UTF-8.
+fn garble_strings(elf: &mut [u8], index: usize) {
+    let (_, _, offset, size) = section(elf, index);
+    elf[offset..offset + size].iter_mut().filter(|b| **b != 0).for_each(|b| *b = 0xff);
+}
+
+/// `elf` with one part corrupted: e_shoff past the end of the file,
+/// e_shnum far too large, the section names or the symbol names not
+/// UTF-8; or, for what must still be refused, the program headers' offset,
+/// count or entry size.
+fn corrupt(elf: &[u8], part: &str) -> Vec<u8> {
+    let mut elf = elf.to_vec();
+    let beyond = elf.len() as u64 + 0x1000;
+    match part {
+        "e_shoff" => set_field(&mut elf, 0x28, 8, beyond),
+        "e_shnum" => set_field(&mut elf, 0x3c, 2, 0xffff),
+        "section names" => {
+            let names = field(&elf, 0x3e, 2);
+            garble_strings(&mut elf, names);
+        }
+        "symbol names" => {
+            let symtab = (0..field(&elf, 0x3c, 2)).find(|&i| section(&elf, i).0 == 2).expect("a symbol table");
+            let strings = section(&elf, symtab).1;
+            garble_strings(&mut elf, strings);
+        }
+        "e_phoff" => set_field(&mut elf, 0x20, 8, beyond),
+        "e_phnum" => set_field(&mut elf, 0x38, 2, 0xffff),
+        "e_phentsize" => set_field(&mut elf, 0x36, 2, 32),
+        _ => unreachable!("no part {part}"),
+    }
+    elf
+}
+
+/// File `name` of a cpio "newc" archive.
+fn from_cpio(archive: &[u8], name: &str) -> Vec<u8> {
+    let pad = |n: usize| n.next_multiple_of(4);
+    let mut at = 0;
+    while archive[at..].starts_with(b"070701") {
+        let hex = |i: usize| {
+            let field = std::str::from_utf8(&archive[at + 6 + 8 * i..][..8]).expect("a cpio header field is text");
+            usize::from_str_radix(field, 16).expect("a cpio header field is hex")
+        };
+        let (size, name_size) = (hex(6), hex(11));
+        let data = pad(at + 110 + name_size);
+        if &archive[at + 110..at + 110 + name_size - 1] == name.as_bytes() {
+            return archive[data..data + size].to_vec();
+        }
+        at = pad(data + size);
+    }
+    panic!("no {name} in the archive");
+}
+
+const SECTION_CORRUPTIONS: [&str; 4] = ["e_shoff", "e_shnum", "section names", "symbol names"];
+
+/// A run that must succeed with a one-line warning that `path` lost its
+/// symbols, and print `expected`.
+fn assert_runs_without_symbols(output: &Output, path: &str, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(expected), "{}", describe(output));
+    assert_eq!(stderr.lines().count(), 1, "one warning line:\n{stderr}");
+    assert!(stderr.starts_with(&format!("rvsim: warning: {path:?}: its section or symbol tables are corrupt")));
+    assert!(stderr.trim_end().ends_with("loading it without symbols"), "{stderr}");
+}
+
+#[test]
+fn elf_files_with_corrupt_sections_load_without_symbols() {
+    let dir = scratch_dir("elf_files_with_corrupt_sections_load_without_symbols");
+    let image = rvsim_args(&["image", &dir.display().to_string()]);
+    assert_eq!(image.status.code(), Some(0), "{}", describe(&image));
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("rvsim image wrote it");
+    let (bare, kernel) = (read("bare-hello.elf"), read("kernel.elf"));
+    let hello = from_cpio(&read("initrd.cpio"), "hello");
+    for (i, part) in SECTION_CORRUPTIONS.into_iter().enumerate() {
+        let path = |name: &str| dir.join(format!("{i}-{name}")).display().to_string();
+        let (bare_path, kernel_path, hello_path) = (path("bare.elf"), path("kernel.elf"), path("hello"));
+        std::fs::write(&bare_path, corrupt(&bare, part)).expect("write");
+        std::fs::write(&kernel_path, corrupt(&kernel, part)).expect("write");
+        std::fs::write(&hello_path, corrupt(&hello, part)).expect("write");
+        let output = rvsim_args(&["run", "--kernel", &bare_path]);
+        assert_runs_without_symbols(&output, &bare_path, "Hello from bare-metal RV64!");
+        let output = rvsim_args(&["run", "--kernel", &kernel_path, "hello", part]);
+        assert_runs_without_symbols(&output, &kernel_path, "hello from user space! I am pid 1");
+        let output = rvsim_args(&["run", &hello_path, "x"]);
+        assert_runs_without_symbols(&output, &hello_path, "hello from user space! I am pid 1");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("argument 1: x"), "{}", describe(&output));
+    }
+}
+
+#[test]
+fn elf_files_with_bad_program_headers_are_refused() {
+    let dir = scratch_dir("elf_files_with_bad_program_headers_are_refused");
+    let image = rvsim_args(&["image", &dir.display().to_string()]);
+    assert_eq!(image.status.code(), Some(0), "{}", describe(&image));
+    let bare = std::fs::read(dir.join("bare-hello.elf")).expect("rvsim image wrote it");
+    for part in ["e_phoff", "e_phnum", "e_phentsize"] {
+        let path = dir.join(part).display().to_string();
+        std::fs::write(&path, corrupt(&bare, part)).expect("write");
+        let output = rvsim_args(&["run", "--kernel", &path]);
+        assert_one_line_error(&output, 3, &[&format!("{path:?}"), "malformed program headers"]);
+    }
+}
+
+#[test]
+fn a_plot_that_cannot_be_written_is_refused_before_the_sweep() {
+    let output = rvsim_args(&["bench", "tlb", "--entries", "8", "--plot", "/nonexistent/dir/hit.svg", "hello"]);
+    assert_one_line_error(&output, 2, &["\"/nonexistent/dir/hit.svg\"", "cannot write the plot"]);
+}

@@ -9,11 +9,28 @@ use common::{describe, run_with_input, rvsim};
 
 /// Runs `rvsim debug ARGS...` with `script` on stdin; returns its output.
 fn session(args: &[&str], script: &str) -> String {
-    let mut command = rvsim();
-    command.arg("debug").args(args);
-    let output = run_with_input(&mut command, Some(script.as_bytes()), Duration::from_secs(60));
+    let output = raw_session(args, script.as_bytes());
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(output.stderr.is_empty(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs `rvsim debug ARGS...` with `script` (any bytes) on stdin.
+fn raw_session(args: &[&str], script: &[u8]) -> std::process::Output {
+    let mut command = rvsim();
+    command.arg("debug").args(args);
+    run_with_input(&mut command, Some(script), Duration::from_secs(60))
+}
+
+/// Runs a script with bad lines: it goes on past each, and the session
+/// ends with status 1 and one line on stderr naming the first bad line.
+fn failing_session(args: &[&str], script: &[u8], first_bad_line: usize) -> String {
+    let output = raw_session(args, script);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{}", describe(&output));
+    assert!(stderr.starts_with("rvsim: error: "), "{stderr}");
+    assert!(stderr.contains(&format!("the first: line {first_bad_line})")), "{stderr}");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -51,7 +68,8 @@ c
 step
 q
 ";
-    let out = session(&["cowtest"], script);
+    // Line 20, a step after the guest's end, fails: the status says so.
+    let out = failing_session(&["cowtest"], script.as_bytes(), 20);
     assert!(out.starts_with("rvsim debugger: rvsim-kernel stopped before its first instruction"), "{out}");
     // The kernel's first instruction points sp at its boot stack (where
     // that lies depends on the kernel's size).
@@ -116,7 +134,7 @@ x/1i 0xffffffffffffffff
 c
 q
 ";
-    let out = session(&["--kernel", "bare-hello"], script);
+    let out = failing_session(&["--kernel", "bare-hello"], script.as_bytes(), 1);
     for (command, says) in [
         ("bogus", "error: unknown command 'bogus'"),
         ("step 0", "error: step: the count must be at least 1"),
@@ -144,4 +162,77 @@ fn a_session_ends_at_end_of_input() {
     let last = out.rsplit_once("(rvsim) step\n").map(|(_, last)| last);
     assert!(last.is_some_and(|l| l.starts_with("  [M] 0x80000004 <_start+0x4>  addi sp,sp,")), "{out}");
     assert!(out.ends_with('\n') && out.lines().last().is_some_and(|l| !l.contains("(rvsim)")), "{out}");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_an_error_and_the_script_goes_on() {
+    let out = failing_session(&["--kernel", "bare-hello"], b"step\n\xff\xfe bogus\nwhere\n", 2);
+    assert!(out.contains("(rvsim) \u{fffd}\u{fffd} bogus\nerror: line 2 is not valid UTF-8\n"), "{out}");
+    assert!(answer(&out, "where").starts_with("  [M] 0x80000004 <_start+0x4>  "), "the script went on:\n{out}");
+}
+
+#[test]
+fn input_that_is_not_a_script_ends_it() {
+    let mut long = b"step\n".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 5000));
+    long.extend_from_slice(b"\nwhere\n");
+    let out = failing_session(&["--kernel", "bare-hello"], &long, 2);
+    assert!(out.contains("error: line 2 is longer than 4096 bytes: the rest of the input is not read\n"), "{out}");
+    assert!(!out.contains("(rvsim) where"), "{out}");
+    // Endless input without a newline: refused, not read without end.
+    let (status, stdout) = session_on_dev_zero(&["--kernel", "bare-hello"]);
+    assert_eq!(status, Some(1), "{stdout}");
+    assert!(stdout.contains("error: line 1 is longer than 4096 bytes"), "{stdout}");
+}
+
+/// Runs `rvsim debug ARGS...` with /dev/zero as its script, failing the
+/// test if it does not end within 20 seconds; its status and stdout.
+fn session_on_dev_zero(args: &[&str]) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero (Linux)");
+    let mut child = rvsim()
+        .arg("debug")
+        .args(args)
+        .stdin(zero)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start rvsim");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rvsim debug reads /dev/zero without end");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), reader.join().expect("stdout reader"))
+}
+
+#[test]
+fn watchpoints_that_wrap_around_are_refused_as_x_refuses_them() {
+    let script = "\
+watch 0xffffffffffffffff 16
+watch 0xfffffffffffffff0 16
+x/2 0xfffffffffffffff0
+watch 0xfffffffffffffff0 15
+info break
+";
+    let out = failing_session(&["--kernel", "bare-hello"], script.as_bytes(), 1);
+    for command in ["watch 0xffffffffffffffff 16", "watch 0xfffffffffffffff0 16"] {
+        assert!(answer(&out, command).starts_with("error: watch: the range wraps around"), "{out}");
+    }
+    assert!(answer(&out, "x/2 0xfffffffffffffff0").starts_with("error: the range wraps around"), "{out}");
+    let kept = "watchpoint 1: stores to 0xfffffffffffffff0..0xffffffffffffffff\n";
+    assert_eq!(answer(&out, "watch 0xfffffffffffffff0 15"), kept, "{out}");
+    assert_eq!(answer(&out, "info break"), kept, "only the watchpoint that fits:\n{out}");
 }

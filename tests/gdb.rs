@@ -166,3 +166,130 @@ fn ctrl_c_stops_a_running_guest() {
     assert_eq!(status, Some(0), "{err}");
     assert!(out.starts_with("cpu-mix: 300 rounds"), "the guest ran to its end: {out}");
 }
+
+/// A raw session: rvsim waiting for gdb, connected, with a read timeout so
+/// that a stub that stops answering fails the test instead of hanging it.
+fn raw_session(args: &[&str]) -> (Child, TcpStream, BufReader<std::process::ChildStderr>) {
+    let (child, addr, stderr) = start(args);
+    let stream = TcpStream::connect(&addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    (child, stream, stderr)
+}
+
+/// Sends `data` as a packet and returns the reply's data.
+fn ask(stream: &mut TcpStream, data: &str) -> String {
+    stream.write_all(&packet(data)).expect("send");
+    reply(stream)
+}
+
+/// The next byte from the stub.
+fn next_byte(stream: &mut TcpStream) -> u8 {
+    let mut byte = [0u8; 1];
+    stream.read_exact(&mut byte).expect("a byte from the stub");
+    byte[0]
+}
+
+/// Detaches, and checks that the guest then runs to its end and that
+/// rvsim said nothing of the session on stderr.
+fn detach_and_finish(mut stream: TcpStream, child: Child, stderr: BufReader<std::process::ChildStderr>) -> String {
+    assert_eq!(ask(&mut stream, "D"), "OK");
+    drop(stream);
+    let (status, out, err) = finish(child, stderr);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(err.is_empty(), "nothing more on stderr: {err}");
+    out
+}
+
+#[test]
+fn malformed_packets_bad_checksums_and_naks_do_not_end_the_session() {
+    let (child, mut stream, stderr) = raw_session(&["--kernel", "bare-hello"]);
+    let before = ask(&mut stream, "m80000000,8");
+    assert_eq!(before.len(), 16, "8 bytes in hex: {before}");
+    // A malformed command (m without a length) gets an error reply.
+    let malformed = ask(&mut stream, "m80000000");
+    assert!(malformed.starts_with('E'), "an error reply: {malformed:?}");
+    for bad in ["m,4", "Z0,zz,4", "p", "Hx1", "vCont;q", "M80000000:00"] {
+        assert!(ask(&mut stream, bad).starts_with('E'), "{bad}");
+    }
+    // A bad checksum is answered with a NAK, and the resent packet served.
+    stream.write_all(b"$m80000000,8#00").expect("send");
+    assert_eq!(next_byte(&mut stream), b'-', "a NAK for a bad checksum");
+    assert_eq!(ask(&mut stream, "m80000000,8"), before);
+    // A NAK from the client makes the stub send its last reply again.
+    stream.write_all(b"-").expect("NAK");
+    assert_eq!(reply(&mut stream), before, "the last reply, resent");
+    assert_eq!(ask(&mut stream, "m80000000,8"), before, "the session goes on");
+    let out = detach_and_finish(stream, child, stderr);
+    assert!(out.starts_with("Hello from bare-metal RV64!"), "{out}");
+}
+
+#[test]
+fn a_memory_write_longer_than_its_declared_length_writes_nothing() {
+    let (child, mut stream, stderr) = raw_session(&["--kernel", "bare-hello"]);
+    // 1250 bytes, 2500 hex digits, declared as 4.
+    let before = ask(&mut stream, "m80001000,4e2");
+    assert_eq!(before.len(), 2500, "{before}");
+    let payload: String = (0..1250).map(|i| format!("{:02x}", (i * 7 + 1) as u8)).collect();
+    let refused = ask(&mut stream, &format!("M80001000,4:{payload}"));
+    assert!(refused.starts_with('E'), "an error reply: {refused:?}");
+    assert_eq!(ask(&mut stream, "m80001000,4e2"), before, "nothing written");
+    let short = ask(&mut stream, "M80001000,8:0102");
+    assert!(short.starts_with('E'), "a payload shorter than declared: {short:?}");
+    assert_eq!(ask(&mut stream, "m80001000,4e2"), before, "nothing written");
+    // A write of exactly the declared length is done, and only it.
+    assert_eq!(ask(&mut stream, "M80001000,4:deadbeef"), "OK");
+    let after = ask(&mut stream, "m80001000,4e2");
+    assert_eq!(&after[..8], "deadbeef");
+    assert_eq!(&after[8..], &before[8..], "memory past the declared length unchanged");
+    // The binary form (X) is held to its length too.
+    assert!(ask(&mut stream, "X80001000,2:abc").starts_with('E'));
+    assert_eq!(ask(&mut stream, "m80001000,4e2"), after, "nothing written");
+    // The guest's code as it was, so that it runs to its end.
+    assert_eq!(ask(&mut stream, &format!("M80001000,4:{}", &before[..8])), "OK");
+    let out = detach_and_finish(stream, child, stderr);
+    assert!(out.starts_with("Hello from bare-metal RV64!"), "{out}");
+}
+
+#[test]
+fn gdb_kill_is_one_line() {
+    let (mut child, mut stream, mut stderr) = raw_session(&["--kernel", "cpu-mix"]);
+    assert!(ask(&mut stream, "?").starts_with(['S', 'T']));
+    stream.write_all(&packet("k")).expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "rvsim did not end after gdb's kill");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).expect("stderr");
+    assert_eq!(err, "rvsim: gdb killed the guest\n", "one line, nothing else");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn packets_while_the_guest_runs_are_refused_and_ctrl_c_still_stops_it() {
+    let (mut child, mut stream, mut stderr) = raw_session(&["--kernel", "cpu-mix", "--append", "rounds=1000000000"]);
+    assert!(ask(&mut stream, "?").starts_with(['S', 'T']));
+    stream.write_all(&packet("c")).expect("continue");
+    // In all-stop mode only Ctrl-C may come while the target runs.
+    assert!(ask(&mut stream, "g").starts_with('E'), "a packet while running");
+    assert!(ask(&mut stream, "m80000000").starts_with('E'), "a malformed one");
+    stream.write_all(b"$g#00").expect("send");
+    assert_eq!(next_byte(&mut stream), b'-', "a NAK for a bad checksum");
+    stream.write_all(&[3]).expect("interrupt");
+    let stop = reply(&mut stream);
+    assert!(stop.starts_with("T02") || stop == "S02", "stopped by SIGINT: {stop}");
+    assert_eq!(ask(&mut stream, "g").len(), 33 * 16, "registers once stopped");
+    stream.write_all(&packet("k")).expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "rvsim did not end after gdb's kill");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).expect("stderr");
+    assert_eq!(err, "rvsim: gdb killed the guest\n");
+}

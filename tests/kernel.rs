@@ -420,7 +420,7 @@ fn unknown_or_foreign_programs_are_one_line_errors() {
     assert_eq!(missing.status.code(), Some(3), "{}", describe(&missing));
     let err = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(err.lines().count(), 1);
-    assert!(err.starts_with("rvsim: error: nosuch: no such file, and no built-in program of that name"), "{err}");
+    assert!(err.starts_with("rvsim: error: \"nosuch\": no such file, and no built-in program of that name"), "{err}");
     let host = std::env::current_exe().unwrap();
     let foreign = run(&[host.to_str().unwrap()]);
     assert_eq!(foreign.status.code(), Some(3));

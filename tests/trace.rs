@@ -165,7 +165,7 @@ fn bad_trace_options_are_one_line_errors() {
         (&["--trace-limit", "5", "hello"], "need --trace LIST"),
         (
             &["--trace", "insn", "--trace-from", "no_such_symbol", "hello"],
-            "--trace-from no_such_symbol: not an address",
+            "--trace-from \"no_such_symbol\": not an address",
         ),
     ] {
         let output = run_with_timeout(rvsim().arg("run").args(args), RUN_TIMEOUT);

@@ -2,11 +2,16 @@
 //! executable, and extracts its loadable segments, entry point and symbols.
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
-use goblin::elf::{Elf, header, program_header, sym};
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::{Elf, Header, ProgramHeader, header, program_header, sym};
 
-/// Why an image cannot be loaded. Displays as one line naming the file.
+use crate::memmap::MAX_RAM_SIZE;
+
+/// Why an image cannot be loaded. Displays as one line naming the file,
+/// quoted (a name may hold any character, a newline too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// The file (or built-in image) concerned.
@@ -24,7 +29,7 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        write!(f, "{:?}: {}", self.file, self.problem)
     }
 }
 
@@ -112,6 +117,70 @@ pub struct ElfImage {
     pub segments: Vec<Segment>,
     /// Function and object symbols.
     pub symbols: Symbols,
+    /// Why the image has no symbols although it loads: its section or
+    /// symbol tables are corrupt (what goblin found wrong).
+    pub dropped_symbols: Option<String>,
+}
+
+/// Reads a file meant for the guest's memory: only a regular file (a
+/// FIFO would block and a device such as `/dev/zero` never end), and only
+/// one of at most `limit` bytes (the guest's RAM), checked before a byte
+/// is read.
+pub fn read_guest_file(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    let fail = |problem: String| LoadError::new(path.display().to_string(), problem);
+    let metadata = std::fs::metadata(path).map_err(|e| fail(io_problem(&e)))?;
+    if !metadata.is_file() {
+        return Err(fail(format!("{}, not a regular file", file_kind(&metadata.file_type()))));
+    }
+    let too_large = || fail(format!("larger than the guest's RAM ({}), so it cannot be loaded", size_text(limit)));
+    if metadata.len() > limit {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(io_problem(&e)))?;
+    let mut bytes = Vec::new();
+    // The file may grow between the look and the read.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| fail(io_problem(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// What a failed file operation means, in a few words.
+fn io_problem(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "a directory, not a regular file".to_string(),
+        _ => format!("cannot read: {error}"),
+    }
+}
+
+/// What kind of file a file that is not a regular one is.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+/// A size in bytes, in MiB when it is whole MiB: `128 MiB`, `4096 bytes`.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn machine_name(machine: u16) -> String {
@@ -124,89 +193,147 @@ fn machine_name(machine: u16) -> String {
     }
 }
 
+/// `bytes`, an ELF file [`ElfImage::parse`] accepted, without its
+/// section header table (`e_shoff`, `e_shnum` and `e_shstrndx` zero, as
+/// in a file that has none): what is left of a file whose section or
+/// symbol tables are corrupt, for loaders that would refuse them.
+pub fn without_section_headers(bytes: &[u8]) -> Vec<u8> {
+    let mut stripped = bytes.to_vec();
+    // ELF64 header fields: e_shoff at 0x28 (8 bytes), e_shnum at 0x3c and
+    // e_shstrndx at 0x3e (2 bytes each).
+    for (at, len) in [(0x28, 8), (0x3c, 2), (0x3e, 2)] {
+        if let Some(field) = stripped.get_mut(at..at + len) {
+            field.fill(0);
+        }
+    }
+    stripped
+}
+
+/// Checks the identification bytes: an ELF file, for RISC-V, 64-bit,
+/// little-endian.
+fn check_identity(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+        return Err("not an ELF file".into());
+    }
+    if bytes.len() < 20 {
+        return Err("truncated ELF header".into());
+    }
+    let little_endian = bytes[5] == header::ELFDATA2LSB;
+    let machine = if little_endian {
+        u16::from_le_bytes([bytes[18], bytes[19]])
+    } else {
+        u16::from_be_bytes([bytes[18], bytes[19]])
+    };
+    if machine != header::EM_RISCV {
+        return Err(format!("an ELF file for {}, not RISC-V", machine_name(machine)));
+    }
+    if bytes[4] != header::ELFCLASS64 {
+        return Err("a 32-bit RISC-V ELF file; rvsim runs 64-bit (RV64) programs".into());
+    }
+    if !little_endian {
+        return Err("a big-endian ELF file; RISC-V is little-endian".into());
+    }
+    Ok(())
+}
+
+/// Checks that the ELF type is an executable.
+fn check_type(e_type: u16) -> Result<(), String> {
+    match e_type {
+        header::ET_EXEC | header::ET_DYN => Ok(()),
+        header::ET_REL => Err("a relocatable object file, not an executable (link it first)".into()),
+        other => Err(format!("ELF type {other} is not an executable")),
+    }
+}
+
+/// The program headers `header` points at: all that loading needs.
+fn program_headers(bytes: &[u8], header: &Header) -> Result<Vec<ProgramHeader>, String> {
+    let malformed = |e: &dyn fmt::Display| format!("malformed program headers: {e}");
+    let entry_size = goblin::elf64::program_header::SIZEOF_PHDR;
+    if header.e_phnum > 0 && usize::from(header.e_phentsize) != entry_size {
+        return Err(malformed(&format!("entries of {} bytes, not {entry_size}", header.e_phentsize)));
+    }
+    let offset = usize::try_from(header.e_phoff).map_err(|e| malformed(&e))?;
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    ProgramHeader::parse(bytes, offset, usize::from(header.e_phnum), ctx).map_err(|e| malformed(&e))
+}
+
+/// The loadable segments the program headers describe.
+fn segments(bytes: &[u8], program_headers: &[ProgramHeader]) -> Result<Vec<Segment>, String> {
+    let mut segments = Vec::new();
+    for ph in program_headers.iter().filter(|ph| ph.p_type == program_header::PT_LOAD && ph.p_memsz > 0) {
+        if ph.p_filesz > ph.p_memsz {
+            return Err(format!("segment at {:#x} has more file bytes than memory bytes", ph.p_paddr));
+        }
+        let data = usize::try_from(ph.p_offset)
+            .ok()
+            .zip(usize::try_from(ph.p_filesz).ok())
+            .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+            .ok_or_else(|| format!("segment at {:#x} extends past the end of the file", ph.p_paddr))?;
+        segments.push(Segment { paddr: ph.p_paddr, vaddr: ph.p_vaddr, data: data.to_vec(), mem_size: ph.p_memsz });
+    }
+    if segments.is_empty() {
+        return Err("no loadable segments".into());
+    }
+    Ok(segments)
+}
+
+/// The function and object symbols, from the section headers, the symbol
+/// table and its strings; what is wrong with them if they are corrupt.
+fn symbol_table(bytes: &[u8]) -> Result<Symbols, String> {
+    let elf = Elf::parse(bytes).map_err(|e| e.to_string())?;
+    let symbols = elf
+        .syms
+        .iter()
+        .filter(|s| {
+            matches!(s.st_type(), sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE)
+                && s.st_shndx != 0
+                && s.st_name != 0
+        })
+        .filter_map(|s| {
+            let name = elf.strtab.get_at(s.st_name)?;
+            // Assembler-local labels ("$x", ".L...") only add noise.
+            // Rust names are shown demangled, without their hash.
+            (!name.starts_with('$') && !name.starts_with(".L")).then(|| Symbol {
+                name: format!("{:#}", rustc_demangle::demangle(name)),
+                addr: s.st_value,
+                size: s.st_size,
+            })
+        })
+        .collect();
+    Ok(Symbols::new(symbols))
+}
+
 impl ElfImage {
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, which must be a regular file
+    /// no larger than the largest RAM rvsim emulates (see
+    /// [`read_guest_file`]).
     pub fn from_file(path: &Path) -> Result<ElfImage, LoadError> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            let problem = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
-                _ => format!("cannot read: {e}"),
-            };
-            LoadError::new(&name, problem)
-        })?;
-        ElfImage::parse(&bytes, &name)
+        ElfImage::from_file_within(path, MAX_RAM_SIZE)
+    }
+
+    /// Reads and parses the file at `path` for a guest with `ram_size`
+    /// bytes of RAM: a larger file cannot be loaded, so it is not read.
+    pub fn from_file_within(path: &Path, ram_size: u64) -> Result<ElfImage, LoadError> {
+        let bytes = read_guest_file(path, ram_size)?;
+        ElfImage::parse(&bytes, &path.display().to_string())
     }
 
     /// Parses an image already in memory; `name` is used in messages.
+    /// Loading needs only the ELF header and the program headers: when
+    /// the section or symbol tables are corrupt, the image has no symbols
+    /// and [`ElfImage::dropped_symbols`] says why.
     pub fn parse(bytes: &[u8], name: &str) -> Result<ElfImage, LoadError> {
         let fail = |problem: String| LoadError::new(name, problem);
-        if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
-            return Err(fail("not an ELF file".into()));
-        }
-        if bytes.len() < 20 {
-            return Err(fail("truncated ELF header".into()));
-        }
-        let little_endian = bytes[5] == header::ELFDATA2LSB;
-        let machine = if little_endian {
-            u16::from_le_bytes([bytes[18], bytes[19]])
-        } else {
-            u16::from_be_bytes([bytes[18], bytes[19]])
+        check_identity(bytes).map_err(fail)?;
+        let header = Elf::parse_header(bytes).map_err(|e| fail(format!("malformed ELF header: {e}")))?;
+        check_type(header.e_type).map_err(fail)?;
+        let program_headers = program_headers(bytes, &header).map_err(fail)?;
+        let segments = segments(bytes, &program_headers).map_err(fail)?;
+        let (symbols, dropped_symbols) = match symbol_table(bytes) {
+            Ok(symbols) => (symbols, None),
+            Err(why) => (Symbols::default(), Some(why)),
         };
-        if machine != header::EM_RISCV {
-            return Err(fail(format!("an ELF file for {}, not RISC-V", machine_name(machine))));
-        }
-        if bytes[4] != header::ELFCLASS64 {
-            return Err(fail("a 32-bit RISC-V ELF file; rvsim runs 64-bit (RV64) programs".into()));
-        }
-        if !little_endian {
-            return Err(fail("a big-endian ELF file; RISC-V is little-endian".into()));
-        }
-        let elf = Elf::parse(bytes).map_err(|e| fail(format!("malformed ELF file: {e}")))?;
-        match elf.header.e_type {
-            header::ET_EXEC | header::ET_DYN => {}
-            header::ET_REL => {
-                return Err(fail("a relocatable object file, not an executable (link it first)".into()));
-            }
-            other => return Err(fail(format!("ELF type {other} is not an executable"))),
-        }
-        let mut segments = Vec::new();
-        for ph in elf.program_headers.iter().filter(|ph| ph.p_type == program_header::PT_LOAD && ph.p_memsz > 0) {
-            if ph.p_filesz > ph.p_memsz {
-                return Err(fail(format!("segment at {:#x} has more file bytes than memory bytes", ph.p_paddr)));
-            }
-            let data = usize::try_from(ph.p_offset)
-                .ok()
-                .zip(usize::try_from(ph.p_filesz).ok())
-                .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
-                .ok_or_else(|| fail(format!("segment at {:#x} extends past the end of the file", ph.p_paddr)))?;
-            segments.push(Segment { paddr: ph.p_paddr, vaddr: ph.p_vaddr, data: data.to_vec(), mem_size: ph.p_memsz });
-        }
-        if segments.is_empty() {
-            return Err(fail("no loadable segments".into()));
-        }
-        let symbols = elf
-            .syms
-            .iter()
-            .filter(|s| {
-                matches!(s.st_type(), sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE)
-                    && s.st_shndx != 0
-                    && s.st_name != 0
-            })
-            .filter_map(|s| {
-                let name = elf.strtab.get_at(s.st_name)?;
-                // Assembler-local labels ("$x", ".L...") only add noise.
-                // Rust names are shown demangled, without their hash.
-                (!name.starts_with('$') && !name.starts_with(".L")).then(|| Symbol {
-                    name: format!("{:#}", rustc_demangle::demangle(name)),
-                    addr: s.st_value,
-                    size: s.st_size,
-                })
-            })
-            .collect();
-        Ok(ElfImage { name: name.to_string(), entry: elf.entry, segments, symbols: Symbols::new(symbols) })
+        Ok(ElfImage { name: name.to_string(), entry: header.e_entry, segments, symbols, dropped_symbols })
     }
 
     /// The lowest and one-past-highest physical addresses the segments use.

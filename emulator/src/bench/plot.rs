@@ -16,7 +16,7 @@ const COLOURS: [RGBColor; 6] = [
 
 /// Writes the plot of `results` to `path`, titled `title`.
 pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let fail = |e: &dyn std::fmt::Display| format!("{path:?}: cannot write the plot: {e}");
     // TLB sizes are usually powers of two: the x axis is log2(entries),
     // labelled with the sizes themselves.
     let log2 = |e: usize| (e.max(1) as f64).log2();

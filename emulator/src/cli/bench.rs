@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::boot::{Input, plan_boot};
-use super::{BootArgs, Failure, exit_code};
+use super::output::say;
+use super::{BootArgs, Failure, exit_code, listing_failure, options};
 use crate::bench::sweep::{self, ShapeResult, Workload};
 use crate::bench::{mmu, plot, report};
 use crate::mmu::{AdPolicy, Policy};
@@ -39,14 +40,14 @@ pub(super) struct TlbArgs {
     #[command(flatten)]
     boot: BootArgs,
     /// TLB sizes: a comma-separated list, and A..B for the powers of two from A to B.
-    #[arg(long, value_name = "LIST", default_value = "8..1024", value_parser = parse_entries)]
+    #[arg(long, value_name = "LIST", default_value = "8..1024", value_parser = entries_list)]
     entries: List<usize>,
     /// Associativities: entries per set, comma-separated (1 = direct-mapped, "full" = fully
     /// associative). Shapes that do not divide evenly are skipped.
-    #[arg(long, value_name = "LIST", default_value = "4", value_parser = parse_ways)]
+    #[arg(long, value_name = "LIST", default_value = "4", value_parser = ways_list)]
     ways: List<usize>,
     /// Replacement policies, comma-separated: lru, fifo, random, or all.
-    #[arg(long, value_name = "LIST", default_value = "lru", value_parser = parse_policies)]
+    #[arg(long, value_name = "LIST", default_value = "lru", value_parser = policy_list)]
     policy: List<Policy>,
     /// Accessed/Dirty bits: "hw" sets them in the walk, "fault" raises a page fault.
     #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
@@ -78,11 +79,9 @@ pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
 
 fn bench_mmu(args: &MmuArgs) -> Result<ExitCode, Failure> {
     let results = mmu::run(args.runs as usize).map_err(|e| (1, e))?;
-    if args.json {
-        println!("{}", mmu::json(&results));
-    } else {
-        print!("{}", mmu::table(&results));
-    }
+    let text = if args.json { mmu::json(&results) + "\n" } else { mmu::table(&results) };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(listing_failure)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -92,6 +91,10 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
     let boot = plan_boot(&args.boot, Input::None)?;
+    if let Some(path) = &args.plot {
+        // Refused now rather than after the sweep.
+        std::fs::File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the plot: {e}")))?;
+    }
     let workload = Workload {
         kernel: boot.kernel,
         initrd: boot.initrd,
@@ -112,7 +115,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
 
     let what = workload_name(&args.boot);
     if let Some(path) = &args.plot {
-        plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (1, e))?;
+        plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (exit_code::OUTPUT, e))?;
     }
     let mut out = std::io::stdout().lock();
     let printed = if args.csv {
@@ -122,7 +125,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
     } else {
         write!(out, "{}", report::table(&results))
     };
-    printed.map_err(|e| (1, format!("stdout: {e}")))?;
+    printed.and_then(|()| out.flush()).map_err(listing_failure)?;
     Ok(check(&results))
 }
 
@@ -143,10 +146,10 @@ fn check(results: &[ShapeResult]) -> ExitCode {
     for r in results {
         let shape = r.shape;
         if r.exit() != Some(0) {
-            eprintln!("rvsim: warning: {shape}: the run ended with {:?}", r.stop);
+            say(&format!("rvsim: warning: {shape}: the run ended with {:?}", r.stop));
             failed = true;
         } else if r.output != first.output {
-            eprintln!("rvsim: warning: {shape}: the guest printed something else than under the first shape");
+            say(&format!("rvsim: warning: {shape}: the guest printed something else than under the first shape"));
             failed = true;
         }
     }
@@ -158,70 +161,14 @@ fn check(results: &[ShapeResult]) -> ExitCode {
 #[derive(Debug, Clone)]
 pub(super) struct List<T>(Vec<T>);
 
-/// `8,16,64`, `8..1024` (the powers of two from 8 to 1024), or a mix.
-fn parse_entries(text: &str) -> Result<List<usize>, String> {
-    let number = |t: &str| t.trim().parse::<usize>().map_err(|_| format!("'{t}' is not a number of entries"));
-    let mut out = Vec::new();
-    for item in text.split(',') {
-        match item.split_once("..") {
-            Some((low, high)) => {
-                let (low, high) = (number(low)?, number(high)?);
-                if low == 0 || low > high {
-                    return Err(format!("'{item}': a range goes up from a size above 0"));
-                }
-                let mut e = low;
-                while e <= high {
-                    out.push(e);
-                    e = e.checked_mul(2).ok_or("range too large")?;
-                }
-            }
-            None => out.push(number(item)?),
-        }
-    }
-    Ok(List(out))
+fn entries_list(text: &str) -> Result<List<usize>, String> {
+    options::parse_entries(text).map(List)
 }
 
-/// `1,2,4,full` (0 stands for fully associative).
-fn parse_ways(text: &str) -> Result<List<usize>, String> {
-    text.split(',')
-        .map(|w| match w.trim() {
-            "full" => Ok(0),
-            t => {
-                t.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{w}': ways are a number or 'full'"))
-            }
-        })
-        .collect::<Result<_, _>>()
-        .map(List)
+fn ways_list(text: &str) -> Result<List<usize>, String> {
+    options::parse_ways(text).map(List)
 }
 
-/// `lru,fifo,random` or `all`.
-fn parse_policies(text: &str) -> Result<List<Policy>, String> {
-    if text.trim() == "all" {
-        return Ok(List(Policy::ALL.to_vec()));
-    }
-    text.split(',').map(|p| Policy::parse(p.trim())).collect::<Result<_, _>>().map(List)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entry_lists_expand_ranges() {
-        assert_eq!(parse_entries("8..64").map(|l| l.0), Ok(vec![8, 16, 32, 64]));
-        assert_eq!(parse_entries("4,8..16,100").map(|l| l.0), Ok(vec![4, 8, 16, 100]));
-        assert_eq!(parse_entries("6..20").map(|l| l.0), Ok(vec![6, 12]));
-        assert!(parse_entries("0..8").is_err());
-        assert!(parse_entries("64..8").is_err());
-        assert!(parse_entries("eight").is_err());
-    }
-
-    #[test]
-    fn ways_and_policies_parse() {
-        assert_eq!(parse_ways("1,4,full").map(|l| l.0), Ok(vec![1, 4, 0]));
-        assert!(parse_ways("0").is_err());
-        assert_eq!(parse_policies("all").map(|l| l.0.len()), Ok(3));
-        assert_eq!(parse_policies("fifo,lru").map(|l| l.0), Ok(vec![Policy::Fifo, Policy::Lru]));
-        assert!(parse_policies("clock").is_err());
-    }
+fn policy_list(text: &str) -> Result<List<Policy>, String> {
+    options::parse_policies(text).map(List)
 }

@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
+use super::output::say;
 use super::{BootArgs, Failure, exit_code, load_failure};
 use crate::builtin::{self, ImageKind};
-use crate::loader::{ElfImage, LoadError};
+use crate::loader::{ElfImage, LoadError, read_guest_file, without_section_headers};
 
-/// Loads `spec`: a path to an ELF file, or the name of a built-in image
-/// when no such file exists.
-pub(super) fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
+/// Loads `spec` for a guest with `ram_size` bytes of RAM: a path to an
+/// ELF file, or the name of a built-in image when no such file exists.
+pub(super) fn load_image(spec: &str, ram_size: u64) -> Result<ElfImage, LoadError> {
     let path = Path::new(spec);
     if !path.exists()
         && !spec.contains(std::path::MAIN_SEPARATOR)
@@ -17,12 +18,24 @@ pub(super) fn load_image(spec: &str) -> Result<ElfImage, LoadError> {
     {
         return ElfImage::parse(image.elf, image.name);
     }
-    ElfImage::from_file(path).map_err(|mut e| {
+    let image = ElfImage::from_file_within(path, ram_size).map_err(|mut e| {
         if e.problem == "no such file" && !spec.contains(std::path::MAIN_SEPARATOR) {
             e.problem = "no such file, and no built-in image of that name ('rvsim list' shows them)".into();
         }
         e
-    })
+    })?;
+    warn_if_symbols_dropped(&image);
+    Ok(image)
+}
+
+/// Says in one line that `image` loads without its symbols, and why.
+fn warn_if_symbols_dropped(image: &ElfImage) {
+    if let Some(why) = &image.dropped_symbols {
+        say(&format!(
+            "rvsim: warning: {:?}: its section or symbol tables are corrupt ({why}); loading it without symbols",
+            image.name
+        ));
+    }
 }
 
 /// The initrd's files: the built-in programs and shared code objects,
@@ -38,17 +51,20 @@ pub(super) fn initrd_files(extra: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)
     files
 }
 
-/// A user ELF file for the initrd: checked to be an RV64 executable, named
-/// by its file name.
-pub(super) fn user_program(path: &Path) -> Result<(String, Vec<u8>), Failure> {
+/// A user ELF file for the initrd of a guest with `ram_size` bytes of RAM:
+/// checked to be an RV64 executable, named by its file name.
+pub(super) fn user_program(path: &Path, ram_size: u64) -> Result<(String, Vec<u8>), Failure> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        let problem = if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() };
-        load_failure(LoadError::new(&shown, problem))
-    })?;
-    ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
-    let name =
-        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| (exit_code::LOAD, format!("{shown}: no file name")))?;
+    let bytes = read_guest_file(path, ram_size).map_err(load_failure)?;
+    let image = ElfImage::parse(&bytes, &shown).map_err(load_failure)?;
+    warn_if_symbols_dropped(&image);
+    // The kernel's loader, too, needs only the program headers, but it
+    // checks the section headers' bounds: corrupt ones go.
+    let bytes = if image.dropped_symbols.is_some() { without_section_headers(&bytes) } else { bytes };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| (exit_code::LOAD, format!("{shown:?}: no file name")))?;
     Ok((name.to_string(), bytes))
 }
 
@@ -83,45 +99,75 @@ pub(super) enum Input {
     None,
 }
 
+/// What `args` boot: a bare-metal kernel, or the kernel with PROGRAM as
+/// its first process; `input` decides whether the kernel echoes.
 pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> {
-    let Some(program) = &args.program else {
-        // Bare metal: the kernel owns the machine.
-        let spec = args.kernel.as_deref().ok_or_else(|| {
-            (
-                exit_code::USAGE,
-                "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".to_string(),
-            )
-        })?;
-        let kernel = load_image(spec).map_err(load_failure)?;
-        return Ok(Boot {
-            kernel,
-            initrd: None,
-            programs: Vec::new(),
-            first: None,
-            bootargs: args.append.clone(),
-            interactive: false,
-        });
-    };
+    match &args.program {
+        None => plan_bare_metal(args),
+        Some(program) => plan_kernel(args, program, input),
+    }
+}
+
+/// A bare-metal boot: the kernel owns the machine.
+fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
+    let spec = args.kernel.as_deref().ok_or_else(|| {
+        (
+            exit_code::USAGE,
+            "nothing to run: give a PROGRAM, or --kernel FILE for bare metal (see 'rvsim --help')".into(),
+        )
+    })?;
+    if args.kernel_log.is_some() {
+        return Err((exit_code::USAGE, "--kernel-log needs a PROGRAM: a bare-metal kernel has no kernel log".into()));
+    }
+    let kernel = load_image(spec, args.memory).map_err(load_failure)?;
+    Ok(Boot {
+        kernel,
+        initrd: None,
+        programs: Vec::new(),
+        first: None,
+        bootargs: args.append.clone(),
+        interactive: false,
+    })
+}
+
+/// The kernel (built-in unless `--kernel`), with `program` first.
+fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Failure> {
     let kernel = match &args.kernel {
-        Some(spec) => load_image(spec).map_err(load_failure)?,
+        Some(spec) => load_image(spec, args.memory).map_err(load_failure)?,
         None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
     };
-    let path = Path::new(program);
-    let is_builtin = builtin::find(program).is_some_and(|p| p.kind == ImageKind::Program);
-    let (name, extra) = if path.exists() || program.contains(std::path::MAIN_SEPARATOR) || !is_builtin {
-        if !path.exists() && !program.contains(std::path::MAIN_SEPARATOR) {
-            return Err((
-                exit_code::LOAD,
-                format!("{program}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
-            ));
-        }
-        let (name, bytes) = user_program(path)?;
-        (name.clone(), vec![(name, bytes)])
-    } else {
-        (program.clone(), Vec::new())
-    };
+    let (name, extra) = first_program(program, args.memory)?;
     let programs = initrd_files(&extra);
     let initrd = archive(&programs)?;
+    let bootargs = kernel_command_line(args, &name, input);
+    Ok(Boot { kernel, initrd: Some(initrd), programs, first: Some(name), bootargs, interactive: true })
+}
+
+/// A file of the initrd: its name and contents.
+pub(super) type InitrdFile = (String, Vec<u8>);
+
+/// The first program's name in the initrd, and the file to add for it
+/// (none for a built-in program).
+fn first_program(program: &str, ram_size: u64) -> Result<(String, Vec<InitrdFile>), Failure> {
+    let path = Path::new(program);
+    let names_a_path = path.exists() || program.contains(std::path::MAIN_SEPARATOR);
+    let is_builtin = builtin::find(program).is_some_and(|p| p.kind == ImageKind::Program);
+    if !names_a_path && is_builtin {
+        return Ok((program.to_string(), Vec::new()));
+    }
+    if !names_a_path {
+        return Err((
+            exit_code::LOAD,
+            format!("{program:?}: no such file, and no built-in program of that name ('rvsim list' shows them)"),
+        ));
+    }
+    let (name, bytes) = user_program(path, ram_size)?;
+    Ok((name.clone(), vec![(name, bytes)]))
+}
+
+/// The kernel command line: `--append`, the options rvsim adds, `--`,
+/// then the first program `name` and its arguments.
+fn kernel_command_line(args: &BootArgs, name: &str, input: Input) -> String {
     let mut bootargs = args.append.trim().to_string();
     // Input that is not a terminal is not echoed, as on any system; this
     // also keeps output reproducible when input is piped in.
@@ -132,18 +178,11 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
         bootargs.push_str(&format!(" log={logs}"));
     }
     bootargs.push_str(" --");
-    for word in std::iter::once(&name).chain(&args.args) {
+    for word in std::iter::once(name).chain(args.args.iter().map(String::as_str)) {
         bootargs.push(' ');
         bootargs.push_str(&quote(word));
     }
-    Ok(Boot {
-        kernel,
-        initrd: Some(initrd),
-        programs,
-        first: Some(name),
-        bootargs: bootargs.trim().to_string(),
-        interactive: true,
-    })
+    bootargs.trim().to_string()
 }
 
 /// A word for the kernel command line: quoted when it holds spaces or

@@ -8,8 +8,11 @@
 mod bench;
 mod boot;
 mod debug;
+mod options;
+mod output;
 mod run;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,18 +20,25 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::builtin::{self, ImageKind};
 use crate::loader::LoadError;
-use crate::memmap::{MAX_RAM_SIZE, MIN_RAM_SIZE};
+use crate::memmap::{DEFAULT_RAM_SIZE, MAX_RAM_SIZE, MIN_RAM_SIZE};
 use crate::mmu::{AdPolicy, TlbShape};
 use crate::trace::Categories;
 use boot::{archive, initrd_files, user_program};
+use output::say;
 
 /// Exit statuses of rvsim itself (the guest's exit code is passed through
 /// otherwise).
 pub mod exit_code {
+    /// `rvsim debug`: a line of the script failed (a command's error, or
+    /// not a command at all), or the terminal could not be read.
+    pub const COMMANDS_FAILED: u8 = 1;
     /// Bad command line: unknown flag, bad value.
     pub const USAGE: u8 = 2;
     /// The guest image could not be loaded.
     pub const LOAD: u8 = 3;
+    /// The guest ran, but rvsim could not write its results (console
+    /// output, trace, statistics) or a listing: EX_IOERR of sysexits.h.
+    pub const OUTPUT: u8 = 74;
     /// `--max-insns` instructions executed without the guest ending the run.
     pub const INSTRUCTION_LIMIT: u8 = 124;
     /// The hart can make no progress (trap loop, `wfi` that nothing wakes).
@@ -55,6 +65,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run PROGRAM under the built-in kernel, or boot a bare-metal kernel with --kernel.
+    #[command(after_help = RUN_EXIT_STATUS)]
     Run(Box<RunArgs>),
     /// Boot as `run` would, stopped before the first instruction, under an interactive debugger.
     Debug(Box<RunArgs>),
@@ -85,7 +96,7 @@ struct BootArgs {
     #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
     append: String,
     /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, forks and exits.
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", value_parser = options::parse_kernel_log)]
     kernel_log: Option<String>,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
@@ -101,7 +112,7 @@ struct RunArgs {
     max_insns: Option<u64>,
     /// Shape of the modelled TLB: entries, ways (1 = direct-mapped, "full" = fully associative)
     /// and replacement policy (lru, fifo, random).
-    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = TlbShape::parse)]
+    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
     tlb: TlbShape,
     /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
     #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
@@ -130,13 +141,13 @@ struct TraceArgs {
     /// Trace categories, comma-separated: insn (retired instructions, in the shape of Spike's
     /// --log-commits), mem (loads and stores, VA -> PA), mmu (TLB and page walks), trap, csr, dev;
     /// or all.
-    #[arg(long, value_name = "LIST", value_parser = Categories::parse)]
+    #[arg(long, value_name = "LIST", value_parser = options::parse_trace)]
     trace: Option<Categories>,
     /// Write the trace to FILE instead of standard error.
     #[arg(long, value_name = "FILE")]
     trace_file: Option<PathBuf>,
     /// Stop tracing after N lines.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     trace_limit: Option<u64>,
     /// Start tracing when the hart first reaches ADDR (hex with 0x, or decimal) or SYMBOL (of the
     /// kernel, or of a user program).
@@ -190,15 +201,12 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(*args),
         Command::Debug(args) => debug::debug(*args),
-        Command::List => {
-            list();
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::List => list(),
         Command::Image(args) => image(args),
         Command::Bench(command) => bench::bench(command),
     };
     result.unwrap_or_else(|(code, message)| {
-        eprintln!("rvsim: error: {message}");
+        say(&format!("rvsim: error: {message}"));
         ExitCode::from(code)
     })
 }
@@ -215,14 +223,8 @@ fn load_failure(e: LoadError) -> Failure {
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            ExitCode::SUCCESS
-        }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            ExitCode::from(exit_code::USAGE)
-        }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => print_clap(&e, ExitCode::SUCCESS),
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => print_clap(&e, ExitCode::from(exit_code::USAGE)),
         _ => {
             // clap's message is a paragraph, then usage and tips after a
             // blank line: keep the paragraph, on one line.
@@ -230,10 +232,30 @@ fn usage_error(e: clap::Error) -> ExitCode {
             let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
             let message = paragraph.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
-            eprintln!("rvsim: error: {message} (see 'rvsim --help')");
+            say(&format!("rvsim: error: {message} (see 'rvsim --help')"));
             ExitCode::from(exit_code::USAGE)
         }
     }
+}
+
+/// Prints clap's help or version text, then exits with `status`, or with
+/// [`exit_code::OUTPUT`] if it could not be written.
+fn print_clap(e: &clap::Error, status: ExitCode) -> ExitCode {
+    match e.print().and_then(|()| std::io::stdout().flush()) {
+        Ok(()) => status,
+        Err(error) => stdout_failure(&error),
+    }
+}
+
+/// Says that standard output could not be written; the exit status.
+fn stdout_failure(error: &std::io::Error) -> ExitCode {
+    say(&format!("rvsim: error: cannot write to standard output: {error}"));
+    ExitCode::from(exit_code::OUTPUT)
+}
+
+/// A failure to write a listing to standard output.
+fn listing_failure(error: std::io::Error) -> Failure {
+    (exit_code::OUTPUT, format!("cannot write to standard output: {error}"))
 }
 
 fn init_logging(verbose: u8) {
@@ -247,48 +269,73 @@ fn init_logging(verbose: u8) {
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode, Failure> {
-    let extra = args.programs.iter().map(|p| user_program(p)).collect::<Result<Vec<_>, _>>()?;
+    // The initrd is for the QEMU command printed below, with its 128 MiB.
+    let extra = args.programs.iter().map(|p| user_program(p, DEFAULT_RAM_SIZE)).collect::<Result<Vec<_>, _>>()?;
     let initrd = archive(&initrd_files(&extra))?;
-    let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{}: {e}", what.display()));
+    let io = |what: &Path, e: std::io::Error| (exit_code::LOAD, format!("{what:?}: {e}"));
     std::fs::create_dir_all(&args.dir).map_err(|e| io(&args.dir, e))?;
     let kernel_path = args.dir.join("kernel.elf");
     let initrd_path = args.dir.join("initrd.cpio");
     std::fs::write(&kernel_path, builtin::kernel().elf).map_err(|e| io(&kernel_path, e))?;
     std::fs::write(&initrd_path, initrd).map_err(|e| io(&initrd_path, e))?;
-    println!("wrote {} and {}; boot them on QEMU with:", kernel_path.display(), initrd_path.display());
-    println!(
-        "  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel {} -initrd {} -append \"-- hello\"",
-        kernel_path.display(),
-        initrd_path.display()
-    );
     let mut bare = Vec::new();
     for image in builtin::of_kind(ImageKind::BareMetal) {
         let path = args.dir.join(format!("{}.elf", image.name));
         std::fs::write(&path, image.elf).map_err(|e| io(&path, e))?;
         bare.push(path.display().to_string());
     }
-    println!("and the bare-metal images {}; boot one with:", bare.join(", "));
-    println!("  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel FILE");
+    image_summary(&kernel_path, &initrd_path, &bare).map_err(listing_failure)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn list() {
+/// What `rvsim image` wrote, and how to boot it on QEMU.
+fn image_summary(kernel: &Path, initrd: &Path, bare: &[String]) -> std::io::Result<()> {
+    let (kernel, initrd) = (kernel.display(), initrd.display());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "wrote {kernel} and {initrd}; boot them on QEMU with:")?;
+    writeln!(
+        out,
+        "  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel {kernel} -initrd {initrd} -append \"-- hello\""
+    )?;
+    writeln!(out, "and the bare-metal images {}; boot one with:", bare.join(", "))?;
+    writeln!(out, "  qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel FILE")?;
+    out.flush()
+}
+
+fn list() -> Result<ExitCode, Failure> {
+    write_list().map_err(listing_failure)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_list() -> std::io::Result<()> {
     let sections = [
         (ImageKind::Program, "User programs (rvsim run NAME [ARGS...]):"),
         (ImageKind::Library, "Shared code objects (in the initrd, for the bind teaching call):"),
         (ImageKind::BareMetal, "Bare-metal images (rvsim run --kernel NAME):"),
         (ImageKind::Kernel, "Kernel (booted by rvsim run, or --kernel NAME with a PROGRAM):"),
     ];
+    let mut out = std::io::stdout().lock();
     for (i, (kind, title)) in sections.into_iter().enumerate() {
         if i > 0 {
-            println!();
+            writeln!(out)?;
         }
-        println!("{title}");
+        writeln!(out, "{title}")?;
         for image in builtin::of_kind(kind) {
-            println!("  {:<14} {}", image.name, image.summary);
+            writeln!(out, "  {:<14} {}", image.name, image.summary)?;
         }
     }
+    out.flush()
 }
+
+/// `rvsim run --help` ends with the exit statuses.
+const RUN_EXIT_STATUS: &str = "\
+Exit status:
+  0-255  the guest's own: the first program's (128 + the signal if it was killed), or a bare-metal guest's
+  2      bad command line
+  3      the guest image cannot be loaded
+  74     the guest ran, but rvsim could not write its results (console output, trace, --stats, --stats-json)
+  124    --max-insns reached
+  125    the hart is stuck";
 
 #[cfg(test)]
 mod tests {

@@ -2,10 +2,12 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::boot::{Boot, Input, plan_boot};
+use super::output::{CheckedWriter, OutputFailures, say};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
@@ -16,28 +18,43 @@ use crate::terminal::RawTerminal;
 use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
 
 /// The machine `args` describe, booted from `boot` with console input
-/// from `input`, its tracer attached.
-pub(super) fn build_machine(args: &RunArgs, boot: &Boot, input: ConsoleInput) -> Result<Machine, Failure> {
+/// from `input` and output to `console`, its tracer attached (whose
+/// write failures go to `failures`).
+pub(super) fn build_machine(
+    args: &RunArgs,
+    boot: &Boot,
+    input: ConsoleInput,
+    console: Box<dyn Write + Send>,
+    failures: &OutputFailures,
+) -> Result<Machine, Failure> {
     let config = MachineConfig {
         memory_size: args.boot.memory,
-        console_output: Box::new(std::io::stdout()),
+        console_output: console,
         console_input: input,
         bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
-    if let Some(tracer) = tracer(&args.trace, boot)? {
+    if let Some(tracer) = tracer(&args.trace, boot, failures)? {
         machine.cpu.set_tracer(Some(tracer));
     }
     Ok(machine)
 }
 
+/// Standard output for the guest's console, its failures recorded.
+pub(super) fn console_output(what: &str, failures: &OutputFailures) -> Box<dyn Write + Send> {
+    Box::new(CheckedWriter::new(std::io::stdout(), what, failures))
+}
+
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let boot = plan_boot(&args.boot, Input::Stdin)?;
+    let failures = OutputFailures::default();
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
-    let machine = build_machine(&args, &boot, input)?;
+    let console = console_output("cannot write the console output (standard output)", &failures);
+    let machine = build_machine(&args, &boot, input, console, &failures)?;
+    let stats_json = stats_json_file(&args)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
         boot.kernel.name,
@@ -46,20 +63,39 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         boot.bootargs
     );
     let started = std::time::Instant::now();
-    let (mut machine, stop) = match &args.gdb {
+    let (mut machine, ending) = match &args.gdb {
         None => {
             let mut machine = machine;
             let stop = machine.run(args.max_insns);
-            (machine, stop)
+            (machine, Ending::Stopped(stop))
         }
         Some(addr) => run_with_gdb(machine, addr, args.gdb_wait, args.max_insns)?,
     };
-    machine.flush_console();
-    if let Some(t) = machine.cpu.observers().tracer.as_deref_mut() {
-        t.flush();
-    }
+    flush_outputs(&mut machine);
     drop(raw_terminal);
-    let seconds = started.elapsed().as_secs_f64();
+    log_speed(&machine, started.elapsed().as_secs_f64());
+    write_stats(&args, &machine, stats_json, &failures);
+    let code = report(&machine, &ending);
+    Ok(if failures.report() { ExitCode::from(exit_code::OUTPUT) } else { code })
+}
+
+/// The `--stats-json` file, created before the run so that a path that
+/// cannot be written is refused before the guest runs.
+fn stats_json_file(args: &RunArgs) -> Result<Option<(&Path, File)>, Failure> {
+    let Some(path) = &args.stats_json else { return Ok(None) };
+    let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?;
+    Ok(Some((path, file)))
+}
+
+/// Writes out what the console and the tracer still hold.
+fn flush_outputs(machine: &mut Machine) {
+    machine.flush_console();
+    if let Some(tracer) = machine.cpu.observers().tracer.as_deref_mut() {
+        tracer.flush();
+    }
+}
+
+fn log_speed(machine: &Machine, seconds: f64) {
     log::info!(
         "{} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
         machine.cpu.retired(),
@@ -67,21 +103,39 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         seconds,
         machine.cpu.steps() as f64 / seconds / 1e6
     );
-    let stats = RunStats::collect(&machine);
+}
+
+/// `--stats` (on standard error) and `--stats-json`, failures recorded.
+fn write_stats(args: &RunArgs, machine: &Machine, json: Option<(&Path, File)>, failures: &OutputFailures) {
+    let stats = RunStats::collect(machine);
     if args.stats {
-        eprint!("{}", stats.table());
+        let written = std::io::stderr().lock().write_all(stats.table().as_bytes());
+        failures.check("cannot write the statistics (standard error)", written);
     }
-    if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, stats.to_json() + "\n")
-    {
-        eprintln!("rvsim: error: {}: cannot write statistics: {e}", path.display());
+    if let Some((path, mut file)) = json {
+        let written = file.write_all((stats.to_json() + "\n").as_bytes());
+        failures.check(&format!("{path:?}: cannot write statistics"), written);
     }
-    Ok(report(&machine, &stop))
+}
+
+/// How a run ended.
+enum Ending {
+    /// The machine stopped.
+    Stopped(StopReason),
+    /// gdb killed the guest.
+    KilledByGdb,
 }
 
 /// Says how the run ended (unless the guest ended it normally) and picks
 /// the exit status.
-fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
+fn report(machine: &Machine, ending: &Ending) -> ExitCode {
+    let stop = match ending {
+        Ending::Stopped(stop) => stop,
+        Ending::KilledByGdb => {
+            say("rvsim: gdb killed the guest");
+            return ExitCode::SUCCESS;
+        }
+    };
     let cpu = &machine.cpu;
     let place = || match machine.symbols.lookup(cpu.pc) {
         Some((name, offset)) => format!("pc {:#x} <{name}+{offset:#x}>", cpu.pc),
@@ -95,24 +149,24 @@ fn report(machine: &Machine, stop: &StopReason) -> ExitCode {
             ExitCode::from(*code as u8)
         }
         StopReason::ResetRequested => {
-            eprintln!("rvsim: the guest asked for a reset; rvsim stops instead of rebooting");
+            say("rvsim: the guest asked for a reset; rvsim stops instead of rebooting");
             ExitCode::SUCCESS
         }
         StopReason::InstructionLimit(n) => {
-            eprintln!("rvsim: stopped after {n} instructions (--max-insns) at {}", place());
+            say(&format!("rvsim: stopped after {n} instructions (--max-insns) at {}", place()));
             ExitCode::from(exit_code::INSTRUCTION_LIMIT)
         }
         StopReason::Stuck(why) => {
-            eprintln!("rvsim: the hart is stuck: {why}");
+            say(&format!("rvsim: the hart is stuck: {why}"));
             ExitCode::from(exit_code::STUCK)
         }
         StopReason::Quit => {
-            eprintln!("\nrvsim: quit (Ctrl-A x)");
+            say("\nrvsim: quit (Ctrl-A x)");
             ExitCode::SUCCESS
         }
         StopReason::Debug(stop) => {
             // Only a debugger sets breakpoints; `rvsim run` never does.
-            eprintln!("rvsim: stopped at a breakpoint or watchpoint ({stop:?}) at {}", place());
+            say(&format!("rvsim: stopped at a breakpoint or watchpoint ({stop:?}) at {}", place()));
             ExitCode::SUCCESS
         }
     }
@@ -138,7 +192,7 @@ pub(super) fn parse_address(text: &str, symbols: &Symbolizer) -> Option<u64> {
 }
 
 /// The tracer the options ask for, if any.
-fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
+fn tracer(args: &TraceArgs, boot: &Boot, failures: &OutputFailures) -> Result<Option<Tracer>, Failure> {
     let Some(categories) = args.trace else {
         if args.trace_file.is_some()
             || args.trace_from.is_some()
@@ -155,19 +209,22 @@ fn tracer(args: &TraceArgs, boot: &Boot) -> Result<Option<Tracer>, Failure> {
     let symbols = symbolizer(boot);
     let from = match &args.trace_from {
         Some(text) => Some(parse_address(text, &symbols).ok_or_else(|| {
-            (exit_code::USAGE, format!("--trace-from {text}: not an address, and no symbol of that name"))
+            (exit_code::USAGE, format!("--trace-from {text:?}: not an address, and no symbol of that name"))
         })?),
         None => None,
     };
-    let out: Box<dyn Write + Send> = match &args.trace_file {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path)
-                .map_err(|e| (exit_code::USAGE, format!("{}: cannot write the trace: {e}", path.display())))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stderr())),
-    };
     let config = TraceConfig { categories, limit: args.trace_limit, from, asid: args.trace_asid };
-    Ok(Some(Tracer::new(config, out, symbols)))
+    Ok(Some(Tracer::new(config, trace_output(args, failures)?, symbols)))
+}
+
+/// Where the trace goes: `--trace-file`, created now, or standard error.
+fn trace_output(args: &TraceArgs, failures: &OutputFailures) -> Result<Box<dyn Write + Send>, Failure> {
+    let Some(path) = &args.trace_file else {
+        let stderr = CheckedWriter::new(std::io::stderr(), "cannot write the trace (standard error)", failures);
+        return Ok(Box::new(BufWriter::new(stderr)));
+    };
+    let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the trace: {e}")))?;
+    Ok(Box::new(BufWriter::new(CheckedWriter::new(file, format!("{path:?}: cannot write the trace"), failures))))
 }
 
 /// Instructions between looks for a gdb connection.
@@ -181,43 +238,52 @@ fn run_with_gdb(
     addr: &str,
     wait: bool,
     max_steps: Option<u64>,
-) -> Result<(Machine, StopReason), Failure> {
-    let listener = TcpListener::bind(addr).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
-    let local = listener.local_addr().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
+) -> Result<(Machine, Ending), Failure> {
+    let failure = |e: std::io::Error| (exit_code::USAGE, format!("--gdb {addr:?}: {e}"));
+    let listener = TcpListener::bind(addr).map_err(failure)?;
+    let local = listener.local_addr().map_err(failure)?;
     let stream = if wait {
-        eprintln!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})");
-        Some(listener.accept().map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?.0)
+        say(&format!("rvsim: waiting for gdb on {local} (in gdb: target remote {local})"));
+        listener.accept().map_err(failure)?.0
     } else {
-        eprintln!("rvsim: gdb can attach on {local} (in gdb: target remote {local})");
-        listener.set_nonblocking(true).map_err(|e| (exit_code::USAGE, format!("--gdb {addr}: {e}")))?;
-        loop {
-            let now = machine.cpu.steps();
-            let slice_end = now.saturating_add(GDB_POLL);
-            let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
-            match machine.run(Some(limit)) {
-                StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {
-                    if let Ok((stream, _)) = listener.accept() {
-                        break Some(stream);
-                    }
-                }
-                stop => return Ok((machine, stop)),
-            }
+        say(&format!("rvsim: gdb can attach on {local} (in gdb: target remote {local})"));
+        match run_until_gdb_attaches(&mut machine, &listener, max_steps).map_err(failure)? {
+            Ok(stream) => stream,
+            Err(stop) => return Ok((machine, Ending::Stopped(stop))),
         }
     };
-    let Some(stream) = stream else { unreachable!("the loop breaks with a connection") };
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_nodelay(true);
+    stream.set_nonblocking(false).map_err(failure)?;
     let (mut machine, end) = crate::gdb::serve(machine, stream, max_steps);
-    let stop = match end.map_err(|e| (exit_code::USAGE, e))? {
-        SessionEnd::GuestEnded(stop) => stop,
-        SessionEnd::Killed => {
-            eprintln!("rvsim: gdb killed the guest");
-            StopReason::Quit
-        }
+    let ending = match end.map_err(|e| (exit_code::USAGE, e))? {
+        SessionEnd::GuestEnded(stop) => Ending::Stopped(stop),
+        SessionEnd::Killed => Ending::KilledByGdb,
         SessionEnd::Detached => {
             log::info!("gdb detached; the guest runs on");
-            machine.run(max_steps)
+            Ending::Stopped(machine.run(max_steps))
         }
     };
-    Ok((machine, stop))
+    Ok((machine, ending))
+}
+
+/// Runs `machine`, looking for a gdb connection on `listener` every
+/// [`GDB_POLL`] instructions: the connection, or how the run ended
+/// before one came.
+fn run_until_gdb_attaches(
+    machine: &mut Machine,
+    listener: &TcpListener,
+    max_steps: Option<u64>,
+) -> std::io::Result<Result<TcpStream, StopReason>> {
+    listener.set_nonblocking(true)?;
+    loop {
+        let slice_end = machine.cpu.steps().saturating_add(GDB_POLL);
+        let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
+        match machine.run(Some(limit)) {
+            StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {
+                if let Ok((stream, _)) = listener.accept() {
+                    return Ok(Ok(stream));
+                }
+            }
+            stop => return Ok(Err(stop)),
+        }
+    }
 }

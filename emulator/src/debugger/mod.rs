@@ -35,6 +35,8 @@ enum Point {
 pub enum Flow {
     /// Read another command.
     Go,
+    /// The command failed (its error is written); read another.
+    Error,
     /// Leave.
     Quit,
 }
@@ -76,7 +78,7 @@ impl Debugger {
             Ok(flow) => flow,
             Err(message) => {
                 let _ = writeln!(out, "error: {message}");
-                Flow::Go
+                Flow::Error
             }
         }
     }
@@ -95,6 +97,12 @@ impl Debugger {
             }
             Command::Watch(at, len) => {
                 let addr = self.address(&at)?;
+                // As `x`: the range must end inside the address space.
+                addr.checked_add(len).ok_or_else(|| {
+                    format!(
+                        "watch: the range wraps around ({addr:#x} + {len} bytes passes the end of the address space)"
+                    )
+                })?;
                 self.add_point(Point::Watch(addr, len))
             }
             Command::Delete(which) => self.delete(which)?,

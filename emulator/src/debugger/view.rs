@@ -101,6 +101,9 @@ pub fn bytes(machine: &Machine, addr: u64, count: u64, space: Space) -> Result<S
     Ok(out)
 }
 
+/// Why a range of memory cannot be shown (as the tools say it).
+const WRAPS: &str = "the range wraps around";
+
 /// `count` instructions from `addr`, disassembled.
 pub fn instructions(
     machine: &mut Machine,
@@ -111,19 +114,21 @@ pub fn instructions(
 ) -> Result<String, String> {
     let decoder = crate::isa::Decoder::get();
     let mut out = String::new();
-    let mut at = addr;
+    // The next instruction's address, `None` past the top of the space.
+    let mut next = Some(addr);
     for _ in 0..count {
+        let at = next.ok_or(WRAPS)?;
         let low = machine.cpu.tool_read(at, 2, space)?;
         let mut raw = u16::from_le_bytes([low[0], low[1]]) as u32;
         if raw & 3 == 3 {
-            let high = machine.cpu.tool_read(at + 2, 2, space)?;
+            let high = machine.cpu.tool_read(at.checked_add(2).ok_or(WRAPS)?, 2, space)?;
             raw |= (u16::from_le_bytes([high[0], high[1]]) as u32) << 16;
         }
         let d = decoder.decode(raw);
         let name = symbol(machine, symbols, at);
         let encoding = if d.len == 2 { format!("{raw:04x}    ") } else { format!("{raw:08x}") };
         let _ = writeln!(out, "{at:#x}{name}:  {encoding}  {}", disassemble(&d, at).replace('\t', " "));
-        at += d.len as u64;
+        next = at.checked_add(d.len as u64);
     }
     Ok(out)
 }

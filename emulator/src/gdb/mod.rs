@@ -2,9 +2,11 @@
 //! memory through the hart's current translation, software breakpoints,
 //! single step, continue and Ctrl-C, for a [`Machine`]. The stub serves one
 //! connection; when gdb detaches, its breakpoints go and the caller runs
-//! the machine on to the end.
+//! the machine on to the end. Under gdbstub, the link (`link.rs`) frames the packets,
+//! so that no packet, however bad, ends the session.
 
 mod arch;
+mod link;
 
 use std::net::TcpStream;
 
@@ -22,6 +24,7 @@ use gdbstub_arch::riscv::reg::RiscvCoreRegs;
 use gdbstub_arch::riscv::reg::id::RiscvRegId;
 
 pub use arch::Rv64;
+use link::{Link, PACKET_SIZE};
 
 use crate::cpu::DebugStop;
 use crate::machine::{Machine, StopReason};
@@ -61,8 +64,7 @@ pub enum SessionEnd {
 /// machine back with how the session ended.
 pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Machine, Result<SessionEnd, String>) {
     let mut target = GdbTarget { machine, action: Action::Continue, max_steps, ended: None };
-    let connection: Box<dyn ConnectionExt<Error = std::io::Error>> = Box::new(stream);
-    let result = GdbStub::new(connection).run_blocking::<EventLoop>(&mut target);
+    let result = serve_link(&mut target, &Link::new(stream));
     // gdb's breakpoints go with it.
     target.machine.cpu.observers().breakpoints.clear();
     target.machine.cpu.observers_changed();
@@ -74,13 +76,30 @@ pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Ma
     (target.machine, end)
 }
 
+/// Runs gdbstub over `link` until gdb leaves. When gdbstub fails on a
+/// packet (one it cannot parse), that packet gets an error reply and
+/// gdbstub starts afresh: its state is the negotiated features, which a
+/// single-threaded target without no-ack mode can do without.
+fn serve_link(target: &mut GdbTarget, link: &Link) -> Result<DisconnectReason, String> {
+    loop {
+        let stub = GdbStub::builder(link.clone()).packet_buffer_size(PACKET_SIZE).build().map_err(|e| e.to_string())?;
+        match stub.run_blocking::<EventLoop>(target) {
+            Ok(reason) => return Ok(reason),
+            Err(e) if e.is_connection_error() || e.is_target_error() => return Err(e.to_string()),
+            Err(e) => {
+                if !link.refuse_pending().map_err(|io| io.to_string())? {
+                    return Err(e.to_string());
+                }
+                log::debug!("gdb: a packet refused with an error reply: {e}");
+            }
+        }
+    }
+}
+
 impl GdbTarget {
     /// Runs the hart as gdb asked, until it stops, gdb sends a byte, or a
     /// slice of instructions passes.
-    fn run(
-        &mut self,
-        conn: &mut dyn ConnectionExt<Error = std::io::Error>,
-    ) -> Result<Option<SingleThreadStopReason<u64>>, std::io::Error> {
+    fn run(&mut self, link: &Link) -> Result<Option<SingleThreadStopReason<u64>>, std::io::Error> {
         let cpu = &mut self.machine.cpu;
         cpu.observers().resume_at = Some(cpu.pc);
         loop {
@@ -95,7 +114,7 @@ impl GdbTarget {
                 }
                 StopReason::InstructionLimit(_) if self.action == Action::Step => SingleThreadStopReason::DoneStep,
                 StopReason::InstructionLimit(_) => {
-                    if conn.peek()?.is_some() {
+                    if link.interrupted()? {
                         return Ok(None);
                     }
                     continue;
@@ -121,7 +140,7 @@ enum EventLoop {}
 
 impl run_blocking::BlockingEventLoop for EventLoop {
     type Target = GdbTarget;
-    type Connection = Box<dyn ConnectionExt<Error = std::io::Error>>;
+    type Connection = Link;
     type StopReason = SingleThreadStopReason<u64>;
 
     #[allow(clippy::type_complexity)]
@@ -132,7 +151,7 @@ impl run_blocking::BlockingEventLoop for EventLoop {
         run_blocking::Event<Self::StopReason>,
         run_blocking::WaitForStopReasonError<<Self::Target as Target>::Error, <Self::Connection as Connection>::Error>,
     > {
-        match target.run(conn.as_mut()).map_err(run_blocking::WaitForStopReasonError::Connection)? {
+        match target.run(conn).map_err(run_blocking::WaitForStopReasonError::Connection)? {
             Some(reason) => Ok(run_blocking::Event::TargetStopped(reason)),
             None => {
                 let byte = conn.read().map_err(run_blocking::WaitForStopReasonError::Connection)?;
@@ -156,6 +175,11 @@ impl Target for GdbTarget {
 
     fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
         Some(self)
+    }
+
+    /// The link acknowledges packets itself (see `link.rs`).
+    fn use_no_ack_mode(&self) -> bool {
+        false
     }
 }
 
