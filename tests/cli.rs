@@ -163,6 +163,24 @@ fn bad_memory_values() {
 }
 
 #[test]
+fn too_little_memory_for_the_kernel_is_refused_naming_the_least_that_works() {
+    // 2M used to panic the kernel ("no memory for the kernel page table").
+    let output = rvsim_args(&["run", "--memory", "2M", "hello"]);
+    assert_one_line_error(&output, 2, &["--memory 2M", "too small", "at least"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let least: u64 = stderr
+        .split("at least ")
+        .nth(1)
+        .and_then(|rest| rest.trim().strip_suffix('M'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in {stderr}"));
+    let enough = rvsim_args(&["run", "--memory", &format!("{least}M"), "hello"]);
+    assert_eq!(enough.status.code(), Some(0), "the size named must boot: {}", describe(&enough));
+    let less = rvsim_args(&["run", "--memory", &format!("{}M", least - 1), "hello"]);
+    assert_one_line_error(&less, 2, &["too small"]);
+}
+
+#[test]
 fn bad_flags() {
     assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--frobnicate"]), 2, &["--frobnicate"]);
     assert_one_line_error(&rvsim_args(&["run"]), 2, &["--kernel"]);

@@ -490,6 +490,44 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
     assert_eq!(stdout(&theirs), stdout(&run_with_input(&["sh"], input)), "sh: QEMU and rvsim differ");
 }
 
+/// The kernel stopped cleanly because it could not boot: one line saying
+/// why, exit status 97, no panic.
+fn assert_boot_failed(output: &Output, why: &str) {
+    let out = stdout(output);
+    assert_eq!(output.status.code(), Some(97), "{}", describe(output));
+    assert!(out.starts_with("[kernel] boot failed: ") && out.contains(why), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(!out.contains("panic"), "{out}");
+}
+
+#[test]
+fn a_kernel_without_room_to_boot_says_so_and_stops() {
+    // rvsim refuses such sizes for its built-in kernel; given as a file,
+    // the kernel is on its own and must check for itself.
+    let (kernel, _) = qemu_image();
+    let kernel = kernel.to_str().expect("a UTF-8 scratch path");
+    // Too little RAM for the heap (a bare-metal boot: no initrd).
+    let output = run(&["--kernel", kernel, "--memory", "2M"]);
+    assert_boot_failed(&output, "2048 KiB of RAM is too little");
+    // Room enough, but the heap would run over the initrd, half way up.
+    let output = run(&["--kernel", kernel, "--memory", "4200K", "hello"]);
+    assert_boot_failed(&output, "would cover the initrd");
+}
+
+#[test]
+fn the_kernel_refuses_to_boot_over_the_device_tree_on_qemu() {
+    if !qemu_available("the_kernel_refuses_to_boot_over_the_device_tree_on_qemu") {
+        return;
+    }
+    // QEMU puts the device tree at 2 MiB in a 3 MiB machine, where the
+    // heap would go.
+    let (kernel, _) = qemu_image();
+    let mut command = Command::new("qemu-system-riscv64");
+    command.args(["-machine", "virt", "-bios", "none", "-m", "3M", "-nographic", "-kernel"]).arg(kernel);
+    let output = run_command(command.args(["-append", "-- hello"]), Some(b""), RUN_TIMEOUT);
+    assert_boot_failed(&output, "would cover the device tree");
+}
+
 #[test]
 fn the_shell_takes_100_kb_of_piped_input_on_qemu_too() {
     if !qemu_available("the_shell_takes_100_kb_of_piped_input_on_qemu_too") {

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod bench;
+pub mod boot_layout;
 pub mod builtin;
 pub mod bus;
 pub mod cli;

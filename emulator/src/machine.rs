@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
 use crate::devices::{ConsoleInput, Htif, Uart};
@@ -140,32 +141,16 @@ impl Machine {
             bss.fill(0);
         }
         let (_, image_end) = image.extent();
-        // QEMU: the initrd goes min(RAM / 2, 128 MiB) above the kernel's
-        // entry (the start of RAM here).
-        self.device_tree.initrd = initrd.map(|data| {
-            let start = ram_start + ((ram_end - ram_start) / 2).min(128 << 20);
-            (start, start + data.len() as u64)
-        });
+        let initrd_at = boot_layout::initrd_start(ram_start, ram_end);
+        self.device_tree.initrd = initrd.map(|data| (initrd_at, initrd_at + data.len() as u64));
         let dtb = fdt::build(&self.device_tree).map_err(|e| LoadError::new(&image.name, e))?;
-        let dtb_addr = device_tree_address(ram_start, ram_end, dtb.len() as u64);
-        if let (Some(data), Some((start, end))) = (initrd, self.device_tree.initrd) {
-            if start < image_end || end > dtb_addr {
-                return Err(LoadError::new(
-                    "initrd",
-                    format!(
-                        "{} bytes do not fit between the kernel (ending at {image_end:#x}) and the device tree at {dtb_addr:#x}; give more --memory",
-                        data.len()
-                    ),
-                ));
-            }
+        let initrd_len = initrd.map(|data| data.len() as u64);
+        let placement = boot_layout::place(ram_start, ram_end, image_end, initrd_len, dtb.len() as u64)
+            .map_err(|e| LoadError::new(if initrd.is_some() { "initrd" } else { &image.name }, e))?;
+        if let (Some(data), Some((start, _))) = (initrd, placement.initrd) {
             ram.slice_mut(start, data.len() as u64).expect("initrd checked inside RAM").copy_from_slice(data);
         }
-        if dtb_addr < image_end {
-            return Err(LoadError::new(
-                &image.name,
-                format!("the image ends at {image_end:#x}, over the device tree at {dtb_addr:#x}; give more --memory"),
-            ));
-        }
+        let dtb_addr = placement.dtb;
         ram.slice_mut(dtb_addr, dtb.len() as u64).expect("device tree placed inside RAM").copy_from_slice(&dtb);
         self.dtb_addr = dtb_addr;
 
@@ -307,25 +292,9 @@ impl Machine {
     }
 }
 
-/// Where QEMU puts the device tree: the highest 2 MiB boundary that leaves
-/// room for it below the end of RAM. When that boundary falls in the lower
-/// half of a small RAM, where the kernel lives, the highest 4 KiB boundary
-/// is used instead.
-fn device_tree_address(ram_start: u64, ram_end: u64, size: u64) -> u64 {
-    let top = ram_end - size;
-    let aligned = top & !((2 << 20) - 1);
-    if aligned >= ram_start + (ram_end - ram_start) / 2 { aligned } else { top & !0xfff }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn device_tree_goes_where_qemu_puts_it() {
-        assert_eq!(device_tree_address(0x8000_0000, 0x8800_0000, 0x1000), 0x87e0_0000);
-        assert_eq!(device_tree_address(0x8000_0000, 0x8010_0000, 0x1000), 0x800f_f000);
-    }
 
     #[test]
     fn rejects_bad_memory_sizes() {

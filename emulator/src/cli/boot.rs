@@ -5,8 +5,11 @@ use std::path::Path;
 
 use super::output::say;
 use super::{BootArgs, Failure, exit_code, load_failure};
+use crate::boot_layout;
 use crate::builtin::{self, ImageKind};
+use crate::fdt::{self, DeviceTreeConfig};
 use crate::loader::{ElfImage, LoadError, read_guest_file, without_section_headers};
+use crate::memmap::{MAX_RAM_SIZE, RAM_BASE};
 
 /// Loads `spec` for a guest with `ram_size` bytes of RAM: a path to an
 /// ELF file, or the name of a built-in image when no such file exists.
@@ -140,7 +143,37 @@ fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Fai
     let programs = initrd_files(&extra);
     let initrd = archive(&programs)?;
     let bootargs = kernel_command_line(args, &name, input);
+    if args.kernel.is_none() {
+        check_kernel_memory(&kernel, initrd.len() as u64, &bootargs, args.memory)?;
+    }
     Ok(Boot { kernel, initrd: Some(initrd), programs, first: Some(name), bootargs, interactive: true })
+}
+
+/// Refuses a `--memory` the built-in kernel cannot boot in with this
+/// initrd (its heap, page tables, initrd and device tree must all fit),
+/// naming the least that works.
+fn check_kernel_memory(kernel: &ElfImage, initrd_len: u64, bootargs: &str, memory: u64) -> Result<(), Failure> {
+    let tree = DeviceTreeConfig { memory_size: memory, bootargs: bootargs.to_string(), initrd: Some((0, 0)) };
+    let dtb_len = fdt::build(&tree).map_err(|e| (exit_code::LOAD, e))?.len() as u64;
+    let (_, image_end) = kernel.extent();
+    if boot_layout::kernel_boots(RAM_BASE, memory, image_end, initrd_len, dtb_len) {
+        return Ok(());
+    }
+    let least = boot_layout::least_kernel_ram(RAM_BASE, image_end, initrd_len, dtb_len, MAX_RAM_SIZE);
+    let least = least.map_or_else(|| "no size does".to_string(), |least| format!("it needs at least {}M", least >> 20));
+    Err((
+        exit_code::USAGE,
+        format!(
+            "--memory {} is too small for the teaching kernel and its {} KiB initrd: {least}",
+            shown(memory),
+            initrd_len >> 10
+        ),
+    ))
+}
+
+/// A memory size as `--memory` takes it: in MiB when whole, else KiB.
+fn shown(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) { format!("{}M", bytes >> 20) } else { format!("{}K", bytes >> 10) }
 }
 
 /// A file of the initrd: its name and contents.

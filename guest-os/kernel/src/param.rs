@@ -31,4 +31,4 @@ pub const KSTACK_PAGES: usize = 4;
 
 /// Exit code of a boot that cannot go on (too little memory, no device
 /// tree): the kernel says why on the console first.
-pub const EXIT_BOOT_FAILED: u32 = 125;
+pub const EXIT_BOOT_FAILED: u32 = 97;
