@@ -181,6 +181,54 @@ fn too_little_memory_for_the_kernel_is_refused_naming_the_least_that_works() {
 }
 
 #[test]
+fn bad_drives_and_swap_disks_are_one_line_errors() {
+    let dir = scratch_dir("bad_drives_and_swap_disks_are_one_line_errors");
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    let fifo = fifo.display().to_string();
+    let odd = dir.join("odd.img");
+    std::fs::write(&odd, vec![0u8; 1000]).expect("write odd.img");
+    let data = dir.join("data.img");
+    std::fs::write(&data, vec![0u8; 64 << 10]).expect("write data.img");
+    let (dir, odd, data) = (dir.display().to_string(), odd.display().to_string(), data.display().to_string());
+    let nosuch = format!("{dir}/nosuch.img");
+    for (flag, value, needle) in [
+        ("--drive", nosuch.as_str(), "nosuch.img"),
+        ("--drive", dir.as_str(), "not a regular file"),
+        ("--drive", fifo.as_str(), "not a regular file"),
+        ("--drive", odd.as_str(), "512-byte sectors"),
+        ("--drive", &format!("{data},snapshot"), "unknown drive option"),
+        ("--swap", "1000", "512-byte sectors"),
+        ("--swap", "0", "512-byte sectors"),
+        ("--swap", nosuch.as_str(), "no such file"),
+        ("--swap", fifo.as_str(), "not a regular file"),
+        ("--swap", dir.as_str(), "not a regular file"),
+        ("--swap", data.as_str(), "not swap space"),
+        ("--swap", &format!("{data},readonly"), "must be writable"),
+    ] {
+        let output = rvsim_quick(&["run", flag, value, "hello"]);
+        assert_one_line_error(&output, 2, &[flag, needle]);
+    }
+}
+
+#[test]
+fn attached_disks_are_counted_in_the_statistics() {
+    let output = rvsim_args(&["run", "--swap", "1M", "--stats", "hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("disk virtio0 (1 MiB)\n  requests "), "{stderr}");
+    let json = scratch_dir("attached_disks_are_counted_in_the_statistics").join("stats.json");
+    let json_path = json.to_str().expect("a UTF-8 scratch path");
+    let output = rvsim_args(&["run", "--swap", "2M", "--stats-json", json_path, "hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("statistics written")).expect("valid JSON");
+    assert_eq!(stats["disks"][0]["slot"], 0);
+    assert_eq!(stats["disks"][0]["sectors"], 4096);
+}
+
+#[test]
 fn bad_flags() {
     assert_one_line_error(&rvsim_args(&["run", "--kernel", "bare-hello", "--frobnicate"]), 2, &["--frobnicate"]);
     assert_one_line_error(&rvsim_args(&["run"]), 2, &["--kernel"]);

@@ -9,6 +9,9 @@ use std::time::Duration;
 use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
+use crate::devices::virtio::VirtioMmio;
+use crate::devices::virtio::blk::Block;
+use crate::devices::virtio::storage::Storage;
 use crate::devices::{ConsoleInput, Htif, Uart};
 use crate::fdt::{self, DeviceTreeConfig};
 use crate::loader::{ElfImage, LoadError, Symbols};
@@ -46,6 +49,18 @@ pub struct MachineConfig {
     pub bootargs: String,
     /// TLB shape and A/D policy.
     pub mmu: MmuConfig,
+    /// Disks, behind the virtio-mmio windows in order from the first.
+    pub disks: Vec<Disk>,
+}
+
+/// A disk to attach: a virtio-blk device over `storage`.
+pub struct Disk {
+    /// Its contents.
+    pub storage: Storage,
+    /// The guest may not write it.
+    pub readonly: bool,
+    /// What GET_ID answers (QEMU's `serial=`).
+    pub serial: String,
 }
 
 impl Default for MachineConfig {
@@ -56,6 +71,7 @@ impl Default for MachineConfig {
             console_input: ConsoleInput::None,
             bootargs: String::new(),
             mmu: MmuConfig::default(),
+            disks: Vec::new(),
         }
     }
 }
@@ -100,7 +116,14 @@ impl Machine {
         let uart = Uart::new(config.console_output, config.console_input);
         let device_tree = DeviceTreeConfig { memory_size: config.memory_size, bootargs: config.bootargs, initrd: None };
         config.mmu.tlb.validate()?;
-        let cpu = Cpu::new(Bus::new(ram, uart), config.mmu);
+        if config.disks.len() > VIRTIO_SLOTS {
+            return Err(format!("{} disks given: the machine has {VIRTIO_SLOTS} virtio slots", config.disks.len()));
+        }
+        let mut bus = Bus::new(ram, uart);
+        for (slot, disk) in bus.virtio.iter_mut().zip(config.disks) {
+            *slot = VirtioMmio::with(Box::new(Block::new(disk.storage, disk.readonly, &disk.serial)));
+        }
+        let cpu = Cpu::new(bus, config.mmu);
         Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree })
     }
 

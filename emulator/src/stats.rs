@@ -120,6 +120,29 @@ pub struct MmuReport {
     pub walk_access_faults: u64,
 }
 
+/// What one disk counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiskReport {
+    /// Its virtio-mmio slot (0 is at 0x1000_1000).
+    pub slot: usize,
+    /// Its size in sectors.
+    pub sectors: u64,
+    /// Requests completed.
+    pub requests: u64,
+    /// Read requests.
+    pub reads: u64,
+    /// Write requests.
+    pub writes: u64,
+    /// Flush requests.
+    pub flushes: u64,
+    /// Requests that failed (I/O error, unsupported).
+    pub errors: u64,
+    /// Sectors read.
+    pub sectors_read: u64,
+    /// Sectors written.
+    pub sectors_written: u64,
+}
+
 /// Everything counted during a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RunStats {
@@ -129,6 +152,8 @@ pub struct RunStats {
     pub tlb: TlbReport,
     /// The MMU.
     pub mmu: MmuReport,
+    /// The disks (none unless attached).
+    pub disks: Vec<DiskReport>,
 }
 
 impl RunStats {
@@ -175,6 +200,7 @@ impl RunStats {
                 page_faults: PerAccess::from(cpu.mmu.stats.page_faults),
                 walk_access_faults: cpu.mmu.stats.walk_access_faults,
             },
+            disks: disks(machine),
         }
     }
 
@@ -221,6 +247,35 @@ impl RunStats {
             "  page faults: fetch {}, load {}, store {}; PTE access faults {}",
             m.page_faults.fetch, m.page_faults.load, m.page_faults.store, m.walk_access_faults
         );
+        for d in &self.disks {
+            let _ = writeln!(out, "disk virtio{} ({} MiB)", d.slot, d.sectors * 512 >> 20);
+            let _ = writeln!(
+                out,
+                "  requests {} (reads {}, writes {}, flushes {}, errors {}); sectors read {}, written {}",
+                d.requests, d.reads, d.writes, d.flushes, d.errors, d.sectors_read, d.sectors_written
+            );
+        }
         out
     }
+}
+
+/// The counters of every attached disk.
+fn disks(machine: &Machine) -> Vec<DiskReport> {
+    let slots = machine.cpu.bus.virtio.iter().enumerate();
+    slots
+        .filter_map(|(slot, window)| {
+            let (s, sectors) = (window.disk_stats()?, window.disk_sectors()?);
+            Some(DiskReport {
+                slot,
+                sectors,
+                requests: s.requests,
+                reads: s.reads,
+                writes: s.writes,
+                flushes: s.flushes,
+                errors: s.errors,
+                sectors_read: s.sectors_read,
+                sectors_written: s.sectors_written,
+            })
+        })
+        .collect()
 }

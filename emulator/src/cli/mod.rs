@@ -8,6 +8,7 @@
 mod bench;
 mod boot;
 mod debug;
+mod disks;
 mod options;
 mod output;
 mod run;
@@ -101,6 +102,21 @@ struct BootArgs {
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_memory_size, allow_hyphen_values = true)]
     memory: u64,
+    /// Attach a raw disk image as a virtio-blk disk, as QEMU's -drive file=FILE,format=raw (written
+    /// in place); FILE,readonly attaches it read-only. May be given more than once.
+    #[arg(long, value_name = "FILE[,readonly]", value_parser = disks::parse_drive)]
+    drive: Vec<disks::DriveSpec>,
+    /// Attach a swap disk: a fresh one of SIZE bytes (K, M or G; it lives for this run only), or
+    /// FILE, an image already formatted as swap (mkswap). The teaching kernel pages to it.
+    #[arg(long, value_name = "SIZE|FILE", value_parser = disks::parse_swap)]
+    swap: Option<disks::SwapSpec>,
+}
+
+impl BootArgs {
+    /// The disks to attach.
+    fn disk_specs(&self) -> disks::DiskSpecs {
+        disks::DiskSpecs { swap: self.swap.clone(), drives: self.drive.clone() }
+    }
 }
 
 #[derive(Args, Debug)]

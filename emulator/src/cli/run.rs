@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::boot::{Boot, Input, plan_boot};
+use super::disks;
 use super::output::{CheckedWriter, OutputFailures, say};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::devices::ConsoleInput;
@@ -33,6 +34,7 @@ pub(super) fn build_machine(
         console_input: input,
         bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
+        disks: disks::open(&args.boot.disk_specs())?,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;

@@ -18,6 +18,7 @@
 //!   initial stack.
 //! - [`boot_memory`]: where the kernel's heap and frames go in RAM.
 //! - [`bootargs`]: the kernel command line.
+//! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 #![no_std]
 
 extern crate alloc;
@@ -33,6 +34,7 @@ pub mod shared_pages;
 pub mod shm;
 pub mod space;
 pub mod stats;
+pub mod swap_header;
 pub mod uaccess;
 
 #[cfg(test)]

@@ -280,4 +280,8 @@ impl VirtioDevice for Block {
     fn disk_stats(&self) -> Option<DiskStats> {
         Some(self.stats)
     }
+
+    fn disk_sectors(&self) -> Option<u64> {
+        Some(self.sectors())
+    }
 }

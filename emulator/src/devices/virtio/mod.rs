@@ -70,6 +70,8 @@ pub trait VirtioDevice: Send {
     ) -> Result<(u32, Option<blk::Request>), QueueError>;
     /// Its disk counters, if it is a disk.
     fn disk_stats(&self) -> Option<blk::DiskStats>;
+    /// Its capacity in sectors, if it is a disk.
+    fn disk_sectors(&self) -> Option<u64>;
 }
 
 /// One virtio-mmio register window and the device behind it, if any.
@@ -104,6 +106,11 @@ impl VirtioMmio {
     /// The device's disk counters, if it is a disk.
     pub fn disk_stats(&self) -> Option<blk::DiskStats> {
         self.device.as_ref().and_then(|d| d.disk_stats())
+    }
+
+    /// The device's capacity in sectors, if it is a disk.
+    pub fn disk_sectors(&self) -> Option<u64> {
+        self.device.as_ref().and_then(|d| d.disk_sectors())
     }
 
     /// The level of the interrupt line.
