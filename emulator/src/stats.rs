@@ -248,7 +248,7 @@ impl RunStats {
             m.page_faults.fetch, m.page_faults.load, m.page_faults.store, m.walk_access_faults
         );
         for d in &self.disks {
-            let _ = writeln!(out, "disk virtio{} ({} MiB)", d.slot, d.sectors * 512 >> 20);
+            let _ = writeln!(out, "disk virtio{} ({} MiB)", d.slot, (d.sectors * 512) >> 20);
             let _ = writeln!(
                 out,
                 "  requests {} (reads {}, writes {}, flushes {}, errors {}); sectors read {}, written {}",
