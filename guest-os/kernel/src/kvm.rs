@@ -10,7 +10,9 @@ use rvsim_kernel_core::space::OutOfMemory;
 use rvsim_kernel_core::{PAGE, PhysMemory, pte};
 
 use crate::memory::KernelMemory;
-use crate::param::{DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART};
+use crate::param::{
+    DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART, VIRTIO, VIRTIO_SIZE, VIRTIO_SLOTS,
+};
 
 /// Kernel stacks: slot `i` at `KSTACK_BASE + i * KSTACK_STRIDE`, its
 /// lowest page left unmapped as a guard.
@@ -111,7 +113,8 @@ pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> Result<u6
         }
         region += MEGA2;
     }
-    for device in [UART, FINISHER] {
+    let virtio = (0..VIRTIO_SLOTS as u64).map(|i| VIRTIO + i * VIRTIO_SIZE);
+    for device in [UART, FINISHER].into_iter().chain(virtio) {
         map(frames, root, DEVICE_BASE + device, device, pte::R | pte::W, 0)?;
     }
     let mut plic = PLIC;

@@ -15,6 +15,7 @@ extern crate alloc;
 
 mod boot;
 mod console;
+mod disk;
 mod errno;
 mod exec;
 mod images;
@@ -29,6 +30,7 @@ mod start;
 mod syscall;
 mod time;
 mod trap;
+mod virtio_hal;
 mod vmlog;
 mod vmm;
 
@@ -151,6 +153,16 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     }
     trap::init();
     plic::init();
+    for found in disk::probe() {
+        if let Some(swap) = found.swap {
+            kprintln!(
+                "[kernel] swap on virtio{}: {} slots ({} KiB)",
+                found.slot,
+                swap.slots(),
+                swap.slots() * PAGE / 1024
+            );
+        }
+    }
     // The process table before the console: input that arrived before
     // boot completes lines, which wakes readers.
     proc::init();

@@ -14,6 +14,15 @@ pub const CLINT_MTIMECMP: u64 = 0x0200_4000;
 pub const CLINT_MTIME: u64 = 0x0200_bff8;
 /// PLIC source of the UART.
 pub const UART_IRQ: u32 = 10;
+/// The first virtio-mmio window; window `i` is at `VIRTIO + i * VIRTIO_SIZE`,
+/// on PLIC source `VIRTIO_IRQ + i` (QEMU virt's `virtio-mmio-bus.i`).
+pub const VIRTIO: u64 = 0x1000_1000;
+/// Size of one virtio-mmio window.
+pub const VIRTIO_SIZE: u64 = 0x1000;
+/// virtio-mmio windows.
+pub const VIRTIO_SLOTS: usize = 8;
+/// PLIC source of the first virtio-mmio window.
+pub const VIRTIO_IRQ: u32 = 1;
 
 /// Where devices appear in every address space once paging is on: the
 /// kernel half, above the user range, so user space keeps the low GiB.

@@ -1,7 +1,7 @@
-//! The PLIC, for the console: the UART's interrupt goes to this hart's
-//! S-mode context.
+//! The PLIC: the UART's and the virtio disks' interrupts go to this
+//! hart's S-mode context.
 
-use crate::param::{DEVICE_BASE, PLIC, UART_IRQ};
+use crate::param::{DEVICE_BASE, PLIC, UART_IRQ, VIRTIO_IRQ, VIRTIO_SLOTS};
 
 const S_CONTEXT_ENABLE: u64 = 0x2080;
 const S_CONTEXT_THRESHOLD: u64 = 0x20_1000;
@@ -11,12 +11,20 @@ fn reg(offset: u64) -> *mut u32 {
     (DEVICE_BASE + PLIC + offset) as *mut u32
 }
 
-/// Gives the UART priority 1 and enables it for S-mode.
+/// Gives the UART and the virtio windows priority 1 and enables them for
+/// S-mode.
 pub fn init() {
-    // SAFETY: PLIC registers, mapped in the kernel half.
+    let virtio = (0..VIRTIO_SLOTS as u32).map(|i| VIRTIO_IRQ + i);
+    let sources: u32 = core::iter::once(UART_IRQ).chain(virtio).fold(0, |mask, irq| mask | 1 << irq);
+    // SAFETY: PLIC registers, mapped in the kernel half; writes only
+    // change which interrupts reach S-mode.
     unsafe {
-        reg(4 * UART_IRQ as u64).write_volatile(1);
-        reg(S_CONTEXT_ENABLE).write_volatile(1 << UART_IRQ);
+        for irq in 0..32 {
+            if sources & (1 << irq) != 0 {
+                reg(4 * irq as u64).write_volatile(1);
+            }
+        }
+        reg(S_CONTEXT_ENABLE).write_volatile(sources);
         reg(S_CONTEXT_THRESHOLD).write_volatile(0);
     }
 }

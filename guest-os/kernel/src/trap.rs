@@ -5,8 +5,8 @@
 //! is needed on the way. In S-mode, traps arrive at `kernelvec`: only
 //! interrupts while idle are expected there.
 
-use crate::param::UART_IRQ;
-use crate::{console, kprintln, plic, proc, syscall};
+use crate::param::{UART_IRQ, VIRTIO_IRQ, VIRTIO_SLOTS};
+use crate::{console, disk, kprintln, plic, proc, syscall};
 
 /// The user registers saved by `uservec`, and what `userret` needs.
 #[repr(C)]
@@ -248,6 +248,8 @@ fn interrupt(code: u64) {
             let irq = plic::claim();
             if irq == UART_IRQ {
                 console::interrupt();
+            } else if (VIRTIO_IRQ..VIRTIO_IRQ + VIRTIO_SLOTS as u32).contains(&irq) {
+                disk::interrupt(irq);
             }
             if irq != 0 {
                 plic::complete(irq);
