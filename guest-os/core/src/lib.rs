@@ -9,6 +9,9 @@
 //! - [`space`]: address spaces: mapping, fork (COW or eager copy), freeing.
 //! - [`shared_pages`]: the shared pages table: one frame per page of
 //!   program text, whoever runs it.
+//! - [`replace`]: page replacement: clock, FIFO, LRU (aging), random.
+//! - [`rmap`]: the reverse map from frames to the PTEs that map them.
+//! - [`swap`]: swap slots with reference counts.
 //! - [`region`]: regions whose pages appear on first touch (stack, images).
 //! - [`shm`]: System V shared-memory segments.
 //! - [`fault`]: what a page fault means: COW break, demand-zero, a shared
@@ -30,10 +33,13 @@ pub mod fault;
 pub mod frame;
 pub mod pte;
 pub mod region;
+pub mod replace;
+pub mod rmap;
 pub mod shared_pages;
 pub mod shm;
 pub mod space;
 pub mod stats;
+pub mod swap;
 pub mod swap_header;
 pub mod uaccess;
 
