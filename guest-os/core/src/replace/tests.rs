@@ -83,7 +83,7 @@ fn reference_string(seed: u64, len: usize, pages: u64) -> Vec<u64> {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            page = if x % 4 == 0 { x % pages } else { (page + x % 3) % pages };
+            page = if x.is_multiple_of(4) { x % pages } else { (page + x % 3) % pages };
             page
         })
         .collect()
