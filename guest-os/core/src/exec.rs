@@ -9,11 +9,10 @@ use elf::abi;
 use elf::endian::LittleEndian;
 use elf::file::Class;
 
-use crate::frame::FrameTable;
 use crate::region::{DemandRegion, SharedImage};
 use crate::space::{AddressSpace, OutOfMemory, USER_END};
-use crate::uaccess::UserMemory;
-use crate::{PAGE, PhysMemory, page_ceil, page_floor, pte};
+use crate::uaccess::{UserError, UserMemory};
+use crate::{PAGE, PhysMemory, Vm, page_ceil, page_floor, pte};
 
 /// Top of the user stack; the stack is a demand-zero region below it.
 pub const STACK_TOP: u64 = USER_END;
@@ -31,8 +30,10 @@ pub enum ExecError {
     NotExecutable,
     /// A segment lies outside user space or is malformed.
     BadSegment,
-    /// Memory ran out.
+    /// The commit account has no room for the program (ENOMEM).
     OutOfMemory,
+    /// No frame is free now: reclaim, then try again.
+    NoFrame,
     /// Arguments too long.
     ArgumentsTooLong,
 }
@@ -150,27 +151,29 @@ impl LoadPlan {
 /// Maps and fills the pages of `image` that are private to the process
 /// (all of them, without `share`; with it, only those a writable segment
 /// touches: the read-only ones are left to the shared pages table, loaded
-/// on first touch). A page two segments touch gets the union of their
-/// permissions. Returns the number of pages mapped.
-pub fn load(
-    space: &mut AddressSpace,
-    frames: &mut FrameTable,
-    mem: &mut impl PhysMemory,
-    image: &SharedImage<'_>,
-    share: bool,
-) -> Result<usize, ExecError> {
+/// on first touch), charging them to the commit account. A page two
+/// segments touch gets the union of their permissions. Returns the number
+/// of pages mapped. On failure the pages mapped so far stay mapped (and
+/// charged): the caller destroys the space, or unmaps the range.
+pub fn load<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, image: &SharedImage<'_>, share: bool) -> Result<usize, ExecError> {
     let mut pages = 0;
     for page in image.plan.pages() {
         if share && image.shared_flags(page).is_some() {
             continue;
         }
-        let frame = frames.alloc().ok_or(ExecError::OutOfMemory)?;
-        mem.zero_page(frame);
-        if let Err(e) = space.map(frames, mem, page, frame, image.plan.page_flags(page) | pte::U) {
-            frames.decref(frame);
-            return Err(e.into());
+        vm.pager.commit.charge(1).map_err(|_| ExecError::OutOfMemory)?;
+        let Some(frame) = vm.alloc_user(false) else {
+            vm.pager.commit.uncharge(1);
+            return Err(ExecError::NoFrame);
+        };
+        vm.mem.zero_page(frame);
+        image.fill_page(vm.mem, frame, page);
+        // Written by the load: dirty, so that the pager saves it.
+        if space.map(vm, page, frame, image.plan.page_flags(page) | pte::U | pte::A | pte::D).is_err() {
+            vm.release_user(frame);
+            vm.pager.commit.uncharge(1);
+            return Err(ExecError::NoFrame);
         }
-        image.fill_page(mem, frame, page);
         pages += 1;
     }
     Ok(pages)
@@ -199,7 +202,10 @@ pub fn initial_stack<M: PhysMemory>(
     if bytes > MAX_ARG_BYTES {
         return Err(ExecError::ArgumentsTooLong);
     }
-    let fail = |_| ExecError::OutOfMemory;
+    let fail = |e| match e {
+        UserError::Wait(_) => ExecError::NoFrame,
+        UserError::Efault => ExecError::OutOfMemory,
+    };
     let mut at = STACK_TOP;
     // 16 bytes for AT_RANDOM (fixed: runs are reproducible).
     at -= 16;
@@ -289,7 +295,7 @@ mod tests {
         let shared = SharedImage { id: 1, name: "prog", bytes: &image, plan };
         let mut w = World::new(64);
         let mut space = w.space();
-        assert_eq!(load(&mut space, &mut w.frames, &mut w.mem, &shared, false), Ok(3));
+        assert_eq!(load(&mut space, &mut w.vm(), &shared, false), Ok(3));
         let (_, text) = space.lookup(&w.mem, 0x10000).unwrap();
         assert_eq!(w.mem.read_u64(pte::address(text)) as u32, 0x13);
         let (_, data) = space.lookup(&w.mem, 0x11008).unwrap();
@@ -298,7 +304,7 @@ mod tests {
         assert!(data & pte::W != 0 && text & pte::W == 0);
         // Sharing text: only the writable pages are loaded at exec.
         let mut other = w.space();
-        assert_eq!(load(&mut other, &mut w.frames, &mut w.mem, &shared, true), Ok(2));
+        assert_eq!(load(&mut other, &mut w.vm(), &shared, true), Ok(2));
         assert!(other.lookup(&w.mem, 0x10000).is_none(), "text is left to the shared pages table");
         assert_eq!(shared.shared_flags(0x10000), Some(pte::R | pte::X));
         assert_eq!(shared.shared_flags(0x11000), None, "data is private");

@@ -1,15 +1,25 @@
 //! What a page fault means. A store to a copy-on-write page breaks the
-//! sharing; a first touch of the stack gets a zeroed frame; a first touch
-//! of a program's text or rodata maps its page from the shared pages table
-//! (loading it from the image if no one has yet); with a clear A or D bit
-//! (on a machine that faults instead of setting them) the kernel sets it.
-//! Anything else is a fault the process dies of.
+//! sharing; a first touch of the stack or heap gets a zeroed frame; a
+//! first touch of a program's text or rodata maps its page from the shared
+//! pages table (loading it from the image if no one has yet); a page on
+//! the swap disk comes back through the swap cache; a shared-memory page
+//! comes from its segment; with a clear A or D bit (on a machine that
+//! faults instead of setting them) the kernel sets it. Anything else is a
+//! fault the process dies of.
+//!
+//! Some faults cannot finish without sleeping: a page to read from the
+//! swap disk, another process's transfer of the same page, or no free
+//! frame. Those return [`Unresolved::Wait`], having changed nothing that a
+//! retry would not expect: the kernel does the waiting with nothing
+//! borrowed, then resolves the fault again.
 
-use crate::frame::FrameTable;
 use crate::region::{Backing, DemandRegion};
-use crate::space::{AddressSpace, USER_END};
-use crate::stats::VmStats;
-use crate::{PhysMemory, Vm, page_floor, pte};
+use crate::rmap::Mapping;
+use crate::shm::ShmPage;
+use crate::space::{AddressSpace, USER_END, shm_flags};
+use crate::swap::Slot;
+use crate::swap_cache::CacheState;
+use crate::{PAGE, PhysMemory, Vm, page_floor, pte};
 
 /// The kind of access that faulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +47,7 @@ pub enum Resolved {
         /// The frame.
         frame: u64,
     },
-    /// A first touch of a demand-zero region.
+    /// A first touch of a demand-zero region (or a zero page that went).
     DemandZero {
         /// The new frame.
         frame: u64,
@@ -50,20 +60,54 @@ pub enum Resolved {
         /// Found in the table (no load).
         hit: bool,
     },
+    /// A page that was on the swap disk, found in the swap cache (read
+    /// back by this fault's wait, or by another sharer's).
+    SwapIn {
+        /// The frame mapped.
+        frame: u64,
+        /// The slot it came from.
+        slot: Slot,
+    },
+    /// A shared-memory page mapped from its segment.
+    ShmPage {
+        /// The frame mapped.
+        frame: u64,
+    },
     /// A and/or D set by the kernel (machines that fault on them).
     AccessedDirty,
 }
 
-/// Why a fault cannot be resolved.
+/// What a fault waits for before it is resolved again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Read `slot` into `frame` (already taken, and in the swap cache as
+    /// being read), then mark it ready.
+    PageIn {
+        /// The slot.
+        slot: Slot,
+        /// The frame.
+        frame: u64,
+    },
+    /// Another transfer of `slot` is in flight.
+    Transfer {
+        /// The slot.
+        slot: Slot,
+    },
+    /// No frame is free (or the budget is spent): reclaim first.
+    Frames,
+}
+
+/// Why a fault is not resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unresolved {
     /// The address is not mapped and not in a demand region.
     NotMapped,
     /// The page does not allow this access (a store to text, say).
     Protection,
-    /// No frame for the new page (COW copies never run out: their frames
-    /// are promised).
+    /// The commit account has no room for a new stack page.
     OutOfMemory,
+    /// It needs to wait (see [`Wait`]) and be resolved again.
+    Wait(Wait),
 }
 
 /// Whether PTE `entry` lets U-mode perform `access`.
@@ -76,6 +120,12 @@ pub fn permits(entry: u64, access: Access) -> bool {
         }
 }
 
+/// Whether a page out of memory, once back, will let `access` proceed (a
+/// store to a copy-on-write page will, after breaking the sharing).
+fn permits_out(entry: u64, access: Access) -> bool {
+    permits(entry, access) || (access == Access::Store && pte::is_cow(entry))
+}
+
 /// Resolves a fault at `va` for `access`, or says why it cannot be. After
 /// a resolution the caller must flush the TLB entry for `va`.
 pub fn resolve<M: PhysMemory>(
@@ -85,14 +135,28 @@ pub fn resolve<M: PhysMemory>(
     va: u64,
     access: Access,
 ) -> Result<Resolved, Unresolved> {
-    vm.stats.page_faults += 1;
+    let outcome = resolve_once(space, vm, regions, va, access);
+    if !matches!(outcome, Err(Unresolved::Wait(_))) {
+        vm.stats.page_faults += 1;
+    }
+    outcome
+}
+
+fn resolve_once<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    regions: &[DemandRegion<'_>],
+    va: u64,
+    access: Access,
+) -> Result<Resolved, Unresolved> {
     if va >= USER_END {
         return Err(Unresolved::NotMapped);
     }
-    match space.lookup(vm.mem, va) {
-        Some((slot, entry)) => {
+    let va = page_floor(va);
+    match space.entry(vm.mem, va) {
+        Some((slot, entry)) if pte::is_leaf(entry) => {
             if access == Access::Store && pte::is_cow(entry) {
-                return break_cow(vm.frames, vm.mem, slot, entry, vm.stats);
+                return break_cow(space, vm, slot, entry, va);
             }
             if !permits(entry, access) {
                 return Err(Unresolved::Protection);
@@ -101,73 +165,203 @@ pub fn resolve<M: PhysMemory>(
             AddressSpace::set_entry(vm.mem, slot, entry | needed);
             Ok(Resolved::AccessedDirty)
         }
+        Some((slot, entry)) => {
+            if !permits_out(entry, access) {
+                return Err(Unresolved::Protection);
+            }
+            match pte::slot(entry) {
+                0 => demand_zero(space, vm, va, pte::flags(entry) & (pte::R | pte::W | pte::X), false),
+                _ => swap_in(space, vm, slot, entry, va),
+            }
+        }
         None => {
             let region = regions.iter().find(|r| r.contains(va)).ok_or(Unresolved::NotMapped)?;
             match region.backing {
-                Backing::Zero => demand_zero(space, vm, region, va),
-                Backing::Image(image) => {
-                    let flags = image.shared_flags(va).ok_or(Unresolved::NotMapped)?;
-                    if !permits(flags | pte::U, access) {
-                        return Err(Unresolved::Protection);
-                    }
-                    let page = page_floor(va);
-                    let key = (image.id, page >> 12);
-                    let (frame, hit) = vm
-                        .shared
-                        .get_or_load(key, vm.frames, vm.mem, |mem, frame| image.fill_page(mem, frame, page))
-                        .map_err(|_| Unresolved::OutOfMemory)?;
-                    let mapped = space.map(vm.frames, vm.mem, page, frame, flags | pte::U | pte::A | pte::SHARED);
-                    if mapped.is_err() {
-                        vm.shared.release(vm.frames, frame, false);
-                        return Err(Unresolved::OutOfMemory);
-                    }
-                    Ok(Resolved::SharedPage { frame, hit })
+                Backing::Zero => {
+                    let (heap_start, heap_end) = space.heap();
+                    let charge = !(heap_start <= va && va < heap_end);
+                    demand_zero(space, vm, va, region.flags, charge)
                 }
+                Backing::Image(image) => shared_page(space, vm, image, va, access),
+                Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access),
             }
         }
     }
 }
 
-/// A first touch of a zero-filled region.
+/// A frame for a user page, or a wait for one.
+fn take_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, shared: bool) -> Result<u64, Unresolved> {
+    vm.alloc_user(shared).ok_or(Unresolved::Wait(Wait::Frames))
+}
+
+/// A first touch of a zero-filled page (`charge`: outside the heap, a new
+/// page of the commit account). The page is mapped clean: until it is
+/// written, the pager may simply drop it.
 fn demand_zero<M: PhysMemory>(
     space: &mut AddressSpace,
     vm: &mut Vm<'_, M>,
-    region: &DemandRegion<'_>,
     va: u64,
+    flags: u64,
+    charge: bool,
 ) -> Result<Resolved, Unresolved> {
-    let frame = vm.frames.alloc().ok_or(Unresolved::OutOfMemory)?;
+    if charge {
+        vm.pager.commit.charge(1).map_err(|_| Unresolved::OutOfMemory)?;
+    }
+    let undo = |vm: &mut Vm<'_, M>| {
+        if charge {
+            vm.pager.commit.uncharge(1);
+        }
+    };
+    let frame = take_frame(vm, false).inspect_err(|_| undo(vm))?;
     vm.mem.zero_page(frame);
-    if space.map(vm.frames, vm.mem, page_floor(va), frame, region.flags | pte::U | pte::A | pte::D).is_err() {
-        vm.frames.decref(frame);
-        return Err(Unresolved::OutOfMemory);
+    if space.map(vm, va, frame, flags | pte::U | pte::A).is_err() {
+        vm.release_user(frame);
+        undo(vm);
+        return Err(Unresolved::Wait(Wait::Frames));
     }
     vm.stats.demand_zero += 1;
     Ok(Resolved::DemandZero { frame })
 }
 
-/// Breaks copy-on-write for the page whose PTE `entry` sits at `slot`:
-/// copies the frame if it is still shared, or just makes it writable when
-/// this is the last mapping.
-pub fn break_cow(
-    frames: &mut FrameTable,
-    mem: &mut impl PhysMemory,
+/// A first touch of a shared image page: mapped from the shared pages
+/// table, loaded from the image if it is not in memory.
+fn shared_page<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    image: &crate::region::SharedImage<'_>,
+    va: u64,
+    access: Access,
+) -> Result<Resolved, Unresolved> {
+    let flags = image.shared_flags(va).ok_or(Unresolved::NotMapped)?;
+    if !permits(flags | pte::U, access) {
+        return Err(Unresolved::Protection);
+    }
+    let key = (image.id, va >> 12);
+    let loaded = vm.shared.get_or_load(key, vm.frames, vm.pager, vm.mem, |mem, frame| image.fill_page(mem, frame, va));
+    let (frame, hit) = loaded.map_err(|_| Unresolved::Wait(Wait::Frames))?;
+    if space.map(vm, va, frame, flags | pte::U | pte::A | pte::SHARED).is_err() {
+        vm.shared.release(vm.frames, vm.pager, frame, false);
+        return Err(Unresolved::Wait(Wait::Frames));
+    }
+    if !hit {
+        vm.stats.major_faults += 1;
+    }
+    Ok(Resolved::SharedPage { frame, hit })
+}
+
+/// A page on the swap disk (its entry at `slot_addr`): mapped from the
+/// swap cache if it is there; else a frame is taken for it and the fault
+/// waits for the read.
+fn swap_in<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    slot_addr: u64,
+    entry: u64,
+    va: u64,
+) -> Result<Resolved, Unresolved> {
+    let slot = pte::slot(entry);
+    let frame = cached_frame(vm, slot)?;
+    let mut flags = (pte::flags(entry) & (pte::R | pte::W | pte::X | pte::U | pte::RSW)) | pte::A;
+    if vm.pager.swap.refcount(slot) == 1 {
+        // The last entry naming the slot: the page is this one's alone, and
+        // exists nowhere else once the slot is free.
+        vm.pager.swap.decref(slot);
+        vm.pager.cache.remove(slot);
+        flags |= pte::D;
+    } else {
+        // Others still name the slot: they will map this frame too, so it
+        // is shared copy-on-write meanwhile.
+        vm.pager.swap.decref(slot);
+        vm.frames.incref(frame);
+        flags = (flags & !pte::W & !pte::RSW) | pte::COW;
+    }
+    AddressSpace::set_entry(vm.mem, slot_addr, pte::make(frame, flags));
+    vm.pager.rmap.add(frame, Mapping { root: space.root(), va });
+    Ok(Resolved::SwapIn { frame, slot })
+}
+
+/// The swap cache's frame for `slot`, ready; or what to wait for.
+fn cached_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot) -> Result<u64, Unresolved> {
+    match vm.pager.cache.get(slot) {
+        Some(cached) if cached.state == CacheState::Ready => Ok(cached.frame),
+        Some(_) => Err(Unresolved::Wait(Wait::Transfer { slot })),
+        None => {
+            let frame = take_frame(vm, false)?;
+            vm.pager.cache.insert(slot, frame, CacheState::Reading);
+            vm.stats.major_faults += 1;
+            Err(Unresolved::Wait(Wait::PageIn { slot, frame }))
+        }
+    }
+}
+
+/// A shared-memory page (page `index` of segment `id`, at `va`) mapped
+/// from its segment: zero-filled at its first touch by anyone, brought
+/// back from swap if it went there.
+fn shm_page<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    id: i32,
+    index: u64,
+    va: u64,
+    writable: bool,
+    access: Access,
+) -> Result<Resolved, Unresolved> {
+    if !permits(shm_flags(writable), access) {
+        return Err(Unresolved::Protection);
+    }
+    let frame = match vm.shm.page(id, index as usize).ok_or(Unresolved::NotMapped)? {
+        ShmPage::Resident(frame) => frame,
+        ShmPage::Zero => {
+            let frame = take_frame(vm, false)?;
+            vm.mem.zero_page(frame);
+            frame
+        }
+        ShmPage::Swapped(slot) => {
+            let frame = cached_frame(vm, slot)?;
+            // The segment's reference to the slot becomes its reference to
+            // the frame (the cache's).
+            vm.pager.cache.remove(slot);
+            vm.pager.swap.decref(slot);
+            frame
+        }
+    };
+    vm.shm.set_page(id, index as usize, ShmPage::Resident(frame));
+    vm.frames.incref(frame);
+    if space.map(vm, va, frame, shm_flags(writable)).is_err() {
+        vm.release_user(frame);
+        return Err(Unresolved::Wait(Wait::Frames));
+    }
+    Ok(Resolved::ShmPage { frame })
+}
+
+/// Breaks copy-on-write for the page at `va` whose PTE `entry` sits at
+/// `slot`: copies the frame if it is still shared (with other entries, or
+/// with the swap cache), or just makes it writable when this is the last
+/// reference.
+fn break_cow<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
     slot: u64,
     entry: u64,
-    stats: &mut VmStats,
+    va: u64,
 ) -> Result<Resolved, Unresolved> {
-    stats.cow_faults += 1;
     let old = pte::address(entry);
     let flags = (pte::flags(entry) & !pte::RSW) | pte::W | pte::A | pte::D;
-    if frames.refcount(old) <= 1 {
-        AddressSpace::set_entry(mem, slot, pte::make(old, flags));
-        stats.cow_reuses += 1;
+    if vm.frames.refcount(old) <= 1 {
+        AddressSpace::set_entry(vm.mem, slot, pte::make(old, flags));
+        vm.stats.cow_faults += 1;
+        vm.stats.cow_reuses += 1;
         return Ok(Resolved::CowReused { frame: old });
     }
-    // The frame promised when the page was shared.
-    let new = frames.alloc_cow_copy(old).ok_or(Unresolved::OutOfMemory)?;
-    mem.copy_page(old, new);
-    AddressSpace::set_entry(mem, slot, pte::make(new, flags));
-    stats.cow_copies += 1;
+    let new = take_frame(vm, false)?;
+    vm.mem.copy_page(old, new);
+    AddressSpace::set_entry(vm.mem, slot, pte::make(new, flags));
+    let here = Mapping { root: space.root(), va };
+    vm.pager.rmap.remove(old, here);
+    vm.pager.rmap.add(new, here);
+    vm.release_user(old);
+    vm.stats.cow_faults += 1;
+    vm.stats.cow_copies += 1;
     Ok(Resolved::CowCopied { old, new })
 }
 
@@ -177,6 +371,7 @@ mod tests {
     use crate::exec::{LoadPlan, Segment};
     use crate::region::SharedImage;
     use crate::space::ForkMode;
+    use crate::stats::VmStats;
     use crate::testmem::{KERNEL_ROOT, TestMemory, World};
 
     const DATA: u64 = 0x2_0000;
@@ -213,7 +408,7 @@ mod tests {
         assert_eq!(r, Resolved::CowReused { frame: shared });
         let (_, e) = parent.lookup(&w.mem, DATA).unwrap();
         assert!(e & pte::W != 0 && pte::kind(e) == pte::PageKind::Private);
-        assert_eq!(w.stats, VmStats { page_faults: 2, cow_faults: 2, cow_copies: 1, cow_reuses: 1, demand_zero: 0 });
+        assert_eq!(w.stats, VmStats { page_faults: 2, cow_faults: 2, cow_copies: 1, cow_reuses: 1, ..VmStats::default() });
         child.destroy(&mut w.vm());
         parent.destroy(&mut w.vm());
         assert_eq!(w.frames.counts().used(), 0, "every frame came back");
@@ -248,36 +443,50 @@ mod tests {
     }
 
     #[test]
-    fn a_cow_copy_never_runs_out_of_memory() {
+    fn a_cow_copy_waits_for_a_frame_instead_of_failing() {
         let (mut w, mut parent, mut child) = forked();
-        while w.frames.alloc().is_some() {}
-        assert_eq!(w.frames.counts().promised, 1, "fork promised the copy");
+        let mut taken = alloc::vec::Vec::new();
+        while let Some(frame) = w.frames.alloc() {
+            taken.push(frame);
+        }
+        let r = resolve(&mut child, &mut w.vm(), &[], DATA, Access::Store);
+        assert_eq!(r, Err(Unresolved::Wait(Wait::Frames)), "no frame: reclaim, then again");
+        assert_eq!(w.stats.page_faults, 0, "a fault that waits is counted when it is resolved");
+        w.frames.decref(taken[0]);
         let r = resolve(&mut child, &mut w.vm(), &[], DATA, Access::Store);
         assert!(matches!(r, Ok(Resolved::CowCopied { .. })), "{r:?}");
-        assert_eq!(w.frames.counts().promised, 0);
         let r = resolve(&mut parent, &mut w.vm(), &[], DATA, Access::Store);
         assert!(matches!(r, Ok(Resolved::CowReused { .. })), "the last sharer needs no frame: {r:?}");
     }
 
     #[test]
-    fn promises_follow_the_sharers_through_forks_writes_and_exits() {
+    fn the_commit_account_follows_the_sharers_through_forks_writes_and_exits() {
         let (mut w, parent, child) = forked();
+        assert_eq!(w.pager.commit.used, 2, "the parent's page, and the child's copy it may need");
         let grandchild = child.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap().0;
         let mut spaces = [parent, child, grandchild];
         let shared = pte::address(spaces[0].lookup(&w.mem, DATA).unwrap().1);
-        assert_eq!(
-            (w.frames.refcount(shared), w.frames.counts().promised),
-            (3, 2),
-            "three sharers, two copies at most"
-        );
+        assert_eq!((w.frames.refcount(shared), w.pager.commit.used), (3, 3));
         resolve(&mut spaces[1], &mut w.vm(), &[], DATA, Access::Store).unwrap();
-        assert_eq!((w.frames.refcount(shared), w.frames.counts().promised), (2, 1));
+        assert_eq!((w.frames.refcount(shared), w.pager.commit.used), (2, 3), "a copy was committed already");
         let [a, b, c] = spaces;
         c.destroy(&mut w.vm());
-        assert_eq!((w.frames.refcount(shared), w.frames.counts().promised), (1, 0), "the exit gave its promise back");
+        assert_eq!((w.frames.refcount(shared), w.pager.commit.used), (1, 2), "the exit gave its page back");
         b.destroy(&mut w.vm());
         a.destroy(&mut w.vm());
-        assert_eq!(w.frames.counts(), crate::frame::FrameCounts { total: 64, free: 64, promised: 0 });
+        assert_eq!(w.frames.counts(), crate::frame::FrameCounts { total: 64, free: 64 });
+        assert_eq!(w.pager.commit.used, 0);
+    }
+
+    #[test]
+    fn a_fork_beyond_the_commit_limit_is_refused() {
+        let mut w = World::new(8);
+        let mut parent = w.space();
+        w.page(&mut parent, DATA, pte::R | pte::W, 1);
+        w.pager.commit.limit = 1;
+        let r = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite);
+        assert_eq!(r.map(|_| ()), Err(crate::space::ForkError::OverCommit));
+        assert_eq!((w.pager.commit.used, w.frames.counts().used()), (1, 4), "nothing changed");
     }
 
     /// An image with a text page at 0x10000 ("code"), a rodata page at

@@ -1,18 +1,14 @@
 //! Physical frames with reference counts.
 //!
-//! Every user page's frame has a count of the page-table entries that map
-//! it: 1 for a private page, more when fork shares it copy-on-write. A
-//! frame returns to the free list when its count drops to zero. Page-table
-//! frames, kernel stacks and other kernel frames have a count of 1.
-//! Allocation is LIFO, so runs are reproducible.
+//! Every user page's frame has a count of what holds it: the page-table
+//! entries that map it (1 for a private page, more when fork shares it
+//! copy-on-write), and the swap cache or a shared-memory segment when they
+//! keep it. A frame returns to the free list when its count drops to zero.
+//! Page-table frames, kernel stacks and other kernel frames have a count
+//! of 1. Allocation is LIFO, so runs are reproducible.
 //!
-//! Copy-on-write makes promises. A frame that `n` mappings share
-//! copy-on-write needs at most `n - 1` copies (the last sharer reuses it),
-//! so every COW share sets one free frame aside, and the store fault that
-//! copies takes exactly that frame. Ordinary allocation never touches the
-//! frames set aside: a fork that cannot promise fails with ENOMEM, and a
-//! COW fault never runs out of memory. This is strict accounting, as
-//! Linux's `vm.overcommit_memory = 2`, applied to COW.
+//! Whether memory is *promised* is the commit account's business (see
+//! `pager.rs`): this table only hands frames out and takes them back.
 
 use alloc::vec::Vec;
 
@@ -25,7 +21,6 @@ pub struct FrameTable {
     refs: Vec<u16>,
     free: Vec<u32>,
     usable: usize,
-    promised: usize,
 }
 
 /// Counts for `memstat`.
@@ -35,8 +30,6 @@ pub struct FrameCounts {
     pub total: usize,
     /// Frames on the free list.
     pub free: usize,
-    /// Free frames set aside for copy-on-write copies.
-    pub promised: usize,
 }
 
 impl FrameCounts {
@@ -53,7 +46,7 @@ impl FrameTable {
         let mut free: Vec<u32> = (0..count as u32).rev().filter(|&i| !reserved(base + i as u64 * PAGE)).collect();
         free.shrink_to_fit();
         let usable = free.len();
-        FrameTable { base, refs: alloc::vec![0; count], free, usable, promised: 0 }
+        FrameTable { base, refs: alloc::vec![0; count], free, usable }
     }
 
     fn index(&self, pa: u64) -> Option<usize> {
@@ -66,56 +59,17 @@ impl FrameTable {
         self.index(pa).is_some()
     }
 
-    /// Takes a free frame (count 1), or `None` when every free frame is
-    /// exhausted or promised. Its contents are whatever they were.
-    pub fn alloc(&mut self) -> Option<u64> {
-        if self.free.len() <= self.promised {
-            return None;
-        }
-        self.take()
+    /// The first frame this table manages and how many there are.
+    pub fn range(&self) -> (u64, usize) {
+        (self.base, self.refs.len())
     }
 
-    fn take(&mut self) -> Option<u64> {
+    /// Takes a free frame (count 1), or `None` when none is left. Its
+    /// contents are whatever they were.
+    pub fn alloc(&mut self) -> Option<u64> {
         let index = self.free.pop()? as usize;
         self.refs[index] = 1;
         Some(self.base + index as u64 * PAGE)
-    }
-
-    /// One more copy-on-write mapping of `pa`, with a free frame promised
-    /// to the copy it may need. Fails, changing nothing, when no free
-    /// frame is left to promise.
-    pub fn share_cow(&mut self, pa: u64) -> Result<(), OutOfMemory> {
-        let i = self.index(pa).ok_or(OutOfMemory)?;
-        if self.free.len() <= self.promised {
-            return Err(OutOfMemory);
-        }
-        self.promised += 1;
-        self.refs[i] = self.refs[i].saturating_add(1);
-        Ok(())
-    }
-
-    /// The frame for a copy of the COW frame `old`, which stays shared by
-    /// others: the frame promised when it was shared. Drops this mapping's
-    /// reference to `old`.
-    pub fn alloc_cow_copy(&mut self, old: u64) -> Option<u64> {
-        let new = if self.promised > 0 {
-            self.promised -= 1;
-            self.take()
-        } else {
-            self.alloc()
-        }?;
-        self.decref(old);
-        Some(new)
-    }
-
-    /// Drops a copy-on-write mapping of `pa` (unmap, exit): when others
-    /// still share the frame, the copy this mapping might have needed is
-    /// no longer promised. Returns true when the frame became free.
-    pub fn drop_cow(&mut self, pa: u64) -> bool {
-        if self.refcount(pa) > 1 {
-            self.promised = self.promised.saturating_sub(1);
-        }
-        self.decref(pa)
     }
 
     /// One more mapping of `pa`.
@@ -149,11 +103,11 @@ impl FrameTable {
 
     /// Frames managed and free.
     pub fn counts(&self) -> FrameCounts {
-        FrameCounts { total: self.usable, free: self.free.len(), promised: self.promised }
+        FrameCounts { total: self.usable, free: self.free.len() }
     }
 }
 
-/// No free frame was left (or every free one is promised).
+/// No free frame was left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfMemory;
 
@@ -168,7 +122,7 @@ mod tests {
         assert_eq!(frames.refcount(a), 1);
         frames.incref(a);
         assert!(!frames.decref(a));
-        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3, promised: 0 });
+        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3 });
         assert!(frames.decref(a));
         assert_eq!(frames.counts().free, 4);
         assert!(!frames.decref(a), "a free frame is not freed twice");
@@ -180,31 +134,8 @@ mod tests {
         let mut frames = FrameTable::new(0x8000_0000, 4, |pa| pa == 0x8000_1000);
         let got: Vec<u64> = core::iter::from_fn(|| frames.alloc()).collect();
         assert_eq!(got, [0x8000_0000, 0x8000_2000, 0x8000_3000], "lowest first, reserved skipped");
-        assert_eq!(frames.counts(), FrameCounts { total: 3, free: 0, promised: 0 });
+        assert_eq!(frames.counts(), FrameCounts { total: 3, free: 0 });
         assert!(frames.alloc().is_none());
-    }
-
-    #[test]
-    fn cow_shares_set_frames_aside_for_their_copies() {
-        let mut frames = FrameTable::new(0x8000_0000, 4, |_| false);
-        let page = frames.alloc().unwrap();
-        frames.share_cow(page).unwrap();
-        frames.share_cow(page).unwrap();
-        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 3, promised: 2 });
-        assert!(frames.alloc().is_some(), "one frame is not promised");
-        assert!(frames.alloc().is_none(), "the other two are");
-        assert_eq!(frames.share_cow(page), Err(OutOfMemory), "nothing left to promise");
-        assert_eq!(frames.refcount(page), 3, "a failed share changes nothing");
-        // The first sharer copies: it takes a promised frame.
-        let copy = frames.alloc_cow_copy(page).unwrap();
-        assert_ne!(copy, page);
-        assert_eq!((frames.refcount(page), frames.counts().promised), (2, 1));
-        // The second sharer exits: its promise goes with it.
-        assert!(!frames.drop_cow(page));
-        assert_eq!((frames.refcount(page), frames.counts().promised), (1, 0));
-        // The last sharer needs no copy; dropping it frees the frame.
-        assert!(frames.drop_cow(page));
-        assert_eq!(frames.counts(), FrameCounts { total: 4, free: 2, promised: 0 });
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!   program text, whoever runs it.
 //! - [`replace`]: page replacement: clock, FIFO, LRU (aging), random.
 //! - [`rmap`]: the reverse map from frames to the PTEs that map them.
-//! - [`swap`]: swap slots with reference counts.
+//! - [`swap`]: swap slots with reference counts; [`swap_cache`]: frames
+//!   paired with slots.
+//! - [`pager`]: the pager's state: reverse map, replacer, swap, commit.
 //! - [`region`]: regions whose pages appear on first touch (stack, images).
 //! - [`shm`]: System V shared-memory segments.
 //! - [`fault`]: what a page fault means: COW break, demand-zero, a shared
@@ -32,6 +34,7 @@ pub mod exec;
 pub mod fault;
 pub mod frame;
 pub mod pte;
+pub mod pager;
 pub mod region;
 pub mod replace;
 pub mod rmap;
@@ -39,9 +42,13 @@ pub mod shared_pages;
 pub mod shm;
 pub mod space;
 pub mod stats;
+pub mod swap_cache;
 pub mod swap;
 pub mod swap_header;
 pub mod uaccess;
+mod vm;
+
+pub use vm::Vm;
 
 #[cfg(test)]
 pub mod testmem;
@@ -64,19 +71,6 @@ pub trait PhysMemory {
     fn read(&self, pa: u64, buf: &mut [u8]);
     /// Writes `data` at `pa` (within one page).
     fn write(&mut self, pa: u64, data: &[u8]);
-}
-
-/// What mapping, unmapping and resolving faults change beyond one page
-/// table: frames, the shared pages table, physical memory and counters.
-pub struct Vm<'a, M: PhysMemory> {
-    /// Frame reference counts and promises.
-    pub frames: &'a mut frame::FrameTable,
-    /// The shared pages table.
-    pub shared: &'a mut shared_pages::SharedPagesTable,
-    /// Physical memory.
-    pub mem: &'a mut M,
-    /// Counters.
-    pub stats: &'a mut stats::VmStats,
 }
 
 /// Rounds down to a page boundary.

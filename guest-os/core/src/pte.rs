@@ -30,6 +30,31 @@ pub const SHARED: u64 = 2 << 8;
 /// never copied, and inherited by fork as it is.
 pub const SHM: u64 = 3 << 8;
 
+/// Marks an invalid PTE (V = 0) whose page is out of memory: on the swap
+/// disk, in the slot held where the PPN goes, or (slot 0, which is the swap
+/// disk's header and never a page's) a zero page that was never written
+/// and simply went. The entry keeps the page's permissions (R, W, X, U)
+/// and kind (RSW), to be restored when the page comes back; the hardware
+/// ignores all of it while V is clear. This bit is D's place in a valid
+/// entry.
+pub const SWAPPED: u64 = 1 << 7;
+
+/// The swapped-out entry for a page in `slot` with `flags` (its
+/// permissions and kind are kept).
+pub fn swapped(slot: u32, flags: u64) -> u64 {
+    ((slot as u64) << PPN_SHIFT) | (flags & (R | W | X | U | RSW)) | SWAPPED
+}
+
+/// True for a swapped-out (or dropped zero) page's entry.
+pub fn is_swapped(pte: u64) -> bool {
+    pte & V == 0 && pte & SWAPPED != 0
+}
+
+/// The slot a swapped-out entry names (0: a zero page).
+pub fn slot(pte: u64) -> u32 {
+    ((pte >> PPN_SHIFT) & PPN_MASK) as u32
+}
+
 /// What a leaf maps, by its RSW field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageKind {
@@ -88,6 +113,9 @@ pub fn describe(pte: u64) -> alloc::string::String {
     for (bit, c) in [(R, 'r'), (W, 'w'), (X, 'x'), (U, 'u'), (G, 'g'), (A, 'a'), (D, 'd')] {
         s.push(if pte & bit != 0 { c } else { '-' });
     }
+    if is_swapped(pte) {
+        s.replace_range(5..7, "--");
+    }
     s.push_str(match kind(pte) {
         PageKind::Private => "",
         PageKind::Cow => " cow",
@@ -111,6 +139,12 @@ mod tests {
         assert!(!is_leaf(make(0x8000_0000, 0)), "a pointer");
         assert_eq!(describe(make(0x8000_0000, R | X | U | SHARED)), "r-xu--- s");
         assert_eq!(describe(make(0x8000_0000, R | W | U | SHM)), "rw-u--- shm");
+        let out = swapped(42, R | W | U | A | D | COW | V);
+        assert!(is_swapped(out) && !is_leaf(out));
+        assert_eq!((slot(out), kind(out)), (42, PageKind::Cow));
+        assert_eq!(out & (V | A), 0, "invalid, and no accessed bit");
+        assert_eq!(describe(out), "rw-u--- cow");
+        assert!(!is_swapped(0) && !is_swapped(make(0x8000_0000, R | D)));
         assert_eq!(
             [COW, SHARED, SHM, 0].map(kind),
             [PageKind::Cow, PageKind::Shared, PageKind::Shm, PageKind::Private]

@@ -1,6 +1,7 @@
 //! Regions of a process's address space whose pages appear on first
-//! touch: the stack (zero-filled) and the read-only parts of program
-//! images (demand-loaded into the shared pages table).
+//! touch: the stack and the heap (zero-filled), the read-only parts of
+//! program images (demand-loaded into the shared pages table), and
+//! shared-memory attachments (pages of their segment).
 
 use crate::exec::LoadPlan;
 use crate::shared_pages::ImageId;
@@ -51,10 +52,17 @@ impl SharedImage<'_> {
 /// What backs a region's pages that are not mapped yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backing<'a> {
-    /// Zero-filled frames (the stack).
+    /// Zero-filled frames (the stack, the heap).
     Zero,
     /// The image's read-only pages, through the shared pages table.
     Image(&'a SharedImage<'a>),
+    /// A shared-memory segment's pages.
+    Shm {
+        /// The segment.
+        id: i32,
+        /// Attached read-write.
+        writable: bool,
+    },
 }
 
 /// A range of user addresses whose pages are created on first touch.
@@ -75,6 +83,12 @@ impl<'a> DemandRegion<'a> {
     /// A zero-filled region.
     pub fn zero(start: u64, end: u64, flags: u64) -> DemandRegion<'a> {
         DemandRegion { start, end, flags, backing: Backing::Zero }
+    }
+
+    /// An attachment of shared-memory segment `id`: `pages` pages from
+    /// `start`.
+    pub fn shm(start: u64, pages: u64, id: i32, writable: bool) -> DemandRegion<'a> {
+        DemandRegion { start, end: start + pages * PAGE, flags: 0, backing: Backing::Shm { id, writable } }
     }
 
     /// The region of a shared image's segments.

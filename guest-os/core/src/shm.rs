@@ -1,9 +1,13 @@
 //! System V shared memory, as Linux has it: the registry of segments
 //! (`shmget`, `shmctl`) and what attaching and detaching does to them.
 //!
-//! A segment owns its frames, allocated zeroed at `shmget` (so running out
-//! of memory is `ENOMEM` there, not a fault later), and holds one
-//! reference to each; every attachment's page-table entries hold one more.
+//! A segment's pages are committed at `shmget` (so running out of memory
+//! is `ENOMEM` there, not a fault later) and appear zero-filled on their
+//! first touch through any attachment. The segment holds one reference to
+//! each page's frame, every attachment's page-table entry one more. Under
+//! memory pressure the pager may write a page to swap: the segment keeps
+//! the slot, the attachments' entries are cleared, and whichever attacher
+//! touches it first brings it back for all.
 //! `IPC_RMID` hides the segment's key at once, but the segment lives until
 //! its last detach. Ids are never reused, so a stale id is `EINVAL`.
 //!
@@ -15,7 +19,9 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::frame::FrameTable;
-use crate::{PAGE, PhysMemory, page_ceil};
+use crate::pager::{Commit, Pager};
+use crate::swap::Slot;
+use crate::{PAGE, page_ceil};
 
 pub use rvsim_abi::ipc::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
 
@@ -37,12 +43,24 @@ pub enum ShmError {
     NoEntry,
     /// EEXIST: `IPC_CREAT | IPC_EXCL` and the key has a segment.
     Exists,
-    /// ENOMEM: no frames for the segment, or no room to attach it.
+    /// ENOMEM: no room in the commit account for the segment, or no room
+    /// to attach it.
     NoMemory,
     /// EACCES: the mode does not allow it.
     Access,
     /// ENOSPC: [`SHMMNI`] segments exist.
     NoSpace,
+}
+
+/// Where a segment's page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShmPage {
+    /// Never touched: zero.
+    Zero,
+    /// In this frame.
+    Resident(u64),
+    /// On the swap disk, in this slot.
+    Swapped(Slot),
 }
 
 /// One segment.
@@ -52,8 +70,8 @@ pub struct ShmSegment {
     pub key: i32,
     /// Size asked for, in bytes.
     pub size: u64,
-    /// Its frames, one per page.
-    pub frames: Vec<u64>,
+    /// Its pages.
+    pub pages: Vec<ShmPage>,
     /// Permission bits (the low 9 of `shmflg`).
     pub mode: u32,
     /// Attachments.
@@ -75,7 +93,12 @@ pub struct ShmSegment {
 impl ShmSegment {
     /// Pages the segment spans.
     pub fn pages(&self) -> u64 {
-        self.frames.len() as u64
+        self.pages.len() as u64
+    }
+
+    /// Page `i`'s frame, for each page (`None` when not in memory).
+    pub fn resident(&self) -> Vec<Option<u64>> {
+        self.pages.iter().map(|p| if let ShmPage::Resident(f) = p { Some(*f) } else { None }).collect()
     }
 
     /// The segment as Linux riscv64's `struct shmid64_ds` (112 bytes):
@@ -111,6 +134,8 @@ pub struct Caller {
 #[derive(Debug, Default)]
 pub struct ShmRegistry {
     segments: BTreeMap<i32, ShmSegment>,
+    /// Resident pages' frames: (segment, page index).
+    owners: BTreeMap<u64, (i32, usize)>,
     next_id: i32,
 }
 
@@ -121,31 +146,12 @@ impl ShmRegistry {
     }
 
     /// `shmget(key, size, flags)`: the id of the key's segment, or of a new
-    /// one (zeroed frames) if `IPC_CREAT` allows.
-    pub fn get(
-        &mut self,
-        key: i32,
-        size: u64,
-        flags: u32,
-        caller: Caller,
-        frames: &mut FrameTable,
-        mem: &mut impl PhysMemory,
-    ) -> Result<i32, ShmError> {
+    /// one (its pages committed) if `IPC_CREAT` allows.
+    pub fn get(&mut self, key: i32, size: u64, flags: u32, caller: Caller, commit: &mut Commit) -> Result<i32, ShmError> {
         if key != IPC_PRIVATE
             && let Some((&id, segment)) = self.segments.iter().find(|(_, s)| s.key == key && !s.removed)
         {
-            if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
-                return Err(ShmError::Exists);
-            }
-            if size > segment.size {
-                return Err(ShmError::Invalid);
-            }
-            // The permissions asked for must be granted.
-            let asked = flags & (OWNER_READ | OWNER_WRITE);
-            if asked & !segment.mode != 0 {
-                return Err(ShmError::Access);
-            }
-            return Ok(id);
+            return Self::existing(id, segment, size, flags);
         }
         if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
             return Err(ShmError::NoEntry);
@@ -157,27 +163,13 @@ impl ShmRegistry {
             return Err(ShmError::NoSpace);
         }
         let pages = page_ceil(size) / PAGE;
-        let mut owned = Vec::with_capacity(pages as usize);
-        for _ in 0..pages {
-            match frames.alloc() {
-                Some(frame) => {
-                    mem.zero_page(frame);
-                    owned.push(frame);
-                }
-                None => {
-                    owned.iter().for_each(|&f| {
-                        frames.decref(f);
-                    });
-                    return Err(ShmError::NoMemory);
-                }
-            }
-        }
+        commit.charge(pages).map_err(|_| ShmError::NoMemory)?;
         let id = self.next_id;
         self.next_id += 1;
         let segment = ShmSegment {
             key,
             size,
-            frames: owned,
+            pages: alloc::vec![ShmPage::Zero; pages as usize],
             mode: flags & 0o777,
             nattch: 0,
             removed: false,
@@ -191,16 +183,34 @@ impl ShmRegistry {
         Ok(id)
     }
 
+    /// `shmget` of an existing key: its id, if the flags, size and mode
+    /// allow.
+    fn existing(id: i32, segment: &ShmSegment, size: u64, flags: u32) -> Result<i32, ShmError> {
+        if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
+            return Err(ShmError::Exists);
+        }
+        if size > segment.size {
+            return Err(ShmError::Invalid);
+        }
+        // The permissions asked for must be granted.
+        let asked = flags & (OWNER_READ | OWNER_WRITE);
+        if asked & !segment.mode != 0 {
+            return Err(ShmError::Access);
+        }
+        Ok(id)
+    }
+
     /// The segment `id`.
     pub fn segment(&self, id: i32) -> Result<&ShmSegment, ShmError> {
         self.segments.get(&id).ok_or(ShmError::Invalid)
     }
 
     /// Checks that `id` may be attached (read-only or not) and counts the
-    /// attachment; returns the segment's frames for the caller to map.
+    /// attachment; returns the frames of its resident pages for the caller
+    /// to map (the others come in through faults).
     /// (Linux lets a segment marked for removal be attached while it
     /// lives; so does this.)
-    pub fn attach(&mut self, id: i32, readonly: bool, caller: Caller) -> Result<Vec<u64>, ShmError> {
+    pub fn attach(&mut self, id: i32, readonly: bool, caller: Caller) -> Result<Vec<Option<u64>>, ShmError> {
         let segment = self.segments.get_mut(&id).ok_or(ShmError::Invalid)?;
         let needed = if readonly { OWNER_READ } else { OWNER_READ | OWNER_WRITE };
         if segment.mode & needed != needed {
@@ -209,18 +219,18 @@ impl ShmRegistry {
         segment.nattch += 1;
         segment.lpid = caller.pid;
         segment.atime = caller.now;
-        Ok(segment.frames.clone())
+        Ok(segment.resident())
     }
 
     /// An attachment of `id` went away (its pages are unmapped); the last
     /// one of a removed segment destroys it.
-    pub fn detach(&mut self, id: i32, caller: Caller, frames: &mut FrameTable) {
+    pub fn detach(&mut self, id: i32, caller: Caller, frames: &mut FrameTable, pager: &mut Pager) {
         let Some(segment) = self.segments.get_mut(&id) else { return };
         segment.nattch = segment.nattch.saturating_sub(1);
         segment.lpid = caller.pid;
         segment.dtime = caller.now;
         if segment.removed && segment.nattch == 0 {
-            self.destroy(id, frames);
+            self.destroy(id, frames, pager);
         }
     }
 
@@ -233,28 +243,60 @@ impl ShmRegistry {
 
     /// `shmctl(id, IPC_RMID)`: the key is forgotten now, the segment goes
     /// at its last detach (now, if none).
-    pub fn remove(&mut self, id: i32, caller: Caller, frames: &mut FrameTable) -> Result<(), ShmError> {
+    pub fn remove(&mut self, id: i32, caller: Caller, frames: &mut FrameTable, pager: &mut Pager) -> Result<(), ShmError> {
         let segment = self.segments.get_mut(&id).ok_or(ShmError::Invalid)?;
         segment.removed = true;
         segment.key = IPC_PRIVATE;
         segment.ctime = caller.now;
         if segment.nattch == 0 {
-            self.destroy(id, frames);
+            self.destroy(id, frames, pager);
         }
         Ok(())
     }
 
-    fn destroy(&mut self, id: i32, frames: &mut FrameTable) {
-        if let Some(segment) = self.segments.remove(&id) {
-            for frame in segment.frames {
-                frames.decref(frame);
+    /// Frees the segment's frames and slots and gives its pages back to
+    /// the commit account.
+    fn destroy(&mut self, id: i32, frames: &mut FrameTable, pager: &mut Pager) {
+        let Some(segment) = self.segments.remove(&id) else { return };
+        for page in &segment.pages {
+            match *page {
+                ShmPage::Zero => {}
+                ShmPage::Resident(frame) => {
+                    self.owners.remove(&frame);
+                    pager.release_user(frames, frame);
+                }
+                ShmPage::Swapped(slot) => pager.release_slot(frames, slot),
             }
         }
+        pager.commit.uncharge(segment.pages());
     }
 
-    /// Frames the segments hold.
+    /// Page `index` of segment `id`.
+    pub fn page(&self, id: i32, index: usize) -> Option<ShmPage> {
+        self.segments.get(&id)?.pages.get(index).copied()
+    }
+
+    /// Sets page `index` of segment `id` (a fault brought it in, or the
+    /// pager sent it out).
+    pub fn set_page(&mut self, id: i32, index: usize, page: ShmPage) {
+        let Some(slot) = self.segments.get_mut(&id).and_then(|s| s.pages.get_mut(index)) else { return };
+        if let ShmPage::Resident(old) = *slot {
+            self.owners.remove(&old);
+        }
+        if let ShmPage::Resident(frame) = page {
+            self.owners.insert(frame, (id, index));
+        }
+        *slot = page;
+    }
+
+    /// The segment and page a resident frame belongs to.
+    pub fn owner(&self, frame: u64) -> Option<(i32, usize)> {
+        self.owners.get(&frame).copied()
+    }
+
+    /// Frames the segments' resident pages hold.
     pub fn frames(&self) -> usize {
-        self.segments.values().map(|s| s.frames.len()).sum()
+        self.owners.len()
     }
 
     /// Segments that exist (removed ones still attached included).
@@ -271,79 +313,80 @@ impl ShmRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testmem::TestMemory;
 
     const ME: Caller = Caller { pid: 5, now: 9 };
 
-    fn setup(count: usize) -> (ShmRegistry, FrameTable, TestMemory) {
-        (ShmRegistry::new(), FrameTable::new(0x8000_0000, count, |_| false), TestMemory::default())
+    fn setup(count: usize) -> (ShmRegistry, FrameTable, Pager) {
+        let frames = FrameTable::new(0x8000_0000, count, |_| false);
+        (ShmRegistry::new(), frames, crate::testmem::pager(0x8000_0000, count))
     }
 
     #[test]
     fn keys_find_their_segment_and_flags_decide_creation() {
-        let (mut shm, mut frames, mut mem) = setup(16);
-        assert_eq!(shm.get(42, 100, 0o600, ME, &mut frames, &mut mem), Err(ShmError::NoEntry));
-        let id = shm.get(42, 5000, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        let (mut shm, mut frames, mut pager) = setup(16);
+        assert_eq!(shm.get(42, 100, 0o600, ME, &mut pager.commit), Err(ShmError::NoEntry));
+        let id = shm.get(42, 5000, IPC_CREAT | 0o600, ME, &mut pager.commit).unwrap();
         assert_eq!(shm.segment(id).map(|s| s.pages()), Ok(2), "rounded up to pages");
-        assert_eq!(frames.counts().used(), 2, "frames taken at shmget");
-        assert_eq!(shm.get(42, 0, 0, ME, &mut frames, &mut mem), Ok(id), "found by key");
-        assert_eq!(shm.get(42, 100, IPC_CREAT | IPC_EXCL | 0o600, ME, &mut frames, &mut mem), Err(ShmError::Exists));
-        assert_eq!(shm.get(42, 9000, 0, ME, &mut frames, &mut mem), Err(ShmError::Invalid), "bigger than it is");
-        let private = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut frames, &mut mem).unwrap();
-        let other = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut frames, &mut mem).unwrap();
+        assert_eq!(pager.commit.used, 2, "pages committed at shmget");
+        assert_eq!(frames.counts().used(), 0, "and no frame taken before a touch");
+        assert_eq!(shm.get(42, 0, 0, ME, &mut pager.commit), Ok(id), "found by key");
+        assert_eq!(shm.get(42, 100, IPC_CREAT | IPC_EXCL | 0o600, ME, &mut pager.commit), Err(ShmError::Exists));
+        assert_eq!(shm.get(42, 9000, 0, ME, &mut pager.commit), Err(ShmError::Invalid), "bigger than it is");
+        let private = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager.commit).unwrap();
+        let other = shm.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager.commit).unwrap();
         assert!(private != other && private != id, "IPC_PRIVATE always makes a new one");
-        assert_eq!(shm.get(7, 0, IPC_CREAT, ME, &mut frames, &mut mem), Err(ShmError::Invalid), "size 0");
-        assert_eq!(shm.get(7, SHMMAX + 1, IPC_CREAT, ME, &mut frames, &mut mem), Err(ShmError::Invalid));
+        assert_eq!(shm.get(7, 0, IPC_CREAT, ME, &mut pager.commit), Err(ShmError::Invalid), "size 0");
+        assert_eq!(shm.get(7, SHMMAX + 1, IPC_CREAT, ME, &mut pager.commit), Err(ShmError::Invalid));
     }
 
     #[test]
     fn removal_waits_for_the_last_detach_and_ids_are_not_reused() {
-        let (mut shm, mut frames, mut mem) = setup(16);
-        let id = shm.get(1, 3 * PAGE, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        let (mut shm, mut frames, mut pager) = setup(16);
+        let id = shm.get(1, 3 * PAGE, IPC_CREAT | 0o600, ME, &mut pager.commit).unwrap();
         let pages = shm.attach(id, false, ME).unwrap();
         assert_eq!(pages.len(), 3);
         shm.inherit(id);
-        shm.remove(id, ME, &mut frames).unwrap();
-        assert_eq!(shm.get(1, 0, 0, ME, &mut frames, &mut mem), Err(ShmError::NoEntry), "the key is gone at once");
+        shm.remove(id, ME, &mut frames, &mut pager).unwrap();
+        assert_eq!(shm.get(1, 0, 0, ME, &mut pager.commit), Err(ShmError::NoEntry), "the key is gone at once");
         assert_eq!(shm.segment(id).map(|s| (s.nattch, s.removed)), Ok((2, true)), "the segment is not");
-        shm.detach(id, ME, &mut frames);
-        assert_eq!(frames.counts().used(), 3);
-        shm.detach(id, ME, &mut frames);
-        assert_eq!((shm.len(), frames.counts().used()), (0, 0), "the last detach destroyed it");
+        shm.detach(id, ME, &mut frames, &mut pager);
+        assert_eq!(pager.commit.used, 3);
+        shm.detach(id, ME, &mut frames, &mut pager);
+        assert_eq!((shm.len(), pager.commit.used), (0, 0), "the last detach destroyed it");
         assert_eq!(shm.attach(id, false, ME), Err(ShmError::Invalid), "a stale id");
-        assert_eq!(shm.remove(id, ME, &mut frames), Err(ShmError::Invalid));
-        let again = shm.get(1, 10, IPC_CREAT | 0o600, ME, &mut frames, &mut mem).unwrap();
+        assert_eq!(shm.remove(id, ME, &mut frames, &mut pager), Err(ShmError::Invalid));
+        let again = shm.get(1, 10, IPC_CREAT | 0o600, ME, &mut pager.commit).unwrap();
         assert_ne!(again, id);
     }
 
     #[test]
     fn modes_decide_attaching() {
-        let (mut shm, mut frames, mut mem) = setup(16);
-        let read_only = shm.get(IPC_PRIVATE, 10, 0o400, ME, &mut frames, &mut mem).unwrap();
+        let (mut shm, _, mut pager) = setup(16);
+        let read_only = shm.get(IPC_PRIVATE, 10, 0o400, ME, &mut pager.commit).unwrap();
         assert_eq!(shm.attach(read_only, false, ME), Err(ShmError::Access));
         assert!(shm.attach(read_only, true, ME).is_ok());
-        let key = shm.get(3, 10, IPC_CREAT | 0o400, ME, &mut frames, &mut mem).unwrap();
-        assert_eq!(shm.get(3, 10, 0o600, ME, &mut frames, &mut mem), Err(ShmError::Access), "asks for write");
-        assert_eq!(shm.get(3, 10, 0o400, ME, &mut frames, &mut mem), Ok(key));
+        let key = shm.get(3, 10, IPC_CREAT | 0o400, ME, &mut pager.commit).unwrap();
+        assert_eq!(shm.get(3, 10, 0o600, ME, &mut pager.commit), Err(ShmError::Access), "asks for write");
+        assert_eq!(shm.get(3, 10, 0o400, ME, &mut pager.commit), Ok(key));
     }
 
     #[test]
     fn out_of_memory_and_too_many_segments() {
-        let (mut shm, mut frames, mut mem) = setup(4);
-        assert_eq!(shm.get(IPC_PRIVATE, 5 * PAGE, 0o600, ME, &mut frames, &mut mem), Err(ShmError::NoMemory));
-        assert_eq!(frames.counts().used(), 0, "nothing kept from a failed shmget");
-        let (mut shm2, mut big, mut mem2) = setup(SHMMNI + 1);
+        let (mut shm, _, mut pager) = setup(4);
+        assert_eq!(shm.get(IPC_PRIVATE, 5 * PAGE, 0o600, ME, &mut pager.commit), Err(ShmError::NoMemory));
+        assert_eq!(pager.commit.used, 0, "nothing kept from a failed shmget");
+        let (mut shm2, mut _big, mut pager2) = setup(SHMMNI + 1);
         for _ in 0..SHMMNI {
-            shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut big, &mut mem2).unwrap();
+            shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager2.commit).unwrap();
         }
-        assert_eq!(shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut big, &mut mem2), Err(ShmError::NoSpace));
+        assert_eq!(shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager2.commit), Err(ShmError::NoSpace));
         assert_eq!(shm.len(), 0);
     }
 
     #[test]
     fn stat_is_linux_riscv64_shmid64_ds() {
-        let (mut shm, mut frames, mut mem) = setup(4);
-        let id = shm.get(77, 5000, IPC_CREAT | 0o640, ME, &mut frames, &mut mem).unwrap();
+        let (mut shm, _, mut pager) = setup(4);
+        let id = shm.get(77, 5000, IPC_CREAT | 0o640, ME, &mut pager.commit).unwrap();
         shm.attach(id, true, Caller { pid: 6, now: 11 }).unwrap();
         let ds = shm.segment(id).unwrap().shmid64_ds();
         let word = |at: usize| u64::from_le_bytes(ds[at..at + 8].try_into().unwrap());

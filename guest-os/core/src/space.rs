@@ -3,11 +3,19 @@
 //! other entries are copied from the kernel's root table, so the kernel is
 //! mapped (and global) in every address space and a trap needs no `satp`
 //! switch.
+//!
+//! A level-0 entry is empty, a valid leaf, or (V clear) a page out of
+//! memory: swapped out to a slot, or a zero page that went (see
+//! [`pte::SWAPPED`]). Every user leaf is in the reverse map, and every
+//! page a process may need is in the commit account: the pages of its heap
+//! (charged by `brk` whether touched or not), and each of its other
+//! private or copy-on-write entries, in memory or not.
 
 use core::fmt::Write;
 
 use crate::frame::FrameTable;
 use crate::pte::PageKind;
+use crate::rmap::Mapping;
 use crate::{PAGE, PhysMemory, Vm, pte};
 
 /// End of user space: user addresses are below it.
@@ -23,7 +31,8 @@ pub enum ForkMode {
     /// Share every page; writable ones become read-only copy-on-write in
     /// both processes.
     CopyOnWrite,
-    /// Copy every page at once (boot argument `cow=off`).
+    /// Copy every page at once (boot argument `cow=off`); pages on the
+    /// swap disk are shared copy-on-write all the same.
     Eager,
 }
 
@@ -36,14 +45,43 @@ pub struct ForkReport {
     pub copied: usize,
 }
 
+/// Why a fork failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkError {
+    /// The commit account has no room for the child's pages (ENOMEM).
+    OverCommit,
+    /// No frame for a page table or a copy (the caller may reclaim and
+    /// try again).
+    NoFrame,
+}
+
 fn index(va: u64, level: u32) -> u64 {
     (va >> (12 + 9 * level)) & 0x1ff
+}
+
+/// The address of the level-0 entry for `va` in the table rooted at
+/// `root`, if its tables exist.
+pub fn entry_slot(mem: &impl PhysMemory, root: u64, va: u64) -> Option<u64> {
+    if va >= USER_END {
+        return None;
+    }
+    let mut table = root;
+    for level in [2, 1] {
+        let entry = mem.read_u64(table + index(va, level) * 8);
+        if entry & pte::V == 0 {
+            return None;
+        }
+        table = pte::address(entry);
+    }
+    Some(table + index(va, 0) * 8)
 }
 
 /// One process's page table.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AddressSpace {
     root: u64,
+    /// The heap's pages, `[start, end)`: charged by `brk` as a whole.
+    heap: (u64, u64),
 }
 
 impl AddressSpace {
@@ -55,7 +93,7 @@ impl AddressSpace {
             let entry = mem.read_u64(kernel_root + i * 8);
             mem.write_u64(root + i * 8, entry);
         }
-        Ok(AddressSpace { root })
+        Ok(AddressSpace { root, heap: (0, 0) })
     }
 
     /// Physical address of the root table (for `satp`).
@@ -63,16 +101,33 @@ impl AddressSpace {
         self.root
     }
 
-    /// Address of the level-0 PTE for `va`; with `frames`, missing tables
-    /// are created.
-    fn slot(
-        &self,
-        mut frames: Option<&mut FrameTable>,
-        mem: &mut impl PhysMemory,
-        va: u64,
-    ) -> Result<Option<u64>, OutOfMemory> {
+    /// The heap's page range.
+    pub fn heap(&self) -> (u64, u64) {
+        self.heap
+    }
+
+    /// Sets the heap's page range (the caller charges or uncharges the
+    /// pages it gains or loses).
+    pub fn set_heap(&mut self, start: u64, end: u64) {
+        self.heap = (start, end);
+    }
+
+    /// Pages in the heap.
+    pub fn heap_pages(&self) -> u64 {
+        (self.heap.1 - self.heap.0) / PAGE
+    }
+
+    /// Whether the entry `entry` for `va` carries a page of the commit
+    /// account (a private or copy-on-write page outside the heap).
+    fn charged(&self, va: u64, entry: u64) -> bool {
+        let anon = matches!(pte::kind(entry), PageKind::Private | PageKind::Cow);
+        anon && !(self.heap.0 <= va && va < self.heap.1)
+    }
+
+    /// Address of the level-0 entry for `va`, creating missing tables.
+    fn slot_creating(&self, frames: &mut FrameTable, mem: &mut impl PhysMemory, va: u64) -> Result<u64, OutOfMemory> {
         if va >= USER_END {
-            return Ok(None);
+            return Err(OutOfMemory);
         }
         let mut table = self.root;
         for level in [2, 1] {
@@ -80,70 +135,70 @@ impl AddressSpace {
             let entry = mem.read_u64(entry_addr);
             table = if entry & pte::V != 0 {
                 pte::address(entry)
-            } else if let Some(frames) = frames.as_deref_mut() {
+            } else {
                 let new = frames.alloc().ok_or(OutOfMemory)?;
                 mem.zero_page(new);
                 mem.write_u64(entry_addr, pte::make(new, 0));
                 new
-            } else {
-                return Ok(None);
             };
         }
-        Ok(Some(table + index(va, 0) * 8))
+        Ok(table + index(va, 0) * 8)
     }
 
     /// The leaf PTE mapping `va` and its address, if `va` is mapped.
     pub fn lookup(&self, mem: &impl PhysMemory, va: u64) -> Option<(u64, u64)> {
-        if va >= USER_END {
-            return None;
-        }
-        let mut table = self.root;
-        for level in [2, 1] {
-            let entry = mem.read_u64(table + index(va, level) * 8);
-            if entry & pte::V == 0 {
-                return None;
-            }
-            table = pte::address(entry);
-        }
-        let addr = table + index(va, 0) * 8;
-        let entry = mem.read_u64(addr);
-        pte::is_leaf(entry).then_some((addr, entry))
+        let slot = entry_slot(mem, self.root, va)?;
+        let entry = mem.read_u64(slot);
+        pte::is_leaf(entry).then_some((slot, entry))
     }
 
-    /// Maps the page of `va` to frame `pa`. The mapping takes over one
-    /// reference to the frame (the caller allocated it or added one).
-    pub fn map(
-        &mut self,
-        frames: &mut FrameTable,
-        mem: &mut impl PhysMemory,
-        va: u64,
-        pa: u64,
-        flags: u64,
-    ) -> Result<(), OutOfMemory> {
-        let slot = self.slot(Some(frames), mem, va)?.ok_or(OutOfMemory)?;
-        mem.write_u64(slot, pte::make(pa, flags));
+    /// The level-0 entry for `va` and its address, if it is a leaf or a
+    /// page out of memory.
+    pub fn entry(&self, mem: &impl PhysMemory, va: u64) -> Option<(u64, u64)> {
+        let slot = entry_slot(mem, self.root, va)?;
+        let entry = mem.read_u64(slot);
+        (pte::is_leaf(entry) || pte::is_swapped(entry)).then_some((slot, entry))
+    }
+
+    /// Writes `value` as the entry for `va`, creating tables; nothing else
+    /// is recorded.
+    fn install(&mut self, frames: &mut FrameTable, mem: &mut impl PhysMemory, va: u64, value: u64) -> Result<(), OutOfMemory> {
+        let slot = self.slot_creating(frames, mem, va)?;
+        mem.write_u64(slot, value);
+        Ok(())
+    }
+
+    /// Maps the page of `va` to the user frame `pa`. The mapping takes over
+    /// one reference to the frame (the caller allocated it or added one)
+    /// and joins the reverse map.
+    pub fn map<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, va: u64, pa: u64, flags: u64) -> Result<(), OutOfMemory> {
+        let va = crate::page_floor(va);
+        self.install(vm.frames, vm.mem, va, pte::make(pa, flags))?;
+        vm.pager.rmap.add(pa, Mapping { root: self.root, va });
         Ok(())
     }
 
     /// Rewrites the PTE at `slot` (an address [`AddressSpace::lookup`]
-    /// returned).
+    /// returned), keeping the same frame.
     pub fn set_entry(mem: &mut impl PhysMemory, slot: u64, value: u64) {
         mem.write_u64(slot, value);
     }
 
-    /// Removes the mapping of `va`, dropping its frame reference. Returns
-    /// the frame, if one was mapped.
+    /// Removes the entry for `va` (a leaf or a page out of memory),
+    /// dropping what it held. Returns the frame, if one was mapped.
     pub fn unmap<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, va: u64) -> Option<u64> {
-        let (slot, entry) = self.lookup(vm.mem, va)?;
+        let va = crate::page_floor(va);
+        let (slot, entry) = self.entry(vm.mem, va)?;
         vm.mem.write_u64(slot, 0);
-        release_leaf(vm, entry);
-        Some(pte::address(entry))
+        self.release_entry(vm, va, entry);
+        pte::is_leaf(entry).then(|| pte::address(entry))
     }
 
-    /// The first user leaf at or above `from`: (its virtual address, its
-    /// PTE). Callers resume at the next page, so no list of pages is ever
-    /// built (the kernel heap need not grow with the address space).
-    pub fn next_leaf(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
+    /// The first user entry (leaf, or page out of memory) at or above
+    /// `from`: its virtual address and the entry. Callers resume at the
+    /// next page, so no list of pages is ever built (the kernel heap need
+    /// not grow with the address space).
+    pub fn next_entry(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
         const GIB: u64 = 1 << 30;
         const MIB2: u64 = 1 << 21;
         let mut va = crate::page_floor(from);
@@ -159,7 +214,7 @@ impl AddressSpace {
                 continue;
             }
             let e0 = mem.read_u64(pte::address(e1) + index(va, 0) * 8);
-            if pte::is_leaf(e0) {
+            if pte::is_leaf(e0) || pte::is_swapped(e0) {
                 return Some((va, e0));
             }
             va += PAGE;
@@ -167,21 +222,37 @@ impl AddressSpace {
         None
     }
 
-    /// Maps a shared-memory segment's `frames` from `start`, each as one
-    /// more reference, read-write or read-only, marked shm. All or nothing:
-    /// on failure what was mapped is unmapped again.
+    /// The first valid user leaf at or above `from` (see
+    /// [`AddressSpace::next_entry`]).
+    pub fn next_leaf(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
+        let mut next = from;
+        while let Some((va, entry)) = self.next_entry(mem, next) {
+            if pte::is_leaf(entry) {
+                return Some((va, entry));
+            }
+            next = va + PAGE;
+        }
+        None
+    }
+
+    /// Maps the resident pages of a shared-memory segment from `start`
+    /// (`frames[i]` is page i's frame, or `None` when it is on the swap
+    /// disk: it comes back through the fault), each as one more reference,
+    /// read-write or read-only, marked shm. All or nothing: on failure what
+    /// was mapped is unmapped again.
     pub fn map_shm<M: PhysMemory>(
         &mut self,
         vm: &mut Vm<'_, M>,
         start: u64,
-        frames: &[u64],
+        frames: &[Option<u64>],
         writable: bool,
     ) -> Result<(), OutOfMemory> {
-        let flags = pte::R | pte::U | pte::A | pte::SHM | if writable { pte::W | pte::D } else { 0 };
-        for (i, &frame) in frames.iter().enumerate() {
+        let flags = shm_flags(writable);
+        for (i, frame) in frames.iter().enumerate() {
+            let Some(frame) = *frame else { continue };
             vm.frames.incref(frame);
             let va = start + i as u64 * PAGE;
-            if let Err(e) = self.map(vm.frames, vm.mem, va, frame, flags) {
+            if let Err(e) = self.map(vm, va, frame, flags) {
                 vm.frames.decref(frame);
                 self.unmap_range(vm, start, i as u64);
                 return Err(e);
@@ -203,7 +274,7 @@ impl AddressSpace {
     /// Frees the level-0 and level-1 tables covering `[start, end)` that
     /// map nothing any more.
     fn free_empty_tables<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, end: u64) {
-        let empty = |mem: &M, table: u64| (0..512).all(|i| mem.read_u64(table + i * 8) & pte::V == 0);
+        let empty = |mem: &M, table: u64| (0..512).all(|i| mem.read_u64(table + i * 8) == 0);
         let end = end.min(USER_END);
         let mut va = start & !((1 << 21) - 1);
         while va < end {
@@ -246,38 +317,61 @@ impl AddressSpace {
         harvested
     }
 
+    /// The pages a copy of this space commits: its heap, and its other
+    /// private and copy-on-write entries.
+    fn commitment(&self, mem: &impl PhysMemory) -> u64 {
+        let mut pages = self.heap_pages();
+        let mut next = 0;
+        while let Some((va, entry)) = self.next_entry(mem, next) {
+            next = va + PAGE;
+            pages += self.charged(va, entry) as u64;
+        }
+        pages
+    }
+
     /// A copy of this address space for a child process. With
     /// copy-on-write, writable pages become read-only COW pages in both
-    /// parent and child and every frame gains a reference; the caller must
-    /// flush the parent's TLB entries. On failure nothing leaks: the
-    /// partial child is destroyed.
+    /// parent and child and every frame gains a reference; pages on the
+    /// swap disk share their slot. The caller must flush the parent's TLB
+    /// entries. The child's pages are charged to the commit account first;
+    /// on failure nothing leaks: the partial child is destroyed.
     pub fn fork<M: PhysMemory>(
         &self,
         vm: &mut Vm<'_, M>,
         kernel_root: u64,
         mode: ForkMode,
-    ) -> Result<(AddressSpace, ForkReport), OutOfMemory> {
-        let mut child = AddressSpace::new(vm.frames, vm.mem, kernel_root)?;
+    ) -> Result<(AddressSpace, ForkReport), ForkError> {
+        let commitment = self.commitment(vm.mem);
+        vm.pager.commit.charge(commitment).map_err(|_| ForkError::OverCommit)?;
+        let Ok(mut child) = AddressSpace::new(vm.frames, vm.mem, kernel_root) else {
+            vm.pager.commit.uncharge(commitment);
+            return Err(ForkError::NoFrame);
+        };
+        child.heap = self.heap;
         let mut report = ForkReport::default();
         let mut next = 0;
-        while let Some((va, entry)) = self.next_leaf(vm.mem, next) {
+        while let Some((va, entry)) = self.next_entry(vm.mem, next) {
             next = va + PAGE;
             let result = match (pte::kind(entry), mode) {
+                _ if pte::is_swapped(entry) => share_swapped(&mut child, vm, va, entry),
                 (PageKind::Shared | PageKind::Shm, _) => share_page(&mut child, vm, va, entry),
                 (_, ForkMode::CopyOnWrite) => self.share_cow(&mut child, vm, va, entry, &mut report),
                 (_, ForkMode::Eager) => copy_page(&mut child, vm, va, entry, &mut report),
             };
-            if let Err(e) = result {
+            if result.is_err() {
+                // The partial child gives back what it holds; the rest of
+                // the charge goes back here.
+                let installed = child.commitment(vm.mem);
                 child.destroy(vm);
-                return Err(e);
+                vm.pager.commit.uncharge(commitment - installed);
+                return Err(ForkError::NoFrame);
             }
         }
         Ok((child, report))
     }
 
     /// Fork's copy-on-write half for one private page: the child maps the
-    /// parent's frame; a writable page becomes read-only COW in both, with
-    /// a frame promised to the copy.
+    /// parent's frame; a writable page becomes read-only COW in both.
     fn share_cow<M: PhysMemory>(
         &self,
         child: &mut AddressSpace,
@@ -293,18 +387,25 @@ impl AddressSpace {
             if let Some((slot, _)) = self.lookup(vm.mem, va) {
                 vm.mem.write_u64(slot, pte::make(pa, flags));
             }
-            vm.frames.share_cow(pa)?;
             report.shared += 1;
-        } else {
-            vm.frames.incref(pa);
         }
-        child.map(vm.frames, vm.mem, va, pa, flags).inspect_err(|_| release_leaf(vm, pte::make(pa, flags)))
+        vm.frames.incref(pa);
+        child.map(vm, va, pa, flags).inspect_err(|_| {
+            vm.frames.decref(pa);
+        })
     }
 
-    /// Frees every user frame reference and every page-table frame of this
-    /// address space. Returns the number of frames that became free.
+    /// Frees every user frame reference, slot reference and page-table
+    /// frame of this address space, and gives its pages back to the commit
+    /// account. Returns the number of frames that became free.
     pub fn destroy<M: PhysMemory>(self, vm: &mut Vm<'_, M>) -> usize {
         let before = vm.frames.counts().free;
+        let mut next = 0;
+        while let Some((va, entry)) = self.next_entry(vm.mem, next) {
+            next = va + PAGE;
+            self.release_entry(vm, va, entry);
+        }
+        vm.pager.commit.uncharge(self.heap_pages());
         for i2 in 0..USER_ROOT_ENTRIES {
             let e2 = vm.mem.read_u64(self.root + i2 * 8);
             if e2 & pte::V == 0 {
@@ -313,17 +414,9 @@ impl AddressSpace {
             let l1 = pte::address(e2);
             for i1 in 0..512 {
                 let e1 = vm.mem.read_u64(l1 + i1 * 8);
-                if e1 & pte::V == 0 {
-                    continue;
+                if e1 & pte::V != 0 {
+                    vm.frames.decref(pte::address(e1));
                 }
-                let l0 = pte::address(e1);
-                for i0 in 0..512 {
-                    let e0 = vm.mem.read_u64(l0 + i0 * 8);
-                    if pte::is_leaf(e0) {
-                        release_leaf(vm, e0);
-                    }
-                }
-                vm.frames.decref(l0);
             }
             vm.frames.decref(l1);
         }
@@ -331,9 +424,31 @@ impl AddressSpace {
         vm.frames.counts().free - before
     }
 
+    /// Drops what the entry `entry` for `va` held (its frame or slot
+    /// reference, its place in the reverse map, its commit). The caller
+    /// clears the entry.
+    fn release_entry<M: PhysMemory>(&self, vm: &mut Vm<'_, M>, va: u64, entry: u64) {
+        if self.charged(va, entry) {
+            vm.pager.commit.uncharge(1);
+        }
+        if pte::is_swapped(entry) {
+            vm.pager.release_slot(vm.frames, pte::slot(entry));
+            return;
+        }
+        let pa = pte::address(entry);
+        vm.pager.rmap.remove(pa, Mapping { root: self.root, va });
+        match pte::kind(entry) {
+            PageKind::Shared => vm.shared.release(vm.frames, vm.pager, pa, entry & pte::A != 0),
+            PageKind::Private | PageKind::Cow | PageKind::Shm => {
+                vm.release_user(pa);
+            }
+        }
+    }
+
     /// Writes the user part of the page table to `out` in the shape of
     /// xv6's `vmprint`, with each leaf's virtual address and flags (COW and
-    /// shared marked). It streams: a large address space needs no buffer.
+    /// shared marked), and pages out of memory with their slot. It streams:
+    /// a large address space needs no buffer.
     pub fn vmprint(&self, mem: &impl PhysMemory, out: &mut impl Write) -> core::fmt::Result {
         writeln!(out, "page table {:#018x}", self.root)?;
         for i2 in 0..USER_ROOT_ENTRIES {
@@ -350,20 +465,43 @@ impl AddressSpace {
                 writeln!(out, " .. ..{i1}: pte {e1:#018x} pa {:#018x}", pte::address(e1))?;
                 for i0 in 0..512 {
                     let e0 = mem.read_u64(pte::address(e1) + i0 * 8);
-                    if pte::is_leaf(e0) {
-                        let va = (i2 << 30) | (i1 << 21) | (i0 << 12);
-                        writeln!(
-                            out,
-                            " .. .. ..{i0}: pte {e0:#018x} pa {:#018x} va {va:#x} {}",
-                            pte::address(e0),
-                            pte::describe(e0)
-                        )?;
-                    }
+                    let va = (i2 << 30) | (i1 << 21) | (i0 << 12);
+                    print_entry(out, i0, va, e0)?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// One level-0 entry of `vmprint`: a leaf, or a page out of memory.
+fn print_entry(out: &mut impl Write, i0: u64, va: u64, e0: u64) -> core::fmt::Result {
+    if pte::is_leaf(e0) {
+        let pa = pte::address(e0);
+        writeln!(out, " .. .. ..{i0}: pte {e0:#018x} pa {pa:#018x} va {va:#x} {}", pte::describe(e0))
+    } else if pte::is_swapped(e0) && pte::slot(e0) == 0 {
+        writeln!(out, " .. .. ..{i0}: pte {e0:#018x} zero page (not in memory) va {va:#x} {}", pte::describe(e0))
+    } else if pte::is_swapped(e0) {
+        let slot = pte::slot(e0);
+        writeln!(out, " .. .. ..{i0}: pte {e0:#018x} swapped to slot {slot} va {va:#x} {}", pte::describe(e0))
+    } else {
+        Ok(())
+    }
+}
+
+/// The flags of a shared-memory page's entry.
+pub fn shm_flags(writable: bool) -> u64 {
+    pte::R | pte::U | pte::A | pte::SHM | if writable { pte::W | pte::D } else { 0 }
+}
+
+/// Fork for a page out of memory: the child's entry names the same slot
+/// (one more reference), as a copy-on-write sharer would.
+fn share_swapped<M: PhysMemory>(child: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, entry: u64) -> Result<(), OutOfMemory> {
+    child.install(vm.frames, vm.mem, va, entry)?;
+    if pte::slot(entry) != 0 {
+        vm.pager.swap.incref(pte::slot(entry));
+    }
+    Ok(())
 }
 
 /// Fork's eager half for one private page (`cow=off`): the child gets a
@@ -375,49 +513,34 @@ fn copy_page<M: PhysMemory>(
     entry: u64,
     report: &mut ForkReport,
 ) -> Result<(), OutOfMemory> {
-    let copy = vm.frames.alloc().ok_or(OutOfMemory)?;
+    let copy = vm.alloc_user(false).ok_or(OutOfMemory)?;
     vm.mem.copy_page(pte::address(entry), copy);
     report.copied += 1;
     let mut flags = pte::flags(entry);
     if pte::is_cow(entry) {
         flags = (flags & !pte::RSW) | pte::W;
     }
-    child.map(vm.frames, vm.mem, va, copy, flags).inspect_err(|_| {
-        vm.frames.decref(copy);
+    child.map(vm, va, copy, flags | pte::D).inspect_err(|_| {
+        vm.release_user(copy);
     })
 }
 
 /// Fork for a page shared on purpose (shared text, shared memory): the
 /// child maps the same frame, with the same flags, as one more sharer.
-fn share_page<M: PhysMemory>(
-    child: &mut AddressSpace,
-    vm: &mut Vm<'_, M>,
-    va: u64,
-    entry: u64,
-) -> Result<(), OutOfMemory> {
+fn share_page<M: PhysMemory>(child: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, entry: u64) -> Result<(), OutOfMemory> {
     let pa = pte::address(entry);
     if pte::kind(entry) == PageKind::Shared {
         vm.shared.share(vm.frames, pa);
     } else {
         vm.frames.incref(pa);
     }
-    child.map(vm.frames, vm.mem, va, pa, pte::flags(entry)).inspect_err(|_| release_leaf(vm, entry))
-}
-
-/// Drops the frame reference of the leaf PTE `entry`: a COW page gives up
-/// its promised copy, a shared page tells the shared pages table (with its
-/// accessed bit).
-fn release_leaf<M: PhysMemory>(vm: &mut Vm<'_, M>, entry: u64) {
-    let pa = pte::address(entry);
-    match pte::kind(entry) {
-        PageKind::Cow => {
-            vm.frames.drop_cow(pa);
+    child.map(vm, va, pa, pte::flags(entry)).inspect_err(|_| {
+        if pte::kind(entry) == PageKind::Shared {
+            vm.shared.release(vm.frames, vm.pager, pa, false);
+        } else {
+            vm.release_user(pa);
         }
-        PageKind::Shared => vm.shared.release(vm.frames, pa, entry & pte::A != 0),
-        PageKind::Private | PageKind::Shm => {
-            vm.frames.decref(pa);
-        }
-    }
+    })
 }
 
 /// The number of pages spanned by `[start, end)`.
@@ -542,7 +665,8 @@ mod tests {
         let mut w = World::new(32);
         let mut space = w.space();
         let frames: alloc::vec::Vec<u64> = (0..3).map(|_| w.frames.alloc().unwrap()).collect();
-        space.map_shm(&mut w.vm(), 0x4000_0000, &frames, false).unwrap();
+        let resident: alloc::vec::Vec<Option<u64>> = frames.iter().map(|&f| Some(f)).collect();
+        space.map_shm(&mut w.vm(), 0x4000_0000, &resident, false).unwrap();
         let (_, e) = space.lookup(&w.mem, 0x4000_2000).unwrap();
         assert_eq!((pte::address(e), pte::kind(e), e & pte::W), (frames[2], PageKind::Shm, 0), "read-only");
         assert_eq!(w.frames.refcount(frames[0]), 2, "the segment's reference and the attachment's");
@@ -567,7 +691,7 @@ mod tests {
                     child.destroy(&mut w.vm());
                 }
                 assert_eq!(w.frames.counts().used(), used, "spare {spare}, {mode:?}");
-                assert_eq!(w.frames.counts().promised, 0, "spare {spare}, {mode:?}: no promise left behind");
+                assert_eq!(w.pager.commit.used, 2, "spare {spare}, {mode:?}: no commit left behind");
             }
         }
     }

@@ -14,4 +14,14 @@ pub struct VmStats {
     pub cow_reuses: u64,
     /// Pages allocated zero-filled on first touch (stack, heap).
     pub demand_zero: u64,
+    /// Faults that needed a page read: from the swap disk, or from the
+    /// image (a shared pages table miss).
+    pub major_faults: u64,
+    /// Pages read from the swap disk.
+    pub page_ins: u64,
+    /// Pages written to the swap disk.
+    pub page_outs: u64,
+    /// Pages the pager dropped without writing (clean text, zero pages,
+    /// pages whose swap copy was still good).
+    pub drops: u64,
 }

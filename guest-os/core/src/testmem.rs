@@ -46,17 +46,33 @@ impl PhysMemory for TestMemory {
     }
 }
 
+/// A pager for `count` frames from `base`: clock, every frame in the
+/// budget, no swap.
+pub fn pager(base: u64, count: usize) -> crate::pager::Pager {
+    let config = crate::pager::PagerConfig {
+        policy: crate::replace::Policy::Clock,
+        shared_sweeps: 0,
+        budget: count,
+        swap_slots: 0,
+    };
+    crate::pager::Pager::new(config, base, count)
+}
+
 /// Everything a test's address spaces live in: frames, the shared pages
-/// table, memory and counters.
+/// table, segments, memory, counters and the pager.
 pub struct World {
     /// Frames.
     pub frames: crate::frame::FrameTable,
     /// The shared pages table.
     pub shared: crate::shared_pages::SharedPagesTable,
+    /// Shared-memory segments.
+    pub shm: crate::shm::ShmRegistry,
     /// Memory.
     pub mem: TestMemory,
     /// Counters.
     pub stats: crate::stats::VmStats,
+    /// The pager.
+    pub pager: crate::pager::Pager,
 }
 
 impl World {
@@ -69,16 +85,34 @@ impl World {
             crate::pte::make(0x8000_0000, crate::pte::R | crate::pte::W | crate::pte::X | crate::pte::G),
         );
         World {
-            frames: crate::frame::FrameTable::new(0x8010_0000, count, |_| false),
+            frames: crate::frame::FrameTable::new(FRAMES, count, |_| false),
             shared: crate::shared_pages::SharedPagesTable::new(),
+            shm: crate::shm::ShmRegistry::new(),
             mem,
             stats: crate::stats::VmStats::default(),
+            pager: pager(FRAMES, count),
         }
+    }
+
+    /// The same, with `slots` swap slots (and the commit limit they add)
+    /// and `policy`.
+    pub fn with_swap(count: usize, slots: u32, policy: crate::replace::Policy) -> World {
+        let mut w = World::new(count);
+        let config = crate::pager::PagerConfig { policy, shared_sweeps: 0, budget: count, swap_slots: slots };
+        w.pager = crate::pager::Pager::new(config, FRAMES, count);
+        w
     }
 
     /// The world as the policy code takes it.
     pub fn vm(&mut self) -> crate::Vm<'_, TestMemory> {
-        crate::Vm { frames: &mut self.frames, shared: &mut self.shared, mem: &mut self.mem, stats: &mut self.stats }
+        crate::Vm {
+            frames: &mut self.frames,
+            shared: &mut self.shared,
+            shm: &mut self.shm,
+            mem: &mut self.mem,
+            stats: &mut self.stats,
+            pager: &mut self.pager,
+        }
     }
 
     /// A new address space.
@@ -86,16 +120,23 @@ impl World {
         crate::space::AddressSpace::new(&mut self.frames, &mut self.mem, KERNEL_ROOT).unwrap()
     }
 
-    /// Maps a fresh frame at `va` with `flags` (U added), its first 16 bytes
-    /// set to `fill`; returns the frame.
+    /// Maps a fresh user frame at `va` with `flags` (U added), its first
+    /// 16 bytes set to `fill`, and charges it if it is private or COW (as
+    /// exec would); returns the frame.
     pub fn page(&mut self, space: &mut crate::space::AddressSpace, va: u64, flags: u64, fill: u8) -> u64 {
-        let pa = self.frames.alloc().unwrap();
+        let pa = self.vm().alloc_user(flags & crate::pte::RSW == crate::pte::SHARED).unwrap();
         self.mem.zero_page(pa);
         self.mem.write(pa, &[fill; 16]);
-        space.map(&mut self.frames, &mut self.mem, va, pa, flags | crate::pte::U).unwrap();
+        if matches!(crate::pte::kind(flags), crate::pte::PageKind::Private | crate::pte::PageKind::Cow) {
+            self.pager.commit.charge(1).unwrap();
+        }
+        space.map(&mut self.vm(), va, pa, flags | crate::pte::U).unwrap();
         pa
     }
 }
+
+/// The first frame of [`World`].
+pub const FRAMES: u64 = 0x8010_0000;
 
 /// The kernel root table of [`World`].
 pub const KERNEL_ROOT: u64 = 0x8000_0000;

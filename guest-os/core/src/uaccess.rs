@@ -7,21 +7,29 @@
 
 use alloc::vec::Vec;
 
-use crate::fault::{self, Access, Resolved};
+use crate::fault::{self, Access, Resolved, Unresolved, Wait};
 use crate::region::DemandRegion;
 use crate::space::{AddressSpace, USER_END};
 use crate::{PAGE, PhysMemory, Vm, pte};
 
-/// A user address or range that the process may not access this way.
+/// Why a user access did not happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Efault;
+pub enum UserError {
+    /// The process may not access that address or range this way: EFAULT.
+    Efault,
+    /// A page must be waited for (read from swap, or a frame freed); the
+    /// kernel waits with nothing borrowed, then does the access again.
+    Wait(Wait),
+}
+
+pub use UserError::Efault;
 
 /// Whether `[va, va + len)` lies in user space, as Linux's `access_ok`:
 /// a call that takes a buffer checks its whole extent with this before it
 /// copies anything, so a length that runs past the end of user space is
 /// `EFAULT` at once, while a buffer that is in range but runs into an
 /// unmapped page still gives a partial count where the call allows one.
-pub fn access_ok(va: u64, len: u64) -> Result<(), Efault> {
+pub fn access_ok(va: u64, len: u64) -> Result<(), UserError> {
     match va.checked_add(len) {
         Some(end) if end <= USER_END => Ok(()),
         _ => Err(Efault),
@@ -43,27 +51,42 @@ pub struct UserMemory<'a, M: PhysMemory> {
 
 impl<M: PhysMemory> UserMemory<'_, M> {
     /// The physical address backing user address `va` for `access`,
-    /// resolving a fault if needed.
-    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Efault> {
+    /// resolving a fault if needed. The access sets the PTE's accessed
+    /// bit (and dirty bit, for a store), as the hart's would: the pager
+    /// must see what the kernel read and wrote for the process.
+    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, UserError> {
         if va >= USER_END {
             return Err(Efault);
         }
-        if let Some((_, entry)) = self.space.lookup(self.vm.mem, va)
-            && fault::permits(entry, access)
-        {
-            return Ok(pte::address(entry) + (va & (PAGE - 1)));
+        if let Some(pa) = self.mapped(va, access) {
+            return Ok(pa);
         }
-        let resolved = fault::resolve(self.space, &mut self.vm, self.regions, va, access).map_err(|_| Efault)?;
+        let resolved = match fault::resolve(self.space, &mut self.vm, self.regions, va, access) {
+            Ok(resolved) => resolved,
+            Err(Unresolved::Wait(wait)) => return Err(UserError::Wait(wait)),
+            Err(_) => return Err(Efault),
+        };
         (self.on_resolved)(va, access, resolved);
-        match self.space.lookup(self.vm.mem, va) {
-            Some((_, entry)) if fault::permits(entry, access) => Ok(pte::address(entry) + (va & (PAGE - 1))),
-            _ => Err(Efault),
+        self.mapped(va, access).ok_or(Efault)
+    }
+
+    /// The physical address of `va` if its page is mapped and allows
+    /// `access`; marks it accessed (and dirty, for a store).
+    fn mapped(&mut self, va: u64, access: Access) -> Option<u64> {
+        let (slot, entry) = self.space.lookup(self.vm.mem, va)?;
+        if !fault::permits(entry, access) {
+            return None;
         }
+        let marks = if access == Access::Store { pte::A | pte::D } else { pte::A };
+        if entry & marks != marks {
+            AddressSpace::set_entry(self.vm.mem, slot, entry | marks);
+        }
+        Some(pte::address(entry) + (va & (PAGE - 1)))
     }
 
     /// Splits `[va, va + len)` into per-page pieces: (address, offset in
     /// the buffer, length). Fails if the range wraps or leaves user space.
-    fn pieces(va: u64, len: usize) -> Result<impl Iterator<Item = (u64, usize, usize)>, Efault> {
+    fn pieces(va: u64, len: usize) -> Result<impl Iterator<Item = (u64, usize, usize)>, UserError> {
         let end = va.checked_add(len as u64).ok_or(Efault)?;
         if end > USER_END {
             return Err(Efault);
@@ -80,7 +103,7 @@ impl<M: PhysMemory> UserMemory<'_, M> {
     }
 
     /// Copies `buf.len()` bytes from user address `va`.
-    pub fn copy_in(&mut self, va: u64, buf: &mut [u8]) -> Result<(), Efault> {
+    pub fn copy_in(&mut self, va: u64, buf: &mut [u8]) -> Result<(), UserError> {
         for (at, offset, n) in Self::pieces(va, buf.len())? {
             let pa = self.translate(at, Access::Load)?;
             self.vm.mem.read(pa, &mut buf[offset..offset + n]);
@@ -90,7 +113,7 @@ impl<M: PhysMemory> UserMemory<'_, M> {
 
     /// Copies `data` to user address `va` (breaking copy-on-write as a
     /// user store would).
-    pub fn copy_out(&mut self, va: u64, data: &[u8]) -> Result<(), Efault> {
+    pub fn copy_out(&mut self, va: u64, data: &[u8]) -> Result<(), UserError> {
         // Check the whole range first, so that a bad range writes nothing.
         for (at, _, _) in Self::pieces(va, data.len())? {
             self.translate(at, Access::Store)?;
@@ -103,20 +126,20 @@ impl<M: PhysMemory> UserMemory<'_, M> {
     }
 
     /// Reads a 64-bit little-endian word.
-    pub fn read_u64(&mut self, va: u64) -> Result<u64, Efault> {
+    pub fn read_u64(&mut self, va: u64) -> Result<u64, UserError> {
         let mut b = [0u8; 8];
         self.copy_in(va, &mut b)?;
         Ok(u64::from_le_bytes(b))
     }
 
     /// Writes a 64-bit little-endian word.
-    pub fn write_u64(&mut self, va: u64, value: u64) -> Result<(), Efault> {
+    pub fn write_u64(&mut self, va: u64, value: u64) -> Result<(), UserError> {
         self.copy_out(va, &value.to_le_bytes())
     }
 
     /// Reads a NUL-terminated string of at most `max` bytes (without the
     /// NUL). A string that does not end within `max` bytes is `Efault`.
-    pub fn read_cstr(&mut self, va: u64, max: usize) -> Result<Vec<u8>, Efault> {
+    pub fn read_cstr(&mut self, va: u64, max: usize) -> Result<Vec<u8>, UserError> {
         let mut out = Vec::new();
         let mut at = va;
         loop {

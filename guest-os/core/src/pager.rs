@@ -1,0 +1,164 @@
+//! The pager's state: what it needs to know about user pages beyond the
+//! page tables. It holds
+//! - the reverse map (which PTEs map each user frame),
+//! - the replacer (which resident pages may be evicted, and in what order),
+//! - the swap slots and the swap cache (frames paired with slots while a
+//!   transfer is in flight, or while a page read back is still shared),
+//! - the commit account (the pages processes may need, against RAM plus
+//!   swap),
+//! - the user-frame budget (boot argument `frames=`),
+//! - and the TLB entries that changes to other processes' page tables
+//!   left to flush.
+//!
+//! The kernel owns one `Pager` and lends it to the policy code in [`Vm`].
+
+use alloc::vec::Vec;
+
+use crate::frame::FrameTable;
+use crate::replace::{Policy, Replacer};
+use crate::rmap::{Mapping, Rmap};
+use crate::swap::{Slot, SwapSpace};
+use crate::swap_cache::SwapCache;
+
+/// The commit account: every page a process may need a frame or a slot
+/// for, against the limit of user frames plus swap slots. A call that
+/// would go over the limit fails with ENOMEM (fork, brk, exec, shmget), so
+/// that a fault never finds memory promised to it missing; where nothing
+/// can fail (a stack growing), going over it kills the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Commit {
+    /// Pages the limit allows.
+    pub limit: u64,
+    /// Pages committed.
+    pub used: u64,
+}
+
+/// No room in the commit account (or no frame, or no slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverCommit;
+
+impl Commit {
+    /// Commits `pages` more, or fails changing nothing.
+    pub fn charge(&mut self, pages: u64) -> Result<(), OverCommit> {
+        match self.used.checked_add(pages) {
+            Some(used) if used <= self.limit => {
+                self.used = used;
+                Ok(())
+            }
+            _ => Err(OverCommit),
+        }
+    }
+
+    /// Gives `pages` back.
+    pub fn uncharge(&mut self, pages: u64) {
+        self.used = self.used.saturating_sub(pages);
+    }
+}
+
+/// How the pager is set up (boot arguments and the swap disk).
+#[derive(Debug, Clone, Copy)]
+pub struct PagerConfig {
+    /// The replacement policy (`pager=`).
+    pub policy: Policy,
+    /// Examinations a shared page must be found unreferenced in before it
+    /// may go (`shared=`).
+    pub shared_sweeps: u32,
+    /// Frames that may hold user pages at once (`frames=`, or what the
+    /// kernel leaves).
+    pub budget: usize,
+    /// Slots of the swap disk (0: no swap).
+    pub swap_slots: u32,
+}
+
+/// The pager's state.
+#[derive(Debug)]
+pub struct Pager {
+    /// Which PTEs map each user frame.
+    pub rmap: Rmap,
+    /// The evictable resident pages and the policy.
+    pub replacer: Replacer,
+    /// Swap slots.
+    pub swap: SwapSpace,
+    /// Frames paired with slots.
+    pub cache: SwapCache,
+    /// The commit account.
+    pub commit: Commit,
+    budget: usize,
+    user_frames: usize,
+    /// TLB entries to flush: PTEs of other address spaces (or of the
+    /// current one, away from the faulting address) that changed.
+    pub flushes: Vec<Mapping>,
+}
+
+impl Pager {
+    /// A pager for the `count` frames from `base`.
+    pub fn new(config: PagerConfig, base: u64, count: usize) -> Pager {
+        Pager {
+            rmap: Rmap::new(base, count),
+            replacer: Replacer::new(config.policy, config.shared_sweeps, base, count),
+            swap: SwapSpace::new(config.swap_slots),
+            cache: SwapCache::default(),
+            commit: Commit { limit: config.budget as u64 + config.swap_slots as u64, used: 0 },
+            budget: config.budget,
+            user_frames: 0,
+            flushes: Vec::new(),
+        }
+    }
+
+    /// Frames holding user pages now.
+    pub fn user_frames(&self) -> usize {
+        self.user_frames
+    }
+
+    /// Frames that may hold user pages at once.
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Whether another user page fits the budget.
+    pub fn room(&self) -> bool {
+        self.user_frames < self.budget
+    }
+
+    /// A frame for a user page (`shared`: of the shared pages table), with
+    /// one reference, its contents whatever they were; it joins the
+    /// replacer. `None` when the budget is spent or no frame is free: the
+    /// caller must reclaim first.
+    pub fn alloc_user(&mut self, frames: &mut FrameTable, shared: bool) -> Option<u64> {
+        if !self.room() {
+            return None;
+        }
+        let frame = frames.alloc()?;
+        self.user_frames += 1;
+        self.replacer.insert(frame, shared);
+        Some(frame)
+    }
+
+    /// Drops one reference to a user page's frame; at the last it is free
+    /// (and out of the replacer). Returns whether it was freed.
+    pub fn release_user(&mut self, frames: &mut FrameTable, frame: u64) -> bool {
+        let freed = frames.decref(frame);
+        if freed {
+            self.user_frames = self.user_frames.saturating_sub(1);
+            self.replacer.remove(frame);
+        }
+        freed
+    }
+
+    /// Drops one reference to `slot` (slot 0, a zero page, holds nothing);
+    /// at the last, a frame the swap cache pairs with it goes too.
+    pub fn release_slot(&mut self, frames: &mut FrameTable, slot: Slot) {
+        if slot != 0
+            && self.swap.decref(slot)
+            && let Some(frame) = self.cache.remove(slot)
+        {
+            self.release_user(frames, frame);
+        }
+    }
+
+    /// Notes that the PTE for `va` in the space rooted at `root` changed
+    /// under a running process: its TLB entry must go.
+    pub fn flush(&mut self, root: u64, va: u64) {
+        self.flushes.push(Mapping { root, va });
+    }
+}
