@@ -13,6 +13,7 @@
 //! - [`rmap`]: the reverse map from frames to the PTEs that map them.
 //! - [`swap`]: swap slots with reference counts; [`swap_cache`]: frames
 //!   paired with slots.
+//! - [`evict`]: taking a chosen page out of memory, and back.
 //! - [`pager`]: the pager's state: reverse map, replacer, swap, commit.
 //! - [`region`]: regions whose pages appear on first touch (stack, images).
 //! - [`shm`]: System V shared-memory segments.
@@ -30,6 +31,7 @@ extern crate alloc;
 
 pub mod boot_memory;
 pub mod bootargs;
+pub mod evict;
 pub mod exec;
 pub mod fault;
 pub mod frame;
