@@ -167,13 +167,15 @@ pub struct MemStat {
     /// Frames the kernel manages (RAM minus the kernel image, its heap,
     /// the device tree and the initrd).
     pub frames_total: u64,
-    /// Frames on the free list, promised ones included.
+    /// Frames on the free list.
     pub frames_free: u64,
     /// Frames in use: `frames_total - frames_free`.
     pub frames_used: u64,
-    /// Free frames promised to future copy-on-write copies (one for every
-    /// extra sharer of a COW page): ordinary allocations cannot take them.
-    pub frames_promised: u64,
+    /// Pages committed: every page a process may need memory for (its
+    /// heap, its other private pages in memory or on swap, one copy for
+    /// every extra sharer of a copy-on-write page, shared-memory segments).
+    /// Calls that would go over `commit_limit` fail with ENOMEM.
+    pub committed: u64,
     /// Page faults handled (from user mode, and kernel accesses to user
     /// memory).
     pub page_faults: u64,
@@ -196,6 +198,26 @@ pub struct MemStat {
     pub shm_frames: u64,
     /// Shared-memory segments in existence.
     pub shm_segments: u64,
+    /// The commit limit: the user-frame budget plus the swap slots.
+    pub commit_limit: u64,
+    /// Frames holding user pages now.
+    pub user_frames: u64,
+    /// Frames that may hold user pages at once (boot argument `frames=`,
+    /// or what the kernel leaves).
+    pub frame_budget: u64,
+    /// Faults that needed a read: from swap, or from a program image.
+    pub major_faults: u64,
+    /// Pages read from the swap disk.
+    pub page_ins: u64,
+    /// Pages written to the swap disk.
+    pub page_outs: u64,
+    /// Pages dropped without a write (clean text, zero pages, pages whose
+    /// swap copy was good).
+    pub drops: u64,
+    /// Slots on the swap disk.
+    pub swap_total: u64,
+    /// Slots holding a page.
+    pub swap_used: u64,
 }
 
 impl MemStat {
@@ -218,7 +240,7 @@ impl MemStat {
             self.frames_total,
             self.frames_free,
             self.frames_used,
-            self.frames_promised,
+            self.committed,
             self.page_faults,
             self.cow_faults,
             self.cow_copies,
@@ -229,6 +251,15 @@ impl MemStat {
             self.shared_misses,
             self.shm_frames,
             self.shm_segments,
+            self.commit_limit,
+            self.user_frames,
+            self.frame_budget,
+            self.major_faults,
+            self.page_ins,
+            self.page_outs,
+            self.drops,
+            self.swap_total,
+            self.swap_used,
         ];
         let mut bytes = [0u8; Self::SIZE];
         for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
@@ -244,9 +275,10 @@ mod tests {
 
     #[test]
     fn memstat_bytes_are_the_fields_in_order() {
-        let m = MemStat { frames_total: 1, frames_promised: 4, demand_zero: 9, ..MemStat::default() };
+        let m = MemStat { frames_total: 1, committed: 4, demand_zero: 9, swap_used: 2, ..MemStat::default() };
         let bytes = m.to_bytes();
-        assert_eq!(bytes.len(), 14 * 8);
+        assert_eq!(bytes.len(), 23 * 8);
+        assert_eq!(bytes[22 * 8], 2);
         assert_eq!(bytes[0], 1);
         assert_eq!(bytes[3 * 8], 4);
         assert_eq!(bytes[8 * 8], 9);

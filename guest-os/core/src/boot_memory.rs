@@ -9,11 +9,17 @@
 
 use crate::{PAGE, page_ceil};
 
-/// Heap size for a machine with `frames` frames: room for the frame
-/// table (eight bytes a frame, with slack) and a base for everything else.
+/// Heap size for a machine with `frames` frames: 64 bytes a frame for the
+/// frame table, the reverse map and the replacer, and a base for
+/// everything else (the process table, the swap slots' counts, the
+/// shared pages table, the disks' queues).
 pub fn heap_size(frames: u64) -> u64 {
-    page_ceil((2 << 20) + frames * 8)
+    page_ceil((3 << 20) + frames * 64)
 }
+
+/// Most swap slots the kernel keeps counts for (512 MiB of swap): their
+/// six bytes each come out of the heap's base.
+pub const MAX_SWAP_SLOTS: u32 = 128 << 10;
 
 /// Frames the kernel needs at boot beyond its heap: its page tables and
 /// the first process's kernel stack and tables.

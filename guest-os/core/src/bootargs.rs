@@ -7,6 +7,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::replace::Policy;
+
 /// Parsed boot arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootArgs<'a> {
@@ -24,6 +26,15 @@ pub struct BootArgs<'a> {
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
     /// is typed (off when input is not a terminal).
     pub echo: bool,
+    /// `pager=clock` (default), `fifo`, `lru` or `random`: the page
+    /// replacement policy.
+    pub pager: Policy,
+    /// `shared=N`: a page of the shared pages table may be evicted only
+    /// after N examinations by the pager found it unreferenced (default 2).
+    pub shared_sweeps: u32,
+    /// `frames=N`: at most N frames hold user pages at once, whatever the
+    /// RAM (teaching runs are then exact).
+    pub frames: Option<usize>,
     /// The first program and its arguments.
     pub init: Vec<String>,
     /// Options not understood (reported at boot, otherwise ignored).
@@ -36,8 +47,18 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         Some((options, init)) => (options, words(init)),
         None => (line, alloc::vec![String::from("sh")]),
     };
-    let mut args =
-        BootArgs { cow: true, share: true, asid: true, log_vm: false, echo: true, init, unknown: Vec::new() };
+    let mut args = BootArgs {
+        cow: true,
+        share: true,
+        asid: true,
+        log_vm: false,
+        echo: true,
+        pager: Policy::Clock,
+        shared_sweeps: 2,
+        frames: None,
+        init,
+        unknown: Vec::new(),
+    };
     for option in options.split_whitespace() {
         match option.split_once('=') {
             Some(("cow", "on")) => args.cow = true,
@@ -48,6 +69,11 @@ pub fn parse(line: &str) -> BootArgs<'_> {
             Some(("asid", "off")) => args.asid = false,
             Some(("echo", "on")) => args.echo = true,
             Some(("echo", "off")) => args.echo = false,
+            Some(("pager", name)) if Policy::parse(name).is_some() => {
+                args.pager = Policy::parse(name).unwrap_or(args.pager)
+            }
+            Some(("shared", n)) if n.parse::<u32>().is_ok() => args.shared_sweeps = n.parse().unwrap_or(2),
+            Some(("frames", n)) if n.parse::<usize>().is_ok_and(|n| n > 0) => args.frames = n.parse().ok(),
             Some(("log", list)) => {
                 for what in list.split(',') {
                     match what {
@@ -103,6 +129,15 @@ mod tests {
         assert!(!args.cow && args.log_vm && !args.echo && !args.share && !args.asid);
         assert_eq!(args.init, ["forktest", "100"]);
         assert!(args.unknown.is_empty());
+    }
+
+    #[test]
+    fn paging_options() {
+        let args = parse("pager=lru shared=5 frames=64 -- bigmem");
+        assert_eq!((args.pager, args.shared_sweeps, args.frames), (Policy::Lru, 5, Some(64)));
+        let args = parse("pager=opt shared=x frames=0 --");
+        assert_eq!((args.pager, args.shared_sweeps, args.frames), (Policy::Clock, 2, None), "the defaults stay");
+        assert_eq!(args.unknown, ["pager=opt", "shared=x", "frames=0"]);
     }
 
     #[test]

@@ -122,8 +122,13 @@ pub fn evict_one<M: PhysMemory>(vm: &mut Vm<'_, M>) -> Result<Eviction, NoVictim
     let mut refused = alloc::vec::Vec::new();
     let outcome = loop {
         let pager = &mut *vm.pager;
-        let mut refs =
-            Refs { mem: vm.mem, rmap: &pager.rmap, shared: vm.shared, cache: &pager.cache, flushes: &mut pager.flushes };
+        let mut refs = Refs {
+            mem: vm.mem,
+            rmap: &pager.rmap,
+            shared: vm.shared,
+            cache: &pager.cache,
+            flushes: &mut pager.flushes,
+        };
         let Some((frame, why)) = pager.replacer.choose(&mut refs) else { break Err(NoVictim) };
         match evict(vm, frame, why) {
             Some(eviction) => break Ok(eviction),
@@ -205,7 +210,13 @@ fn drop_zero<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, mappings: &[Mapping]
 
 /// A page unchanged since it came back from `slot`: its entries name the
 /// slot again, and the frame is free.
-fn drop_to_slot<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, slot: Slot, mappings: &[Mapping], why: Reason) -> Eviction {
+fn drop_to_slot<M: PhysMemory>(
+    vm: &mut Vm<'_, M>,
+    frame: u64,
+    slot: Slot,
+    mappings: &[Mapping],
+    why: Reason,
+) -> Eviction {
     let count = unmap_all(vm, frame, mappings, |entry| pte::swapped(slot, entry));
     (0..count).for_each(|_| vm.pager.swap.incref(slot));
     vm.pager.cache.remove(slot);

@@ -155,7 +155,12 @@ impl LoadPlan {
 /// segments touch gets the union of their permissions. Returns the number
 /// of pages mapped. On failure the pages mapped so far stay mapped (and
 /// charged): the caller destroys the space, or unmaps the range.
-pub fn load<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, image: &SharedImage<'_>, share: bool) -> Result<usize, ExecError> {
+pub fn load<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    image: &SharedImage<'_>,
+    share: bool,
+) -> Result<usize, ExecError> {
     let mut pages = 0;
     for page in image.plan.pages() {
         if share && image.shared_flags(page).is_some() {

@@ -183,7 +183,9 @@ fn resolve_once<M: PhysMemory>(
                     demand_zero(space, vm, va, region.flags, charge)
                 }
                 Backing::Image(image) => shared_page(space, vm, image, va, access),
-                Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access),
+                Backing::Shm { id, writable } => {
+                    shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access)
+                }
             }
         }
     }
@@ -408,7 +410,10 @@ mod tests {
         assert_eq!(r, Resolved::CowReused { frame: shared });
         let (_, e) = parent.lookup(&w.mem, DATA).unwrap();
         assert!(e & pte::W != 0 && pte::kind(e) == pte::PageKind::Private);
-        assert_eq!(w.stats, VmStats { page_faults: 2, cow_faults: 2, cow_copies: 1, cow_reuses: 1, ..VmStats::default() });
+        assert_eq!(
+            w.stats,
+            VmStats { page_faults: 2, cow_faults: 2, cow_copies: 1, cow_reuses: 1, ..VmStats::default() }
+        );
         child.destroy(&mut w.vm());
         parent.destroy(&mut w.vm());
         assert_eq!(w.frames.counts().used(), 0, "every frame came back");

@@ -115,6 +115,17 @@ impl Pager {
         self.budget
     }
 
+    /// How many pages reclaim should free now: none while the frames a
+    /// user page could take (within the budget, and free in the frame
+    /// table, `free_frames`) are at the low watermark or above; else
+    /// enough to reach the high one. The low watermark is a sixty-fourth
+    /// of the budget (at least 4 frames); the high one twice that.
+    pub fn shortage(&self, free_frames: usize) -> usize {
+        let low = (self.budget / 64).max(4);
+        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
+        if available >= low { 0 } else { 2 * low - available }
+    }
+
     /// Whether another user page fits the budget.
     pub fn room(&self) -> bool {
         self.user_frames < self.budget

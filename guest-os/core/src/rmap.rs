@@ -7,8 +7,9 @@
 //! the reverse map is how the pager finds them without scanning every page
 //! table.
 //!
-//! Most frames have one mapping, kept inline in eight bytes; frames with
-//! more keep the rest in a side table.
+//! Most frames have one or two mappings (a page, and a page shared
+//! copy-on-write by a parent and its child), kept inline in eight bytes
+//! each; frames with more keep the rest in a side table.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -46,28 +47,27 @@ impl Packed {
 #[derive(Debug, Default)]
 pub struct Rmap {
     base: u64,
-    first: Vec<Packed>,
+    inline: Vec<[Packed; 2]>,
     more: BTreeMap<u32, Vec<Mapping>>,
 }
 
 impl Rmap {
     /// A reverse map for `count` frames from `base`.
     pub fn new(base: u64, count: usize) -> Rmap {
-        Rmap { base, first: alloc::vec![Packed::default(); count], more: BTreeMap::new() }
+        Rmap { base, inline: alloc::vec![[Packed::default(); 2]; count], more: BTreeMap::new() }
     }
 
     fn index(&self, frame: u64) -> Option<usize> {
         let i = frame.checked_sub(self.base)? / PAGE;
-        (i < self.first.len() as u64).then_some(i as usize)
+        (i < self.inline.len() as u64).then_some(i as usize)
     }
 
     /// Records that `m` maps `frame`.
     pub fn add(&mut self, frame: u64, m: Mapping) {
         let Some(i) = self.index(frame) else { return };
-        if self.first[i].unpack().is_none() {
-            self.first[i] = Packed::pack(m);
-        } else {
-            self.more.entry(i as u32).or_default().push(m);
+        match self.inline[i].iter_mut().find(|p| p.unpack().is_none()) {
+            Some(free) => *free = Packed::pack(m),
+            None => self.more.entry(i as u32).or_default().push(m),
         }
     }
 
@@ -75,10 +75,10 @@ impl Rmap {
     pub fn remove(&mut self, frame: u64, m: Mapping) {
         let Some(i) = self.index(frame) else { return };
         let key = i as u32;
-        if self.first[i].unpack() == Some(m) {
+        if let Some(held) = self.inline[i].iter_mut().find(|p| p.unpack() == Some(m)) {
             // Promote one of the others, if any.
             let next = self.more.get_mut(&key).and_then(Vec::pop);
-            self.first[i] = next.map(Packed::pack).unwrap_or_default();
+            *held = next.map(Packed::pack).unwrap_or_default();
         } else if let Some(rest) = self.more.get_mut(&key) {
             rest.retain(|&other| other != m);
         }
@@ -90,16 +90,16 @@ impl Rmap {
     /// Every mapping of `frame`.
     pub fn mappings(&self, frame: u64) -> Vec<Mapping> {
         let Some(i) = self.index(frame) else { return Vec::new() };
-        let first = self.first[i].unpack();
+        let inline = self.inline[i].iter().filter_map(|p| p.unpack());
         let rest = self.more.get(&(i as u32)).map(Vec::as_slice).unwrap_or(&[]);
-        first.into_iter().chain(rest.iter().copied()).collect()
+        inline.chain(rest.iter().copied()).collect()
     }
 
     /// How many entries map `frame`.
     pub fn count(&self, frame: u64) -> usize {
         let Some(i) = self.index(frame) else { return 0 };
-        let first = self.first[i].unpack().is_some() as usize;
-        first + self.more.get(&(i as u32)).map_or(0, Vec::len)
+        let inline = self.inline[i].iter().filter(|p| p.unpack().is_some()).count();
+        inline + self.more.get(&(i as u32)).map_or(0, Vec::len)
     }
 }
 

@@ -206,7 +206,8 @@ mod tests {
         let mut buf = [0u8; 4];
         mem.read(frame, &mut buf);
         assert_eq!(&buf, b"text");
-        let (again, hit) = table.get_or_load(key, &mut frames, &mut pager, &mut mem, |_, _| panic!("not loaded twice")).unwrap();
+        let (again, hit) =
+            table.get_or_load(key, &mut frames, &mut pager, &mut mem, |_, _| panic!("not loaded twice")).unwrap();
         assert_eq!((again, hit), (frame, true));
         table.share(&mut frames, frame);
         assert_eq!(table.get(key).map(|p| p.sharers), Some(3));

@@ -147,7 +147,14 @@ impl ShmRegistry {
 
     /// `shmget(key, size, flags)`: the id of the key's segment, or of a new
     /// one (its pages committed) if `IPC_CREAT` allows.
-    pub fn get(&mut self, key: i32, size: u64, flags: u32, caller: Caller, commit: &mut Commit) -> Result<i32, ShmError> {
+    pub fn get(
+        &mut self,
+        key: i32,
+        size: u64,
+        flags: u32,
+        caller: Caller,
+        commit: &mut Commit,
+    ) -> Result<i32, ShmError> {
         if key != IPC_PRIVATE
             && let Some((&id, segment)) = self.segments.iter().find(|(_, s)| s.key == key && !s.removed)
         {
@@ -243,7 +250,13 @@ impl ShmRegistry {
 
     /// `shmctl(id, IPC_RMID)`: the key is forgotten now, the segment goes
     /// at its last detach (now, if none).
-    pub fn remove(&mut self, id: i32, caller: Caller, frames: &mut FrameTable, pager: &mut Pager) -> Result<(), ShmError> {
+    pub fn remove(
+        &mut self,
+        id: i32,
+        caller: Caller,
+        frames: &mut FrameTable,
+        pager: &mut Pager,
+    ) -> Result<(), ShmError> {
         let segment = self.segments.get_mut(&id).ok_or(ShmError::Invalid)?;
         segment.removed = true;
         segment.key = IPC_PRIVATE;

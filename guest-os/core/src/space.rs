@@ -162,7 +162,13 @@ impl AddressSpace {
 
     /// Writes `value` as the entry for `va`, creating tables; nothing else
     /// is recorded.
-    fn install(&mut self, frames: &mut FrameTable, mem: &mut impl PhysMemory, va: u64, value: u64) -> Result<(), OutOfMemory> {
+    fn install(
+        &mut self,
+        frames: &mut FrameTable,
+        mem: &mut impl PhysMemory,
+        va: u64,
+        value: u64,
+    ) -> Result<(), OutOfMemory> {
         let slot = self.slot_creating(frames, mem, va)?;
         mem.write_u64(slot, value);
         Ok(())
@@ -315,6 +321,17 @@ impl AddressSpace {
             }
         }
         harvested
+    }
+
+    /// The user pages this space maps or holds on swap (for the
+    /// out-of-memory killer's choice).
+    pub fn entries(&self, mem: &impl PhysMemory) -> u64 {
+        let (mut count, mut next) = (0, 0);
+        while let Some((va, _)) = self.next_entry(mem, next) {
+            next = va + PAGE;
+            count += 1;
+        }
+        count
     }
 
     /// The pages a copy of this space commits: its heap, and its other
@@ -496,7 +513,12 @@ pub fn shm_flags(writable: bool) -> u64 {
 
 /// Fork for a page out of memory: the child's entry names the same slot
 /// (one more reference), as a copy-on-write sharer would.
-fn share_swapped<M: PhysMemory>(child: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, entry: u64) -> Result<(), OutOfMemory> {
+fn share_swapped<M: PhysMemory>(
+    child: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    va: u64,
+    entry: u64,
+) -> Result<(), OutOfMemory> {
     child.install(vm.frames, vm.mem, va, entry)?;
     if pte::slot(entry) != 0 {
         vm.pager.swap.incref(pte::slot(entry));
@@ -527,7 +549,12 @@ fn copy_page<M: PhysMemory>(
 
 /// Fork for a page shared on purpose (shared text, shared memory): the
 /// child maps the same frame, with the same flags, as one more sharer.
-fn share_page<M: PhysMemory>(child: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, entry: u64) -> Result<(), OutOfMemory> {
+fn share_page<M: PhysMemory>(
+    child: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    va: u64,
+    entry: u64,
+) -> Result<(), OutOfMemory> {
     let pa = pte::address(entry);
     if pte::kind(entry) == PageKind::Shared {
         vm.shared.share(vm.frames, pa);

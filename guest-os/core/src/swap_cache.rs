@@ -77,6 +77,11 @@ impl SwapCache {
         self.slot_of(frame).and_then(|slot| self.get(slot)).is_some_and(|c| c.state != CacheState::Ready)
     }
 
+    /// Whether `slot` has a transfer in flight.
+    pub fn in_flight_slot(&self, slot: Slot) -> bool {
+        self.get(slot).is_some_and(|c| c.state != CacheState::Ready)
+    }
+
     /// Pages cached.
     pub fn len(&self) -> usize {
         self.by_slot.len()

@@ -4,12 +4,12 @@
 //! pager; and the two operations every user page goes through, taking a
 //! frame within the budget and giving one back.
 
+use crate::PhysMemory;
 use crate::frame::FrameTable;
 use crate::pager::Pager;
 use crate::shared_pages::SharedPagesTable;
 use crate::shm::ShmRegistry;
 use crate::stats::VmStats;
-use crate::PhysMemory;
 
 /// The kernel's VM state, borrowed.
 pub struct Vm<'a, M: PhysMemory> {

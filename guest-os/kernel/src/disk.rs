@@ -71,8 +71,6 @@ pub struct Found {
     pub disk: usize,
     /// Its virtio-mmio window.
     pub slot: usize,
-    /// Its size in sectors.
-    pub sectors: u64,
     /// Its swap header, if it is swap space.
     pub swap: Option<SwapHeader>,
 }
@@ -93,7 +91,7 @@ pub fn probe() -> Vec<Found> {
             Err(_) => None,
         };
         blk.enable_interrupts();
-        found.push(Found { disk: disks.len(), slot, sectors, swap });
+        found.push(Found { disk: disks.len(), slot, swap });
         disks.push(Disk { slot, blk, requests: BTreeMap::new() });
     }
     DISKS.init(disks);

@@ -6,8 +6,10 @@
 
 use alloc::string::String;
 use alloc::vec;
+use alloc::vec::Vec;
 
 use rvsim_kernel_core::exec::{self, ExecError};
+use rvsim_kernel_core::pte;
 use rvsim_kernel_core::region::{DemandRegion, SharedImage};
 use rvsim_kernel_core::space::AddressSpace;
 use rvsim_kernel_core::uaccess::UserMemory;
@@ -18,12 +20,13 @@ use crate::images::{self, ImageError};
 use crate::proc::{self, Proc};
 use crate::trap::{TrapFrame, reg};
 use crate::vmm::{self, Vmm};
+use crate::vmwait;
 
 /// The errno for an exec failure.
 pub fn errno(e: ExecError) -> Errno {
     match e {
         ExecError::NotExecutable | ExecError::BadSegment => ENOEXEC,
-        ExecError::OutOfMemory => ENOMEM,
+        ExecError::OutOfMemory | ExecError::NoFrame => ENOMEM,
         ExecError::ArgumentsTooLong => E2BIG,
     }
 }
@@ -36,21 +39,55 @@ pub fn image_errno(e: ImageError) -> Errno {
     }
 }
 
-/// Loads program `name` into `p` with arguments and environment.
-pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(), Errno> {
+/// The regions of a process running `image`: the stack, the heap (empty
+/// until brk), then the image's shared pages (unless `share=off`).
+pub const HEAP_REGION: usize = 1;
+
+/// A program ready to replace a process's: its new address space, the
+/// stack pointer, its regions and image.
+pub struct Prepared {
+    image: &'static SharedImage<'static>,
+    space: AddressSpace,
+    sp: u64,
+    regions: Vec<DemandRegion<'static>>,
+}
+
+/// Builds the address space for program `name` with arguments and
+/// environment, reclaiming frames and trying again when they run out.
+/// Nothing is borrowed while it runs; the caller commits the result.
+pub fn prepare(name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<Prepared, Errno> {
     let image = images::find(name).map_err(image_errno)?;
-    let share = config().share;
-    let regions =
-        if share { vec![exec::stack_region(), DemandRegion::image(image)] } else { vec![exec::stack_region()] };
-    let (space, sp) = vmm::with(|k| build(k, image, &regions, args, env))?;
-    // Commit: run on the kernel's table while the old space goes away.
-    proc::use_kernel_space();
-    vmm::with(|k| {
-        proc::detach_all(p, k);
-        if let Some(old) = p.space.replace(space) {
-            old.destroy(&mut k.vm());
+    let brk = image.plan.brk;
+    let mut regions = vec![exec::stack_region(), DemandRegion::zero(brk, brk, pte::R | pte::W)];
+    if config().share {
+        regions.push(DemandRegion::image(image));
+    }
+    loop {
+        match vmm::with(|k| build(k, image, &regions, args, env)) {
+            Ok((space, sp)) => return Ok(Prepared { image, space, sp, regions }),
+            Err(ExecError::NoFrame) if vmwait::reclaim(8) > 0 => continue,
+            Err(e) => return Err(errno(e)),
         }
-    });
+    }
+}
+
+impl Prepared {
+    /// Frees the prepared address space (the process it was for is gone).
+    pub fn discard(self, k: &mut Vmm) {
+        self.space.destroy(&mut k.vm());
+    }
+}
+
+/// Replaces `p`'s program with `prepared`: its old address space and
+/// attachments go.
+pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
+    let Prepared { image, space, sp, regions } = prepared;
+    // Run on the kernel's table while the old space goes away.
+    proc::use_kernel_space();
+    proc::detach_all(p, k);
+    if let Some(old) = p.space.replace(space) {
+        old.destroy(&mut k.vm());
+    }
     proc::flush_asid(p.asid());
     let kernel_sp = p.frame.kernel_sp;
     p.frame = TrapFrame { kernel_sp, epc: image.plan.entry, ..TrapFrame::ZERO };
@@ -59,7 +96,6 @@ pub fn exec(p: &mut Proc, name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(
     p.brk_start = image.plan.brk;
     p.brk = image.plan.brk;
     p.name = String::from(image.name);
-    Ok(())
 }
 
 /// A new address space holding `image`'s private pages and the initial
@@ -70,10 +106,12 @@ fn build(
     regions: &[DemandRegion<'static>],
     args: &[&[u8]],
     env: &[&[u8]],
-) -> Result<(AddressSpace, u64), Errno> {
+) -> Result<(AddressSpace, u64), ExecError> {
     let share = config().share;
-    let mut space = AddressSpace::new(&mut k.frames, &mut k.mem, config().kernel_root).map_err(|_| ENOMEM)?;
-    let built = exec::load(&mut space, &mut k.frames, &mut k.mem, image, share).and_then(|_| {
+    let mut space =
+        AddressSpace::new(&mut k.frames, &mut k.mem, config().kernel_root).map_err(|_| ExecError::NoFrame)?;
+    space.set_heap(image.plan.brk, image.plan.brk);
+    let built = exec::load(&mut space, &mut k.vm(), image, share).and_then(|_| {
         let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: k.vm(), regions, on_resolved: &mut ignore };
         exec::initial_stack(&mut user, image.plan.entry, args, env)
@@ -82,7 +120,7 @@ fn build(
         Ok(sp) => Ok((space, sp)),
         Err(e) => {
             space.destroy(&mut k.vm());
-            Err(errno(e))
+            Err(e)
         }
     }
 }

@@ -33,11 +33,13 @@ mod trap;
 mod virtio_hal;
 mod vmlog;
 mod vmm;
+mod vmwait;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use rvsim_kernel_core::boot_memory::{self, BootMemoryError};
 use rvsim_kernel_core::frame::FrameTable;
+use rvsim_kernel_core::pager::PagerConfig;
 use rvsim_kernel_core::{PAGE, bootargs, page_ceil, page_floor};
 
 use lock::Once;
@@ -60,6 +62,17 @@ pub struct Config {
     pub log_vm: bool,
     /// The initrd.
     pub initrd: &'static [u8],
+    /// The swap disk, if there is one.
+    pub swap: Option<SwapDisk>,
+}
+
+/// The disk the pager swaps to.
+#[derive(Debug, Clone, Copy)]
+pub struct SwapDisk {
+    /// Its index among the disks.
+    pub disk: usize,
+    /// Its slots (pages 1 to `slots` of the disk).
+    pub slots: u32,
 }
 
 static CONFIG: Once<Config> = Once::new();
@@ -116,6 +129,35 @@ fn take_memory(boot: &boot::BootInfo) -> FrameTable {
     FrameTable::new(layout.first_frame, layout.frames, reserved)
 }
 
+/// The swap disk: the first disk with a swap header (as many of its slots
+/// as the heap can count).
+fn find_swap() -> Option<SwapDisk> {
+    let found = disk::probe().into_iter().find(|d| d.swap.is_some())?;
+    let header = found.swap?;
+    let slots = header.last_page.min(boot_memory::MAX_SWAP_SLOTS as u64) as u32;
+    kprintln!("[kernel] swap on virtio{}: {} slots ({} KiB)", found.slot, slots, slots as u64 * PAGE / 1024);
+    if (slots as u64) < header.last_page {
+        kprintln!("[kernel] swap: the kernel counts at most {} slots; the rest of the disk is unused", slots);
+    }
+    Some(SwapDisk { disk: found.disk, slots })
+}
+
+/// The frames user pages may hold at once: `frames=` if given (as far as
+/// there are), else every free frame but a reserve for page tables and
+/// kernel stacks (a sixteenth, and at least 64).
+fn frame_budget(frames: &FrameTable, asked: Option<usize>) -> usize {
+    let free = frames.counts().free;
+    let reserve = (free / 16).max(64).min(free / 2);
+    match asked {
+        Some(n) if n <= free - reserve => n,
+        Some(n) => {
+            kprintln!("[kernel] frames={n}: only {} frames can hold user pages; using that", free - reserve);
+            free - reserve
+        }
+        None => free - reserve,
+    }
+}
+
 /// S-mode entry, from `start.rs`.
 #[unsafe(no_mangle)]
 extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
@@ -139,6 +181,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     kvm::enable(kernel_root);
     PAGING.store(true, Ordering::Relaxed);
     console::relocate(DEVICE_BASE + UART);
+    let swap = find_swap();
     CONFIG.set(Config {
         kernel_root,
         cow: args.cow,
@@ -146,23 +189,21 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         asid: args.asid,
         log_vm: args.log_vm,
         initrd: boot.initrd,
+        swap,
     });
-    vmm::init(frames);
+    let budget = frame_budget(&frames, args.frames);
+    let pager = PagerConfig {
+        policy: args.pager,
+        shared_sweeps: args.shared_sweeps,
+        budget,
+        swap_slots: swap.map_or(0, |s| s.slots),
+    };
+    vmm::init(frames, pager);
     for option in &args.unknown {
         kprintln!("[kernel] unknown boot option '{option}' ignored");
     }
     trap::init();
     plic::init();
-    for found in disk::probe() {
-        if let Some(swap) = found.swap {
-            kprintln!(
-                "[kernel] swap on virtio{}: {} slots ({} KiB)",
-                found.slot,
-                swap.slots(),
-                swap.slots() * PAGE / 1024
-            );
-        }
-    }
     // The process table before the console: input that arrived before
     // boot completes lines, which wakes readers.
     proc::init();

@@ -9,10 +9,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::PAGE;
-use rvsim_kernel_core::fault::{self, Access, Unresolved};
-use rvsim_kernel_core::region::DemandRegion;
+use rvsim_kernel_core::evict;
+use rvsim_kernel_core::fault::{self, Access, Resolved, Unresolved};
+use rvsim_kernel_core::pager::Pager;
+use rvsim_kernel_core::region::{Backing, DemandRegion};
+use rvsim_kernel_core::replace::Policy;
 use rvsim_kernel_core::shm::Caller;
-use rvsim_kernel_core::space::{AddressSpace, ForkMode};
+use rvsim_kernel_core::space::{AddressSpace, ForkError, ForkMode};
 
 use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
@@ -21,7 +24,7 @@ use crate::memory::KernelMemory;
 use crate::param::{KSTACK_PAGES, NPROC};
 use crate::trap::{TrapFrame, reg, userret};
 use crate::vmm::{self, Vmm};
-use crate::{config, kprintln, trap, vmlog};
+use crate::{config, kprintln, trap, vmlog, vmwait};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
 #[repr(C)]
@@ -363,6 +366,43 @@ pub fn with_current<R>(f: impl FnOnce(&mut Proc) -> R) -> R {
     PROCS.with(|t| f(t.current_mut()))
 }
 
+/// Lends the process table and the VM manager to `f`, then flushes the
+/// TLB entries the pager changed in any address space, each under its
+/// own ASID.
+fn with_table_vm<R>(f: impl FnOnce(&mut Table, &mut Vmm) -> R) -> R {
+    PROCS.with(|t| {
+        vmm::with(|k| {
+            let r = f(t, k);
+            flush_changed(t, &mut k.pager);
+            r
+        })
+    })
+}
+
+/// Lends the VM manager to `f` (see [`with_table_vm`]).
+pub fn with_vm<R>(f: impl FnOnce(&mut Vmm) -> R) -> R {
+    with_table_vm(|_, k| f(k))
+}
+
+/// Lends the running process and the VM manager to `f` (see
+/// [`with_table_vm`]).
+pub fn with_current_vm<R>(f: impl FnOnce(&mut Proc, &mut Vmm) -> R) -> R {
+    with_table_vm(|t, k| f(t.current_mut(), k))
+}
+
+/// Flushes the TLB entry of every PTE the pager changed (in the address
+/// space it belongs to, by its ASID; spaces that are gone need nothing).
+fn flush_changed(t: &mut Table, pager: &mut Pager) {
+    if pager.flushes.is_empty() {
+        return;
+    }
+    for m in pager.flushes.drain(..) {
+        if let Some(p) = t.procs().find(|p| p.space.as_ref().is_some_and(|s| s.root() == m.root)) {
+            flush_page(m.va, p.asid());
+        }
+    }
+}
+
 /// The running process's pid.
 pub fn current_pid() -> u32 {
     with_current(|p| p.pid)
@@ -442,27 +482,42 @@ extern "C" fn first_entry() -> ! {
 pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
     let name = argv.first().map_or("sh", String::as_str);
     let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+    let prepared = crate::exec::prepare(name, &args, &[])?;
     PROCS.with(|t| {
-        let slot = vmm::with(|vmm| t.allocate(vmm, name, 0))?;
-        let p = t.proc(slot);
-        let pid = p.pid;
-        match crate::exec::exec(p, name, &args, &[]) {
-            Ok(()) => p.state = State::Runnable,
-            Err(e) => {
-                vmm::with(|vmm| t.release(vmm, slot));
-                return Err(e);
-            }
-        }
-        t.init_pid = pid;
-        Ok(())
+        vmm::with(|vmm| {
+            let slot = match t.allocate(vmm, name, 0) {
+                Ok(slot) => slot,
+                Err(e) => {
+                    prepared.discard(vmm);
+                    return Err(e);
+                }
+            };
+            let p = t.proc(slot);
+            crate::exec::commit(p, vmm, prepared);
+            p.state = State::Runnable;
+            t.init_pid = t.proc(slot).pid;
+            Ok(())
+        })
     })
 }
 
 /// fork: a copy of the current process (copy-on-write unless the boot
-/// arguments say `cow=off`). Returns the child's pid.
+/// arguments say `cow=off`). Returns the child's pid. When frames run out
+/// on the way, reclaim frees some and the fork starts again; ENOMEM is
+/// for a commit account without room, or nothing left to reclaim.
 pub fn fork() -> Result<u32, Errno> {
-    PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm)))
+    loop {
+        match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm))) {
+            Err(NO_FRAME) if vmwait::reclaim(8) > 0 => continue,
+            Err(NO_FRAME) => return Err(ENOMEM),
+            outcome => return outcome,
+        }
+    }
 }
+
+/// What `fork_in` returns when a frame (not the commit account) ran out:
+/// reclaim may help.
+const NO_FRAME: Errno = -1;
 
 fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
     let parent_slot = t.current_slot();
@@ -470,15 +525,15 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
         let parent = t.proc(parent_slot);
         (parent.name.clone(), parent.pid)
     };
-    let child_slot = t.allocate(vmm, &name, ppid)?;
+    let child_slot = t.allocate(vmm, &name, ppid).map_err(|e| if e == ENOMEM { NO_FRAME } else { e })?;
     let (parent, child) = t.pair(parent_slot, child_slot);
     let mode = if config().cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
     let space = parent.space.as_ref().expect("a user process has an address space");
     let (child_space, report) = match space.fork(&mut vmm.vm(), config().kernel_root, mode) {
         Ok(forked) => forked,
-        Err(_) => {
+        Err(why) => {
             t.release(vmm, child_slot);
-            return Err(ENOMEM);
+            return Err(if why == ForkError::OverCommit { ENOMEM } else { NO_FRAME });
         }
     };
     // The parent's writable pages just became read-only COW pages.
@@ -510,6 +565,7 @@ pub fn exit(status: i32) -> ! {
     }
     use_kernel_space();
     let context = PROCS.with(|t| vmm::with(|vmm| exit_in(t, vmm, status)));
+    vmwait::frames_freed();
     sched(context);
     unreachable!("a zombie was scheduled");
 }
@@ -609,29 +665,80 @@ pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
     with_current(|p| p.kill_with(sig, why));
 }
 
-/// A page fault from user mode.
+/// A page fault from user mode. A fault that must wait (a page to read
+/// from swap, frames to reclaim) is served with nothing borrowed, and
+/// resolved again.
 pub fn user_fault(va: u64, access: Access, pc: u64) {
-    PROCS.with(|t| vmm::with(|vmm| user_fault_in(t.current_mut(), vmm, va, access, pc)));
-}
-
-fn user_fault_in(p: &mut Proc, vmm: &mut Vmm, va: u64, access: Access, pc: u64) {
-    let space = p.space.as_mut().expect("user process");
-    match fault::resolve(space, &mut vmm.vm(), &p.regions, va, access) {
-        Ok(resolved) => {
-            flush_page(va, p.asid());
-            vmlog::resolved(p.pid, va, access, resolved);
-        }
-        Err(Unresolved::OutOfMemory) => p.kill_with(signal::SIGKILL, format_args!("out of memory at {va:#x}")),
-        Err(why) => {
-            let kind = match access {
-                Access::Fetch => "instruction",
-                Access::Load => "load",
-                Access::Store => "store",
-            };
-            let detail = if why == Unresolved::Protection { " (not permitted)" } else { "" };
-            p.kill_with(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
+    loop {
+        match with_current_vm(|p, vmm| resolve_fault(p, vmm, va, access)) {
+            Ok(_) => {
+                vmwait::keep_frames_free();
+                return;
+            }
+            Err(Unresolved::Wait(wait)) => {
+                if !vmwait::serve(wait) {
+                    kill_current(signal::SIGBUS, format_args!("the swap disk failed to read the page at {va:#x}"));
+                    return;
+                }
+                if current_killed() {
+                    return;
+                }
+            }
+            Err(Unresolved::OutOfMemory) => {
+                kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}"));
+                return;
+            }
+            Err(why) => {
+                let kind = match access {
+                    Access::Fetch => "instruction",
+                    Access::Load => "load",
+                    Access::Store => "store",
+                };
+                let detail = if why == Unresolved::Protection { " (not permitted)" } else { "" };
+                kill_current(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
+                return;
+            }
         }
     }
+}
+
+/// One attempt at resolving `p`'s fault at `va`; a resolution is flushed
+/// from the TLB and logged.
+fn resolve_fault(p: &mut Proc, vmm: &mut Vmm, va: u64, access: Access) -> Result<Resolved, Unresolved> {
+    let space = p.space.as_mut().expect("a user process has an address space");
+    let outcome = fault::resolve(space, &mut vmm.vm(), &p.regions, va, access);
+    if let Ok(resolved) = outcome {
+        flush_page(va, p.asid());
+        vmlog::resolved(p.pid, va, access, resolved);
+    }
+    outcome
+}
+
+/// The out-of-memory killer's choice: the process (other than init, while
+/// there is another) holding the most user pages, in memory or on swap,
+/// that is not dying already. It is killed with SIGKILL; returns its pid,
+/// name and pages.
+pub fn kill_largest() -> Option<(u32, String, u64)> {
+    PROCS.with(|t| {
+        let init = t.init_pid;
+        let mut best: Option<(u64, bool, usize)> = None;
+        for (slot, p) in t.live().iter().enumerate() {
+            let Some(p) = p.as_deref() else { continue };
+            let Some(space) = p.space.as_ref().filter(|_| p.killed.is_none()) else { continue };
+            let pages = space.entries(&KernelMemory);
+            let key = (pages, p.pid != init, slot);
+            if best.is_none_or(|b| (key.1, key.0) > (b.1, b.0)) {
+                best = Some(key);
+            }
+        }
+        let (pages, _, slot) = best?;
+        let p = t.proc(slot);
+        p.killed = Some(signal::SIGKILL);
+        if p.state == State::Sleeping {
+            p.state = State::Runnable;
+        }
+        Some((p.pid, p.name.clone(), pages))
+    })
 }
 
 /// Any other exception from user mode: the process dies of it.
@@ -713,8 +820,15 @@ pub fn wake_some(chan: usize, n: usize) -> usize {
     })
 }
 
-/// The scheduler tick: wakes sleepers whose deadline has come.
+/// The scheduler tick: wakes sleepers whose deadline has come, and lets
+/// the replacer sample reference bits (LRU's aging, while memory is
+/// getting short).
 pub fn tick() {
+    with_vm(|k| {
+        if k.pager.replacer.policy() == Policy::Lru && k.pager.user_frames() * 4 >= k.pager.budget() * 3 {
+            evict::sample(&mut k.vm());
+        }
+    });
     let now = crate::time::now();
     PROCS.with(|t| {
         for p in t.procs() {
@@ -793,9 +907,10 @@ pub fn detach_all(p: &mut Proc, vmm: &mut Vmm) {
         if let Some(space) = p.space.as_mut() {
             space.unmap_range(&mut vmm.vm(), a.start, a.pages);
         }
-        vmm.shm.detach(a.id, caller, &mut vmm.frames);
+        vmm.shm.detach(a.id, caller, &mut vmm.frames, &mut vmm.pager);
         vmlog::detach(p.pid, a.id, a.start);
     }
+    p.regions.retain(|r| !matches!(r.backing, Backing::Shm { .. }));
 }
 
 /// Every process's address space and ASID, for the shared pages table's

@@ -1,9 +1,13 @@
 //! The kernel VM log (boot argument `log=vm`): one line per page fault,
-//! copy-on-write break, shared page hit or miss, shared-memory attach and
+//! copy-on-write break, shared page hit or miss, page-in, page-out and
+//! drop (with the replacement policy's reason), shared-memory attach and
 //! detach, fork and exit.
 
+use rvsim_kernel_core::evict::{Dropped, Eviction};
 use rvsim_kernel_core::fault::{Access, Resolved};
+use rvsim_kernel_core::replace::Reason;
 use rvsim_kernel_core::space::ForkReport;
+use rvsim_kernel_core::swap::Slot;
 
 use crate::{config, kprintln};
 
@@ -41,7 +45,53 @@ pub fn resolved(pid: u32, va: u64, access: Access, how: Resolved) {
         Resolved::SharedPage { frame, hit: false } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: shared page miss, loaded into frame {frame:#x}")
         }
+        Resolved::SwapIn { frame, slot } => {
+            kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: swapped page from slot {slot}, frame {frame:#x}")
+        }
+        Resolved::ShmPage { frame } => {
+            kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: shared-memory page, frame {frame:#x}")
+        }
         Resolved::AccessedDirty => kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: set accessed/dirty"),
+    }
+}
+
+/// Why the policy chose a victim, in words.
+fn reason(why: Reason) -> alloc::string::String {
+    match why {
+        Reason::NotReferenced => "clock: not referenced".into(),
+        Reason::Oldest => "fifo: the oldest".into(),
+        Reason::Age(age) => alloc::format!("lru: age {age:#04x}"),
+        Reason::Drawn => "random".into(),
+        Reason::SharedIdle(n) => alloc::format!("shared page unreferenced for {n} sweeps"),
+    }
+}
+
+/// A page taken out of memory.
+pub fn evicted(eviction: &Eviction) {
+    if !on() {
+        return;
+    }
+    match *eviction {
+        Eviction::Write { frame, slot, shm, why } => {
+            let what = if shm { "shared-memory page" } else { "page" };
+            kprintln!("[vm] page-out: {what} in frame {frame:#x} ({}) to slot {slot}", reason(why))
+        }
+        Eviction::Dropped { frame, what, why } => {
+            let what = match what {
+                Dropped::SharedImage => alloc::string::String::from("shared text page (reloads from its image)"),
+                Dropped::ZeroPage => "zero page never written".into(),
+                Dropped::SwapCopy(slot) => alloc::format!("page still good in slot {slot}"),
+            };
+            kprintln!("[vm] drop: {what} in frame {frame:#x} ({})", reason(why))
+        }
+    }
+}
+
+/// A page read back from swap for a fault.
+pub fn page_in(pid: u32, slot: Slot, frame: u64, ok: bool) {
+    if on() {
+        let how = if ok { "" } else { " FAILED" };
+        kprintln!("[vm] pid {pid}: page-in from slot {slot} into frame {frame:#x} (major fault){how}");
     }
 }
 

@@ -1,10 +1,11 @@
 //! The virtual memory manager's state: physical frames, the shared pages
-//! table, shared-memory segments and the VM counters, behind one lock.
-//! The policy that changes them lives in `rvsim-kernel-core`; this file
-//! only owns them.
+//! table, shared-memory segments, the VM counters and the pager (reverse
+//! map, replacer, swap, commit account), behind one lock. The policy that
+//! changes them lives in `rvsim-kernel-core`; this file only owns them.
 
 use rvsim_kernel_core::Vm;
 use rvsim_kernel_core::frame::FrameTable;
+use rvsim_kernel_core::pager::{Pager, PagerConfig};
 use rvsim_kernel_core::shared_pages::SharedPagesTable;
 use rvsim_kernel_core::shm::ShmRegistry;
 use rvsim_kernel_core::stats::VmStats;
@@ -12,7 +13,7 @@ use rvsim_kernel_core::stats::VmStats;
 use crate::lock::Lock;
 use crate::memory::KernelMemory;
 
-/// Frames, shared pages, shared memory and counters.
+/// Frames, shared pages, shared memory, counters and the pager.
 pub struct Vmm {
     /// Physical frames.
     pub frames: FrameTable,
@@ -24,30 +25,42 @@ pub struct Vmm {
     pub mem: KernelMemory,
     /// VM counters.
     pub stats: VmStats,
+    /// Reverse map, replacer, swap, commit account.
+    pub pager: Pager,
 }
 
 impl Vmm {
-    /// What the VM policy changes: frames, shared pages, memory, counters.
+    /// What the VM policy changes, lent as one value.
     pub fn vm(&mut self) -> Vm<'_, KernelMemory> {
-        Vm { frames: &mut self.frames, shared: &mut self.shared, mem: &mut self.mem, stats: &mut self.stats }
+        Vm {
+            frames: &mut self.frames,
+            shared: &mut self.shared,
+            shm: &mut self.shm,
+            mem: &mut self.mem,
+            stats: &mut self.stats,
+            pager: &mut self.pager,
+        }
     }
 }
 
 static VMM: Lock<Vmm> = Lock::new("the virtual memory manager");
 
-/// Starts the manager with the boot's frames.
-pub fn init(frames: FrameTable) {
+/// Starts the manager with the boot's frames and the pager's settings.
+pub fn init(frames: FrameTable, config: PagerConfig) {
+    let (base, count) = frames.range();
     VMM.init(Vmm {
         frames,
         shared: SharedPagesTable::new(),
         shm: ShmRegistry::new(),
         mem: KernelMemory,
         stats: VmStats::default(),
+        pager: Pager::new(config, base, count),
     });
 }
 
-/// Lends the manager to `f`. Taken after the process table, never
-/// before it (see `lock.rs`).
+/// Lends the manager to `f`. It nests inside the process table's lock,
+/// never the other way round; `proc::with_vm` takes both and flushes the
+/// TLB entries the pager changed.
 pub fn with<R>(f: impl FnOnce(&mut Vmm) -> R) -> R {
     VMM.with(f)
 }

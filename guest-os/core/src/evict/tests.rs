@@ -40,7 +40,14 @@ impl Disk {
 
     /// Resolves a fault the way the kernel does: waits are served (reads
     /// from the disk, evictions for frames) and the fault tried again.
-    fn fault(&mut self, w: &mut World, space: &mut AddressSpace, regions: &[DemandRegion], va: u64, access: Access) -> Resolved {
+    fn fault(
+        &mut self,
+        w: &mut World,
+        space: &mut AddressSpace,
+        regions: &[DemandRegion],
+        va: u64,
+        access: Access,
+    ) -> Resolved {
         for _ in 0..8 {
             match resolve(space, &mut w.vm(), regions, va, access) {
                 Ok(resolved) => return resolved,
@@ -204,7 +211,11 @@ fn working_sets_larger_than_memory_keep_their_data() {
         assert!(w.stats.page_outs > 24, "{policy:?}: {} page-outs", w.stats.page_outs);
         let _ = regions;
         space.destroy(&mut w.vm());
-        assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used, w.pager.commit.used), (0, 0, 0), "{policy:?}");
+        assert_eq!(
+            (w.frames.counts().used(), w.pager.swap.counts().used, w.pager.commit.used),
+            (0, 0, 0),
+            "{policy:?}"
+        );
     }
 }
 

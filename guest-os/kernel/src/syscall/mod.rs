@@ -35,14 +35,14 @@ mod shm;
 mod teaching;
 
 use rvsim_abi::nr;
-use rvsim_kernel_core::uaccess::UserMemory;
+use rvsim_kernel_core::uaccess::{UserError, UserMemory};
 
 use crate::errno::{EFAULT, ENOSYS, Errno};
 use crate::memory::KernelMemory;
 use crate::proc::{self, Proc};
 use crate::trap::reg;
-use crate::vmlog;
-use crate::vmm::{self, Vmm};
+use crate::vmm::Vmm;
+use crate::{vmlog, vmwait};
 
 /// Runs the current process's system call (number in a7, arguments in
 /// a0..a5), which resumes at `resume`; returns the result for a0.
@@ -84,17 +84,43 @@ pub fn dispatch(resume: u64) -> u64 {
 }
 
 /// Runs `f` on the current process's memory; faults resolved on the way
-/// are flushed from the TLB and logged.
-pub fn with_user<T>(f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
-    proc::with_current(|p| vmm::with(|vmm| user_memory(p, vmm, f)))
+/// are flushed from the TLB and logged. When a page must be waited for
+/// (read from swap, or a frame reclaimed), the wait is served with nothing
+/// borrowed and `f` runs again from the start: `f` must only copy.
+pub fn with_user<T>(
+    mut f: impl FnMut(&mut UserMemory<'_, KernelMemory>) -> Result<T, UserError>,
+) -> Result<T, UserError> {
+    loop {
+        let (outcome, allocated) = proc::with_current_vm(|p, vmm| user_memory(p, vmm, &mut f));
+        match outcome {
+            Err(UserError::Wait(wait)) => {
+                if !vmwait::serve(wait) || proc::current_killed() {
+                    return Err(UserError::Efault);
+                }
+            }
+            outcome => {
+                if allocated {
+                    vmwait::keep_frames_free();
+                }
+                return outcome;
+            }
+        }
+    }
 }
 
-/// Runs `f` on the memory of `p`.
-pub fn user_memory<T>(p: &mut Proc, vmm: &mut Vmm, f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T) -> T {
+/// Runs `f` on the memory of `p`; also says whether a fault took a frame
+/// on the way.
+pub fn user_memory<T>(
+    p: &mut Proc,
+    vmm: &mut Vmm,
+    f: impl FnOnce(&mut UserMemory<'_, KernelMemory>) -> T,
+) -> (T, bool) {
     let (pid, asid) = (p.pid, p.asid());
+    let mut allocated = false;
     let mut on_resolved = |va, access, how| {
         proc::flush_page(va, asid);
         vmlog::resolved(pid, va, access, how);
+        allocated = true;
     };
     let mut user = UserMemory {
         space: p.space.as_mut().expect("user process"),
@@ -102,10 +128,11 @@ pub fn user_memory<T>(p: &mut Proc, vmm: &mut Vmm, f: impl FnOnce(&mut UserMemor
         regions: &p.regions,
         on_resolved: &mut on_resolved,
     };
-    f(&mut user)
+    let outcome = f(&mut user);
+    (outcome, allocated)
 }
 
 /// Maps a user-memory failure to EFAULT.
-pub fn efault<T>(r: Result<T, rvsim_kernel_core::uaccess::Efault>) -> Result<T, Errno> {
+pub fn efault<T>(r: Result<T, UserError>) -> Result<T, Errno> {
     r.map_err(|_| EFAULT)
 }

@@ -4,14 +4,13 @@
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
-use rvsim_kernel_core::{PAGE, page_ceil, pte};
+use rvsim_kernel_core::{PAGE, page_ceil};
 
 use super::{efault, with_user};
 use crate::errno::{E2BIG, EINTR, EINVAL, ENAMETOOLONG, Errno};
 use crate::proc::{self, Proc};
-use crate::vmm::{self, Vmm};
+use crate::vmm::Vmm;
 use crate::{exec, time};
-use rvsim_kernel_core::PhysMemory;
 
 const WNOHANG: u64 = 1;
 const MAX_PATH: usize = 255;
@@ -61,7 +60,8 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     let env = read_strings(envp)?;
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
-    proc::with_current(|p| exec::exec(p, name, &args, &env))?;
+    let prepared = exec::prepare(name, &args, &env)?;
+    proc::with_current_vm(|p, k| exec::commit(p, k, prepared));
     proc::activate_current();
     Ok(0)
 }
@@ -113,12 +113,15 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
     if proc::current_killed() { Err(EINTR) } else { Ok(0) }
 }
 
-/// brk(addr): moves the program break to `addr`, mapping (zeroed) or
-/// unmapping pages at once, and returns the new break. Linux semantics:
-/// on failure (out of memory, into the stack or a shared-memory
-/// attachment), and for `brk(0)`, the current break is returned.
+/// brk(addr): moves the program break to `addr` and returns the new
+/// break. The heap's pages are committed here, all of them (ENOMEM is
+/// possible only here), and appear zero-filled on first touch; shrinking
+/// unmaps and gives back the pages past the new break. Linux semantics: on
+/// failure (no room in the commit account, into the stack or a
+/// shared-memory attachment), and for `brk(0)`, the current break is
+/// returned.
 pub fn brk(addr: u64) -> Result<u64, Errno> {
-    proc::with_current(|p| vmm::with(|vmm| brk_in(p, vmm, addr)))
+    proc::with_current_vm(|p, vmm| brk_in(p, vmm, addr))
 }
 
 fn brk_in(p: &mut Proc, k: &mut Vmm, addr: u64) -> Result<u64, Errno> {
@@ -133,34 +136,16 @@ fn brk_in(p: &mut Proc, k: &mut Vmm, addr: u64) -> Result<u64, Errno> {
     let asid = p.asid();
     let space = p.space.as_mut().expect("user process");
     if to > from {
-        let mut page = from;
-        while page < to {
-            let mapped = k.frames.alloc().and_then(|frame| {
-                k.mem.zero_page(frame);
-                let flags = pte::R | pte::W | pte::U | pte::A | pte::D;
-                match space.map(&mut k.frames, &mut k.mem, page, frame, flags) {
-                    Ok(()) => Some(()),
-                    Err(_) => {
-                        k.frames.decref(frame);
-                        None
-                    }
-                }
-            });
-            if mapped.is_none() {
-                // Out of memory: undo, keep the old break.
-                space.unmap_range(&mut k.vm(), from, (page - from) / PAGE);
-                return Ok(old);
-            }
-            page += PAGE;
+        if k.pager.commit.charge((to - from) / PAGE).is_err() {
+            return Ok(old);
         }
-    } else {
-        let mut page = to;
-        while page < from {
-            space.unmap(&mut k.vm(), page);
-            proc::flush_page(page, asid);
-            page += PAGE;
-        }
+    } else if to < from {
+        space.unmap_range(&mut k.vm(), to, (from - to) / PAGE);
+        k.pager.commit.uncharge((from - to) / PAGE);
+        proc::flush_asid(asid);
     }
+    space.set_heap(page_ceil(p.brk_start), to);
+    p.regions[exec::HEAP_REGION].end = to;
     p.brk = addr;
     Ok(addr)
 }

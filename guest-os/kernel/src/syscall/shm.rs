@@ -4,7 +4,7 @@
 
 use rvsim_abi::ipc::{IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
 use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
-use rvsim_kernel_core::region::highest_gap;
+use rvsim_kernel_core::region::{Backing, DemandRegion, highest_gap};
 use rvsim_kernel_core::shm::{Caller, ShmError};
 use rvsim_kernel_core::space::USER_END;
 use rvsim_kernel_core::{PAGE, page_floor};
@@ -39,7 +39,7 @@ fn caller() -> Caller {
 /// shmget(key, size, flags).
 pub fn shmget(key: u64, size: u64, flags: u64) -> Result<u64, Errno> {
     let caller = caller();
-    let id = vmm::with(|k| k.shm.get(key as i32, size, flags as u32, caller, &mut k.frames, &mut k.mem));
+    let id = vmm::with(|k| k.shm.get(key as i32, size, flags as u32, caller, &mut k.pager.commit));
     Ok(id.map_err(errno)? as u64)
 }
 
@@ -85,10 +85,12 @@ fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Cal
     let frames = k.shm.attach(id, !writable, caller).map_err(errno)?;
     let space = p.space.as_mut().expect("user process");
     if space.map_shm(&mut k.vm(), start, &frames, writable).is_err() {
-        k.shm.detach(id, caller, &mut k.frames);
+        k.shm.detach(id, caller, &mut k.frames, &mut k.pager);
         return Err(ENOMEM);
     }
     p.attachments.push(Attachment { start, pages, id });
+    // Pages not in memory come in through faults on this region.
+    p.regions.push(DemandRegion::shm(start, pages, id, writable));
     vmlog::attach(p.pid, id, start, pages, writable);
     Ok(start)
 }
@@ -99,12 +101,13 @@ pub fn shmdt(addr: u64) -> Result<u64, Errno> {
     proc::with_current(|p| {
         let at = p.attachments.iter().position(|a| a.start == addr).ok_or(EINVAL)?;
         let a = p.attachments.remove(at);
+        p.regions.retain(|r| !(matches!(r.backing, Backing::Shm { .. }) && r.start == a.start));
         let asid = p.asid();
         let space = p.space.as_mut().expect("user process");
         vmm::with(|k| {
             space.unmap_range(&mut k.vm(), a.start, a.pages);
             proc::flush_asid(asid);
-            k.shm.detach(a.id, caller, &mut k.frames);
+            k.shm.detach(a.id, caller, &mut k.frames, &mut k.pager);
         });
         vmlog::detach(p.pid, a.id, a.start);
         Ok(0)
@@ -123,7 +126,7 @@ pub fn shmctl(id: u64, cmd: u64, buf: u64) -> Result<u64, Errno> {
             Ok(0)
         }
         IPC_RMID => {
-            vmm::with(|k| k.shm.remove(id, caller, &mut k.frames)).map_err(errno)?;
+            vmm::with(|k| k.shm.remove(id, caller, &mut k.frames, &mut k.pager)).map_err(errno)?;
             Ok(0)
         }
         _ => Err(EINVAL),

@@ -27,11 +27,12 @@ pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
 fn record(k: &Vmm) -> MemStat {
     let counts = k.frames.counts();
     let s = k.stats;
+    let swap = k.pager.swap.counts();
     MemStat {
         frames_total: counts.total as u64,
         frames_free: counts.free as u64,
         frames_used: counts.used() as u64,
-        frames_promised: counts.promised as u64,
+        committed: k.pager.commit.used,
         page_faults: s.page_faults,
         cow_faults: s.cow_faults,
         cow_copies: s.cow_copies,
@@ -42,6 +43,15 @@ fn record(k: &Vmm) -> MemStat {
         shared_misses: k.shared.stats.misses,
         shm_frames: k.shm.frames() as u64,
         shm_segments: k.shm.len() as u64,
+        commit_limit: k.pager.commit.limit,
+        user_frames: k.pager.user_frames() as u64,
+        frame_budget: k.pager.budget() as u64,
+        major_faults: s.major_faults,
+        page_ins: s.page_ins,
+        page_outs: s.page_outs,
+        drops: s.drops,
+        swap_total: swap.total as u64,
+        swap_used: swap.used as u64,
     }
 }
 
@@ -87,7 +97,7 @@ fn bind_in(p: &mut Proc, k: &mut Vmm, image: &'static SharedImage<'static>, addr
     }
     let share = config().share;
     let space = p.space.as_mut().expect("user process");
-    if let Err(e) = exec::load(space, &mut k.frames, &mut k.mem, image, share) {
+    if let Err(e) = exec::load(space, &mut k.vm(), image, share) {
         // Undo what was mapped of its private pages.
         space.unmap_range(&mut k.vm(), start, (end - start) / rvsim_kernel_core::PAGE);
         return Err(crate::exec::errno(e));
@@ -111,18 +121,34 @@ pub fn sharedpages() -> Result<u64, Errno> {
     Ok(0)
 }
 
-/// Prints the shared pages table.
+/// Prints the shared pages table: each entry's frame (or "-" when the
+/// pager took it out of memory), sharers, references gathered, the
+/// pager's last examinations (newest last: 1 where some sharer had
+/// referenced it) and the times it was loaded.
 fn print_shared_pages(table: &SharedPagesTable) {
-    kprintln!("[sharedpages] {} frames; {} hits, {} misses", table.frames(), table.stats.hits, table.stats.misses);
-    kprintln!("  {:<12} {:>10} {:>12} {:>8} {:>11}", "image", "page", "frame", "sharers", "references");
+    let s = table.stats;
+    kprintln!("[sharedpages] {} frames; {} hits, {} misses, {} evicted", table.frames(), s.hits, s.misses, s.evictions);
+    kprintln!(
+        "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6}",
+        "image",
+        "page",
+        "frame",
+        "sharers",
+        "references",
+        "history",
+        "loads"
+    );
     for (&(image, page), entry) in table.entries() {
+        let frame = entry.frame.map_or_else(|| alloc::string::String::from("-"), |f| alloc::format!("{f:#x}"));
         kprintln!(
-            "  {:<12} {:>10} {:>12} {:>8} {:>11}",
+            "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6}",
             images::name(image),
             alloc::format!("{:#x}", page << 12),
-            alloc::format!("{:#x}", entry.frame),
+            frame,
             entry.sharers,
-            entry.references
+            entry.references,
+            alloc::format!("{:08b}", entry.history),
+            entry.loads
         );
     }
 }

@@ -10,16 +10,21 @@ entry!(main);
 fn main(_: Args) -> i32 {
     let m = sys::memstat();
     println!(
-        "frames: {} total, {} free ({} promised to copy-on-write), {} used",
-        m.frames_total, m.frames_free, m.frames_promised, m.frames_used
+        "frames: {} total, {} free, {} used ({} of a budget of {} hold user pages)",
+        m.frames_total, m.frames_free, m.frames_used, m.user_frames, m.frame_budget
     );
+    println!("committed: {} of {} pages (the user-frame budget plus swap)", m.committed, m.commit_limit);
     println!(
-        "page faults: {}; COW faults {}, copies {}, reuses {}; zero-filled pages {}",
-        m.page_faults, m.cow_faults, m.cow_copies, m.cow_reuses, m.demand_zero
+        "page faults: {} ({} major); COW faults {}, copies {}, reuses {}; zero-filled pages {}",
+        m.page_faults, m.major_faults, m.cow_faults, m.cow_copies, m.cow_reuses, m.demand_zero
     );
     println!(
         "shared pages table: {} frames, {} hits, {} misses; shared memory: {} segments, {} frames",
         m.shared_frames, m.shared_hits, m.shared_misses, m.shm_segments, m.shm_frames
+    );
+    println!(
+        "paging: {} page-ins, {} page-outs, {} pages dropped; swap: {} of {} slots used",
+        m.page_ins, m.page_outs, m.drops, m.swap_used, m.swap_total
     );
     0
 }
