@@ -237,7 +237,7 @@ fn vmprint_marks_copy_on_write_pages() {
     let parts: Vec<&str> = out.split("vmdemo: ").collect();
     assert_eq!(parts.len(), 4, "{out}");
     assert!(!parts[1].contains(" cow"), "before fork nothing is COW:\n{}", parts[1]);
-    assert!(parts[2].contains("va 0x13000 r--u--- cow"), "after fork the data page is COW:\n{}", parts[2]);
+    assert!(parts[2].contains("va 0x13000 r--u-ad cow"), "after fork the data page is COW:\n{}", parts[2]);
     assert!(parts[3].contains("va 0x13000 rw-u-ad"), "after the write it is private and writable:\n{}", parts[3]);
     assert!(parts[1].starts_with("my page table:\n[vmprint] pid 1 (vmdemo)\npage table 0x"), "{}", parts[1]);
 }
@@ -519,11 +519,11 @@ fn the_kernel_refuses_to_boot_over_the_device_tree_on_qemu() {
     if !qemu_available("the_kernel_refuses_to_boot_over_the_device_tree_on_qemu") {
         return;
     }
-    // QEMU puts the device tree at 2 MiB in a 3 MiB machine, where the
-    // heap would go.
+    // QEMU puts the device tree at 2 MiB in a 4 MiB machine (the top of
+    // RAM rounded down to 2 MiB), where the heap would go.
     let (kernel, _) = qemu_image();
     let mut command = Command::new("qemu-system-riscv64");
-    command.args(["-machine", "virt", "-bios", "none", "-m", "3M", "-nographic", "-kernel"]).arg(kernel);
+    command.args(["-machine", "virt", "-bios", "none", "-m", "4M", "-nographic", "-kernel"]).arg(kernel);
     let output = run_command(command.args(["-append", "-- hello"]), Some(b""), RUN_TIMEOUT);
     assert_boot_failed(&output, "would cover the device tree");
 }

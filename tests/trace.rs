@@ -85,7 +85,7 @@ fn a_copy_on_write_fault_is_visible_from_store_to_retry() {
         .iter()
         .position(|l| l.starts_with("trap  exception store/AMO page fault (cause 15) tval 0x13000"))
         .unwrap_or_else(|| panic!("no COW fault on the data page"));
-    assert!(lines[fault - 2].contains("leaf r--u--- cow"), "the walk finds the COW mark: {}", lines[fault - 2]);
+    assert!(lines[fault - 2].contains("leaf r--u-ad cow"), "the walk finds the COW mark: {}", lines[fault - 2]);
     assert!(lines[fault - 1].starts_with("mmu   page fault va 0x13000: PTE does not permit this access"));
     let rest = &lines[fault..];
     let sfence = rest

@@ -29,7 +29,8 @@ fn fence_set(bits: i64) -> String {
             s.push(c);
         }
     }
-    if s.is_empty() { "0".into() } else { s }
+    // binutils names the empty set "unknown".
+    if s.is_empty() { "unknown".into() } else { s }
 }
 
 /// Disassembles `d`, located at `pc`, as objdump would print it.

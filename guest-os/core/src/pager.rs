@@ -126,6 +126,17 @@ impl Pager {
         if available >= low { 0 } else { 2 * low - available }
     }
 
+    /// Whether the commit account promises more pages than user frames and
+    /// swap can hold now. Its limit assumes the whole budget can hold user
+    /// pages, but page tables and kernel stacks come from the same free
+    /// frames (`free_frames`): a fork that leaves the promises uncovered
+    /// must fail instead, or a later fault would find no frame and end in
+    /// the out-of-memory killer.
+    pub fn overcommitted(&self, free_frames: usize) -> bool {
+        let frames = self.budget.min(self.user_frames + free_frames);
+        self.commit.used > (frames + self.swap.counts().total) as u64
+    }
+
     /// Whether another user page fits the budget.
     pub fn room(&self) -> bool {
         self.user_frames < self.budget
@@ -171,5 +182,37 @@ impl Pager {
     /// under a running process: its TLB entry must go.
     pub fn flush(&mut self, root: u64, va: u64) {
         self.flushes.push(Mapping { root, va });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pager(budget: usize, swap_slots: u32) -> Pager {
+        let config = PagerConfig { policy: Policy::Clock, shared_sweeps: 2, budget, swap_slots };
+        Pager::new(config, 0x8000_0000, budget)
+    }
+
+    #[test]
+    fn page_tables_taking_free_frames_leave_promises_uncovered() {
+        let mut p = pager(100, 0);
+        p.commit.charge(90).unwrap();
+        assert!(!p.overcommitted(100), "90 promised, 100 frames free");
+        assert!(!p.overcommitted(90), "exactly covered");
+        assert!(p.overcommitted(89), "one frame went to a page table");
+    }
+
+    #[test]
+    fn swap_and_resident_pages_cover_promises_too() {
+        let mut p = pager(100, 50);
+        let mut frames = FrameTable::new(0x8000_0000, 100, |_| false);
+        p.commit.charge(140).unwrap();
+        for _ in 0..60 {
+            p.alloc_user(&mut frames, false).unwrap();
+        }
+        assert!(!p.overcommitted(40), "60 resident, 40 free, 50 slots");
+        assert!(p.overcommitted(0) == (140 > 60 + 50), "free frames gone to the kernel");
+        assert!(!p.overcommitted(1000), "never more than the budget counts");
     }
 }

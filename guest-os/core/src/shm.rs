@@ -336,7 +336,7 @@ mod tests {
 
     #[test]
     fn keys_find_their_segment_and_flags_decide_creation() {
-        let (mut shm, mut frames, mut pager) = setup(16);
+        let (mut shm, frames, mut pager) = setup(16);
         assert_eq!(shm.get(42, 100, 0o600, ME, &mut pager.commit), Err(ShmError::NoEntry));
         let id = shm.get(42, 5000, IPC_CREAT | 0o600, ME, &mut pager.commit).unwrap();
         assert_eq!(shm.segment(id).map(|s| s.pages()), Ok(2), "rounded up to pages");

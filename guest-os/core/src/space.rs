@@ -200,45 +200,10 @@ impl AddressSpace {
         pte::is_leaf(entry).then(|| pte::address(entry))
     }
 
-    /// The first user entry (leaf, or page out of memory) at or above
-    /// `from`: its virtual address and the entry. Callers resume at the
-    /// next page, so no list of pages is ever built (the kernel heap need
-    /// not grow with the address space).
-    pub fn next_entry(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
-        const GIB: u64 = 1 << 30;
-        const MIB2: u64 = 1 << 21;
-        let mut va = crate::page_floor(from);
-        while va < USER_END {
-            let e2 = mem.read_u64(self.root + index(va, 2) * 8);
-            if e2 & pte::V == 0 {
-                va = (va & !(GIB - 1)) + GIB;
-                continue;
-            }
-            let e1 = mem.read_u64(pte::address(e2) + index(va, 1) * 8);
-            if e1 & pte::V == 0 {
-                va = (va & !(MIB2 - 1)) + MIB2;
-                continue;
-            }
-            let e0 = mem.read_u64(pte::address(e1) + index(va, 0) * 8);
-            if pte::is_leaf(e0) || pte::is_swapped(e0) {
-                return Some((va, e0));
-            }
-            va += PAGE;
-        }
-        None
-    }
-
-    /// The first valid user leaf at or above `from` (see
-    /// [`AddressSpace::next_entry`]).
-    pub fn next_leaf(&self, mem: &impl PhysMemory, from: u64) -> Option<(u64, u64)> {
-        let mut next = from;
-        while let Some((va, entry)) = self.next_entry(mem, next) {
-            if pte::is_leaf(entry) {
-                return Some((va, entry));
-            }
-            next = va + PAGE;
-        }
-        None
+    /// A cursor over this space's user entries (leaves and pages out of
+    /// memory) from `from` on, in address order.
+    pub fn entries_from(&self, from: u64) -> Entries {
+        Entries { root: self.root, va: crate::page_floor(from), table: 0, table_end: 0 }
     }
 
     /// Maps the resident pages of a shared-memory segment from `start`
@@ -308,13 +273,9 @@ impl AddressSpace {
     /// Returns how many were set.
     pub fn harvest_accessed<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>) -> usize {
         let mut harvested = 0;
-        let mut next = 0;
-        while let Some((va, entry)) = self.next_leaf(vm.mem, next) {
-            next = va + PAGE;
-            if pte::kind(entry) == PageKind::Shared
-                && entry & pte::A != 0
-                && let Some((slot, _)) = self.lookup(vm.mem, va)
-            {
+        let mut entries = self.entries_from(0);
+        while let Some(Entry { slot, entry, .. }) = entries.next(vm.mem) {
+            if pte::is_leaf(entry) && pte::kind(entry) == PageKind::Shared && entry & pte::A != 0 {
                 vm.mem.write_u64(slot, entry & !pte::A);
                 vm.shared.note_accessed(pte::address(entry));
                 harvested += 1;
@@ -325,66 +286,69 @@ impl AddressSpace {
 
     /// The user pages this space maps or holds on swap (for the
     /// out-of-memory killer's choice).
-    pub fn entries(&self, mem: &impl PhysMemory) -> u64 {
-        let (mut count, mut next) = (0, 0);
-        while let Some((va, _)) = self.next_entry(mem, next) {
-            next = va + PAGE;
+    pub fn entry_count(&self, mem: &impl PhysMemory) -> u64 {
+        let (mut count, mut entries) = (0, self.entries_from(0));
+        while entries.next(mem).is_some() {
             count += 1;
         }
         count
-    }
-
-    /// The pages a copy of this space commits: its heap, and its other
-    /// private and copy-on-write entries.
-    fn commitment(&self, mem: &impl PhysMemory) -> u64 {
-        let mut pages = self.heap_pages();
-        let mut next = 0;
-        while let Some((va, entry)) = self.next_entry(mem, next) {
-            next = va + PAGE;
-            pages += self.charged(va, entry) as u64;
-        }
-        pages
     }
 
     /// A copy of this address space for a child process. With
     /// copy-on-write, writable pages become read-only COW pages in both
     /// parent and child and every frame gains a reference; pages on the
     /// swap disk share their slot. The caller must flush the parent's TLB
-    /// entries. The child's pages are charged to the commit account first;
-    /// on failure nothing leaks: the partial child is destroyed.
+    /// entries. Each of the child's pages is charged to the commit account
+    /// as it is made; on failure nothing leaks: the partial child is
+    /// destroyed, which gives back what it holds and what it was charged.
     pub fn fork<M: PhysMemory>(
         &self,
         vm: &mut Vm<'_, M>,
         kernel_root: u64,
         mode: ForkMode,
     ) -> Result<(AddressSpace, ForkReport), ForkError> {
-        let commitment = self.commitment(vm.mem);
-        vm.pager.commit.charge(commitment).map_err(|_| ForkError::OverCommit)?;
+        vm.pager.commit.charge(self.heap_pages()).map_err(|_| ForkError::OverCommit)?;
         let Ok(mut child) = AddressSpace::new(vm.frames, vm.mem, kernel_root) else {
-            vm.pager.commit.uncharge(commitment);
+            vm.pager.commit.uncharge(self.heap_pages());
             return Err(ForkError::NoFrame);
         };
         child.heap = self.heap;
         let mut report = ForkReport::default();
-        let mut next = 0;
-        while let Some((va, entry)) = self.next_entry(vm.mem, next) {
-            next = va + PAGE;
-            let result = match (pte::kind(entry), mode) {
-                _ if pte::is_swapped(entry) => share_swapped(&mut child, vm, va, entry),
-                (PageKind::Shared | PageKind::Shm, _) => share_page(&mut child, vm, va, entry),
-                (_, ForkMode::CopyOnWrite) => self.share_cow(&mut child, vm, va, entry, &mut report),
-                (_, ForkMode::Eager) => copy_page(&mut child, vm, va, entry, &mut report),
-            };
-            if result.is_err() {
-                // The partial child gives back what it holds; the rest of
-                // the charge goes back here.
-                let installed = child.commitment(vm.mem);
+        let mut entries = self.entries_from(0);
+        while let Some(Entry { va, entry, .. }) = entries.next(vm.mem) {
+            if let Err(e) = self.fork_entry(&mut child, vm, va, entry, mode, &mut report) {
                 child.destroy(vm);
-                vm.pager.commit.uncharge(commitment - installed);
-                return Err(ForkError::NoFrame);
+                return Err(e);
             }
         }
         Ok((child, report))
+    }
+
+    /// Fork for one entry: charged first if it carries a page of the
+    /// commit account, then shared, copied or given the same slot.
+    fn fork_entry<M: PhysMemory>(
+        &self,
+        child: &mut AddressSpace,
+        vm: &mut Vm<'_, M>,
+        va: u64,
+        entry: u64,
+        mode: ForkMode,
+        report: &mut ForkReport,
+    ) -> Result<(), ForkError> {
+        let charged = self.charged(va, entry);
+        if charged {
+            vm.pager.commit.charge(1).map_err(|_| ForkError::OverCommit)?;
+        }
+        let result = match (pte::kind(entry), mode) {
+            _ if pte::is_swapped(entry) => share_swapped(child, vm, va, entry),
+            (PageKind::Shared | PageKind::Shm, _) => share_page(child, vm, va, entry),
+            (_, ForkMode::CopyOnWrite) => self.share_cow(child, vm, va, entry, report),
+            (_, ForkMode::Eager) => copy_page(child, vm, va, entry, report),
+        };
+        if result.is_err() && charged {
+            vm.pager.commit.uncharge(1);
+        }
+        result.map_err(|_| ForkError::NoFrame)
     }
 
     /// Fork's copy-on-write half for one private page: the child maps the
@@ -417,11 +381,6 @@ impl AddressSpace {
     /// account. Returns the number of frames that became free.
     pub fn destroy<M: PhysMemory>(self, vm: &mut Vm<'_, M>) -> usize {
         let before = vm.frames.counts().free;
-        let mut next = 0;
-        while let Some((va, entry)) = self.next_entry(vm.mem, next) {
-            next = va + PAGE;
-            self.release_entry(vm, va, entry);
-        }
         vm.pager.commit.uncharge(self.heap_pages());
         for i2 in 0..USER_ROOT_ENTRIES {
             let e2 = vm.mem.read_u64(self.root + i2 * 8);
@@ -432,13 +391,26 @@ impl AddressSpace {
             for i1 in 0..512 {
                 let e1 = vm.mem.read_u64(l1 + i1 * 8);
                 if e1 & pte::V != 0 {
-                    vm.frames.decref(pte::address(e1));
+                    self.release_table(vm, (i2 << 30) | (i1 << 21), pte::address(e1));
                 }
             }
             vm.frames.decref(l1);
         }
         vm.frames.decref(self.root);
         vm.frames.counts().free - before
+    }
+
+    /// Destroy's step for one level-0 table (mapping from `base`): releases
+    /// each entry, then the table's frame. One read per entry: exit is
+    /// frequent and must stay cheap.
+    fn release_table<M: PhysMemory>(&self, vm: &mut Vm<'_, M>, base: u64, table: u64) {
+        for i0 in 0..512 {
+            let entry = vm.mem.read_u64(table + i0 * 8);
+            if entry != 0 && (pte::is_leaf(entry) || pte::is_swapped(entry)) {
+                self.release_entry(vm, base | (i0 << 12), entry);
+            }
+        }
+        vm.frames.decref(table);
     }
 
     /// Drops what the entry `entry` for `va` held (its frame or slot
@@ -488,6 +460,69 @@ impl AddressSpace {
             }
         }
         Ok(())
+    }
+}
+
+/// One user entry a cursor found: its page, the entry's address, and the
+/// entry (a leaf or a page out of memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// The page's virtual address.
+    pub va: u64,
+    /// The physical address of the level-0 entry.
+    pub slot: u64,
+    /// The entry.
+    pub entry: u64,
+}
+
+/// A cursor over an address space's user entries in address order. It
+/// keeps the level-0 table it is in, so a step reads one entry, and it
+/// skips whole tables that are missing. It borrows nothing: between steps
+/// the caller may rewrite entries (not free tables).
+#[derive(Debug)]
+pub struct Entries {
+    root: u64,
+    va: u64,
+    /// The level-0 table holding `va`'s entry, valid while `va < table_end`.
+    table: u64,
+    table_end: u64,
+}
+
+impl Entries {
+    /// The next entry, or `None` at the end of user space.
+    pub fn next(&mut self, mem: &impl PhysMemory) -> Option<Entry> {
+        while self.va < USER_END {
+            if self.va >= self.table_end {
+                self.enter_table(mem);
+                continue;
+            }
+            let (va, slot) = (self.va, self.table + index(self.va, 0) * 8);
+            self.va += PAGE;
+            let entry = mem.read_u64(slot);
+            if entry != 0 && (pte::is_leaf(entry) || pte::is_swapped(entry)) {
+                return Some(Entry { va, slot, entry });
+            }
+        }
+        None
+    }
+
+    /// Finds the level-0 table for `va`, or moves `va` past the missing
+    /// table (2 MiB) or directory (1 GiB).
+    fn enter_table(&mut self, mem: &impl PhysMemory) {
+        const GIB: u64 = 1 << 30;
+        const MIB2: u64 = 1 << 21;
+        let e2 = mem.read_u64(self.root + index(self.va, 2) * 8);
+        if e2 & pte::V == 0 {
+            self.va = (self.va & !(GIB - 1)) + GIB;
+            return;
+        }
+        let e1 = mem.read_u64(pte::address(e2) + index(self.va, 1) * 8);
+        self.table_end = (self.va & !(MIB2 - 1)) + MIB2;
+        if e1 & pte::V == 0 {
+            self.va = self.table_end;
+        } else {
+            self.table = pte::address(e1);
+        }
     }
 }
 
@@ -607,7 +642,7 @@ mod tests {
     }
 
     #[test]
-    fn next_leaf_visits_every_page_in_order_across_tables() {
+    fn the_entry_cursor_visits_every_page_in_order_across_tables() {
         let mut w = World::new(32);
         let mut space = w.space();
         let pages = [0x1000, 0x2000, 0x20_0000, 0x4000_0000, 0x7fff_f000];
@@ -615,14 +650,15 @@ mod tests {
             w.page(&mut space, va, pte::R, 0);
         }
         let mut seen = alloc::vec::Vec::new();
-        let mut next = 0;
-        while let Some((va, entry)) = space.next_leaf(&w.mem, next) {
+        let mut entries = space.entries_from(0);
+        while let Some(Entry { va, slot, entry }) = entries.next(&w.mem) {
             assert!(pte::is_leaf(entry));
+            assert_eq!(space.lookup(&w.mem, va), Some((slot, entry)));
             seen.push(va);
-            next = va + PAGE;
         }
         assert_eq!(seen, pages);
-        assert_eq!(space.next_leaf(&w.mem, 0x2001).map(|(va, _)| va), Some(0x2000), "from within a page");
+        assert_eq!(space.entries_from(0x2001).next(&w.mem).map(|e| e.va), Some(0x2000), "from within a page");
+        assert_eq!(space.entry_count(&w.mem), 5);
         space.destroy(&mut w.vm());
     }
 

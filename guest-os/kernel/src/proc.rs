@@ -502,21 +502,25 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
 }
 
 /// fork: a copy of the current process (copy-on-write unless the boot
-/// arguments say `cow=off`). Returns the child's pid. When frames run out
-/// on the way, reclaim frees some and the fork starts again; ENOMEM is
-/// for a commit account without room, or nothing left to reclaim.
+/// arguments say `cow=off`). Returns the child's pid, or ENOMEM when the
+/// commit account has no room or frames run out on the way.
+///
+/// The child is built from free frames, above the low watermark: the
+/// frames below it are kept for faults. Fork reclaims up to the watermark
+/// first, but fails with ENOMEM rather than dip into that reserve, so that
+/// a fork bomb ends in a clean error, not in thrashing or the OOM killer.
 pub fn fork() -> Result<u32, Errno> {
-    loop {
-        match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm))) {
-            Err(NO_FRAME) if vmwait::reclaim(8) > 0 => continue,
-            Err(NO_FRAME) => return Err(ENOMEM),
-            outcome => return outcome,
-        }
+    vmwait::keep_frames_free();
+    if with_vm(|k| k.pager.shortage(k.frames.counts().free)) > 0 {
+        return Err(ENOMEM);
+    }
+    match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm))) {
+        Err(NO_FRAME) => Err(ENOMEM),
+        outcome => outcome,
     }
 }
 
-/// What `fork_in` returns when a frame (not the commit account) ran out:
-/// reclaim may help.
+/// What `fork_in` returns when a frame (not the commit account) ran out.
 const NO_FRAME: Errno = -1;
 
 fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
@@ -538,6 +542,13 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
     };
     // The parent's writable pages just became read-only COW pages.
     flush_asid(parent.asid());
+    // The child's page tables and kernel stack came out of the free frames
+    // the commit account counted on for user pages.
+    if vmm.pager.overcommitted(vmm.frames.counts().free) {
+        child_space.destroy(&mut vmm.vm());
+        t.release(vmm, child_slot);
+        return Err(ENOMEM);
+    }
     vmlog::fork(parent.pid, child.pid, report);
     child.space = Some(child_space);
     child.frame = parent.frame;
@@ -669,12 +680,12 @@ pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
 /// from swap, frames to reclaim) is served with nothing borrowed, and
 /// resolved again.
 pub fn user_fault(va: u64, access: Access, pc: u64) {
+    // Reclaim before the fault takes its frame, never after: the page just
+    // brought in must not be the one taken away before the process uses it.
+    vmwait::keep_frames_free();
     loop {
         match with_current_vm(|p, vmm| resolve_fault(p, vmm, va, access)) {
-            Ok(_) => {
-                vmwait::keep_frames_free();
-                return;
-            }
+            Ok(_) => return,
             Err(Unresolved::Wait(wait)) => {
                 if !vmwait::serve(wait) {
                     kill_current(signal::SIGBUS, format_args!("the swap disk failed to read the page at {va:#x}"));
@@ -725,7 +736,7 @@ pub fn kill_largest() -> Option<(u32, String, u64)> {
         for (slot, p) in t.live().iter().enumerate() {
             let Some(p) = p.as_deref() else { continue };
             let Some(space) = p.space.as_ref().filter(|_| p.killed.is_none()) else { continue };
-            let pages = space.entries(&KernelMemory);
+            let pages = space.entry_count(&KernelMemory);
             let key = (pages, p.pid != init, slot);
             if best.is_none_or(|b| (key.1, key.0) > (b.1, b.0)) {
                 best = Some(key);
