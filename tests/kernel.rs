@@ -35,6 +35,14 @@ fn expect_success(output: &Output) -> String {
     stdout(output)
 }
 
+/// The hexadecimal number in `text` right after `before` (which ends with
+/// its "0x").
+fn number_after_hex(text: &str, before: &str) -> u64 {
+    let at = text.find(before).unwrap_or_else(|| panic!("no {before:?} in:\n{text}")) + before.len();
+    let digits = text[at..].split(|c: char| !c.is_ascii_hexdigit()).next().unwrap_or("");
+    u64::from_str_radix(digits, 16).unwrap_or_else(|_| panic!("no hexadecimal number after {before:?} in {text}"))
+}
+
 /// The number in `line` after `before`.
 fn number_after(text: &str, before: &str) -> u64 {
     let at = text.find(before).unwrap_or_else(|| panic!("no {before:?} in:\n{text}")) + before.len();
@@ -347,33 +355,101 @@ fn shmabuse_gets_linux_errors_and_memory_returns_to_its_baseline() {
 }
 
 #[test]
-fn bindlib_shares_bound_code_and_refuses_another_address() {
+fn bindlib_binds_relocated_code_away_from_its_link_address_and_shares_it() {
     let out = expect_success(&run(&["bindlib"]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
-        lines[..5],
+        lines[..3],
         [
-            "bindlib: pid 1 binds libgreet at 0x20000000",
+            "bindlib: pid 2 binds libgreet at 0x30000000 (it is linked at 0x20000000)",
             "libgreet: hello, first process (call 1 in this process)",
             "libgreet: hello, first process (call 2 in this process)",
-            "bindlib: its code was loaded from the image (2 misses, 0 hits)",
-            "libgreet: hello, second process (call 1 in this process)",
         ],
         "{out}"
     );
+    // The first binder loads libgreet's two shared pages, and its table's
+    // function pointers point into it where it is bound, not where it was
+    // linked.
+    assert!(lines[3].starts_with("bindlib: its code was loaded from the image (2 misses, 0 hits); "), "{out}");
+    for function in ["greet", "triangle"] {
+        let at = number_after_hex(lines[3], &format!("{function} 0x"));
+        assert!((0x3000_0000..0x3001_0000).contains(&at), "{function} at {at:#x}:\n{out}");
+    }
+    assert_eq!(lines[4], "libgreet: hello, second process (call 1 in this process)", "{out}");
     assert_eq!(
         lines[5],
-        "bindlib: pid 2 bound libgreet at 0x20000000 too: its code came from the shared pages table (0 misses, 2 hits); triangle(100) = 5050"
+        "bindlib: pid 3 bound libgreet at 0x30000000 too: its code came from the shared pages table (0 misses, 2 hits); triangle(100) = 5050",
+        "the second binder shares the first's frames: no miss"
     );
     assert!(lines[6].starts_with("[sharedpages] "), "{out}");
-    let libgreet: Vec<&&str> = lines.iter().filter(|l| l.trim_start().starts_with("libgreet ")).collect();
+    let libgreet: Vec<Vec<&str>> = lines
+        .iter()
+        .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+        .filter(|row| row.first() == Some(&"libgreet") && row.get(1).is_some_and(|page| page.starts_with("0x")))
+        .collect();
     assert_eq!(libgreet.len(), 2, "two pages of libgreet in the table:\n{out}");
-    assert!(libgreet.iter().all(|l| l.split_whitespace().nth(3) == Some("2")), "each with two sharers:\n{out}");
+    assert_eq!((libgreet[0][1], libgreet[1][1]), ("0x30000000", "0x30001000"), "at the bound address:\n{out}");
+    assert!(libgreet.iter().all(|row| row[3] == "2"), "each with two sharers:\n{out}");
+    assert_eq!(
+        (libgreet[0][7], libgreet[1][7]),
+        ("-", "yes"),
+        "the text needs no relocation, the table's page was relocated:\n{out}"
+    );
+    assert!(out.contains("  libgreet is placed at 0x30000000 (linked at 0x20000000) for 2 address spaces\n"), "{out}");
     assert!(
-        out.contains("bind libgreet at 0x30000000 refused: its code is position-dependent, linked at 0x20000000"),
+        out.contains(
+            "[kernel] pid 4 (bindlib): bind libgreet at 0x40000000 refused: libgreet is bound at 0x30000000 \
+             in the shared pages table, and every sharer must use that address\n"
+        ),
         "{out}"
     );
-    assert!(out.ends_with("bindlib: pid 3 binding libgreet at 0x30000000: EINVAL, refused\n"), "{out}");
+    assert!(out.contains("\nbindlib: pid 4 binding libgreet at 0x40000000: EINVAL, refused\n"), "{out}");
+    // Running it as a program would put it at its link address: refused too.
+    assert!(
+        out.contains(
+            "[kernel] exec libgreet refused: its pages are bound at 0x30000000 in the shared pages table, \
+             not at its link address 0x20000000\n\
+             bindlib: pid 4 running libgreet as a program, at its link address: ETXTBSY, refused\n"
+        ),
+        "{out}"
+    );
+    // Once every sharer has gone, a new first binder chooses again.
+    assert!(
+        out.ends_with(
+            "libgreet: hello, process after them (call 1 in this process)\n\
+             bindlib: once they had exited, pid 5 bound libgreet at 0x40000000, loaded and relocated anew \
+             (2 misses, 0 hits); triangle(10) = 55\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn relocated_shared_pages_go_to_swap_and_come_back_under_memory_pressure() {
+    // Eight frames for user pages, and shared pages evictable at once.
+    let out =
+        expect_success(&run(&["--swap", "64M", "--append", "frames=8 shared=0", "--kernel-log", "vm", "bindlib"]));
+    for needle in [
+        "[vm] page-out: relocated shared page (it differs from its image) in frame 0x",
+        ": relocated shared page from slot ",
+        "[vm] drop: shared text page (reloads from its image)",
+        "libgreet: hello, second process (call 1 in this process)\n",
+        "triangle(100) = 5050\n",
+        "bindlib: pid 4 binding libgreet at 0x40000000: EINVAL, refused\n",
+        "triangle(10) = 55\n",
+    ] {
+        assert!(out.contains(needle), "no {needle:?} in:\n{out}");
+    }
+    assert!(number_after(&out, " evicted (") > 0, "relocated pages went to swap:\n{out}");
+    assert!(number_after(&out, " to swap, ") > 0, "and came back from it:\n{out}");
+    // The relocated page was loaded from the image once, and since then
+    // only written to swap and read back.
+    let table_page = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+        .find(|row| row.first() == Some(&"libgreet") && row.get(1) == Some(&"0x30001000"))
+        .unwrap_or_else(|| panic!("no row for libgreet's table page in:\n{out}"));
+    assert_eq!((table_page[6], table_page[7]), ("1", "yes"), "{out}");
 }
 
 #[test]

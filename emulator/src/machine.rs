@@ -99,6 +99,9 @@ pub struct Machine {
     /// Where the device tree was placed.
     pub dtb_addr: u64,
     device_tree: DeviceTreeConfig,
+    /// Idle time passes without the host sleeping (see
+    /// [`Machine::set_virtual_idle`]).
+    virtual_idle: bool,
 }
 
 impl Machine {
@@ -124,7 +127,7 @@ impl Machine {
             *slot = VirtioMmio::with(Box::new(Block::new(disk.storage, disk.readonly, &disk.serial)));
         }
         let cpu = Cpu::new(bus, config.mmu);
-        Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree })
+        Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
@@ -188,6 +191,16 @@ impl Machine {
         self.cpu.set_reg(10, 0);
         self.cpu.set_reg(11, dtb_addr);
         Ok(())
+    }
+
+    /// With `on`, a hart idling in `wfi` until the timer lets the time pass
+    /// at once instead of sleeping on the host: for runs nobody watches
+    /// (sweeps), where waiting in real time only costs wall-clock time.
+    /// Guest time advances exactly as it would (to the timer, or the
+    /// instruction limit); a wait that console input could end still
+    /// sleeps.
+    pub fn set_virtual_idle(&mut self, on: bool) {
+        self.virtual_idle = on;
     }
 
     /// Runs until the guest stops the machine, the hart gets stuck, or
@@ -293,6 +306,10 @@ impl Machine {
         if let Some(max) = max_steps {
             // Never sleep past the instruction limit.
             wait = wait.min(max.saturating_sub(self.cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
+        }
+        if self.virtual_idle && !external {
+            self.cpu.idle(wait.saturating_mul(STEPS_PER_TICK));
+            return Ok(());
         }
         let sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
         let started = std::time::Instant::now();

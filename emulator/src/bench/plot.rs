@@ -5,7 +5,8 @@ use plotters::prelude::*;
 
 use super::sweep::ShapeResult;
 
-const COLOURS: [RGBColor; 6] = [
+/// The series colours, in order (matplotlib's first six).
+pub(super) const COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),

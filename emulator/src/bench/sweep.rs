@@ -3,7 +3,6 @@
 //! threads; each is deterministic, so the figures do not depend on that.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -48,7 +47,14 @@ pub struct ShapeResult {
 
 /// A console that keeps what the guest prints.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What the guest printed, as text.
+    pub(super) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -116,7 +122,7 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
     let seconds = start.elapsed().as_secs_f64();
     let stats = RunStats::collect(&machine);
     drop(machine);
-    let output = String::from_utf8_lossy(&console.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let output = console.text();
     Ok(ShapeResult { shape, stats, seconds, stop, output })
 }
 
@@ -128,23 +134,7 @@ pub fn run(
     threads: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<ShapeResult>, String> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<ShapeResult, String>>>> = Mutex::new(vec![None; shapes.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, shapes.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&shape) = shapes.get(i) else { return };
-                    let result = run_one(workload, shape);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
-                    progress();
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    results.into_iter().map(|r| r.unwrap_or_else(|| Err("a run did not finish".into()))).collect()
+    super::parallel::map(shapes, threads, progress, &|&shape| run_one(workload, shape)).into_iter().collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `rvsim bench`: the host cost of translation (`mmu`) and a guest
-//! workload under many TLB shapes (`tlb`), as a table, CSV, JSON or plot.
+//! `rvsim bench`: the host cost of translation (`mmu`), a guest workload
+//! under many TLB shapes (`tlb`), as a table, CSV, JSON or plot; and page
+//! faults against frame budgets (`paging`, in `bench_paging.rs`).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::bench_paging;
 use super::boot::{Input, plan_boot};
 use super::output::say;
 use super::{BootArgs, Failure, exit_code, listing_failure, options};
@@ -23,6 +25,10 @@ pub(super) enum BenchCommand {
     /// Run a guest workload under every TLB shape given and report hit rate, misses per 1000
     /// instructions, page walks, PTE reads and run time for each.
     Tlb(Box<TlbArgs>),
+    /// Run a guest workload under each page replacement policy and user-frame budget and report
+    /// its page faults, page-ins and page-outs, with Belady's optimal policy as the lower bound.
+    #[command(after_help = bench_paging::PAGING_HELP)]
+    Paging(Box<bench_paging::PagingArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +80,7 @@ pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
     match command {
         BenchCommand::Mmu(args) => bench_mmu(&args),
         BenchCommand::Tlb(args) => bench_tlb(&args),
+        BenchCommand::Paging(args) => bench_paging::bench_paging(&args),
     }
 }
 
@@ -130,7 +137,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
 }
 
 /// The workload as a title: the program and its arguments, or the kernel.
-fn workload_name(boot: &BootArgs) -> String {
+pub(super) fn workload_name(boot: &BootArgs) -> String {
     match &boot.program {
         Some(program) => std::iter::once(program).chain(&boot.args).cloned().collect::<Vec<_>>().join(" "),
         None => boot.kernel.clone().unwrap_or_default(),
@@ -159,7 +166,7 @@ fn check(results: &[ShapeResult]) -> ExitCode {
 /// A comma-separated list from the command line (clap would take a
 /// `Vec` field as repeated values).
 #[derive(Debug, Clone)]
-pub(super) struct List<T>(Vec<T>);
+pub(super) struct List<T>(pub(super) Vec<T>);
 
 fn entries_list(text: &str) -> Result<List<usize>, String> {
     options::parse_entries(text).map(List)

@@ -6,6 +6,7 @@
 //! the run, else one of [`exit_code`]'s values.
 
 mod bench;
+mod bench_paging;
 mod boot;
 mod debug;
 mod disks;
@@ -74,12 +75,13 @@ enum Command {
     List,
     /// Write the built-in kernel, an initrd and the bare-metal images to DIR, to boot them on QEMU.
     Image(ImageArgs),
-    /// Measure translation: the host's cost of it (mmu), or a workload under many TLB shapes (tlb).
+    /// Measure translation: the host's cost of it (mmu), or a workload under many TLB shapes (tlb);
+    /// or paging: a workload's page faults under many frame budgets and policies (paging).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
 
-/// What to boot: shared by `run`, `debug` and `bench tlb`.
+/// What to boot: shared by `run`, `debug`, `bench tlb` and `bench paging`.
 #[derive(Args, Debug, Clone)]
 struct BootArgs {
     /// Program to run as the first process: the name of a built-in program (see `rvsim list`) or a
@@ -96,7 +98,7 @@ struct BootArgs {
     /// Extra kernel boot arguments, e.g. "cow=off" (fork copies every page at once).
     #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
     append: String,
-    /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, forks and exits.
+    /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, page-ins, page-outs, forks and exits; "vmstat" prints the VM counters on one line at the end.
     #[arg(long, value_name = "LIST", value_parser = options::parse_kernel_log)]
     kernel_log: Option<String>,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.

@@ -1,15 +1,16 @@
 //! The options that take a list (`--trace insn,mmu`, `--kernel-log vm`,
-//! the sweeps' `--entries`, `--ways` and `--policy`) or key=value pairs
+//! the sweeps' `--entries`, `--ways`, `--frames` and `--policy`) or key=value pairs
 //! (`--tlb entries=64,ways=4`) are checked alike: an empty value, an empty
 //! item, a repeated name or key, and an unknown name are errors, each one
 //! line worded the same way for every option.
 
+use crate::bench::paging::Pager;
 use crate::mmu::{Policy, TlbShape};
 use crate::trace::Categories;
 
 /// The kernel logs `--kernel-log` can turn on (the teaching kernel's
 /// `log=` boot argument).
-pub(super) const KERNEL_LOGS: [&str; 1] = ["vm"];
+pub(super) const KERNEL_LOGS: [&str; 2] = ["vm", "vmstat"];
 
 /// The items of a comma-separated list, trimmed. Refused: an empty list,
 /// an empty item (`a,,b`, a trailing comma), an item given twice.
@@ -87,6 +88,37 @@ pub(super) fn parse_policies(text: &str) -> Result<Vec<Policy>, String> {
         return Ok(Policy::ALL.to_vec());
     }
     items.into_iter().map(Policy::parse).collect()
+}
+
+/// `clock,lru,opt` or `all`: the paging sweep's policies.
+pub(super) fn parse_pagers(text: &str) -> Result<Vec<Pager>, String> {
+    let items = list_items(text)?;
+    all_stands_alone(&items)?;
+    if items == ["all"] {
+        return Ok(Pager::ALL.to_vec());
+    }
+    items.into_iter().map(Pager::parse).collect()
+}
+
+/// `32,64,128`, `16..512` (the powers of two from 16 to 512), or a mix:
+/// user-frame budgets, each at least 1.
+pub(super) fn parse_frames(text: &str) -> Result<Vec<usize>, String> {
+    let mut budgets = Vec::new();
+    for item in list_items(text)? {
+        match item.split_once("..") {
+            Some((low, high)) => budgets.extend(powers_of_two(item, frame_count(low)?, frame_count(high)?)?),
+            None => budgets.push(frame_count(item)?),
+        }
+    }
+    distinct(budgets, |n| n.to_string())
+}
+
+fn frame_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("a frame budget is at least 1 frame".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a number of frames")),
+    }
 }
 
 /// `1,2,4,full` (0 stands for fully associative).
@@ -189,6 +221,19 @@ mod tests {
         assert!(parse_entries("64..8").is_err());
         assert!(parse_entries("eight").is_err());
         assert!(parse_entries("8..32,16").is_err(), "16 twice");
+    }
+
+    #[test]
+    fn frame_lists_are_positive() {
+        assert_eq!(parse_frames("32,64..256"), Ok(vec![32, 64, 128, 256]));
+        assert!(parse_frames("0").is_err_and(|e| e.contains("at least 1")));
+        assert!(parse_frames("0..8").is_err());
+        assert!(parse_frames("").is_err());
+        assert!(parse_frames("8,8").is_err());
+        assert!(parse_frames("-4").is_err());
+        assert_eq!(parse_pagers("all").map(|l| l.len()), Ok(5));
+        assert_eq!(parse_pagers("opt,fifo"), Ok(vec![Pager::Opt, Pager::Fifo]));
+        assert!(parse_pagers("bogus").is_err_and(|e| e.contains("unknown policy 'bogus'")));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod csr;
 mod icache;
 mod memory;
 mod observe;
+mod pagerefs;
 mod privilege;
 mod translate;
 mod trap;
@@ -19,6 +20,7 @@ mod trap;
 pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_by_name, csr_name, irq, satp, status};
 pub use memory::Access;
 pub use observe::{DebugStop, Observers};
+pub use pagerefs::PageRecorder;
 pub use privilege::STUCK_TRAP_LIMIT;
 pub use trap::{Exception, Interrupt, Privilege, Trap, exception_name};
 

@@ -1,5 +1,5 @@
-//! What tools attach to the hart: the tracer, breakpoints and
-//! watchpoints. While any is attached the hart runs its observed loop,
+//! What tools attach to the hart: the tracer, breakpoints, watchpoints
+//! and the page reference recorder. While any is attached the hart runs its observed loop,
 //! which checks breakpoints before each instruction and reports each
 //! retired one, and it leaves the host fast path aside, so that every
 //! access goes through the modelled TLB (where it is counted exactly as
@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use super::pagerefs::PageRecorder;
 use super::{Access, Cpu, Privilege, Trap};
 use crate::isa::{Decoded, X0_SINK, disassemble};
 use crate::mmu::sv39::{Fault, WalkStep};
@@ -42,11 +43,13 @@ pub struct Observers {
     /// A breakpoint at this pc does not stop the next instruction (the one
     /// a tool resumes from).
     pub resume_at: Option<u64>,
+    /// The user page reference string being recorded.
+    pub pages: Option<Box<PageRecorder>>,
 }
 
 impl Observers {
     fn any(&self) -> bool {
-        self.tracer.is_some() || !self.breakpoints.is_empty() || !self.watchpoints.is_empty()
+        self.tracer.is_some() || !self.breakpoints.is_empty() || !self.watchpoints.is_empty() || self.pages.is_some()
     }
 }
 
@@ -61,6 +64,19 @@ impl Cpu {
     pub fn set_tracer(&mut self, tracer: Option<Tracer>) {
         self.observers.tracer = tracer.map(Box::new);
         self.observers_changed();
+    }
+
+    /// Attaches (or with `None` detaches) a page reference recorder.
+    pub fn set_page_recorder(&mut self, recorder: Option<PageRecorder>) {
+        self.observers.pages = recorder.map(Box::new);
+        self.observers_changed();
+    }
+
+    /// Detaches the page reference recorder, with what it recorded.
+    pub fn take_page_recorder(&mut self) -> Option<PageRecorder> {
+        let recorder = self.observers.pages.take();
+        self.observers_changed();
+        recorder.map(|r| *r)
     }
 
     /// The tools attached, to change breakpoints and watchpoints (call
@@ -142,6 +158,17 @@ impl Cpu {
         {
             self.observers.stop = Some(DebugStop::Watchpoint { va, pc: self.pc });
             self.request_check();
+        }
+    }
+
+    /// A translated access in `privilege` to the page of `va`: user-mode
+    /// ones go to the page recorder. Out of line, so that the translation
+    /// it is called from stays as small as without it.
+    #[inline(never)]
+    pub(super) fn observe_page(&mut self, privilege: Privilege, va: u64) {
+        let satp = self.csr.satp;
+        if let Some(r) = self.observers.pages.as_deref_mut().filter(|_| privilege == Privilege::User) {
+            r.record(satp, va >> 12);
         }
     }
 

@@ -130,6 +130,7 @@ impl Cpu {
                 self.mmu.tlb.record_hit(slot, access);
                 if self.observed {
                     self.observe_tlb_hit(access, va, slot, &entry);
+                    self.observe_page(privilege, va);
                 }
                 return Ok((entry.translate(va), slot));
             }
@@ -172,6 +173,7 @@ impl Cpu {
                 }
                 if observed {
                     self.observe_tlb_fill(slot, &entry, replaced);
+                    self.observe_page(privilege, va);
                 }
                 Ok((leaf.translate(va), slot))
             }

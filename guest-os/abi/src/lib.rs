@@ -101,6 +101,7 @@ pub mod errno {
     pub const EFAULT: i64 = 14;
     pub const EEXIST: i64 = 17;
     pub const EINVAL: i64 = 22;
+    pub const ETXTBSY: i64 = 26;
     pub const ENOSPC: i64 = 28;
     pub const ENAMETOOLONG: i64 = 36;
     pub const ENOSYS: i64 = 38;
@@ -122,6 +123,7 @@ pub mod errno {
             EFAULT => "EFAULT",
             EEXIST => "EEXIST",
             EINVAL => "EINVAL",
+            ETXTBSY => "ETXTBSY",
             ENOSPC => "ENOSPC",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",

@@ -23,6 +23,9 @@ pub struct BootArgs<'a> {
     pub asid: bool,
     /// `log=vm`: print one line per VM event.
     pub log_vm: bool,
+    /// `log=vmstat`: print the VM counters on one line when the machine
+    /// stops (what `rvsim bench paging` reads).
+    pub log_vmstat: bool,
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
     /// is typed (off when input is not a terminal).
     pub echo: bool,
@@ -52,6 +55,7 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         share: true,
         asid: true,
         log_vm: false,
+        log_vmstat: false,
         echo: true,
         pager: Policy::Clock,
         shared_sweeps: 2,
@@ -78,6 +82,7 @@ pub fn parse(line: &str) -> BootArgs<'_> {
                 for what in list.split(',') {
                     match what {
                         "vm" => args.log_vm = true,
+                        "vmstat" => args.log_vmstat = true,
                         _ => args.unknown.push(option),
                     }
                 }

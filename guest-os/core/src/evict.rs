@@ -2,9 +2,12 @@
 //! replacement. The replacer chooses the frame; this says what leaving
 //! memory means for the page in it, and changes every entry that maps it
 //! (found through the reverse map):
-//! - a page of the shared pages table is clean: every sharer's entry is
-//!   cleared, the table keeps the page as not resident, and the next fault
-//!   loads it again from the image;
+//! - a page of the shared pages table as its image has it is clean: every
+//!   sharer's entry is cleared, the table keeps the page as not resident,
+//!   and the next fault loads it again from the image;
+//! - a shared page relocated for where its image is bound differs from the
+//!   image: it is written to a slot the table's entry keeps, every
+//!   sharer's entry is cleared, and the next fault reads it back;
 //! - a private or copy-on-write page never written since it appeared zero
 //!   goes: its entries say "zero page" and the next touch makes it again;
 //! - a page whose copy on the swap disk is still good (it came back from
@@ -43,6 +46,17 @@ pub enum Dropped {
     SwapCopy(Slot),
 }
 
+/// What is written to swap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A private or copy-on-write page.
+    Page,
+    /// A shared-memory page.
+    SharedMemory,
+    /// A relocated page of the shared pages table.
+    Relocated,
+}
+
 /// One eviction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Eviction {
@@ -61,8 +75,8 @@ pub enum Eviction {
         frame: u64,
         /// The slot.
         slot: Slot,
-        /// Whether it is a shared-memory page.
-        shm: bool,
+        /// What the page is.
+        what: Written,
         /// Why the replacer chose it.
         why: Reason,
     },
@@ -145,6 +159,9 @@ pub fn evict_one<M: PhysMemory>(vm: &mut Vm<'_, M>) -> Result<Eviction, NoVictim
 /// Takes the page in `frame` out of memory, if it can go now.
 fn evict<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Option<Eviction> {
     if vm.shared.key_of(frame).is_some() {
+        if vm.shared.relocated(frame) {
+            return write_relocated(vm, frame, why);
+        }
         return Some(drop_shared(vm, frame, why));
     }
     if let Some((id, index)) = vm.shm.owner(frame) {
@@ -195,10 +212,24 @@ fn unmap_all<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, mappings: &[Mapping]
 fn drop_shared<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Eviction {
     let mappings = vm.pager.rmap.mappings(frame);
     // Clear the table's knowledge first: the last reference frees the frame.
-    vm.shared.evicted(frame);
+    vm.shared.evicted(frame, 0);
     unmap_all(vm, frame, &mappings, |_| 0);
     vm.stats.drops += 1;
     Eviction::Dropped { frame, what: Dropped::SharedImage, why }
+}
+
+/// A shared page relocated for its image's placement: it differs from the
+/// image, so it goes to a new slot the table's entry keeps; every sharer's
+/// entry is cleared. `None` when the swap disk is full.
+fn write_relocated<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Option<Eviction> {
+    let slot = vm.pager.swap.alloc()?;
+    let mappings = vm.pager.rmap.mappings(frame);
+    vm.shared.evicted(frame, slot);
+    // The cache's reference keeps the frame through the write.
+    vm.frames.incref(frame);
+    vm.pager.cache.insert(slot, frame, CacheState::Writing);
+    unmap_all(vm, frame, &mappings, |_| 0);
+    Some(Eviction::Write { frame, slot, what: Written::Relocated, why })
 }
 
 /// A zero page never written: its entries say so, and the frame is free.
@@ -239,7 +270,7 @@ fn write_anon<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, mappings: &[Mapping
     vm.pager.cache.insert(slot, frame, CacheState::Writing);
     let count = unmap_all(vm, frame, mappings, |entry| pte::swapped(slot, entry));
     (1..count).for_each(|_| vm.pager.swap.incref(slot));
-    Some(Eviction::Write { frame, slot, shm: false, why })
+    Some(Eviction::Write { frame, slot, what: Written::Page, why })
 }
 
 /// A shared-memory page: to a new slot the segment keeps; the
@@ -251,7 +282,7 @@ fn write_shm<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, id: i32, index: usiz
     // The segment's reference to the frame becomes the cache's.
     vm.shm.set_page(id, index, ShmPage::Swapped(slot));
     vm.pager.cache.insert(slot, frame, CacheState::Writing);
-    Some(Eviction::Write { frame, slot, shm: true, why })
+    Some(Eviction::Write { frame, slot, what: Written::SharedMemory, why })
 }
 
 /// The write of an evicted page to `slot` is over (`ok`: it succeeded).

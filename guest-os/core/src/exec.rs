@@ -151,16 +151,20 @@ impl LoadPlan {
 /// Maps and fills the pages of `image` that are private to the process
 /// (all of them, without `share`; with it, only those a writable segment
 /// touches: the read-only ones are left to the shared pages table, loaded
-/// on first touch), charging them to the commit account. A page two
-/// segments touch gets the union of their permissions. Returns the number
-/// of pages mapped. On failure the pages mapped so far stay mapped (and
-/// charged): the caller destroys the space, or unmaps the range.
+/// on first touch), its first page at `base` (its link address, or where
+/// it is bound: the pages are relocated for it), charging them to the
+/// commit account. A page two segments touch gets the union of their
+/// permissions. Returns the number of pages mapped. On failure the pages
+/// mapped so far stay mapped (and charged): the caller destroys the space,
+/// or unmaps the range.
 pub fn load<M: PhysMemory>(
     space: &mut AddressSpace,
     vm: &mut Vm<'_, M>,
     image: &SharedImage<'_>,
+    base: u64,
     share: bool,
 ) -> Result<usize, ExecError> {
+    let delta = base.wrapping_sub(image.link_base());
     let mut pages = 0;
     for page in image.plan.pages() {
         if share && image.shared_flags(page).is_some() {
@@ -172,9 +176,10 @@ pub fn load<M: PhysMemory>(
             return Err(ExecError::NoFrame);
         };
         vm.mem.zero_page(frame);
-        image.fill_page(vm.mem, frame, page);
+        image.fill_page(vm.mem, frame, page, delta);
         // Written by the load: dirty, so that the pager saves it.
-        if space.map(vm, page, frame, image.plan.page_flags(page) | pte::U | pte::A | pte::D).is_err() {
+        let flags = image.plan.page_flags(page) | pte::U | pte::A | pte::D;
+        if space.map(vm, page.wrapping_add(delta), frame, flags).is_err() {
             vm.release_user(frame);
             vm.pager.commit.uncharge(1);
             return Err(ExecError::NoFrame);
@@ -297,10 +302,11 @@ mod tests {
         assert_eq!(plan.segments.len(), 2);
         assert_eq!(plan.segments[0].flags, pte::R | pte::X);
         assert_eq!(plan.brk, 0x13000);
-        let shared = SharedImage { id: 1, name: "prog", bytes: &image, plan };
+        let shared = SharedImage::new(1, "prog", &image, plan);
+        assert_eq!(shared.relocs, Err(crate::reloc::RelocError::Missing), "no relocations: position-dependent");
         let mut w = World::new(64);
         let mut space = w.space();
-        assert_eq!(load(&mut space, &mut w.vm(), &shared, false), Ok(3));
+        assert_eq!(load(&mut space, &mut w.vm(), &shared, 0x10000, false), Ok(3));
         let (_, text) = space.lookup(&w.mem, 0x10000).unwrap();
         assert_eq!(w.mem.read_u64(pte::address(text)) as u32, 0x13);
         let (_, data) = space.lookup(&w.mem, 0x11008).unwrap();
@@ -309,7 +315,7 @@ mod tests {
         assert!(data & pte::W != 0 && text & pte::W == 0);
         // Sharing text: only the writable pages are loaded at exec.
         let mut other = w.space();
-        assert_eq!(load(&mut other, &mut w.vm(), &shared, true), Ok(2));
+        assert_eq!(load(&mut other, &mut w.vm(), &shared, 0x10000, true), Ok(2));
         assert!(other.lookup(&w.mem, 0x10000).is_none(), "text is left to the shared pages table");
         assert_eq!(shared.shared_flags(0x10000), Some(pte::R | pte::X));
         assert_eq!(shared.shared_flags(0x11000), None, "data is private");

@@ -1,11 +1,12 @@
 //! What a page fault means. A store to a copy-on-write page breaks the
 //! sharing; a first touch of the stack or heap gets a zeroed frame; a
 //! first touch of a program's text or rodata maps its page from the shared
-//! pages table (loading it from the image if no one has yet); a page on
-//! the swap disk comes back through the swap cache; a shared-memory page
-//! comes from its segment; with a clear A or D bit (on a machine that
-//! faults instead of setting them) the kernel sets it. Anything else is a
-//! fault the process dies of.
+//! pages table (loading it from the image if no one has yet, relocated for
+//! where the image is bound, or reading it back from swap if the pager
+//! wrote it there); a page on the swap disk comes back through the swap
+//! cache; a shared-memory page comes from its segment; with a clear A or D
+//! bit (on a machine that faults instead of setting them) the kernel sets
+//! it. Anything else is a fault the process dies of.
 //!
 //! Some faults cannot finish without sleeping: a page to read from the
 //! swap disk, another process's transfer of the same page, or no free
@@ -59,6 +60,14 @@ pub enum Resolved {
         frame: u64,
         /// Found in the table (no load).
         hit: bool,
+    },
+    /// A relocated shared image page that the pager wrote to swap, read
+    /// back into the shared pages table.
+    SharedSwapIn {
+        /// The frame mapped.
+        frame: u64,
+        /// The slot it came from (now free).
+        slot: Slot,
     },
     /// A page that was on the swap disk, found in the swap cache (read
     /// back by this fault's wait, or by another sharer's).
@@ -182,7 +191,7 @@ fn resolve_once<M: PhysMemory>(
                     let charge = !(heap_start <= va && va < heap_end);
                     demand_zero(space, vm, va, region.flags, charge)
                 }
-                Backing::Image(image) => shared_page(space, vm, image, va, access),
+                Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
                 Backing::Shm { id, writable } => {
                     shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access)
                 }
@@ -225,30 +234,74 @@ fn demand_zero<M: PhysMemory>(
     Ok(Resolved::DemandZero { frame })
 }
 
-/// A first touch of a shared image page: mapped from the shared pages
-/// table, loaded from the image if it is not in memory.
+/// A first touch of a shared image page, the image's first page at
+/// `base`: mapped from the shared pages table; if it is not in memory,
+/// loaded from the image (and relocated for `base`), or read back from
+/// swap where the pager wrote it.
 fn shared_page<M: PhysMemory>(
     space: &mut AddressSpace,
     vm: &mut Vm<'_, M>,
     image: &crate::region::SharedImage<'_>,
+    base: u64,
     va: u64,
     access: Access,
 ) -> Result<Resolved, Unresolved> {
-    let flags = image.shared_flags(va).ok_or(Unresolved::NotMapped)?;
+    let delta = base.wrapping_sub(image.link_base());
+    let link = va.wrapping_sub(delta);
+    let flags = image.shared_flags(link).ok_or(Unresolved::NotMapped)?;
     if !permits(flags | pte::U, access) {
         return Err(Unresolved::Protection);
     }
     let key = (image.id, va >> 12);
-    let loaded = vm.shared.get_or_load(key, vm.frames, vm.pager, vm.mem, |mem, frame| image.fill_page(mem, frame, va));
-    let (frame, hit) = loaded.map_err(|_| Unresolved::Wait(Wait::Frames))?;
-    if space.map(vm, va, frame, flags | pte::U | pte::A | pte::SHARED).is_err() {
-        vm.shared.release(vm.frames, vm.pager, frame, false);
-        return Err(Unresolved::Wait(Wait::Frames));
+    if let Some(slot) = vm.shared.slot(key) {
+        return shared_swap_in(space, vm, key, slot, va, flags);
     }
+    let fill = |mem: &mut M, frame| image.fill_page(mem, frame, link, delta);
+    let loaded = vm.shared.get_or_load(key, vm.frames, vm.pager, vm.mem, fill);
+    let (frame, hit) = loaded.map_err(|_| Unresolved::Wait(Wait::Frames))?;
+    map_shared(space, vm, va, frame, flags)?;
     if !hit {
         vm.stats.major_faults += 1;
     }
     Ok(Resolved::SharedPage { frame, hit })
+}
+
+/// Maps the shared page in `frame` at `va` (one sharer of it already
+/// counted), or gives the sharer back and waits for frames for the page
+/// tables.
+fn map_shared<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    va: u64,
+    frame: u64,
+    flags: u64,
+) -> Result<(), Unresolved> {
+    if space.map(vm, va, frame, flags | pte::U | pte::A | pte::SHARED).is_err() {
+        vm.shared.release(vm.frames, vm.pager, frame, false);
+        return Err(Unresolved::Wait(Wait::Frames));
+    }
+    Ok(())
+}
+
+/// A relocated shared page (`key`) that the pager wrote to `slot`: read
+/// back through the swap cache (the fault waits for the read), it is the
+/// table's again, and the slot is free (the next eviction writes it anew).
+fn shared_swap_in<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    key: crate::shared_pages::PageKey,
+    slot: Slot,
+    va: u64,
+    flags: u64,
+) -> Result<Resolved, Unresolved> {
+    let frame = cached_frame(vm, slot, true)?;
+    // The cache's reference to the frame becomes the first sharer's.
+    vm.pager.cache.remove(slot);
+    vm.pager.swap.decref(slot);
+    vm.pager.replacer.insert(frame, true);
+    vm.shared.swapped_in(key, frame);
+    map_shared(space, vm, va, frame, flags)?;
+    Ok(Resolved::SharedSwapIn { frame, slot })
 }
 
 /// A page on the swap disk (its entry at `slot_addr`): mapped from the
@@ -262,7 +315,7 @@ fn swap_in<M: PhysMemory>(
     va: u64,
 ) -> Result<Resolved, Unresolved> {
     let slot = pte::slot(entry);
-    let frame = cached_frame(vm, slot)?;
+    let frame = cached_frame(vm, slot, false)?;
     let mut flags = (pte::flags(entry) & (pte::R | pte::W | pte::X | pte::U | pte::RSW)) | pte::A;
     if vm.pager.swap.refcount(slot) == 1 {
         // The last entry naming the slot: the page is this one's alone, and
@@ -282,13 +335,14 @@ fn swap_in<M: PhysMemory>(
     Ok(Resolved::SwapIn { frame, slot })
 }
 
-/// The swap cache's frame for `slot`, ready; or what to wait for.
-fn cached_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot) -> Result<u64, Unresolved> {
+/// The swap cache's frame for `slot`, ready; or what to wait for (a new
+/// frame for it is `shared`: of the shared pages table).
+fn cached_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, shared: bool) -> Result<u64, Unresolved> {
     match vm.pager.cache.get(slot) {
         Some(cached) if cached.state == CacheState::Ready => Ok(cached.frame),
         Some(_) => Err(Unresolved::Wait(Wait::Transfer { slot })),
         None => {
-            let frame = take_frame(vm, false)?;
+            let frame = take_frame(vm, shared)?;
             vm.pager.cache.insert(slot, frame, CacheState::Reading);
             vm.stats.major_faults += 1;
             Err(Unresolved::Wait(Wait::PageIn { slot, frame }))
@@ -319,7 +373,7 @@ fn shm_page<M: PhysMemory>(
             frame
         }
         ShmPage::Swapped(slot) => {
-            let frame = cached_frame(vm, slot)?;
+            let frame = cached_frame(vm, slot, false)?;
             // The segment's reference to the slot becomes its reference to
             // the frame (the cache's).
             vm.pager.cache.remove(slot);
@@ -502,6 +556,7 @@ mod tests {
             id: 7,
             name: "prog",
             bytes,
+            relocs: Err(crate::reloc::RelocError::Missing),
             plan: LoadPlan {
                 entry: 0x10000,
                 segments: alloc::vec![

@@ -16,6 +16,8 @@
 //! - [`evict`]: taking a chosen page out of memory, and back.
 //! - [`pager`]: the pager's state: reverse map, replacer, swap, commit.
 //! - [`region`]: regions whose pages appear on first touch (stack, images).
+//! - [`reloc`]: the relocations that move a shared code object to the
+//!   address it is bound at.
 //! - [`shm`]: System V shared-memory segments.
 //! - [`fault`]: what a page fault means: COW break, demand-zero, a shared
 //!   page, or a kill.
@@ -38,6 +40,7 @@ pub mod frame;
 pub mod pager;
 pub mod pte;
 pub mod region;
+pub mod reloc;
 pub mod replace;
 pub mod rmap;
 pub mod shared_pages;

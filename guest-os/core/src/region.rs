@@ -4,11 +4,12 @@
 //! shared-memory attachments (pages of their segment).
 
 use crate::exec::LoadPlan;
+use crate::reloc::{self, RelocError, Relocations};
 use crate::shared_pages::ImageId;
 use crate::{PAGE, PhysMemory, page_floor};
 
-/// A program image whose read-only pages are shared: the file and its
-/// load plan.
+/// A program image whose read-only pages are shared: the file, its load
+/// plan and its relocations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedImage<'a> {
     /// Identity of the image in the shared pages table.
@@ -17,14 +18,25 @@ pub struct SharedImage<'a> {
     pub name: &'a str,
     /// The ELF file.
     pub bytes: &'a [u8],
-    /// Its segments.
+    /// Its segments, at its link address.
     pub plan: LoadPlan,
+    /// The words that change when it sits away from its link address, or
+    /// why it cannot move.
+    pub relocs: Result<Relocations, RelocError>,
 }
 
-impl SharedImage<'_> {
-    /// The permissions of `page` if it can be shared: every segment
-    /// touching it is read-only. A page any writable segment touches is
-    /// private to each process (loaded at exec, COW after fork).
+impl<'a> SharedImage<'a> {
+    /// The image of ELF file `bytes`, planned as `plan`, with its
+    /// relocations read.
+    pub fn new(id: ImageId, name: &'a str, bytes: &'a [u8], plan: LoadPlan) -> SharedImage<'a> {
+        let relocs = reloc::parse(bytes, &plan);
+        SharedImage { id, name, bytes, plan, relocs }
+    }
+
+    /// The permissions of `page` (at the link address) if it can be
+    /// shared: every segment touching it is read-only. A page any writable
+    /// segment touches is private to each process (loaded at exec or bind,
+    /// COW after fork).
     pub fn shared_flags(&self, page: u64) -> Option<u64> {
         let page = page_floor(page);
         let mut flags = 0;
@@ -37,15 +49,46 @@ impl SharedImage<'_> {
         (flags != 0).then_some(flags)
     }
 
-    /// Fills the (zeroed) frame at `frame` with `page` of the image.
-    pub fn fill_page(&self, mem: &mut impl PhysMemory, frame: u64, page: u64) {
-        self.plan.fill_page(self.bytes, mem, frame, page_floor(page));
+    /// Fills the (zeroed) frame at `frame` with `page` (at the link
+    /// address) of the image moved `delta` bytes from its link address:
+    /// its bytes, then its relocated words. Returns whether a relocated
+    /// word touched it (it is then taken to differ from the image).
+    pub fn fill_page(&self, mem: &mut impl PhysMemory, frame: u64, page: u64, delta: u64) -> bool {
+        let page = page_floor(page);
+        self.plan.fill_page(self.bytes, mem, frame, page);
+        let Ok(relocs) = &self.relocs else { return false };
+        let mut relocated = false;
+        for patch in relocs.patches(page, delta) {
+            mem.write(frame + patch.offset as u64, patch.bytes());
+            relocated = true;
+        }
+        relocated
     }
 
-    /// The address range the image's segments span, in whole pages.
+    /// Whether the image can sit `delta` bytes from its link address.
+    pub fn movable(&self, delta: u64) -> Result<(), RelocError> {
+        match &self.relocs {
+            Err(e) if delta != 0 => Err(*e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The address range the image's segments span at its link address,
+    /// in whole pages.
     pub fn span(&self) -> (u64, u64) {
         let start = self.plan.segments.iter().map(|s| page_floor(s.vaddr)).min().unwrap_or(0);
         (start, self.plan.brk)
+    }
+
+    /// Its link address: where its first page goes unless bound elsewhere.
+    pub fn link_base(&self) -> u64 {
+        self.span().0
+    }
+
+    /// Bytes from its first page to the end of its last.
+    pub fn size(&self) -> u64 {
+        let (start, end) = self.span();
+        end - start
     }
 }
 
@@ -54,7 +97,8 @@ impl SharedImage<'_> {
 pub enum Backing<'a> {
     /// Zero-filled frames (the stack, the heap).
     Zero,
-    /// The image's read-only pages, through the shared pages table.
+    /// The image's read-only pages, through the shared pages table; the
+    /// image's first page is at the region's start.
     Image(&'a SharedImage<'a>),
     /// A shared-memory segment's pages.
     Shm {
@@ -91,10 +135,14 @@ impl<'a> DemandRegion<'a> {
         DemandRegion { start, end: start + pages * PAGE, flags: 0, backing: Backing::Shm { id, writable } }
     }
 
-    /// The region of a shared image's segments.
+    /// The region of a shared image's segments, at its link address.
     pub fn image(image: &'a SharedImage<'a>) -> DemandRegion<'a> {
-        let (start, end) = image.span();
-        DemandRegion { start, end, flags: 0, backing: Backing::Image(image) }
+        DemandRegion::image_at(image, image.link_base())
+    }
+
+    /// The region of a shared image's segments, its first page at `base`.
+    pub fn image_at(image: &'a SharedImage<'a>, base: u64) -> DemandRegion<'a> {
+        DemandRegion { start: base, end: base + image.size(), flags: 0, backing: Backing::Image(image) }
     }
 
     /// Whether `va` lies in the region.

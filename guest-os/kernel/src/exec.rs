@@ -2,7 +2,10 @@
 //! completely before the old one is freed, so a failure leaves the caller
 //! as it was. Only the program's writable pages are loaded here; its text
 //! and rodata come from the shared pages table on first touch (unless the
-//! boot argument `share=off` says to load every page privately).
+//! boot argument `share=off` says to load every page privately), at the
+//! program's link address: its image's placement, which exec takes a hold
+//! on (refused with ETXTBSY while a process has the image bound
+//! elsewhere).
 
 use alloc::string::String;
 use alloc::vec;
@@ -15,12 +18,12 @@ use rvsim_kernel_core::space::AddressSpace;
 use rvsim_kernel_core::uaccess::UserMemory;
 
 use crate::config;
-use crate::errno::{E2BIG, ENOENT, ENOEXEC, ENOMEM, Errno};
+use crate::errno::{E2BIG, ENOENT, ENOEXEC, ENOMEM, ETXTBSY, Errno};
 use crate::images::{self, ImageError};
 use crate::proc::{self, Proc};
 use crate::trap::{TrapFrame, reg};
 use crate::vmm::{self, Vmm};
-use crate::vmwait;
+use crate::{kprintln, placement, vmwait};
 
 /// The errno for an exec failure.
 pub fn errno(e: ExecError) -> Errno {
@@ -60,26 +63,45 @@ pub fn prepare(name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<Prepared, Er
     let brk = image.plan.brk;
     let mut regions = vec![exec::stack_region(), DemandRegion::zero(brk, brk, pte::R | pte::W)];
     if config().share {
+        vmm::with(|k| hold(k, image))?;
         regions.push(DemandRegion::image(image));
     }
     loop {
         match vmm::with(|k| build(k, image, &regions, args, env)) {
             Ok((space, sp)) => return Ok(Prepared { image, space, sp, regions }),
             Err(ExecError::NoFrame) if vmwait::reclaim(8) > 0 => continue,
-            Err(e) => return Err(errno(e)),
+            Err(e) => {
+                vmm::with(|k| placement::give_back(k, &regions));
+                return Err(errno(e));
+            }
         }
     }
+}
+
+/// Takes a hold on `image`'s placement at its link address; ETXTBSY, with
+/// the reason in the kernel log, while it is bound elsewhere.
+fn hold(k: &mut Vmm, image: &SharedImage<'static>) -> Result<(), Errno> {
+    k.shared.place(image.id, image.link_base()).map_err(|elsewhere| {
+        kprintln!(
+            "[kernel] exec {} refused: its pages are bound at {:#x} in the shared pages table, not at its link address {:#x}",
+            image.name,
+            elsewhere.0,
+            image.link_base()
+        );
+        ETXTBSY
+    })
 }
 
 impl Prepared {
     /// Frees the prepared address space (the process it was for is gone).
     pub fn discard(self, k: &mut Vmm) {
         self.space.destroy(&mut k.vm());
+        placement::give_back(k, &self.regions);
     }
 }
 
 /// Replaces `p`'s program with `prepared`: its old address space and
-/// attachments go.
+/// attachments go, and its holds on images' placements.
 pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     let Prepared { image, space, sp, regions } = prepared;
     // Run on the kernel's table while the old space goes away.
@@ -92,7 +114,8 @@ pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     let kernel_sp = p.frame.kernel_sp;
     p.frame = TrapFrame { kernel_sp, epc: image.plan.entry, ..TrapFrame::ZERO };
     p.frame.regs[reg::SP] = sp;
-    p.regions = regions;
+    let old = core::mem::replace(&mut p.regions, regions);
+    placement::give_back(k, &old);
     p.brk_start = image.plan.brk;
     p.brk = image.plan.brk;
     p.name = String::from(image.name);
@@ -111,7 +134,7 @@ fn build(
     let mut space =
         AddressSpace::new(&mut k.frames, &mut k.mem, config().kernel_root).map_err(|_| ExecError::NoFrame)?;
     space.set_heap(image.plan.brk, image.plan.brk);
-    let built = exec::load(&mut space, &mut k.vm(), image, share).and_then(|_| {
+    let built = exec::load(&mut space, &mut k.vm(), image, image.link_base(), share).and_then(|_| {
         let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: k.vm(), regions, on_resolved: &mut ignore };
         exec::initial_stack(&mut user, image.plan.entry, args, env)

@@ -1,7 +1,8 @@
-//! Program images: every initrd file the kernel has run, checked and
-//! planned once, and kept for the rest of the run (the initrd never
-//! changes), so that all its processes refer to the same image: its
-//! address in the initrd is its identity in the shared pages table.
+//! Program images: every initrd file the kernel has run or bound, checked
+//! and planned once (with its relocations, if it carries any), and kept
+//! for the rest of the run (the initrd never changes), so that all its
+//! processes refer to the same image: its address in the initrd is its
+//! identity in the shared pages table.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -38,8 +39,7 @@ pub fn find(name: &str) -> Result<&'static SharedImage<'static>, ImageError> {
         }
         let plan = exec::plan(bytes).map_err(ImageError::Exec)?;
         // Kept for the whole run: one per initrd file at most.
-        let image: &'static SharedImage<'static> =
-            Box::leak(Box::new(SharedImage { id, name: file_name, bytes, plan }));
+        let image: &'static SharedImage<'static> = Box::leak(Box::new(SharedImage::new(id, file_name, bytes, plan)));
         images.insert(id, image);
         Ok(image)
     })
@@ -47,5 +47,10 @@ pub fn find(name: &str) -> Result<&'static SharedImage<'static>, ImageError> {
 
 /// The name of the image with identity `id`, if known.
 pub fn name(id: u64) -> &'static str {
-    IMAGES.with(|images| images.get(&id).map_or("?", |image| image.name))
+    get(id).map_or("?", |image| image.name)
+}
+
+/// The image with identity `id`, if known.
+pub fn get(id: u64) -> Option<&'static SharedImage<'static>> {
+    IMAGES.with(|images| images.get(&id).copied())
 }

@@ -24,6 +24,7 @@ mod kvm;
 mod lock;
 mod memory;
 mod param;
+mod placement;
 mod plic;
 mod proc;
 mod start;
@@ -60,6 +61,8 @@ pub struct Config {
     pub asid: bool,
     /// The VM log is on (`log=vm`).
     pub log_vm: bool,
+    /// The VM counters are printed at shutdown (`log=vmstat`).
+    pub log_vmstat: bool,
     /// The initrd.
     pub initrd: &'static [u8],
     /// The swap disk, if there is one.
@@ -188,6 +191,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         share: args.share,
         asid: args.asid,
         log_vm: args.log_vm,
+        log_vmstat: args.log_vmstat,
         initrd: boot.initrd,
         swap,
     });

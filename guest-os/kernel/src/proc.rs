@@ -126,7 +126,8 @@ pub struct Proc {
     pub space: Option<AddressSpace>,
     /// The regions whose pages appear on first touch: the stack, then
     /// the images whose read-only pages come from the shared pages table
-    /// (the program, then shared code objects it bound).
+    /// (the program, then shared code objects it bound), each a hold on
+    /// its image's placement (see `placement.rs`).
     pub regions: Vec<DemandRegion<'static>>,
     /// Its shared-memory attachments.
     pub attachments: Vec<Attachment>,
@@ -321,6 +322,7 @@ impl Table {
         if let Some(space) = proc.space {
             space.destroy(&mut vmm.vm());
         }
+        crate::placement::give_back(vmm, &proc.regions);
         unmap_kstack(vmm, slot, &proc.kstack);
         flush_asid(asid);
     }
@@ -557,6 +559,7 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
     child.brk_start = parent.brk_start;
     child.brk = parent.brk;
     child.regions = parent.regions.clone();
+    crate::placement::inherit(vmm, &child.regions);
     // Attachments are inherited as they are: shared, never COW.
     child.attachments = parent.attachments.clone();
     for a in &child.attachments {
@@ -572,6 +575,7 @@ pub fn exit(status: i32) -> ! {
     let (pid, init_pid) = PROCS.with(|t| (t.current_mut().pid, t.init_pid));
     if pid == init_pid {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
+        end_of_run_summary();
         crate::shutdown(code as u32);
     }
     use_kernel_space();
@@ -587,11 +591,7 @@ pub fn exit(status: i32) -> ! {
 fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
     let p = t.current_mut();
     let (pid, parent) = (p.pid, p.parent);
-    detach_all(p, vmm);
-    if let Some(space) = p.space.take() {
-        let freed = space.destroy(&mut vmm.vm());
-        vmlog::exit(pid, freed);
-    }
+    release_memory(p, vmm);
     flush_asid(p.asid());
     p.exit_status = status;
     p.state = State::Zombie;
@@ -606,6 +606,31 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
     }
     t.wakeup(wait_channel(parent));
     &raw mut t.current_mut().context
+}
+
+/// Gives back everything an exiting process holds of memory: its
+/// shared-memory attachments, its address space (frames and swap slots)
+/// and its holds on the placements of the images it ran and bound.
+fn release_memory(p: &mut Proc, vmm: &mut Vmm) {
+    detach_all(p, vmm);
+    if let Some(space) = p.space.take() {
+        let freed = space.destroy(&mut vmm.vm());
+        vmlog::exit(p.pid, freed);
+    }
+    crate::placement::give_back(vmm, &core::mem::take(&mut p.regions));
+}
+
+/// Under `log=vmstat`: frees the first process's memory as any exit
+/// does, then prints the VM counters. What the line shows still in use is
+/// what other processes hold: nothing, when every process is gone and
+/// every frame and swap slot came back.
+fn end_of_run_summary() {
+    if !config().log_vmstat {
+        return;
+    }
+    use_kernel_space();
+    PROCS.with(|t| vmm::with(|vmm| release_memory(t.current_mut(), vmm)));
+    vmlog::summary(&vmm::with(|k| crate::syscall::teaching::record(k)));
 }
 
 /// What a parent's look at its children found.
@@ -884,10 +909,15 @@ pub fn scheduler() -> ! {
                 use_kernel_space();
             }
             None => {
-                trap::interrupts_on();
-                // SAFETY: wfi only waits; the interrupt it wakes for runs
-                // with no lock held (this loop holds none here).
+                // Wait with interrupts still off: wfi ends when one is
+                // pending whatever sstatus.SIE says, and an interrupt that
+                // arrived since the look for a runnable process (a disk
+                // completion waking a faulting process) ends it at once
+                // instead of being taken first and leaving wfi to wait for
+                // the next tick. Then take it.
+                // SAFETY: wfi only waits.
                 unsafe { core::arch::asm!("wfi") };
+                trap::interrupts_on();
             }
         }
     }

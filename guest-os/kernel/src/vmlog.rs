@@ -3,7 +3,7 @@
 //! drop (with the replacement policy's reason), shared-memory attach and
 //! detach, fork and exit.
 
-use rvsim_kernel_core::evict::{Dropped, Eviction};
+use rvsim_kernel_core::evict::{Dropped, Eviction, Written};
 use rvsim_kernel_core::fault::{Access, Resolved};
 use rvsim_kernel_core::replace::Reason;
 use rvsim_kernel_core::space::ForkReport;
@@ -45,6 +45,11 @@ pub fn resolved(pid: u32, va: u64, access: Access, how: Resolved) {
         Resolved::SharedPage { frame, hit: false } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: shared page miss, loaded into frame {frame:#x}")
         }
+        Resolved::SharedSwapIn { frame, slot } => {
+            kprintln!(
+                "[vm] pid {pid}: {what} fault at {va:#x}: relocated shared page from slot {slot}, frame {frame:#x}"
+            )
+        }
         Resolved::SwapIn { frame, slot } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: swapped page from slot {slot}, frame {frame:#x}")
         }
@@ -72,8 +77,12 @@ pub fn evicted(eviction: &Eviction) {
         return;
     }
     match *eviction {
-        Eviction::Write { frame, slot, shm, why } => {
-            let what = if shm { "shared-memory page" } else { "page" };
+        Eviction::Write { frame, slot, what, why } => {
+            let what = match what {
+                Written::Page => "page",
+                Written::SharedMemory => "shared-memory page",
+                Written::Relocated => "relocated shared page (it differs from its image)",
+            };
             kprintln!("[vm] page-out: {what} in frame {frame:#x} ({}) to slot {slot}", reason(why))
         }
         Eviction::Dropped { frame, what, why } => {
@@ -126,4 +135,32 @@ pub fn detach(pid: u32, id: i32, start: u64) {
     if on() {
         kprintln!("[vm] pid {pid}: shmdt segment {id} at {start:#x}");
     }
+}
+
+/// The VM counters on one line, `key=value` separated by spaces, printed
+/// when the machine stops under `log=vmstat` (after the first process's
+/// memory is freed): what `rvsim bench paging` reads to plot faults
+/// against frames, and what shows that every frame, swap slot and
+/// committed page came back.
+pub fn summary(s: &rvsim_abi::MemStat) {
+    kprintln!(
+        "[vmstat] page_faults={} major_faults={} demand_zero={} cow_copies={} shared_misses={} page_ins={} page_outs={} drops={} frame_budget={} swap_total={}",
+        s.page_faults,
+        s.major_faults,
+        s.demand_zero,
+        s.cow_copies,
+        s.shared_misses,
+        s.page_ins,
+        s.page_outs,
+        s.drops,
+        s.frame_budget,
+        s.swap_total
+    );
+    kprintln!(
+        "[vmstat-end] left in use: user_frames={} swap_used={} committed={} shm_frames={}",
+        s.user_frames,
+        s.swap_used,
+        s.committed,
+        s.shm_frames
+    );
 }

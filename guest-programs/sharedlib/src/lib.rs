@@ -2,8 +2,12 @@
 //! bind them: where each is linked, and the function table at its entry.
 #![no_std]
 
-/// Where libgreet is linked, and so where every process must bind it.
-pub const GREET_ADDRESS: usize = 0x2000_0000;
+/// Where libgreet is linked. A process may bind it at another address:
+/// libgreet carries its relocations, and the kernel relocates the words
+/// that hold addresses (the function pointers in its table) for the
+/// address the first process to bind it chose, which every other process
+/// sharing it must then use.
+pub const GREET_LINK_ADDRESS: usize = 0x2000_0000;
 
 /// What a process finds at libgreet's entry: its version and functions.
 #[repr(C)]

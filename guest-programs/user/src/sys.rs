@@ -63,6 +63,7 @@ pub mod errno {
     pub const EFAULT: isize = e::EFAULT as isize;
     pub const EEXIST: isize = e::EEXIST as isize;
     pub const EINVAL: isize = e::EINVAL as isize;
+    pub const ETXTBSY: isize = e::ETXTBSY as isize;
     pub const ETIMEDOUT: isize = e::ETIMEDOUT as isize;
 
     /// The symbolic name of an error number.

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::*;
 use crate::fault::{Access, Resolved, Unresolved, resolve};
-use crate::region::DemandRegion;
+use crate::region::{DemandRegion, SharedImage};
 use crate::replace::Policy;
 use crate::space::{AddressSpace, ForkMode};
 use crate::swap::Slot;
@@ -90,7 +90,7 @@ fn a_dirty_page_goes_to_swap_and_comes_back_with_its_data() {
     let mut space = w.space();
     w.page(&mut space, DATA, pte::R | pte::W | pte::D, 0x5a);
     let eviction = disk.evict(&mut w);
-    assert!(matches!(eviction, Eviction::Write { slot: 1, shm: false, .. }), "{eviction:?}");
+    assert!(matches!(eviction, Eviction::Write { slot: 1, what: Written::Page, .. }), "{eviction:?}");
     let (_, e) = space.entry(&w.mem, DATA).expect("an entry");
     assert!(pte::is_swapped(e) && pte::slot(e) == 1, "{e:#x}: the entry names the slot");
     assert_eq!((w.pager.swap.counts().used, w.pager.user_frames()), (1, 0));
@@ -236,4 +236,111 @@ fn dirty_pages_stay_when_the_swap_disk_is_full() {
     w.page(&mut space, DATA, pte::R | pte::W | pte::D, 1);
     assert_eq!(evict_one(&mut w.vm()), Err(NoVictim));
     assert!(w.pager.replacer.contains(pte::address(space.lookup(&w.mem, DATA).unwrap().1)), "still a candidate");
+}
+
+/// A shared code object linked at 0x2000_0000 whose table (at 0x2000_1000)
+/// holds the address of a function in its text: the relocation tests'.
+fn library() -> Vec<u8> {
+    use crate::reloc::tests::{FUNC, RODATA, code, object};
+    object(&code(), &[(RODATA, elf::abi::R_RISCV_64, FUNC, 0)], &[])
+}
+
+/// What the library's table holds when its image sits `delta` bytes from
+/// its link address.
+fn table_word(delta: u64) -> [u8; 8] {
+    (crate::reloc::tests::WORDS[0].1 + delta).to_le_bytes()
+}
+
+#[test]
+fn a_relocated_shared_page_goes_to_swap_and_comes_back_relocated() {
+    use crate::reloc::tests::{DELTA, LINK};
+    let file = library();
+    let lib = SharedImage::new(9, "lib", &file, crate::exec::plan(&file).unwrap());
+    let bound = LINK + DELTA;
+    let table = bound + PAGE;
+    let regions = [DemandRegion::image_at(&lib, bound)];
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut disk = Disk::default();
+    let (mut a, mut b) = (w.space(), w.space());
+    let r = disk.fault(&mut w, &mut a, &regions, table, Access::Load);
+    let Resolved::SharedPage { frame, hit: false } = r else { panic!("{r:?}") };
+    assert_eq!(read(&w, &a, table), table_word(DELTA), "loaded and relocated for where it is bound");
+    assert_eq!(disk.fault(&mut w, &mut b, &regions, table, Access::Load), Resolved::SharedPage { frame, hit: true });
+    disk.fault(&mut w, &mut a, &regions, bound, Access::Fetch);
+    // FIFO: the table's page goes first; it differs from the image.
+    let eviction = disk.evict(&mut w);
+    assert!(
+        matches!(eviction, Eviction::Write { frame: f, slot: 1, what: Written::Relocated, .. } if f == frame),
+        "{eviction:?}"
+    );
+    assert!(a.lookup(&w.mem, table).is_none() && b.lookup(&w.mem, table).is_none(), "no sharer maps it");
+    assert_eq!(disk.0[&1][..8], table_word(DELTA), "the slot holds the relocated page, not the image's");
+    assert_eq!(w.shared.slot((9, table >> 12)), Some(1), "the table's entry keeps the slot");
+    // The text needs no relocation: as the image has it, it is dropped.
+    let eviction = disk.evict(&mut w);
+    assert!(matches!(eviction, Eviction::Dropped { what: Dropped::SharedImage, .. }), "{eviction:?}");
+    assert_eq!((w.shared.frames(), w.pager.user_frames()), (0, 0));
+    let r = disk.fault(&mut w, &mut b, &regions, table + 8, Access::Load);
+    let Resolved::SharedSwapIn { frame, slot: 1 } = r else { panic!("{r:?}") };
+    assert_eq!(read(&w, &b, table), table_word(DELTA), "back from swap, still relocated");
+    assert_eq!(w.pager.swap.counts().used, 0, "the slot is free once the page is back");
+    assert_eq!(disk.fault(&mut w, &mut a, &regions, table, Access::Load), Resolved::SharedPage { frame, hit: true });
+    let r = disk.fault(&mut w, &mut a, &regions, bound, Access::Fetch);
+    assert!(matches!(r, Resolved::SharedPage { hit: false, .. }), "the text reloads from the image: {r:?}");
+    assert_eq!(w.shared.get((9, bound >> 12)).map(|p| (p.loads, p.relocated)), Some((2, false)));
+    let s = w.shared.stats;
+    assert_eq!((s.hits, s.misses, s.evictions, s.to_swap, s.from_swap), (2, 3, 2, 1, 1));
+    assert_eq!((w.stats.page_outs, w.stats.page_ins, w.stats.drops), (1, 1, 1));
+    a.destroy(&mut w.vm());
+    b.destroy(&mut w.vm());
+    assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used, w.shared.frames()), (0, 0, 0));
+}
+
+#[test]
+fn at_its_link_address_a_relocatable_image_is_dropped_and_reloaded() {
+    use crate::reloc::tests::LINK;
+    let file = library();
+    let lib = SharedImage::new(9, "lib", &file, crate::exec::plan(&file).unwrap());
+    let table = LINK + PAGE;
+    let regions = [DemandRegion::image(&lib)];
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut disk = Disk::default();
+    let mut space = w.space();
+    disk.fault(&mut w, &mut space, &regions, table, Access::Load);
+    assert_eq!(read(&w, &space, table), table_word(0));
+    let eviction = disk.evict(&mut w);
+    assert!(matches!(eviction, Eviction::Dropped { what: Dropped::SharedImage, .. }), "{eviction:?}");
+    let r = disk.fault(&mut w, &mut space, &regions, table, Access::Load);
+    assert!(matches!(r, Resolved::SharedPage { hit: false, .. }), "{r:?}");
+    assert_eq!((read(&w, &space, table), w.stats.page_outs), (table_word(0), 0));
+    space.destroy(&mut w.vm());
+}
+
+#[test]
+fn a_full_swap_keeps_a_relocated_page_and_a_fault_waits_for_its_write() {
+    use crate::reloc::tests::{DELTA, LINK};
+    let file = library();
+    let lib = SharedImage::new(9, "lib", &file, crate::exec::plan(&file).unwrap());
+    let table = LINK + DELTA + PAGE;
+    let regions = [DemandRegion::image_at(&lib, LINK + DELTA)];
+    let mut w = World::with_swap(32, 1, Policy::Fifo);
+    let mut disk = Disk::default();
+    let mut space = w.space();
+    w.page(&mut space, DATA, pte::R | pte::W | pte::D, 3);
+    disk.fault(&mut w, &mut space, &regions, table, Access::Load);
+    let Eviction::Write { what: Written::Page, .. } = disk.evict(&mut w) else { panic!("the data page goes first") };
+    assert_eq!(evict_one(&mut w.vm()), Err(NoVictim), "no slot left for the relocated page: it stays");
+    assert_eq!(read(&w, &space, table), table_word(DELTA));
+    // The data page comes back and frees the slot; now the page can go.
+    disk.fault(&mut w, &mut space, &[], DATA, Access::Load);
+    let eviction = evict_one(&mut w.vm()).expect("a victim");
+    assert!(matches!(eviction, Eviction::Write { what: Written::Relocated, slot: 1, .. }), "{eviction:?}");
+    let r = resolve(&mut space, &mut w.vm(), &regions, table, Access::Load);
+    assert_eq!(r, Err(Unresolved::Wait(Wait::Transfer { slot: 1 })), "its write is in flight");
+    disk.complete(&mut w, eviction);
+    let r = disk.fault(&mut w, &mut space, &regions, table, Access::Load);
+    assert!(matches!(r, Resolved::SharedSwapIn { slot: 1, .. }), "{r:?}");
+    assert_eq!(read(&w, &space, table), table_word(DELTA));
+    space.destroy(&mut w.vm());
+    assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used), (0, 0));
 }

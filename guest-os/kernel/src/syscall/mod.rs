@@ -25,14 +25,14 @@
 //! | 260 | wait4(pid, status, options, rusage) | pid -1 or > 0; WNOHANG |
 //! | 1000 | memstat(buf, len) | frame and VM counters (`rvsim_abi::MemStat`) |
 //! | 1001 | vmprint() | prints the caller's page table |
-//! | 1002 | bind(name, addr) | maps a shared code object at addr; returns its entry |
+//! | 1002 | bind(name, addr) | maps a shared code object at addr, relocated for it (the first binder chooses; every sharer must use its address); returns its entry |
 //! | 1003 | sharedpages() | prints the shared pages table |
 
 mod futex;
 mod io;
 mod process;
 mod shm;
-mod teaching;
+pub mod teaching;
 
 use rvsim_abi::nr;
 use rvsim_kernel_core::uaccess::{UserError, UserMemory};

@@ -117,9 +117,9 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
 /// break. The heap's pages are committed here, all of them (ENOMEM is
 /// possible only here), and appear zero-filled on first touch; shrinking
 /// unmaps and gives back the pages past the new break. Linux semantics: on
-/// failure (no room in the commit account, into the stack or a
-/// shared-memory attachment), and for `brk(0)`, the current break is
-/// returned.
+/// failure (no room in the commit account, into the stack, a bound code
+/// object or a shared-memory attachment), and for `brk(0)`, the current
+/// break is returned.
 pub fn brk(addr: u64) -> Result<u64, Errno> {
     proc::with_current_vm(|p, vmm| brk_in(p, vmm, addr))
 }
@@ -130,7 +130,8 @@ fn brk_in(p: &mut Proc, k: &mut Vmm, addr: u64) -> Result<u64, Errno> {
         return Ok(old);
     }
     let (from, to) = (page_ceil(old), page_ceil(addr));
-    if to > from && p.attachments.iter().any(|a| a.start < to && from < a.start + a.pages * PAGE) {
+    let collides = p.regions.iter().enumerate().any(|(i, r)| i != exec::HEAP_REGION && r.overlaps(from, to));
+    if to > from && collides {
         return Ok(old);
     }
     let asid = p.asid();

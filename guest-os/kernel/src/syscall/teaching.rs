@@ -1,9 +1,14 @@
 //! rvsim's teaching calls, numbered from 1000.
 
+use alloc::format;
+use alloc::string::String;
+
 use rvsim_abi::MemStat;
-use rvsim_kernel_core::exec;
+use rvsim_kernel_core::PAGE;
+use rvsim_kernel_core::exec::{self, LOWEST_LOAD};
 use rvsim_kernel_core::region::{DemandRegion, SharedImage};
-use rvsim_kernel_core::shared_pages::SharedPagesTable;
+use rvsim_kernel_core::shared_pages::{SharedPage, SharedPagesTable};
+use rvsim_kernel_core::space::USER_END;
 use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
@@ -24,7 +29,7 @@ pub fn memstat(buf: u64, len: u64) -> Result<u64, Errno> {
 }
 
 /// The kernel's memory counters as a [`MemStat`].
-fn record(k: &Vmm) -> MemStat {
+pub fn record(k: &Vmm) -> MemStat {
     let counts = k.frames.counts();
     let s = k.stats;
     let swap = k.pager.swap.counts();
@@ -65,12 +70,19 @@ pub fn vmprint() -> Result<u64, Errno> {
 const MAX_NAME: usize = 255;
 
 /// bind(name, addr): maps the shared code object `name` (an ELF file in
-/// the initrd) at `addr` and returns its entry point (by convention, its
-/// table of functions). Its read-only pages come from the shared pages
-/// table, so every process that binds it shares them; its writable pages
-/// are the caller's own. The code is position-dependent: `addr` must be
-/// the address it was linked at, the same in every sharer; any other is
-/// EINVAL, with the reason in the kernel log.
+/// the initrd) with its first page at `addr` and returns its entry point
+/// (by convention, its table of functions), relocated for `addr`. Its
+/// read-only pages come from the shared pages table, so every process that
+/// binds it shares them; its writable pages are the caller's own. The
+/// first process to bind an object chooses its address: any page-aligned
+/// range of user space free in that process. The kernel relocates the
+/// object's address-sensitive words for that address as each page is
+/// loaded, and records the address in the shared pages table: while some
+/// process maps the object, every other binder must use the same address.
+/// When the last has gone, the next binder chooses again. An object that
+/// carries no relocations can sit only at its link address. A refusal is
+/// EINVAL, with the reason in the kernel log. (Under `share=off` each
+/// binder gets its own relocated copy, at any address.)
 pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
     let name = efault(with_user(|u| u.read_cstr(name, MAX_NAME)))?;
     let name = core::str::from_utf8(&name).map_err(|_| crate::errno::ENOENT)?;
@@ -80,33 +92,56 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
 
 /// Binds `image` at `addr` in `p`.
 fn bind_in(p: &mut Proc, k: &mut Vmm, image: &'static SharedImage<'static>, addr: u64) -> Result<u64, Errno> {
-    let (start, end) = image.span();
-    if addr != start {
-        kprintln!(
-            "[kernel] pid {} ({}): bind {} at {addr:#x} refused: its code is position-dependent, linked at {start:#x}, \
-             and must sit at that address in every process that shares it",
-            p.pid,
-            p.name,
-            image.name
-        );
-        return Err(EINVAL);
-    }
-    if !p.is_free(start, end) {
-        kprintln!("[kernel] pid {} ({}): bind {} at {addr:#x} refused: the range is in use", p.pid, p.name, image.name);
-        return Err(EINVAL);
-    }
     let share = config().share;
+    if let Err(why) = bindable(p, image, addr).and_then(|()| place(k, image, addr, share)) {
+        kprintln!("[kernel] pid {} ({}): bind {} at {addr:#x} refused: {why}", p.pid, p.name, image.name);
+        return Err(EINVAL);
+    }
     let space = p.space.as_mut().expect("user process");
-    if let Err(e) = exec::load(space, &mut k.vm(), image, share) {
-        // Undo what was mapped of its private pages.
-        space.unmap_range(&mut k.vm(), start, (end - start) / rvsim_kernel_core::PAGE);
+    if let Err(e) = exec::load(space, &mut k.vm(), image, addr, share) {
+        // Undo what was mapped of its private pages, and the hold.
+        space.unmap_range(&mut k.vm(), addr, image.size() / PAGE);
+        if share {
+            k.shared.leave(image.id, &mut k.frames, &mut k.pager);
+        }
         return Err(crate::exec::errno(e));
     }
-    if share {
-        p.regions.push(DemandRegion::image(image));
-    }
+    // Under share=off every page is mapped already: the region only marks
+    // the range as used.
+    p.regions.push(DemandRegion::image_at(image, addr));
     // The plan checked that the entry lies in a segment.
-    Ok(image.plan.entry)
+    Ok(image.plan.entry.wrapping_add(addr.wrapping_sub(image.link_base())))
+}
+
+/// Whether `image` may sit at `addr` in `p`: a page-aligned range of user
+/// space that `p` does not use, and an image that can move there.
+fn bindable(p: &Proc, image: &SharedImage<'_>, addr: u64) -> Result<(), String> {
+    let end = addr.checked_add(image.size()).filter(|&end| addr >= LOWEST_LOAD && end <= USER_END);
+    let Some(end) = end else {
+        return Err(format!("{} pages from there do not fit in user space", image.size() / PAGE));
+    };
+    if !addr.is_multiple_of(PAGE) {
+        return Err(String::from("the address is not page-aligned"));
+    }
+    if !p.is_free(addr, end) {
+        return Err(String::from("the range is in use"));
+    }
+    let link = image.link_base();
+    image.movable(addr.wrapping_sub(link)).map_err(|e| format!("{e}; it can sit only at its link address {link:#x}"))
+}
+
+/// Takes a hold on `image`'s placement at `addr` (nothing to hold under
+/// `share=off`), or says where every sharer must bind it.
+fn place(k: &mut Vmm, image: &SharedImage<'_>, addr: u64, share: bool) -> Result<(), String> {
+    if !share {
+        return Ok(());
+    }
+    k.shared.place(image.id, addr).map_err(|elsewhere| {
+        format!(
+            "{} is bound at {:#x} in the shared pages table, and every sharer must use that address",
+            image.name, elsewhere.0
+        )
+    })
 }
 
 /// sharedpages(): gathers every process's accessed bits into the shared
@@ -122,33 +157,63 @@ pub fn sharedpages() -> Result<u64, Errno> {
 }
 
 /// Prints the shared pages table: each entry's frame (or "-" when the
-/// pager took it out of memory), sharers, references gathered, the
-/// pager's last examinations (newest last: 1 where some sharer had
-/// referenced it) and the times it was loaded.
+/// pager dropped it, "slot:N" when it wrote it to swap), sharers,
+/// references gathered, the pager's last examinations (newest last: 1
+/// where some sharer had referenced it), the times it was loaded from the
+/// image and whether it was relocated; then where each image is placed.
 fn print_shared_pages(table: &SharedPagesTable) {
     let s = table.stats;
-    kprintln!("[sharedpages] {} frames; {} hits, {} misses, {} evicted", table.frames(), s.hits, s.misses, s.evictions);
     kprintln!(
-        "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6}",
+        "[sharedpages] {} frames; {} hits, {} misses, {} evicted ({} to swap, {} back from swap)",
+        table.frames(),
+        s.hits,
+        s.misses,
+        s.evictions,
+        s.to_swap,
+        s.from_swap
+    );
+    kprintln!(
+        "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6} {:>10}",
         "image",
         "page",
         "frame",
         "sharers",
         "references",
         "history",
-        "loads"
+        "loads",
+        "relocated"
     );
     for (&(image, page), entry) in table.entries() {
-        let frame = entry.frame.map_or_else(|| alloc::string::String::from("-"), |f| alloc::format!("{f:#x}"));
-        kprintln!(
-            "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6}",
-            images::name(image),
-            alloc::format!("{:#x}", page << 12),
-            frame,
-            entry.sharers,
-            entry.references,
-            alloc::format!("{:08b}", entry.history),
-            entry.loads
-        );
+        print_entry(images::name(image), page << 12, entry);
     }
+    for (&image, placed) in table.placements() {
+        print_placement(image, placed.base, placed.users);
+    }
+}
+
+/// One row of the shared pages table: page `page` of image `name`.
+fn print_entry(name: &str, page: u64, entry: &SharedPage) {
+    let frame = match (entry.frame, entry.slot) {
+        (Some(frame), _) => format!("{frame:#x}"),
+        (None, 0) => String::from("-"),
+        (None, slot) => format!("slot:{slot}"),
+    };
+    kprintln!(
+        "  {:<12} {:>10} {:>12} {:>8} {:>11} {:>9} {:>6} {:>10}",
+        name,
+        format!("{page:#x}"),
+        frame,
+        entry.sharers,
+        entry.references,
+        format!("{:08b}", entry.history),
+        entry.loads,
+        if entry.relocated { "yes" } else { "-" }
+    );
+}
+
+/// Where image `id` sits for the `users` address spaces that map it.
+fn print_placement(id: u64, base: u64, users: u32) {
+    let (name, link) = images::get(id).map_or(("?", base), |image| (image.name, image.link_base()));
+    let linked = if link == base { String::from("its link address") } else { format!("linked at {link:#x}") };
+    kprintln!("  {name} is placed at {base:#x} ({linked}) for {users} address spaces");
 }

@@ -1,4 +1,4 @@
-//! A shared code object (bind it at 0x20000000): greets through write(2) and keeps a private call count.
+//! A shared code object (linked at 0x20000000, with its relocations: bind it anywhere): greets through write(2) and keeps a private call count.
 #![no_std]
 #![no_main]
 
