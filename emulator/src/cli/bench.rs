@@ -3,15 +3,14 @@
 //! faults against frame budgets (`paging`, in `bench_paging.rs`).
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bench_paging;
 use super::boot::{Input, plan_boot};
 use super::output::say;
+use super::sweep_output::SweepOutput;
 use super::{BootArgs, Failure, exit_code, listing_failure, options};
 use crate::bench::sweep::{self, ShapeResult, Workload};
 use crate::bench::{mmu, plot, report};
@@ -61,18 +60,8 @@ pub(super) struct TlbArgs {
     /// Stop each run after N instructions (the run then counts as failed).
     #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
     max_insns: u64,
-    /// Runs at once (default: one per host core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
-    jobs: Option<u32>,
-    /// Print CSV instead of a table.
-    #[arg(long, conflicts_with = "json")]
-    csv: bool,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Also draw hit rate against TLB size, one line per policy and associativity, as an SVG.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
+    #[command(flatten)]
+    output: SweepOutput,
 }
 
 /// Runs `rvsim bench ...`.
@@ -98,10 +87,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
     let boot = plan_boot(&args.boot, Input::None)?;
-    if let Some(path) = &args.plot {
-        // Refused now rather than after the sweep.
-        std::fs::File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the plot: {e}")))?;
-    }
+    args.output.check_plot()?;
     let workload = Workload {
         kernel: boot.kernel,
         initrd: boot.initrd,
@@ -110,29 +96,16 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         ad: args.ad,
         max_steps: Some(args.max_insns),
     };
-    let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
-    let bar = ProgressBar::new(shapes.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} shapes, {elapsed} elapsed, about {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let results = sweep::run(&workload, &shapes, threads, &|| bar.inc(1));
+    let bar = SweepOutput::progress(shapes.len(), "shapes");
+    let results = sweep::run(&workload, &shapes, args.output.threads(), &|| bar.inc(1));
     bar.finish_and_clear();
     let results = results.map_err(|e| (exit_code::LOAD, e))?;
 
     let what = workload_name(&args.boot);
-    if let Some(path) = &args.plot {
+    if let Some(path) = &args.output.plot {
         plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (exit_code::OUTPUT, e))?;
     }
-    let mut out = std::io::stdout().lock();
-    let printed = if args.csv {
-        write!(out, "{}", report::csv(&results))
-    } else if args.json {
-        writeln!(out, "{}", report::json(&results))
-    } else {
-        write!(out, "{}", report::table(&results))
-    };
-    printed.and_then(|()| out.flush()).map_err(listing_failure)?;
+    args.output.print(|| report::table(&results), || report::csv(&results), || report::json(&results))?;
     Ok(check(&results))
 }
 

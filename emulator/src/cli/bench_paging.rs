@@ -2,18 +2,16 @@
 //! replacement policies and user-frame budgets, with Belady's optimum as
 //! the lower bound, as a table, CSV, JSON or plot.
 
-use std::io::Write as _;
-use std::path::PathBuf;
+use super::sweep_output::SweepOutput;
 use std::process::ExitCode;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::bench::{List, workload_name};
 use super::boot::{Input, plan_boot};
 use super::disks::{self, DiskSpecs, SwapSpec};
 use super::output::say;
-use super::{BootArgs, Failure, exit_code, listing_failure, options};
+use super::{BootArgs, Failure, exit_code, options};
 use crate::bench::paging::{self, DiskMaker, Pager, PagingResult, PagingWorkload};
 use crate::bench::{paging_plot, paging_report};
 
@@ -51,18 +49,8 @@ pub(super) struct PagingArgs {
     /// spends idle while the disk works does not count.
     #[arg(long, value_name = "N", default_value_t = 2_000_000_000)]
     max_insns: u64,
-    /// Runs at once (default: one per host core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
-    jobs: Option<u32>,
-    /// Print CSV instead of a table.
-    #[arg(long, conflicts_with = "json")]
-    csv: bool,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Also draw faults against frames, one line per policy, as an SVG.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
+    #[command(flatten)]
+    output: SweepOutput,
 }
 
 /// Runs `rvsim bench paging`.
@@ -72,15 +60,14 @@ pub(super) fn bench_paging(args: &PagingArgs) -> Result<ExitCode, Failure> {
     disks::open(&specs)?;
     let make_disks = || disks::open(&specs).map_err(|(_, e)| e);
     let workload = workload(args, &make_disks)?;
-    if let Some(path) = &args.plot {
-        std::fs::File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write the plot: {e}")))?;
-    }
+    args.output.check_plot()?;
     let results = sweep(args, &workload);
-    if let Some(path) = &args.plot {
+    if let Some(path) = &args.output.plot {
         let title = format!("Page faults: {}", workload_name(&args.boot));
         paging_plot::svg(&results, &title, path).map_err(|e| (exit_code::OUTPUT, e))?;
     }
-    print(args, &results)?;
+    let (table, csv) = (|| paging_report::table(&results), || paging_report::csv(&results));
+    args.output.print(table, csv, || paging_report::json(&results))?;
     Ok(check(&results))
 }
 
@@ -103,28 +90,10 @@ fn sweep(args: &PagingArgs, workload: &PagingWorkload<'_>) -> Vec<PagingResult> 
     let (pagers, frames) = (&args.policy.0, &args.frames.0);
     let guests = pagers.iter().filter(|&&p| p != Pager::Opt).count();
     let runs = guests * frames.len() + usize::from(pagers.contains(&Pager::Opt));
-    let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
-    let bar = ProgressBar::new(runs as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let results = paging::run(workload, pagers, frames, threads, &|| bar.inc(1));
+    let bar = SweepOutput::progress(runs, "runs");
+    let results = paging::run(workload, pagers, frames, args.output.threads(), &|| bar.inc(1));
     bar.finish_and_clear();
     results
-}
-
-/// The results on standard output, as asked.
-fn print(args: &PagingArgs, results: &[PagingResult]) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    let printed = if args.csv {
-        write!(out, "{}", paging_report::csv(results))
-    } else if args.json {
-        writeln!(out, "{}", paging_report::json(results))
-    } else {
-        write!(out, "{}", paging_report::table(results))
-    };
-    printed.and_then(|()| out.flush()).map_err(listing_failure)
 }
 
 /// `boot` with the kernel's `log=vmstat` on, which the sweep reads; a

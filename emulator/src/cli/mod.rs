@@ -13,6 +13,7 @@ mod disks;
 mod options;
 mod output;
 mod run;
+mod sweep_output;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
