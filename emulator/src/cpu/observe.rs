@@ -1,6 +1,6 @@
 //! What tools attach to the hart: the tracer, breakpoints, watchpoints
-//! and the page reference recorder. While any is attached the hart runs its observed loop,
-//! which checks breakpoints before each instruction and reports each
+//! and the page reference recorder. While any is attached the hart runs
+//! its observed loop, which checks breakpoints before each instruction and reports each
 //! retired one, and it leaves the host fast path aside, so that every
 //! access goes through the modelled TLB (where it is counted exactly as
 //! it would be anyway) and can be seen. Without observers, none of this
