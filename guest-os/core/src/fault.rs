@@ -317,17 +317,18 @@ fn swap_in<M: PhysMemory>(
     let slot = pte::slot(entry);
     let frame = cached_frame(vm, slot, false)?;
     let mut flags = (pte::flags(entry) & (pte::R | pte::W | pte::X | pte::U | pte::RSW)) | pte::A;
-    if vm.pager.swap.refcount(slot) == 1 {
-        // The last entry naming the slot: the page is this one's alone, and
-        // exists nowhere else once the slot is free.
-        vm.pager.swap.decref(slot);
-        vm.pager.cache.remove(slot);
+    if vm.pager.swap.decref(slot) {
+        // The last entry naming the slot: the page exists nowhere else once
+        // the slot is free, and the cache's reference to the frame becomes
+        // this entry's.
+        vm.uncache(slot);
         flags |= pte::D;
     } else {
-        // Others still name the slot: they will map this frame too, so it
-        // is shared copy-on-write meanwhile.
-        vm.pager.swap.decref(slot);
+        // Others still name the slot: they will map this frame too.
         vm.frames.incref(frame);
+    }
+    if vm.frames.refcount(frame) > 1 {
+        // Shared with entries that mapped it before (or will): copy-on-write.
         flags = (flags & !pte::W & !pte::RSW) | pte::COW;
     }
     AddressSpace::set_entry(vm.mem, slot_addr, pte::make(frame, flags));

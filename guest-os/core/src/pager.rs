@@ -168,7 +168,9 @@ impl Pager {
     }
 
     /// Drops one reference to `slot` (slot 0, a zero page, holds nothing);
-    /// at the last, a frame the swap cache pairs with it goes too.
+    /// at the last, a frame the swap cache pairs with it goes too. For
+    /// slots whose cached frame no entry maps (a segment's, the shared
+    /// pages table's); a process's entries use [`crate::Vm::release_slot`].
     pub fn release_slot(&mut self, frames: &mut FrameTable, slot: Slot) {
         if slot != 0
             && self.swap.decref(slot)

@@ -421,7 +421,7 @@ impl AddressSpace {
             vm.pager.commit.uncharge(1);
         }
         if pte::is_swapped(entry) {
-            vm.pager.release_slot(vm.frames, pte::slot(entry));
+            vm.release_slot(pte::slot(entry));
             return;
         }
         let pa = pte::address(entry);

@@ -7,9 +7,12 @@
 use crate::PhysMemory;
 use crate::frame::FrameTable;
 use crate::pager::Pager;
+use crate::pte;
 use crate::shared_pages::SharedPagesTable;
 use crate::shm::ShmRegistry;
+use crate::space::entry_slot;
 use crate::stats::VmStats;
+use crate::swap::Slot;
 
 /// The kernel's VM state, borrowed.
 pub struct Vm<'a, M: PhysMemory> {
@@ -37,5 +40,34 @@ impl<M: PhysMemory> Vm<'_, M> {
     /// [`Pager::release_user`]).
     pub fn release_user(&mut self, frame: u64) -> bool {
         self.pager.release_user(self.frames, frame)
+    }
+
+    /// Ends the swap cache's pairing of `slot` with its frame; returns the
+    /// frame (the cache's reference to it is the caller's). Entries that
+    /// took the frame from the cache while the slot lived still map it,
+    /// clean; the page now exists only in memory, so each is marked dirty:
+    /// eviction must write it again, not take it for a zero page never
+    /// written.
+    pub fn uncache(&mut self, slot: Slot) -> Option<u64> {
+        let frame = self.pager.cache.remove(slot)?;
+        for m in self.pager.rmap.mappings(frame) {
+            let Some(at) = entry_slot(self.mem, m.root, m.va) else { continue };
+            let entry = self.mem.read_u64(at);
+            if pte::is_leaf(entry) && pte::address(entry) == frame {
+                self.mem.write_u64(at, entry | pte::D);
+            }
+        }
+        Some(frame)
+    }
+
+    /// Drops one reference to `slot` (slot 0, a zero page, holds nothing);
+    /// at the last, the swap cache's frame for it, if any, is released.
+    pub fn release_slot(&mut self, slot: Slot) {
+        if slot != 0
+            && self.pager.swap.decref(slot)
+            && let Some(frame) = self.uncache(slot)
+        {
+            self.release_user(frame);
+        }
     }
 }

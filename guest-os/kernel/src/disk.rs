@@ -28,38 +28,47 @@ type Blk = VirtIOBlk<KernelHal, MmioTransport<'static>>;
 /// Sectors in a page.
 const SECTORS_PER_PAGE: u64 = PAGE / SECTOR_SIZE as u64;
 
-/// Sleep channels: a request's (by disk and token), or room in a disk's
-/// queue (token `u16::MAX + 1`).
+/// Sleep channels: a request's (by disk and request number), or room in
+/// a disk's queue (number 0, which no request has).
 const DISK_CHANNEL: usize = 1 << 61;
+/// Bits of the request number in a channel (the disk's index is above).
+const NUMBER_BITS: u32 = 40;
 
-fn channel(disk: usize, token: u32) -> usize {
-    DISK_CHANNEL | disk << 20 | token as usize
+fn channel(disk: usize, number: u64) -> usize {
+    DISK_CHANNEL | disk << NUMBER_BITS | (number & ((1 << NUMBER_BITS) - 1)) as usize
 }
 
 /// The queue-room channel of `disk`.
 fn room(disk: usize) -> usize {
-    channel(disk, u16::MAX as u32 + 1)
+    channel(disk, 0)
 }
 
 /// A transfer failed (the device said so, or broke).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoError;
 
-/// A page transfer in flight: its header and status, on the heap where
-/// the device reaches them, its frame, and how it ended.
+/// A page transfer in flight: its number, its header and status (on the
+/// heap, where the device reaches them), and its frame.
 struct Request {
+    number: u64,
     header: Box<BlkReq>,
     status: Box<BlkResp>,
     frame: u64,
     write: bool,
-    outcome: Option<Result<(), IoError>>,
 }
 
-/// One disk.
+/// One disk. A request is known by the device's token while in flight,
+/// but its owner waits on its number: the device reuses a token as soon
+/// as the request completes, which may be before the owner runs again to
+/// collect the outcome.
 struct Disk {
     slot: usize,
     blk: Blk,
-    requests: BTreeMap<u16, Request>,
+    in_flight: BTreeMap<u16, Request>,
+    /// Outcomes of completed requests, by number, until collected.
+    done: BTreeMap<u64, Result<(), IoError>>,
+    /// The number of the last request submitted.
+    last: u64,
 }
 
 static DISKS: Lock<Vec<Disk>> = Lock::new("the disks");
@@ -92,7 +101,7 @@ pub fn probe() -> Vec<Found> {
         };
         blk.enable_interrupts();
         found.push(Found { disk: disks.len(), slot, swap });
-        disks.push(Disk { slot, blk, requests: BTreeMap::new() });
+        disks.push(Disk { slot, blk, in_flight: BTreeMap::new(), done: BTreeMap::new(), last: 0 });
     }
     DISKS.init(disks);
     found
@@ -127,25 +136,17 @@ pub fn write_page(disk: usize, page: u64, frame: u64) -> Result<(), IoError> {
 /// the interrupt handler has completed it. `frame` must stay the caller's,
 /// untouched, until this returns.
 fn transfer(disk: usize, page: u64, frame: u64, write: bool) -> Result<(), IoError> {
-    let token = loop {
+    let number = loop {
         match DISKS.with(|disks| submit(disks.get_mut(disk).ok_or(Error::InvalidParam)?, page, frame, write)) {
-            Ok(token) => break token,
+            Ok(number) => break number,
             Err(Error::QueueFull) => proc::sleep(room(disk)),
             Err(_) => return Err(IoError),
         }
     };
     loop {
-        let outcome = DISKS.with(|disks| {
-            let requests = &mut disks[disk].requests;
-            let outcome = requests.get(&token).and_then(|r| r.outcome);
-            if outcome.is_some() {
-                requests.remove(&token);
-            }
-            outcome
-        });
-        match outcome {
+        match DISKS.with(|disks| disks[disk].done.remove(&number)) {
             Some(outcome) => return outcome,
-            None => proc::sleep(channel(disk, token as u32)),
+            None => proc::sleep(channel(disk, number)),
         }
     }
 }
@@ -161,19 +162,19 @@ unsafe fn page_buffer<'a>(frame: u64) -> &'a mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(frame as *mut u8, PAGE as usize) }
 }
 
-/// Puts one page transfer on `disk`'s queue; returns its token.
-fn submit(disk: &mut Disk, page: u64, frame: u64, write: bool) -> Result<u16, Error> {
+/// Puts one page transfer on `disk`'s queue; returns its number.
+fn submit(disk: &mut Disk, page: u64, frame: u64, write: bool) -> Result<u64, Error> {
     let sector = page.checked_mul(SECTORS_PER_PAGE).ok_or(Error::InvalidParam)? as usize;
     let mut request = Request {
+        number: disk.last + 1,
         header: Box::new(BlkReq::default()),
         status: Box::new(BlkResp::default()),
         frame,
         write,
-        outcome: None,
     };
     // SAFETY: the caller of `transfer` owns the frame until it returns, and
     // the header and status stay in their boxes (which never move) in
-    // `requests` until the handler completes the request with them.
+    // `in_flight` until the handler completes the request with them.
     let token = unsafe {
         let buffer = page_buffer(frame);
         if write {
@@ -182,8 +183,9 @@ fn submit(disk: &mut Disk, page: u64, frame: u64, write: bool) -> Result<u16, Er
             disk.blk.read_blocks_nb(sector, &mut request.header, buffer, &mut request.status)
         }
     }?;
-    disk.requests.insert(token, request);
-    Ok(token)
+    disk.last = request.number;
+    disk.in_flight.insert(token, request);
+    Ok(disk.last)
 }
 
 /// A disk's interrupt (PLIC source `irq`): completes every request the
@@ -195,19 +197,20 @@ pub fn interrupt(irq: u32) {
         disk.blk.ack_interrupt();
         Some((index, complete(disk)))
     });
-    let Some((index, tokens)) = completed else { return };
-    for token in tokens {
-        proc::wakeup(channel(index, token as u32));
+    let Some((index, numbers)) = completed else { return };
+    for number in numbers {
+        proc::wakeup(channel(index, number));
     }
     proc::wakeup(room(index));
 }
 
-/// Completes the finished requests of `disk`; returns their tokens.
-fn complete(disk: &mut Disk) -> Vec<u16> {
+/// Completes the finished requests of `disk`, keeping their outcomes for
+/// their owners; returns their numbers.
+fn complete(disk: &mut Disk) -> Vec<u64> {
     let mut done = Vec::new();
     while let Some(token) = disk.blk.peek_used() {
         // A token the driver never issued: the device is broken; leave it.
-        let Some(r) = disk.requests.get_mut(&token) else { break };
+        let Some(mut r) = disk.in_flight.remove(&token) else { break };
         // SAFETY: the same header, buffer and status the request was
         // submitted with; the frame is still its owner's.
         let result = unsafe {
@@ -218,8 +221,8 @@ fn complete(disk: &mut Disk) -> Vec<u16> {
                 disk.blk.complete_read_blocks(token, &r.header, buffer, &mut r.status)
             }
         };
-        r.outcome = Some(result.map_err(|_| IoError));
-        done.push(token);
+        disk.done.insert(r.number, result.map_err(|_| IoError));
+        done.push(r.number);
     }
     done
 }

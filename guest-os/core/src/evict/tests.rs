@@ -189,6 +189,79 @@ fn a_page_back_from_swap_and_unchanged_is_not_written_again() {
     assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used), (0, 0));
 }
 
+/// A parent and a COW child whose shared page went to swap, and the
+/// parent's view of it faulted back in, still sharing the slot.
+fn swapped_cow_pair(w: &mut World, disk: &mut Disk) -> (AddressSpace, AddressSpace, u64) {
+    let mut parent = w.space();
+    w.page(&mut parent, DATA, pte::R | pte::W | pte::D, 0x33);
+    let (child, _) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+    let Eviction::Write { .. } = disk.evict(w) else { panic!("a write") };
+    disk.fault(w, &mut parent, &[], DATA, Access::Load);
+    let frame = pte::address(parent.lookup(&w.mem, DATA).unwrap().1);
+    (parent, child, frame)
+}
+
+#[test]
+fn a_page_back_from_swap_whose_slot_was_freed_by_its_last_holder_is_written_again() {
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut disk = Disk::default();
+    let (mut parent, mut child, frame) = swapped_cow_pair(&mut w, &mut disk);
+    // The child maps the same frame (the slot is free now), then breaks
+    // copy-on-write: the parent alone maps the frame, clean, and only
+    // memory holds the page.
+    disk.fault(&mut w, &mut child, &[], DATA, Access::Load);
+    disk.fault(&mut w, &mut child, &[], DATA, Access::Store);
+    assert_eq!(w.pager.swap.counts().used, 0);
+    let eviction = disk.evict(&mut w);
+    assert!(matches!(eviction, Eviction::Write { frame: f, .. } if f == frame), "{eviction:?}: not a zero page");
+    disk.fault(&mut w, &mut parent, &[], DATA, Access::Load);
+    assert_eq!(read(&w, &parent, DATA), [0x33; 8]);
+    child.destroy(&mut w.vm());
+    parent.destroy(&mut w.vm());
+    assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used), (0, 0));
+}
+
+#[test]
+fn a_page_back_from_swap_whose_other_holder_exited_is_written_again() {
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut disk = Disk::default();
+    let (mut parent, child, frame) = swapped_cow_pair(&mut w, &mut disk);
+    // The child exits holding the slot: the slot goes, the frame stays
+    // the parent's.
+    child.destroy(&mut w.vm());
+    assert_eq!(w.pager.swap.counts().used, 0);
+    let eviction = disk.evict(&mut w);
+    assert!(matches!(eviction, Eviction::Write { frame: f, .. } if f == frame), "{eviction:?}: not a zero page");
+    disk.fault(&mut w, &mut parent, &[], DATA, Access::Load);
+    assert_eq!(read(&w, &parent, DATA), [0x33; 8]);
+    parent.destroy(&mut w.vm());
+    assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used), (0, 0));
+}
+
+#[test]
+fn a_writable_page_swapped_before_fork_comes_back_copy_on_write_to_both() {
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut disk = Disk::default();
+    let mut parent = w.space();
+    w.page(&mut parent, DATA, pte::R | pte::W | pte::D, 0x44);
+    let Eviction::Write { .. } = disk.evict(&mut w) else { panic!("a write") };
+    // Both entries name the slot, and both were writable.
+    let (mut child, _) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+    disk.fault(&mut w, &mut parent, &[], DATA, Access::Load);
+    disk.fault(&mut w, &mut child, &[], DATA, Access::Load);
+    for (who, space) in [("parent", &parent), ("child", &child)] {
+        let (_, e) = space.lookup(&w.mem, DATA).unwrap();
+        assert_eq!(e & pte::W, 0, "the {who}'s entry {e:#x} must not write the shared frame");
+    }
+    let r = disk.fault(&mut w, &mut child, &[], DATA, Access::Store);
+    assert!(matches!(r, Resolved::CowCopied { .. }), "{r:?}");
+    write(&mut w, &child, DATA, &[0x55; 8]);
+    assert_eq!((read(&w, &parent, DATA), read(&w, &child, DATA)), ([0x44; 8], [0x55; 8]));
+    child.destroy(&mut w.vm());
+    parent.destroy(&mut w.vm());
+    assert_eq!((w.frames.counts().used(), w.pager.swap.counts().used), (0, 0));
+}
+
 #[test]
 fn working_sets_larger_than_memory_keep_their_data() {
     for policy in Policy::ALL {

@@ -39,23 +39,39 @@ impl Set {
         (word >> 16 == seal(index, 0) >> 16).then_some(word & 0xffff)
     }
 
+    /// Says that word `index` does not hold its seal.
+    fn corrupt(&self, index: usize) {
+        let word = self.words[index];
+        println!("bigmem: word {index} (page {}) holds {word:#x}, not its seal", index / WORDS);
+    }
+
     /// Adds one to the version of word `index`; false if it was corrupt.
     fn bump(&mut self, index: usize) -> bool {
-        let Some(version) = self.version(index) else { return false };
+        let Some(version) = self.version(index) else {
+            self.corrupt(index);
+            return false;
+        };
         self.words[index] = seal(index, version + 1);
         self.versions += 1;
         true
     }
 
     /// Checks every word, in order: each seal right and the versions
-    /// summing to what this process wrote.
+    /// summing to what this process wrote. Says where the first wrong
+    /// word is.
     fn verify(&self) -> bool {
         let mut sum = 0;
         for index in 0..self.words.len() {
             match self.version(index) {
                 Some(v) => sum += v,
-                None => return false,
+                None => {
+                    self.corrupt(index);
+                    return false;
+                }
             }
+        }
+        if sum != self.versions {
+            println!("bigmem: the versions sum to {sum}, not {}: updates were lost", self.versions);
         }
         sum == self.versions
     }
