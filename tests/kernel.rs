@@ -452,6 +452,52 @@ fn relocated_shared_pages_go_to_swap_and_come_back_under_memory_pressure() {
     assert_eq!((table_page[6], table_page[7]), ("1", "yes"), "{out}");
 }
 
+/// bigmem's plain output: every pass verified, the heap given back.
+fn assert_bigmem_verified(out: &str, mib: u64) {
+    let expected = [
+        "sequential: verified",
+        "random: verified",
+        "looping: verified",
+        "child: the parent's data as it was at fork, then its own changes: verified",
+        "parent: its own changes, unseen by the child, and none of the child's: verified",
+        "fork: verified",
+        "heap given back, every page committed to it released: ok",
+    ];
+    let lines: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("bigmem: ")).collect();
+    assert!(lines.first().is_some_and(|l| l.starts_with(&format!("{mib} MiB working set"))), "{out}");
+    assert_eq!(lines[1..], expected, "{out}");
+}
+
+/// Every frame and swap slot came back once init exited (`log=vmstat`).
+fn assert_all_given_back(out: &str) {
+    assert!(out.contains("[vmstat-end] left in use: user_frames=0 swap_used=0 committed=0 shm_frames=0\n"), "{out}");
+}
+
+#[test]
+fn a_working_set_three_times_ram_is_verified_through_a_fork_and_all_of_it_comes_back() {
+    // The issue's own command: 48 MiB of data in 16 MiB of RAM.
+    let output = run(&["--memory", "16M", "--swap", "128M", "--kernel-log", "vmstat", "bigmem"]);
+    let out = expect_success(&output);
+    assert_bigmem_verified(&out, 48);
+    let budget = number_after(&out, " frame_budget=");
+    assert!(budget < 16 * 256 && budget > 8 * 256, "{out}");
+    // Every page of the set was written at least once, and went out.
+    assert!(number_after(&out, " page_outs=") > 12288 && number_after(&out, " major_faults=") > 12288, "{out}");
+    assert_all_given_back(&out);
+}
+
+#[test]
+fn every_replacement_policy_keeps_bigmem_data_under_pressure() {
+    for policy in ["clock", "fifo", "lru", "random"] {
+        let append = format!("frames=160 pager={policy}");
+        let out =
+            expect_success(&run(&["--swap", "16M", "--append", &append, "--kernel-log", "vmstat", "bigmem", "1"]));
+        assert_bigmem_verified(&out, 1);
+        assert!(number_after(&out, " page_outs=") > 256, "{policy}: {out}");
+        assert_all_given_back(&out);
+    }
+}
+
 #[test]
 fn the_vm_log_shows_shared_pages_and_attachments() {
     let out = expect_success(&run(&["--kernel-log", "vm", "shmcounter"]));
@@ -564,6 +610,59 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
     let input = "hello x\nforktest 1\nexit\n";
     let theirs = qemu("echo=off -- sh", input);
     assert_eq!(stdout(&theirs), stdout(&run_with_input(&["sh"], input)), "sh: QEMU and rvsim differ");
+}
+
+/// A fresh swap image of `bytes` bytes in `dir`, formatted as mkswap
+/// does, for QEMU's `-drive` and rvsim's `--swap FILE` alike.
+fn swap_image(dir: &std::path::Path, name: &str, bytes: u64) -> PathBuf {
+    let header = rvsim_kernel_core::swap_header::make(bytes, "test").expect("room for a header");
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).expect("a swap image");
+    file.set_len(bytes).expect("its size");
+    std::os::unix::fs::FileExt::write_all_at(&file, &header, 0).expect("its header");
+    path
+}
+
+#[test]
+fn bigmem_pages_to_the_same_swap_disk_on_qemu_with_the_same_output() {
+    if !qemu_available("bigmem_pages_to_the_same_swap_disk_on_qemu_with_the_same_output") {
+        return;
+    }
+    let dir = scratch_dir("bigmem_on_qemu");
+    let (ours_disk, theirs_disk) = (swap_image(&dir, "ours.img", 16 << 20), swap_image(&dir, "theirs.img", 16 << 20));
+    // Two MiB of data in 256 frames: the pages go to swap and come back.
+    let ours = run(&[
+        "--swap",
+        ours_disk.to_str().expect("a UTF-8 path"),
+        "--append",
+        "frames=256",
+        "--kernel-log",
+        "vmstat",
+        "bigmem",
+        "2",
+    ]);
+    let out = expect_success(&ours);
+    assert!(number_after(&out, " page_outs=") > 0 && number_after(&out, " major_faults=") > 0, "{out}");
+    let (kernel, initrd) = qemu_image();
+    let mut command = Command::new("qemu-system-riscv64");
+    command
+        .args(["-machine", "virt", "-bios", "none", "-m", "128M", "-nographic", "-kernel"])
+        .arg(kernel)
+        .arg("-initrd")
+        .arg(initrd)
+        .args(["-append", "echo=off frames=256 log=vmstat -- bigmem 2", "-drive"])
+        .arg(format!("file={},if=none,format=raw,id=x0", theirs_disk.display()))
+        .args(["-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]);
+    let theirs = run_command(&mut command, None, RUN_TIMEOUT);
+    assert_eq!(theirs.status.code(), Some(0), "bigmem on QEMU:\n{}", describe(&theirs));
+    let theirs = stdout(&theirs);
+    assert!(number_after(&theirs, " page_outs=") > 0, "QEMU's run paged too:\n{theirs}");
+    // The counts depend on timing; the program's own lines do not.
+    let lines = |text: &str| text.lines().filter(|l| !l.starts_with("[vmstat]")).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(lines(&theirs), lines(&out), "QEMU and rvsim differ");
+    assert!(
+        out.contains("bigmem: fork: verified\n") && out.contains("[vmstat-end] left in use: user_frames=0 swap_used=0")
+    );
 }
 
 /// The kernel stopped cleanly because it could not boot: one line saying
