@@ -29,4 +29,15 @@ mod tests {
         assert!(text.contains("hello\0") && text.contains("sh\0") && text.contains("TRAILER!!!"));
         assert_eq!(archive.len() % 4, 0);
     }
+
+    #[test]
+    fn the_kernels_reader_finds_every_file_as_written() {
+        let data: Vec<Vec<u8>> = (0..9u8).map(|i| (0..i as usize * 37 + 1).map(|b| b as u8 ^ i).collect()).collect();
+        let names = ["init", "sh", "hello", "a", "bigmem", "libgreet", "x1", "textworker", "forktest"];
+        let files: Vec<(&str, &[u8])> = names.iter().copied().zip(data.iter().map(Vec::as_slice)).collect();
+        let archive = build(&files).unwrap();
+        let read: Vec<(&str, &[u8])> =
+            rvsim_kernel_core::cpio::files(&archive).map(|entry| (entry.name, entry.data)).collect();
+        assert_eq!(read, files);
+    }
 }

@@ -42,9 +42,14 @@ impl FrameCounts {
 impl FrameTable {
     /// Manages `count` frames from physical address `base` (page-aligned),
     /// except those for which `reserved` holds.
+    #[inline(never)]
     pub fn new(base: u64, count: usize, reserved: impl Fn(u64) -> bool) -> FrameTable {
-        let mut free: Vec<u32> = (0..count as u32).rev().filter(|&i| !reserved(base + i as u64 * PAGE)).collect();
-        free.shrink_to_fit();
+        let mut free = Vec::with_capacity(count);
+        for i in (0..count as u32).rev() {
+            if !reserved(base + i as u64 * PAGE) {
+                free.push(i);
+            }
+        }
         let usable = free.len();
         FrameTable { base, refs: alloc::vec![0; count], free, usable }
     }

@@ -4,7 +4,8 @@
 //! riscv64 and `cargo test` runs it on the host against a fake memory,
 //! as the original rCore did for its COW and swap policies.
 //!
-//! - [`frame`]: physical frames with reference counts.
+//! - [`frame`]: physical frames with reference counts; [`frame_map`]:
+//!   per-frame records allocated a chunk at a time, as frames are used.
 //! - [`pte`]: Sv39 page-table entry bits, including the kernel's RSW marks.
 //! - [`space`]: address spaces: mapping, fork (COW or eager copy), freeing.
 //! - [`shared_pages`]: the shared pages table: one frame per page of
@@ -26,6 +27,7 @@
 //!   initial stack.
 //! - [`boot_memory`]: where the kernel's heap and frames go in RAM.
 //! - [`bootargs`]: the kernel command line.
+//! - [`cpio`]: the initrd's archive format, read in place.
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 #![no_std]
 
@@ -33,10 +35,12 @@ extern crate alloc;
 
 pub mod boot_memory;
 pub mod bootargs;
+pub mod cpio;
 pub mod evict;
 pub mod exec;
 pub mod fault;
 pub mod frame;
+pub mod frame_map;
 pub mod pager;
 pub mod pte;
 pub mod region;

@@ -24,9 +24,9 @@
 //! host tests over a fake.
 
 use alloc::collections::VecDeque;
-use alloc::vec::Vec;
 
 use crate::PAGE;
+use crate::frame_map::FrameMap;
 
 /// A replacement policy (boot argument `pager=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub struct Replacer {
     policy: Policy,
     shared_sweeps: u32,
     base: u64,
-    meta: Vec<Meta>,
+    meta: FrameMap<Meta>,
     /// Frame indices in residency (and second-chance) order; entries whose
     /// `seq` is not their frame's current one are stale.
     ring: VecDeque<(u32, u32)>,
@@ -136,7 +136,7 @@ impl Replacer {
             policy,
             shared_sweeps,
             base,
-            meta: alloc::vec![Meta::default(); count],
+            meta: FrameMap::new(count),
             ring: VecDeque::new(),
             live: 0,
             samples: 0,

@@ -15,6 +15,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::PAGE;
+use crate::frame_map::FrameMap;
 
 /// One mapping: the address space's root table and the virtual address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,14 +48,14 @@ impl Packed {
 #[derive(Debug, Default)]
 pub struct Rmap {
     base: u64,
-    inline: Vec<[Packed; 2]>,
+    inline: FrameMap<[Packed; 2]>,
     more: BTreeMap<u32, Vec<Mapping>>,
 }
 
 impl Rmap {
     /// A reverse map for `count` frames from `base`.
     pub fn new(base: u64, count: usize) -> Rmap {
-        Rmap { base, inline: alloc::vec![[Packed::default(); 2]; count], more: BTreeMap::new() }
+        Rmap { base, inline: FrameMap::new(count), more: BTreeMap::new() }
     }
 
     fn index(&self, frame: u64) -> Option<usize> {

@@ -1,5 +1,5 @@
-//! Programs come from the initrd, a cpio "newc" archive (read with the
-//! cpio_reader crate).
+//! Programs come from the initrd, a cpio "newc" archive (read in place by
+//! guest-os/core's reader).
 
 use crate::config;
 
@@ -11,7 +11,7 @@ fn plain(name: &str) -> &str {
 /// the archive has it, and its bytes.
 pub fn find(name: &str) -> Option<(&'static str, &'static [u8])> {
     let name = plain(name);
-    cpio_reader::iter_files(config().initrd)
-        .find(|entry| plain(entry.name()) == name)
-        .map(|entry| (plain(entry.name()), entry.file()))
+    rvsim_kernel_core::cpio::files(config().initrd)
+        .find(|entry| plain(entry.name) == name)
+        .map(|entry| (plain(entry.name), entry.data))
 }

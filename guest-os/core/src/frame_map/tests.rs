@@ -1,0 +1,22 @@
+//! Records read as default until written, and chunks appear only where
+//! frames are written.
+
+use super::*;
+
+#[test]
+fn unwritten_records_read_as_default_and_written_ones_keep_their_value() {
+    let mut map: FrameMap<u32> = FrameMap::new(3 * CHUNK + 5);
+    assert_eq!((map.len(), map[0], map[3 * CHUNK + 4]), (3 * CHUNK + 5, 0, 0));
+    map[CHUNK + 7] = 42;
+    map[3 * CHUNK + 4] = 9;
+    assert_eq!((map[CHUNK + 7], map[CHUNK + 6], map[3 * CHUNK + 4]), (42, 0, 9));
+    let allocated: Vec<bool> = map.chunks.iter().map(Option::is_some).collect();
+    assert_eq!(allocated, [false, true, false, true], "only the chunks written to");
+}
+
+#[test]
+#[should_panic(expected = "frame record 10 of 10")]
+fn a_record_past_the_end_is_a_bug_as_in_a_slice() {
+    let map: FrameMap<u8> = FrameMap::new(10);
+    let _ = map[10];
+}
