@@ -223,6 +223,7 @@ fn drop_shared<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Ev
 /// entry is cleared. `None` when the swap disk is full.
 fn write_relocated<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Option<Eviction> {
     let slot = vm.pager.swap.alloc()?;
+    vm.pager.swap.incref(slot); // the transfer's
     let mappings = vm.pager.rmap.mappings(frame);
     vm.shared.evicted(frame, slot);
     // The cache's reference keeps the frame through the write.
@@ -269,7 +270,8 @@ fn write_anon<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, mappings: &[Mapping
     vm.frames.incref(frame);
     vm.pager.cache.insert(slot, frame, CacheState::Writing);
     let count = unmap_all(vm, frame, mappings, |entry| pte::swapped(slot, entry));
-    (1..count).for_each(|_| vm.pager.swap.incref(slot));
+    // One reference for each entry, and the transfer's.
+    (0..count).for_each(|_| vm.pager.swap.incref(slot));
     Some(Eviction::Write { frame, slot, what: Written::Page, why })
 }
 
@@ -277,6 +279,7 @@ fn write_anon<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, mappings: &[Mapping
 /// attachments' entries are cleared. `None` when the swap disk is full.
 fn write_shm<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, id: i32, index: usize, why: Reason) -> Option<Eviction> {
     let slot = vm.pager.swap.alloc()?;
+    vm.pager.swap.incref(slot); // the transfer's
     let mappings = vm.pager.rmap.mappings(frame);
     unmap_all(vm, frame, &mappings, |_| 0);
     // The segment's reference to the frame becomes the cache's.
@@ -287,7 +290,9 @@ fn write_shm<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, id: i32, index: usiz
 
 /// The write of an evicted page to `slot` is over (`ok`: it succeeded).
 /// The frame is freed; or, when the write failed, it stays in the swap
-/// cache for good, holding the page (it is no longer a candidate).
+/// cache for good, holding the page (it is no longer a candidate). The
+/// transfer's reference to the slot goes: a slot whose holders all went
+/// while it was being written is free only now, and so is its frame.
 pub fn page_out_done<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, frame: u64, ok: bool) {
     if ok {
         vm.pager.cache.remove(slot);
@@ -296,6 +301,9 @@ pub fn page_out_done<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, frame: u64, 
     } else {
         vm.pager.cache.ready(slot);
         vm.pager.replacer.remove(frame);
+    }
+    if vm.pager.swap.decref(slot) && vm.pager.cache.remove(slot).is_some() {
+        vm.release_user(frame);
     }
 }
 

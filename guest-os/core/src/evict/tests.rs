@@ -263,6 +263,30 @@ fn a_writable_page_swapped_before_fork_comes_back_copy_on_write_to_both() {
 }
 
 #[test]
+fn holders_that_exit_while_their_page_is_written_free_the_slot_and_frame_once() {
+    let mut w = World::with_swap(32, 8, Policy::Fifo);
+    let mut parent = w.space();
+    w.page(&mut parent, DATA, pte::R | pte::W | pte::D, 9);
+    let (child, _) = parent.fork(&mut w.vm(), KERNEL_ROOT, ForkMode::CopyOnWrite).unwrap();
+    let Ok(Eviction::Write { frame, slot, .. }) = evict_one(&mut w.vm()) else { panic!("a write") };
+    // Both holders go while the write is in flight; the transfer still
+    // owns the frame, and the slot it writes to is not handed out again.
+    child.destroy(&mut w.vm());
+    parent.destroy(&mut w.vm());
+    assert_eq!(w.frames.refcount(frame), 1, "the transfer holds the frame");
+    let mut other = w.space();
+    let new_frame = w.page(&mut other, DATA, pte::R | pte::W | pte::D, 1);
+    assert_ne!(new_frame, frame, "the frame being written is not free");
+    assert_ne!(w.pager.swap.alloc(), Some(slot), "nor is its slot");
+    page_out_done(&mut w.vm(), slot, frame, true);
+    assert_eq!(w.frames.refcount(new_frame), 1, "the other page keeps its frame");
+    assert_eq!(w.frames.refcount(frame), 0, "the written frame is free, once");
+    assert_eq!(w.pager.swap.refcount(slot), 0, "and so is the slot");
+    other.destroy(&mut w.vm());
+    assert_eq!(w.frames.counts().used(), 0);
+}
+
+#[test]
 fn working_sets_larger_than_memory_keep_their_data() {
     for policy in Policy::ALL {
         // 12 frames: 3 page tables and 9 pages; 24 pages of data.
