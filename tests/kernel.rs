@@ -487,6 +487,25 @@ fn a_working_set_three_times_ram_is_verified_through_a_fork_and_all_of_it_comes_
 }
 
 #[test]
+fn running_out_of_ram_and_swap_is_enomem_and_loses_nothing() {
+    // 256 frames and 511 slots hold two MiB once, not twice: the fork is
+    // refused and the parent's data is untouched; four MiB is refused at
+    // once. Either way everything comes back.
+    let fork = run(&["--swap", "2M", "--append", "frames=256", "--kernel-log", "vmstat", "bigmem", "2"]);
+    let out = stdout(&fork);
+    assert_eq!(fork.status.code(), Some(1), "{}", describe(&fork));
+    assert!(out.contains("bigmem: looping: verified\n"), "{out}");
+    assert!(out.contains("bigmem: fork failed with ENOMEM; the parent's data after it: verified\n"), "{out}");
+    assert!(number_after(&out, " page_outs=") > 0 && !out.contains("panic"), "{out}");
+    assert_all_given_back(&out);
+    let heap = run(&["--swap", "1M", "--append", "frames=256", "--kernel-log", "vmstat", "bigmem", "4"]);
+    let out = stdout(&heap);
+    assert_eq!(heap.status.code(), Some(1), "{}", describe(&heap));
+    assert!(out.contains("bigmem: cannot allocate 1024 pages\n"), "{out}");
+    assert_all_given_back(&out);
+}
+
+#[test]
 fn every_replacement_policy_keeps_bigmem_data_under_pressure() {
     for policy in ["clock", "fifo", "lru", "random"] {
         let append = format!("frames=160 pager={policy}");

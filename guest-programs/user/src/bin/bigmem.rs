@@ -147,7 +147,13 @@ fn verdict(ok: bool) -> &'static str {
 fn fork_and_verify(set: &mut Set) -> bool {
     let pid = sys::fork();
     if pid < 0 {
-        println!("bigmem: fork failed with {}", sys::errno::name(pid));
+        // Memory and swap cannot hold two copies: the parent's data must
+        // be untouched by the attempt.
+        println!(
+            "bigmem: fork failed with {}; the parent's data after it: {}",
+            sys::errno::name(-pid),
+            verdict(set.verify())
+        );
         return false;
     }
     if pid == 0 {
