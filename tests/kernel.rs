@@ -452,6 +452,62 @@ fn relocated_shared_pages_go_to_swap_and_come_back_under_memory_pressure() {
     assert_eq!((table_page[6], table_page[7]), ("1", "yes"), "{out}");
 }
 
+/// Which references of `refs` fault under FIFO with `frames` frames.
+fn fifo_faults(refs: &[u32], frames: usize) -> String {
+    let mut resident = std::collections::VecDeque::new();
+    let marks: Vec<&str> = refs
+        .iter()
+        .map(|page| {
+            if resident.contains(page) {
+                return ".";
+            }
+            if resident.len() == frames {
+                resident.pop_front();
+            }
+            resident.push_back(*page);
+            "F"
+        })
+        .collect();
+    marks.join(" ")
+}
+
+/// belady's line for `policy` with `frames` frames: its fault marks.
+fn belady_marks(out: &str, policy: &str, frames: usize) -> String {
+    let prefix = format!("belady: {policy:<5} with {frames} frames: ");
+    let line = out.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {prefix:?} in:\n{out}"));
+    line.split("faults").nth(1).expect("marks after the count").trim().to_owned()
+}
+
+#[test]
+fn belady_counts_every_fault_exactly_in_a_frame_pool() {
+    let out = expect_success(&run(&["belady"]));
+    assert!(out.contains("belady: fifo  with 3 frames:  9 faults"), "{out}");
+    assert!(out.contains("belady: fifo  with 4 frames: 10 faults"), "{out}");
+    assert!(out.contains("belady: FIFO faults more with 4 frames than with 3: Belady's anomaly\n"), "{out}");
+    assert!(out.contains("belady: optimal (offline) 7 faults with 3 frames, 6 with 4\n"), "{out}");
+    // The pool makes the count exact whatever the rest of memory does: a
+    // tight global budget changes nothing.
+    let tight = expect_success(&run(&["--append", "frames=40", "belady"]));
+    assert_eq!(tight, out);
+    // Any string: the kernel's faults are FIFO's, reference by reference.
+    for refs in
+        [vec![0u32, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2], vec![7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1]]
+    {
+        let args: Vec<String> = refs.iter().map(u32::to_string).collect();
+        let argv: Vec<&str> = std::iter::once("belady").chain(args.iter().map(String::as_str)).collect();
+        let out = expect_success(&run(&argv));
+        for frames in [3, 4] {
+            assert_eq!(
+                belady_marks(&out, "fifo", frames),
+                fifo_faults(&refs, frames),
+                "{refs:?}, {frames} frames:\n{out}"
+            );
+        }
+    }
+    let bad = run(&["belady", "64"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+}
+
 /// bigmem's plain output: every pass verified, the heap given back.
 fn assert_bigmem_verified(out: &str, mib: u64) {
     let expected = [
@@ -572,7 +628,19 @@ fn unknown_or_foreign_programs_are_one_line_errors() {
 fn list_shows_programs_and_the_kernel() {
     let output = run_with_timeout(rvsim().arg("list"), RUN_TIMEOUT);
     let out = expect_success(&output);
-    for name in ["hello", "forktest", "cowtest", "cowbench", "badptr", "crashers", "forkbomb", "sh", "rvsim-kernel"] {
+    for name in [
+        "hello",
+        "forktest",
+        "cowtest",
+        "cowbench",
+        "badptr",
+        "crashers",
+        "forkbomb",
+        "sh",
+        "bigmem",
+        "belady",
+        "rvsim-kernel",
+    ] {
         assert!(out.contains(&format!("  {name} ")), "{name} missing from:\n{out}");
     }
 }
@@ -619,6 +687,7 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
         ("shmcounter", vec![]),
         ("shmabuse", vec![]),
         ("bindlib", vec![]),
+        ("belady", vec![]),
     ] {
         let ours = run(&std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>());
         let append = format!("echo=off -- {program} {}", args.join(" "));

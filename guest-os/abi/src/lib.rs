@@ -52,6 +52,21 @@ pub mod nr {
     /// sharedpages(): teaching call, prints the shared pages table after
     /// gathering every process's accessed bits into it.
     pub const SHAREDPAGES: u64 = 1003;
+    /// frame_pool(addr, len, frames, policy): teaching call, gives the
+    /// caller's pages in `[addr, addr + len)` a pool of `frames` frames
+    /// replaced among themselves by `policy` (a [`crate::pool`] code); with
+    /// `frames` 0 the pool of exactly that range goes.
+    pub const FRAME_POOL: u64 = 1004;
+}
+
+/// Replacement policies a frame pool may use (frame_pool's `policy`).
+pub mod pool {
+    /// Second chance over the accessed bits.
+    pub const CLOCK: u64 = 0;
+    /// First in, first out.
+    pub const FIFO: u64 = 1;
+    /// Uniformly random.
+    pub const RANDOM: u64 = 3;
 }
 
 /// futex operations (the `op` argument; `FUTEX_PRIVATE_FLAG` may be ORed

@@ -26,8 +26,9 @@
 use crate::PhysMemory;
 use crate::Vm;
 use crate::fault::Wait;
+use crate::pool::Pools;
 use crate::pte;
-use crate::replace::{Reason, References};
+use crate::replace::{Reason, References, Replacer};
 use crate::rmap::{Mapping, Rmap};
 use crate::shared_pages::SharedPagesTable;
 use crate::shm::ShmPage;
@@ -130,9 +131,36 @@ pub fn sample<M: PhysMemory>(vm: &mut Vm<'_, M>) {
     pager.replacer.sample(&mut refs);
 }
 
+/// Which resident set a victim comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Set {
+    /// The global replacer's.
+    Global,
+    /// A frame pool's (by index).
+    Pool(usize),
+}
+
+/// The replacer of `set`.
+fn replacer_of<'a>(global: &'a mut Replacer, pools: &'a mut Pools, set: Set) -> Option<&'a mut Replacer> {
+    match set {
+        Set::Global => Some(global),
+        Set::Pool(i) => pools.get_mut(i).map(|p| &mut p.replacer),
+    }
+}
+
 /// Evicts one page: the replacer's choice, or its next choice when the
 /// first cannot go (dirty with the swap disk full).
 pub fn evict_one<M: PhysMemory>(vm: &mut Vm<'_, M>) -> Result<Eviction, NoVictim> {
+    evict_from(vm, Set::Global)
+}
+
+/// Evicts one of the pages of frame pool `pool`, chosen by its policy.
+pub fn evict_in_pool<M: PhysMemory>(vm: &mut Vm<'_, M>, pool: usize) -> Result<Eviction, NoVictim> {
+    evict_from(vm, Set::Pool(pool))
+}
+
+/// Evicts one page of `set`.
+fn evict_from<M: PhysMemory>(vm: &mut Vm<'_, M>, set: Set) -> Result<Eviction, NoVictim> {
     let mut refused = alloc::vec::Vec::new();
     let outcome = loop {
         let pager = &mut *vm.pager;
@@ -143,7 +171,8 @@ pub fn evict_one<M: PhysMemory>(vm: &mut Vm<'_, M>) -> Result<Eviction, NoVictim
             cache: &pager.cache,
             flushes: &mut pager.flushes,
         };
-        let Some((frame, why)) = pager.replacer.choose(&mut refs) else { break Err(NoVictim) };
+        let Some(replacer) = replacer_of(&mut pager.replacer, &mut pager.pools, set) else { break Err(NoVictim) };
+        let Some((frame, why)) = replacer.choose(&mut refs) else { break Err(NoVictim) };
         match evict(vm, frame, why) {
             Some(eviction) => break Ok(eviction),
             None => refused.push(frame),
@@ -151,7 +180,10 @@ pub fn evict_one<M: PhysMemory>(vm: &mut Vm<'_, M>) -> Result<Eviction, NoVictim
     };
     // Pages that could not go stay resident, at the back.
     for frame in refused {
-        vm.pager.replacer.insert(frame, vm.shared.key_of(frame).is_some());
+        let shared = vm.shared.key_of(frame).is_some();
+        if let Some(replacer) = replacer_of(&mut vm.pager.replacer, &mut vm.pager.pools, set) {
+            replacer.insert(frame, shared);
+        }
     }
     outcome
 }
@@ -322,7 +354,7 @@ pub fn page_in_done<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, frame: u64, o
 /// What a wait is about, for the kernel's logs: the slot, if any.
 pub fn wait_slot(wait: Wait) -> Option<Slot> {
     match wait {
-        Wait::PageIn { slot, .. } | Wait::Transfer { slot } => Some(slot),
+        Wait::PageIn { slot, .. } | Wait::Transfer { slot } | Wait::PageOut { slot, .. } => Some(slot),
         Wait::Frames => None,
     }
 }

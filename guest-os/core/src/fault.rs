@@ -104,6 +104,15 @@ pub enum Wait {
     },
     /// No frame is free (or the budget is spent): reclaim first.
     Frames,
+    /// The fault's frame pool was full, and the page evicted to make room
+    /// must be written: write `frame` to `slot` (then
+    /// [`crate::evict::page_out_done`]).
+    PageOut {
+        /// The frame.
+        frame: u64,
+        /// The slot.
+        slot: Slot,
+    },
 }
 
 /// Why a fault is not resolved.
@@ -200,9 +209,47 @@ fn resolve_once<M: PhysMemory>(
     }
 }
 
+/// Whose page a fault takes a frame for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// A private page at `va` of the space rooted at `root` (its frame
+    /// comes from the range's pool, if it has one).
+    Private { root: u64, va: u64 },
+    /// A page of the shared pages table.
+    SharedPage,
+    /// A shared-memory segment's page.
+    Segment,
+}
+
 /// A frame for a user page, or a wait for one.
-fn take_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, shared: bool) -> Result<u64, Unresolved> {
-    vm.alloc_user(shared).ok_or(Unresolved::Wait(Wait::Frames))
+fn take_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, owner: Owner) -> Result<u64, Unresolved> {
+    let pool = match owner {
+        Owner::Private { root, va } => vm.pager.pools.find(root, va),
+        _ => None,
+    };
+    if let Some(pool) = pool {
+        make_room_in_pool(vm, pool)?;
+    }
+    let frame = vm.alloc_user(owner == Owner::SharedPage).ok_or(Unresolved::Wait(Wait::Frames))?;
+    if let Some(p) = pool.and_then(|pool| vm.pager.pools.get_mut(pool)) {
+        vm.pager.replacer.remove(frame);
+        p.replacer.insert(frame, false);
+    }
+    Ok(frame)
+}
+
+/// When pool `pool`'s pages hold all its frames, evicts one of them (its
+/// policy's choice); a dirty one must be written first.
+fn make_room_in_pool<M: PhysMemory>(vm: &mut Vm<'_, M>, pool: usize) -> Result<(), Unresolved> {
+    if !vm.pager.pools.get_mut(pool).is_some_and(|p| p.full()) {
+        return Ok(());
+    }
+    match crate::evict::evict_in_pool(vm, pool) {
+        Ok(crate::evict::Eviction::Write { frame, slot, .. }) => Err(Unresolved::Wait(Wait::PageOut { frame, slot })),
+        Ok(_) => Ok(()),
+        // Nothing in the pool can go now: wait as for any frame.
+        Err(_) => Err(Unresolved::Wait(Wait::Frames)),
+    }
 }
 
 /// A first touch of a zero-filled page (`charge`: outside the heap, a new
@@ -223,7 +270,7 @@ fn demand_zero<M: PhysMemory>(
             vm.pager.commit.uncharge(1);
         }
     };
-    let frame = take_frame(vm, false).inspect_err(|_| undo(vm))?;
+    let frame = take_frame(vm, Owner::Private { root: space.root(), va }).inspect_err(|_| undo(vm))?;
     vm.mem.zero_page(frame);
     if space.map(vm, va, frame, flags | pte::U | pte::A).is_err() {
         vm.release_user(frame);
@@ -294,7 +341,7 @@ fn shared_swap_in<M: PhysMemory>(
     va: u64,
     flags: u64,
 ) -> Result<Resolved, Unresolved> {
-    let frame = cached_frame(vm, slot, true)?;
+    let frame = cached_frame(vm, slot, Owner::SharedPage)?;
     // The cache's reference to the frame becomes the first sharer's.
     vm.pager.cache.remove(slot);
     vm.pager.swap.decref(slot);
@@ -315,7 +362,7 @@ fn swap_in<M: PhysMemory>(
     va: u64,
 ) -> Result<Resolved, Unresolved> {
     let slot = pte::slot(entry);
-    let frame = cached_frame(vm, slot, false)?;
+    let frame = cached_frame(vm, slot, Owner::Private { root: space.root(), va })?;
     let mut flags = (pte::flags(entry) & (pte::R | pte::W | pte::X | pte::U | pte::RSW)) | pte::A;
     if vm.pager.swap.decref(slot) {
         // The last entry naming the slot: the page exists nowhere else once
@@ -337,13 +384,13 @@ fn swap_in<M: PhysMemory>(
 }
 
 /// The swap cache's frame for `slot`, ready; or what to wait for (a new
-/// frame for it is `shared`: of the shared pages table).
-fn cached_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, shared: bool) -> Result<u64, Unresolved> {
+/// frame for it is taken for `owner`).
+fn cached_frame<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, owner: Owner) -> Result<u64, Unresolved> {
     match vm.pager.cache.get(slot) {
         Some(cached) if cached.state == CacheState::Ready => Ok(cached.frame),
         Some(_) => Err(Unresolved::Wait(Wait::Transfer { slot })),
         None => {
-            let frame = take_frame(vm, shared)?;
+            let frame = take_frame(vm, owner)?;
             vm.pager.cache.insert(slot, frame, CacheState::Reading);
             vm.stats.major_faults += 1;
             Err(Unresolved::Wait(Wait::PageIn { slot, frame }))
@@ -369,12 +416,12 @@ fn shm_page<M: PhysMemory>(
     let frame = match vm.shm.page(id, index as usize).ok_or(Unresolved::NotMapped)? {
         ShmPage::Resident(frame) => frame,
         ShmPage::Zero => {
-            let frame = take_frame(vm, false)?;
+            let frame = take_frame(vm, Owner::Segment)?;
             vm.mem.zero_page(frame);
             frame
         }
         ShmPage::Swapped(slot) => {
-            let frame = cached_frame(vm, slot, false)?;
+            let frame = cached_frame(vm, slot, Owner::Segment)?;
             // The segment's reference to the slot becomes its reference to
             // the frame (the cache's).
             vm.pager.cache.remove(slot);
@@ -410,7 +457,7 @@ fn break_cow<M: PhysMemory>(
         vm.stats.cow_reuses += 1;
         return Ok(Resolved::CowReused { frame: old });
     }
-    let new = take_frame(vm, false)?;
+    let new = take_frame(vm, Owner::Private { root: space.root(), va })?;
     vm.mem.copy_page(old, new);
     AddressSpace::set_entry(vm.mem, slot, pte::make(new, flags));
     let here = Mapping { root: space.root(), va };

@@ -16,6 +16,7 @@
 //!   paired with slots.
 //! - [`evict`]: taking a chosen page out of memory, and back.
 //! - [`pager`]: the pager's state: reverse map, replacer, swap, commit.
+//! - [`pool`]: frame pools, fixed allocation with local replacement.
 //! - [`region`]: regions whose pages appear on first touch (stack, images).
 //! - [`reloc`]: the relocations that move a shared code object to the
 //!   address it is bound at.
@@ -42,6 +43,7 @@ pub mod fault;
 pub mod frame;
 pub mod frame_map;
 pub mod pager;
+pub mod pool;
 pub mod pte;
 pub mod region;
 pub mod reloc;

@@ -15,6 +15,7 @@
 use alloc::vec::Vec;
 
 use crate::frame::FrameTable;
+use crate::pool::Pools;
 use crate::replace::{Policy, Replacer};
 use crate::rmap::{Mapping, Rmap};
 use crate::swap::{Slot, SwapSpace};
@@ -77,6 +78,8 @@ pub struct Pager {
     pub rmap: Rmap,
     /// The evictable resident pages and the policy.
     pub replacer: Replacer,
+    /// Frame pools (their pages are in no other replacer).
+    pub pools: Pools,
     /// Swap slots.
     pub swap: SwapSpace,
     /// Frames paired with slots.
@@ -96,6 +99,7 @@ impl Pager {
         Pager {
             rmap: Rmap::new(base, count),
             replacer: Replacer::new(config.policy, config.shared_sweeps, base, count),
+            pools: Pools::new(base, count),
             swap: SwapSpace::new(config.swap_slots),
             cache: SwapCache::default(),
             commit: Commit { limit: config.budget as u64 + config.swap_slots as u64, used: 0 },
@@ -163,6 +167,7 @@ impl Pager {
         if freed {
             self.user_frames = self.user_frames.saturating_sub(1);
             self.replacer.remove(frame);
+            self.pools.forget(frame);
         }
         freed
     }

@@ -196,6 +196,14 @@ impl Replacer {
         }
     }
 
+    /// Empties the set; returns its frames, oldest first.
+    pub fn drain(&mut self) -> alloc::vec::Vec<u64> {
+        let current = self.ring.iter().filter(|e| self.is_current(**e));
+        let frames: alloc::vec::Vec<u64> = current.map(|e| self.frame(e.0)).collect();
+        frames.iter().for_each(|&frame| self.remove(frame));
+        frames
+    }
+
     /// Whether `frame` is in the set.
     pub fn contains(&self, frame: u64) -> bool {
         self.index(frame).is_some_and(|i| self.meta[i].resident)

@@ -96,6 +96,13 @@ pub fn evicted(eviction: &Eviction) {
     }
 }
 
+/// A page of a frame pool evicted to make room in it, written to swap.
+pub fn pool_page_out(pid: u32, frame: u64, slot: Slot) {
+    if on() {
+        kprintln!("[vm] pid {pid}: page-out: page in frame {frame:#x} (its frame pool is full) to slot {slot}");
+    }
+}
+
 /// A page read back from swap for a fault.
 pub fn page_in(pid: u32, slot: Slot, frame: u64, ok: bool) {
     if on() {

@@ -41,6 +41,11 @@ pub fn serve(wait: Wait) -> bool {
             }
             true
         }
+        Wait::PageOut { frame, slot } => {
+            vmlog::pool_page_out(proc::current_pid(), frame, slot);
+            write_out(frame, slot);
+            true
+        }
     }
 }
 
@@ -64,12 +69,7 @@ pub fn reclaim(want: usize) -> usize {
         let Some(eviction) = proc::with_vm(|k| evict::evict_one(&mut k.vm()).ok()) else { break };
         vmlog::evicted(&eviction);
         if let Eviction::Write { frame, slot, .. } = eviction {
-            let ok = config().swap.is_some_and(|swap| disk::write_page(swap.disk, slot as u64, frame).is_ok());
-            if !ok {
-                kprintln!("[kernel] swap: writing slot {slot} failed; the page stays in memory");
-            }
-            proc::with_vm(|k| evict::page_out_done(&mut k.vm(), slot, frame, ok));
-            proc::wakeup(slot_channel(slot));
+            write_out(frame, slot);
         }
         freed += 1;
     }
@@ -77,6 +77,17 @@ pub fn reclaim(want: usize) -> usize {
         proc::wakeup(FRAMES_CHANNEL);
     }
     freed
+}
+
+/// Writes an evicted page's `frame` to `slot`, then tells the pager and
+/// wakes whoever waits for the slot.
+fn write_out(frame: u64, slot: Slot) {
+    let ok = config().swap.is_some_and(|swap| disk::write_page(swap.disk, slot as u64, frame).is_ok());
+    if !ok {
+        kprintln!("[kernel] swap: writing slot {slot} failed; the page stays in memory");
+    }
+    proc::with_vm(|k| evict::page_out_done(&mut k.vm(), slot, frame, ok));
+    proc::wakeup(slot_channel(slot));
 }
 
 /// After a fault took a frame: when free frames fall below the low

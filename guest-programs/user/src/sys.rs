@@ -49,6 +49,7 @@ pub mod nr {
     pub const VMPRINT: usize = nr::VMPRINT as usize;
     pub const BIND: usize = nr::BIND as usize;
     pub const SHAREDPAGES: usize = nr::SHAREDPAGES as usize;
+    pub const FRAME_POOL: usize = nr::FRAME_POOL as usize;
 }
 
 /// Error numbers, as `isize` (system calls return them negated).
@@ -258,4 +259,12 @@ pub fn bind(name: &[u8], addr: usize) -> isize {
 /// table.
 pub fn sharedpages() {
     syscall(nr::SHAREDPAGES, [0; 6]);
+}
+
+/// frame_pool (teaching call 1004): gives this process's pages in
+/// `[addr, addr + len)` a pool of `frames` frames, replaced among
+/// themselves by `policy` (an [`rvsim_abi::pool`] code); `frames` 0 takes
+/// the pool of exactly that range away. Returns 0 or -errno.
+pub fn frame_pool(addr: usize, len: usize, frames: usize, policy: u64) -> isize {
+    syscall(nr::FRAME_POOL, [addr, len, frames, policy as usize, 0, 0])
 }

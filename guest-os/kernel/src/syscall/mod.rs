@@ -30,6 +30,7 @@
 
 mod futex;
 mod io;
+mod pool;
 mod process;
 mod shm;
 pub mod teaching;
@@ -74,6 +75,7 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::VMPRINT => teaching::vmprint(),
         nr::BIND => teaching::bind(a[0], a[1]),
         nr::SHAREDPAGES => teaching::sharedpages(),
+        nr::FRAME_POOL => pool::frame_pool(a[0], a[1], a[2], a[3]),
         _ => Err(ENOSYS),
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
