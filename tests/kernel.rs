@@ -79,7 +79,7 @@ fn cowtest_copies_only_the_pages_written_while_shared() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "cowtest: parent filled 64 pages");
     let fork_frames = number_after(lines[1], "fork took ");
-    assert!(fork_frames < 20, "fork of 64 pages should only take page tables and a kernel stack:\n{out}");
+    assert!(fork_frames < 20, "fork of 64 pages should only take page tables, a kernel stack and stack copies:\n{out}");
     assert!(lines[1].ends_with("copying would have taken 64 more"), "{out}");
     assert_eq!(
         &lines[2..],

@@ -28,6 +28,46 @@ fn delta(after: MemStat, before: MemStat) -> (u64, u64, u64) {
     (after.cow_faults - before.cow_faults, after.cow_copies - before.cow_copies, after.cow_reuses - before.cow_reuses)
 }
 
+/// The child's exit status when fork had copied every page (cow=off).
+const EAGER: i32 = 3;
+
+/// The child's side: says what fork took, writes the first half of the
+/// pages and checks the second still holds the parent's data. It measures
+/// fork, not the parent: the parent frees nothing until the child has
+/// gone, whereas a measurement of the parent's could come after the child
+/// exited (the scheduler may run the child first). Returns its status:
+/// 0 (copy-on-write) or [`EAGER`] when all is well, 1 when not.
+fn child(pages: *mut u8, n: usize, before_fork: &MemStat) -> i32 {
+    let half = n / 2;
+    let took = sys::memstat().frames_used - before_fork.frames_used;
+    let eager = took >= n as u64;
+    if eager {
+        println!("cowtest: fork copied every page at once: {took} frames");
+    } else {
+        println!(
+            "cowtest: fork took {took} frames (page tables, kernel stack, the stack pages written since); copying would \
+             have taken {n} more"
+        );
+    }
+    let before = sys::memstat();
+    fill(pages, 0..half, 0xcc);
+    let after = sys::memstat();
+    let intact = all(pages, half..n, 0xaa);
+    let (faults, copies, _) = delta(after, before);
+    println!("cowtest: child wrote {half} pages: {faults} COW faults, {copies} copies");
+    println!(
+        "cowtest: child sees the parent's data in the other {}: {}",
+        n - half,
+        if intact { "ok" } else { "WRONG" }
+    );
+    let expected = if eager { 0 } else { half as u64 };
+    match (intact && copies == expected, eager) {
+        (false, _) => 1,
+        (true, false) => 0,
+        (true, true) => EAGER,
+    }
+}
+
 fn main(args: Args) -> i32 {
     // At least 32 pages, so that copying them all (cow=off) is told apart
     // from fork's own page tables and kernel stack.
@@ -41,41 +81,20 @@ fn main(args: Args) -> i32 {
     println!("cowtest: parent filled {n} pages");
     let before_fork = sys::memstat();
     let pid = sys::fork();
-    // With the boot argument cow=off, fork copied every page at once.
-    let eager = sys::memstat().frames_used - before_fork.frames_used >= n as u64;
     if pid == 0 {
-        let before = sys::memstat();
-        fill(pages, 0..half, 0xcc);
-        let after = sys::memstat();
-        let intact = all(pages, half..n, 0xaa);
-        let (faults, copies, _) = delta(after, before);
-        println!("cowtest: child wrote {half} pages: {faults} COW faults, {copies} copies");
-        println!(
-            "cowtest: child sees the parent's data in the other {}: {}",
-            n - half,
-            if intact { "ok" } else { "WRONG" }
-        );
-        let expected = if eager { 0 } else { half as u64 };
-        sys::exit(if intact && copies == expected { 0 } else { 1 });
+        sys::exit(child(pages, n, &before_fork));
     }
-    let after_fork = sys::memstat();
-    if eager {
-        println!(
-            "cowtest: fork copied every page at once: {} frames",
-            after_fork.frames_used - before_fork.frames_used
-        );
-    } else {
-        println!(
-            "cowtest: fork took {} frames (page tables and kernel stack); copying would have taken {} more",
-            after_fork.frames_used - before_fork.frames_used,
-            n
-        );
-    }
+    // The child said what fork did: with the boot argument cow=off it
+    // copied every page at once.
     let (_, status) = sys::wait();
-    if sys::decode(status) != Status::Exited(0) {
-        println!("cowtest: child failed");
-        return 1;
-    }
+    let eager = match sys::decode(status) {
+        Status::Exited(0) => false,
+        Status::Exited(EAGER) => true,
+        _ => {
+            println!("cowtest: child failed");
+            return 1;
+        }
+    };
     let before = sys::memstat();
     fill(pages, half..n, 0xdd);
     let after = sys::memstat();
