@@ -28,7 +28,7 @@ fn lines_starting<'a>(trace: &'a str, prefix: &str) -> Vec<&'a str> {
 fn every_category_shows_its_events_from_the_programs_main() {
     let test = "every_category_shows_its_events_from_the_programs_main";
     let (out, trace) =
-        traced(test, &["--trace", "all", "--trace-from", "user_main", "--trace-limit", "20000", "hello"]);
+        traced(test, &["--trace", "all", "--trace-from", "user_main", "--trace-limit", "40000", "hello"]);
     assert!(out.starts_with("hello from user space!"), "{out}");
     let known = ["core   0: ", "mem   ", "mmu   ", "trap  ", "csr   ", "dev   ", "trace: "];
     for line in trace.lines() {
@@ -68,7 +68,7 @@ fn every_category_shows_its_events_from_the_programs_main() {
         lines_starting(&trace, "dev   write uart+0x0 (1 bytes) 0x").len() >= 20,
         "the greeting goes out through the UART"
     );
-    assert!(!trace.contains("trace: limit"), "hello ends within 20000 lines");
+    assert!(!trace.contains("trace: limit"), "hello ends within 40000 lines");
     assert!(
         trace.contains("dev   write finisher+0x0 (4 bytes) 0x5555\n"),
         "the kernel ends the run through the test finisher"
