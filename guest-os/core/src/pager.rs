@@ -123,9 +123,11 @@ impl Pager {
     /// user page could take (within the budget, and free in the frame
     /// table, `free_frames`) are at the low watermark or above; else
     /// enough to reach the high one. The low watermark is a sixty-fourth
-    /// of the budget (at least 4 frames); the high one twice that.
+    /// of the budget (at least 1 frame: a fault takes one); the high one
+    /// twice that. (A larger floor would empty a small budget at every
+    /// reclaim, whatever the policy chose.)
     pub fn shortage(&self, free_frames: usize) -> usize {
-        let low = (self.budget / 64).max(4);
+        let low = (self.budget / 64).max(1);
         let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
         if available >= low { 0 } else { 2 * low - available }
     }

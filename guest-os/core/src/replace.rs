@@ -178,7 +178,11 @@ impl Replacer {
             return;
         }
         let seq = m.seq.wrapping_add(1);
-        *m = Meta { resident: true, shared, seq, last_seen: self.samples, ..Meta::default() };
+        // The reference that brought the page in counts, in the interval
+        // the next sample closes: the page is more recent than any the last
+        // sample found referenced (taken first, as a page never seen, aging
+        // would turn into most-recently-used between coarse samples).
+        *m = Meta { resident: true, shared, seq, last_seen: self.samples + 1, ..Meta::default() };
         self.ring.push_back((i as u32, seq));
         self.live += 1;
     }
@@ -315,24 +319,28 @@ impl Replacer {
     /// LRU: the unpinned page with the smallest (age, last sample seen
     /// referenced, arrival); shared pages only once idle long enough.
     fn choose_oldest_age(&mut self, refs: &mut impl References) -> Option<(u64, Reason)> {
-        let mut best: Option<((u8, u64, usize), u32)> = None;
+        // The best page, and the best among shared pages not yet idle for
+        // `shared=` samples: those go only when nothing else can (the
+        // samples that would make them idle may be far apart).
+        let mut best: Option<((u64, u8, usize), u32)> = None;
+        let mut best_young_shared: Option<((u64, u8, usize), u32)> = None;
         for (position, &entry) in self.ring.iter().enumerate() {
             if !self.is_current(entry) || refs.pinned(self.frame(entry.0)) {
                 continue;
             }
             let m = &self.meta[entry.0 as usize];
-            if m.shared && m.idle < self.shared_sweeps {
-                continue;
-            }
-            let key = (m.age, m.last_seen, position);
-            if best.is_none_or(|(b, _)| key < b) {
-                best = Some((key, entry.0));
+            // The last interval with a reference first (the age's highest
+            // bit, with no horizon), then the finer history the age keeps.
+            let key = (m.last_seen, m.age, position);
+            let slot = if m.shared && m.idle < self.shared_sweeps { &mut best_young_shared } else { &mut best };
+            if slot.is_none_or(|(b, _)| key < b) {
+                *slot = Some((key, entry.0));
             }
         }
         self.stats.examined += self.ring.len() as u64;
-        let (key, i) = best?;
+        let (key, i) = best.or(best_young_shared)?;
         let m = self.meta[i as usize];
-        let reason = if m.shared { Reason::SharedIdle(m.idle) } else { Reason::Age(key.0) };
+        let reason = if m.shared { Reason::SharedIdle(m.idle) } else { Reason::Age(key.1) };
         Some((self.frame(i), reason))
     }
 

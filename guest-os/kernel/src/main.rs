@@ -145,13 +145,23 @@ fn find_swap() -> Option<SwapDisk> {
     Some(SwapDisk { disk: found.disk, slots })
 }
 
+/// The fewest frames user pages may have: an instruction that straddles
+/// two pages may load or store across two others, and cannot complete
+/// unless all four are in memory at once.
+const MIN_BUDGET: usize = 4;
+
 /// The frames user pages may hold at once: `frames=` if given (as far as
-/// there are), else every free frame but a reserve for page tables and
-/// kernel stacks (a sixteenth, and at least 64).
+/// there are, and at least [`MIN_BUDGET`]), else every free frame but a
+/// reserve for page tables and kernel stacks (a sixteenth, and at least
+/// 64).
 fn frame_budget(frames: &FrameTable, asked: Option<usize>) -> usize {
     let free = frames.counts().free;
     let reserve = (free / 16).max(64).min(free / 2);
     match asked {
+        Some(n) if n < MIN_BUDGET => {
+            kprintln!("[kernel] frames={n}: one instruction may need {MIN_BUDGET} pages at once; using {MIN_BUDGET}");
+            MIN_BUDGET
+        }
         Some(n) if n <= free - reserve => n,
         Some(n) => {
             kprintln!("[kernel] frames={n}: only {} frames can hold user pages; using that", free - reserve);

@@ -202,3 +202,24 @@ fn the_ring_stays_small_under_churn() {
     assert!(r.ring.len() <= 64 + 2, "{} ring entries for no page", r.ring.len());
     assert!(r.is_empty());
 }
+
+#[test]
+fn lru_between_samples_takes_the_page_loaded_longest_ago_not_the_newest() {
+    // Four frames, a loop over five pages, one sample after the first
+    // four: from then on every page is new since the last sample. Each
+    // must count as just referenced, or aging takes the newest first and
+    // the loop (which exact LRU faults on at every step) would hit.
+    let mut replacer = Replacer::new(Policy::Lru, 0, BASE, 8);
+    let mut bits = Bits::default();
+    for i in 0..4 {
+        replacer.insert(frame(i), false);
+        bits.referenced.insert(frame(i));
+    }
+    replacer.sample(&mut bits);
+    replacer.insert(frame(4), false);
+    let (victim, _) = replacer.choose(&mut bits).expect("a victim");
+    assert_eq!(victim, frame(0), "the page loaded first, not the one just loaded");
+    replacer.insert(frame(5), false);
+    let (victim, _) = replacer.choose(&mut bits).expect("a victim");
+    assert_eq!(victim, frame(1));
+}
