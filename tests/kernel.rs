@@ -551,7 +551,10 @@ fn running_out_of_ram_and_swap_is_enomem_and_loses_nothing() {
     let out = stdout(&fork);
     assert_eq!(fork.status.code(), Some(1), "{}", describe(&fork));
     assert!(out.contains("bigmem: looping: verified\n"), "{out}");
-    assert!(out.contains("bigmem: fork failed with ENOMEM; the parent's data after it: verified\n"), "{out}");
+    assert!(
+        out.contains("bigmem: fork failed with ENOMEM; the parent's data after it: verified\nbigmem: fork: refused\n"),
+        "{out}"
+    );
     assert!(number_after(&out, " page_outs=") > 0 && !out.contains("panic"), "{out}");
     assert_all_given_back(&out);
     let heap = run(&["--swap", "1M", "--append", "frames=256", "--kernel-log", "vmstat", "bigmem", "4"]);
