@@ -215,7 +215,8 @@ pub struct MemStat {
     pub shm_frames: u64,
     /// Shared-memory segments in existence.
     pub shm_segments: u64,
-    /// The commit limit: the user-frame budget plus the swap slots.
+    /// The commit limit: the user-frame budget, less a reserve for program
+    /// text (a sixteenth, at least 8 frames), plus the swap slots.
     pub commit_limit: u64,
     /// Frames holding user pages now.
     pub user_frames: u64,

@@ -14,6 +14,7 @@
 //! retry would not expect: the kernel does the waiting with nothing
 //! borrowed, then resolves the fault again.
 
+use crate::pager::FAULT_AROUND;
 use crate::region::{Backing, DemandRegion};
 use crate::rmap::Mapping;
 use crate::shm::ShmPage;
@@ -197,8 +198,12 @@ fn resolve_once<M: PhysMemory>(
             match region.backing {
                 Backing::Zero => {
                     let (heap_start, heap_end) = space.heap();
-                    let charge = !(heap_start <= va && va < heap_end);
-                    demand_zero(space, vm, va, region.flags, charge)
+                    let heap = heap_start <= va && va < heap_end;
+                    let resolved = demand_zero(space, vm, va, region.flags, !heap)?;
+                    if heap {
+                        fault_around(space, vm, va, (heap_start, heap_end), region.flags);
+                    }
+                    Ok(resolved)
                 }
                 Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
                 Backing::Shm { id, writable } => {
@@ -279,6 +284,37 @@ fn demand_zero<M: PhysMemory>(
     }
     vm.stats.demand_zero += 1;
     Ok(Resolved::DemandZero { frame })
+}
+
+/// After a heap fault at `va`, while memory is plentiful: zero-fills and
+/// maps the other pages of its aligned group of [`FAULT_AROUND`] heap pages
+/// that were never touched, so that a program walking a fresh heap takes
+/// one fault per group, not one per page. The heap's pages are committed
+/// already (at `brk`). They are mapped clean and unreferenced: if memory
+/// runs short the pager takes them first, and drops them for nothing. Not
+/// in a frame pool, whose faults must stay exact.
+fn fault_around<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, heap: (u64, u64), flags: u64) {
+    if vm.pager.pools.find(space.root(), va).is_some() {
+        return;
+    }
+    let group = FAULT_AROUND * PAGE;
+    let start = (va & !(group - 1)).max(heap.0);
+    let end = ((va & !(group - 1)) + group).min(heap.1);
+    for page in (start..end).step_by(PAGE as usize).filter(|&p| p != va) {
+        if !vm.pager.plentiful(vm.frames.counts().free) {
+            return;
+        }
+        if space.entry(vm.mem, page).is_some() {
+            continue;
+        }
+        let Some(frame) = vm.alloc_user(false) else { return };
+        vm.mem.zero_page(frame);
+        if space.map(vm, page, frame, flags | pte::U).is_err() {
+            vm.release_user(frame);
+            return;
+        }
+        vm.stats.demand_zero += 1;
+    }
 }
 
 /// A first touch of a shared image page, the image's first page at
@@ -473,7 +509,7 @@ fn break_cow<M: PhysMemory>(
 mod tests {
     use super::*;
     use crate::exec::{LoadPlan, Segment};
-    use crate::region::SharedImage;
+    use crate::region::{DemandRegion, SharedImage};
     use crate::space::ForkMode;
     use crate::stats::VmStats;
     use crate::testmem::{KERNEL_ROOT, TestMemory, World};
@@ -494,6 +530,48 @@ mod tests {
         let mut buf = [0u8; 11];
         mem.read(pte::address(e) + (va & 0xfff), &mut buf);
         buf
+    }
+
+    /// A space with a fresh 40-page heap at 0x40_0000 (committed as brk
+    /// would), and its region.
+    fn with_heap(w: &mut World) -> (AddressSpace, [DemandRegion<'static>; 1]) {
+        let mut space = w.space();
+        let (start, end) = (0x40_0000, 0x40_0000 + 40 * PAGE);
+        space.set_heap(start, end);
+        w.pager.commit.charge(40).unwrap();
+        (space, [DemandRegion::zero(start, end, pte::R | pte::W)])
+    }
+
+    fn mapped(w: &World, space: &AddressSpace, pages: core::ops::Range<u64>) -> usize {
+        pages.filter(|&p| space.lookup(&w.mem, 0x40_0000 + p * PAGE).is_some()).count()
+    }
+
+    #[test]
+    fn a_heap_fault_maps_its_group_while_memory_is_plentiful_and_only_itself_when_not() {
+        let mut w = World::with_swap(256, 8, crate::replace::Policy::Clock);
+        let (mut space, regions) = with_heap(&mut w);
+        let r = resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + 20 * PAGE, Access::Store).unwrap();
+        assert!(matches!(r, Resolved::DemandZero { .. }));
+        // The aligned group of 16 pages (16 to 31), clean and unreferenced
+        // but the one that faulted.
+        assert_eq!((mapped(&w, &space, 0..40), mapped(&w, &space, 16..32)), (16, 16));
+        let (_, e) = space.lookup(&w.mem, 0x40_0000 + 21 * PAGE).unwrap();
+        assert_eq!(e & (pte::A | pte::D), 0, "{e:#x}");
+        assert_eq!((w.stats.page_faults, w.stats.demand_zero, w.pager.commit.used), (1, 16, 40));
+        // The last group is cut at the heap's end.
+        resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + 33 * PAGE, Access::Load).unwrap();
+        assert_eq!(mapped(&w, &space, 32..48), 8);
+        space.destroy(&mut w.vm());
+        assert_eq!((w.frames.counts().used(), w.pager.commit.used), (0, 0));
+        // With a budget three-quarters used, one page per fault.
+        let mut w = World::with_swap(64, 64, crate::replace::Policy::Clock);
+        let (mut space, regions) = with_heap(&mut w);
+        let mut other = w.space();
+        for i in 0..48 {
+            w.page(&mut other, 0x10_0000 + i * PAGE, pte::R | pte::W, 0);
+        }
+        resolve(&mut space, &mut w.vm(), &regions, 0x40_0000, Access::Store).unwrap();
+        assert_eq!(mapped(&w, &space, 0..40), 1);
     }
 
     #[test]

@@ -22,7 +22,8 @@ use crate::swap::{Slot, SwapSpace};
 use crate::swap_cache::SwapCache;
 
 /// The commit account: every page a process may need a frame or a slot
-/// for, against the limit of user frames plus swap slots. A call that
+/// for, against the limit of user frames (less [`text_reserve`]) plus swap
+/// slots. A call that
 /// would go over the limit fails with ENOMEM (fork, brk, exec, shmget), so
 /// that a fault never finds memory promised to it missing; where nothing
 /// can fail (a stack growing), going over it kills the process.
@@ -71,6 +72,23 @@ pub struct PagerConfig {
     pub swap_slots: u32,
 }
 
+/// Frames of the budget that committed pages may not fill: program text is
+/// not committed (it can always be dropped and loaded again), but the
+/// programs running need some of it in memory, beside every committed
+/// page, even with no swap. A sixteenth of the budget, and at least 8
+/// frames (at most half the budget).
+pub fn text_reserve(budget: usize) -> usize {
+    (budget / 16).max(8).min(budget / 2)
+}
+
+/// Frames a fork leaves free for faults at least: one instruction may need
+/// four pages at once.
+pub const FAULT_RESERVE: usize = 4;
+
+/// Pages a heap fault maps at once while memory is plentiful: the aligned
+/// group of this many pages around the faulting one.
+pub const FAULT_AROUND: u64 = 16;
+
 /// The pager's state.
 #[derive(Debug)]
 pub struct Pager {
@@ -102,7 +120,10 @@ impl Pager {
             pools: Pools::new(base, count),
             swap: SwapSpace::new(config.swap_slots),
             cache: SwapCache::default(),
-            commit: Commit { limit: config.budget as u64 + config.swap_slots as u64, used: 0 },
+            commit: Commit {
+                limit: (config.budget - text_reserve(config.budget)) as u64 + config.swap_slots as u64,
+                used: 0,
+            },
             budget: config.budget,
             user_frames: 0,
             flushes: Vec::new(),
@@ -132,6 +153,22 @@ impl Pager {
         if available >= low { 0 } else { 2 * low - available }
     }
 
+    /// Whether a fork must be refused: it would leave fewer frames than
+    /// the low watermark, or than [`FAULT_RESERVE`], for the faults of the
+    /// processes already running (a fork bomb then ends in ENOMEM, not in
+    /// the out-of-memory killer).
+    pub fn fork_refused(&self, free_frames: usize) -> bool {
+        self.fork_shortage(free_frames) > 0
+    }
+
+    /// How many frames reclaim must free before a fork may go on (see
+    /// [`Pager::fork_refused`]).
+    pub fn fork_shortage(&self, free_frames: usize) -> usize {
+        let reserve = (self.budget / 64).max(FAULT_RESERVE);
+        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
+        reserve.saturating_sub(available)
+    }
+
     /// Whether the commit account promises more pages than user frames and
     /// swap can hold now. Its limit assumes the whole budget can hold user
     /// pages, but page tables and kernel stacks come from the same free
@@ -139,8 +176,16 @@ impl Pager {
     /// must fail instead, or a later fault would find no frame and end in
     /// the out-of-memory killer.
     pub fn overcommitted(&self, free_frames: usize) -> bool {
-        let frames = self.budget.min(self.user_frames + free_frames);
+        let frames = self.budget.min(self.user_frames + free_frames).saturating_sub(text_reserve(self.budget));
         self.commit.used > (frames + self.swap.counts().total) as u64
+    }
+
+    /// Whether memory is plentiful: a quarter of the budget or more is
+    /// free for user pages (within the budget, and in the frame table,
+    /// `free_frames`). Then a heap fault maps its neighbours too.
+    pub fn plentiful(&self, free_frames: usize) -> bool {
+        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
+        available >= self.budget / 4 && available > FAULT_AROUND as usize
     }
 
     /// Whether another user page fits the budget.
@@ -206,9 +251,10 @@ mod tests {
     #[test]
     fn page_tables_taking_free_frames_leave_promises_uncovered() {
         let mut p = pager(100, 0);
-        p.commit.charge(90).unwrap();
-        assert!(!p.overcommitted(100), "90 promised, 100 frames free");
-        assert!(!p.overcommitted(90), "exactly covered");
+        assert_eq!(p.commit.limit, 92, "the budget less the text reserve");
+        p.commit.charge(82).unwrap();
+        assert!(!p.overcommitted(100), "82 promised, 100 frames free");
+        assert!(!p.overcommitted(90), "exactly covered, beside the 8 frames kept for text");
         assert!(p.overcommitted(89), "one frame went to a page table");
     }
 

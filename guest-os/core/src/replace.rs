@@ -83,6 +83,9 @@ pub enum Reason {
     Drawn,
     /// A shared page unreferenced for this many examinations.
     SharedIdle(u32),
+    /// A shared page still in use, taken because nothing else could go:
+    /// it will be loaded again, which is better than no frame at all.
+    OnlySharedLeft,
 }
 
 /// What the replacer knows of one frame.
@@ -313,7 +316,16 @@ impl Replacer {
             }
             return Some((frame, Reason::NotReferenced));
         }
-        None
+        self.first_young_shared(refs)
+    }
+
+    /// When nothing else can go: the first shared page in the ring that is
+    /// not pinned, however recently used.
+    fn first_young_shared(&mut self, refs: &impl References) -> Option<(u64, Reason)> {
+        let entry = self.ring.iter().copied().find(|&entry| {
+            self.is_current(entry) && self.meta[entry.0 as usize].shared && !refs.pinned(self.frame(entry.0))
+        })?;
+        Some((self.frame(entry.0), Reason::OnlySharedLeft))
     }
 
     /// LRU: the unpinned page with the smallest (age, last sample seen
@@ -369,7 +381,7 @@ impl Replacer {
             }
             return Some((frame, Reason::Drawn));
         }
-        None
+        self.first_young_shared(refs)
     }
 
     /// xorshift64*.

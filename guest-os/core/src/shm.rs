@@ -388,7 +388,7 @@ mod tests {
         let (mut shm, _, mut pager) = setup(4);
         assert_eq!(shm.get(IPC_PRIVATE, 5 * PAGE, 0o600, ME, &mut pager.commit), Err(ShmError::NoMemory));
         assert_eq!(pager.commit.used, 0, "nothing kept from a failed shmget");
-        let (mut shm2, mut _big, mut pager2) = setup(SHMMNI + 1);
+        let (mut shm2, mut _big, mut pager2) = setup(2 * SHMMNI);
         for _ in 0..SHMMNI {
             shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager2.commit).unwrap();
         }

@@ -507,13 +507,16 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
 /// arguments say `cow=off`). Returns the child's pid, or ENOMEM when the
 /// commit account has no room or frames run out on the way.
 ///
-/// The child is built from free frames, above the low watermark: the
-/// frames below it are kept for faults. Fork reclaims up to the watermark
-/// first, but fails with ENOMEM rather than dip into that reserve, so that
-/// a fork bomb ends in a clean error, not in thrashing or the OOM killer.
+/// The child is built from free frames, above a reserve kept for faults
+/// (the low watermark, and at least four frames). Fork reclaims first, but
+/// fails with ENOMEM rather than dip into that reserve, so that a fork bomb
+/// ends in a clean error, not in thrashing or the OOM killer.
 pub fn fork() -> Result<u32, Errno> {
-    vmwait::keep_frames_free();
-    if with_vm(|k| k.pager.shortage(k.frames.counts().free)) > 0 {
+    let short = with_vm(|k| k.pager.fork_shortage(k.frames.counts().free));
+    if short > 0 {
+        vmwait::reclaim(short);
+    }
+    if with_vm(|k| k.pager.fork_refused(k.frames.counts().free)) {
         return Err(ENOMEM);
     }
     match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm))) {

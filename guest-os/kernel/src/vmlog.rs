@@ -68,6 +68,7 @@ fn reason(why: Reason) -> alloc::string::String {
         Reason::Age(age) => alloc::format!("lru: age {age:#04x}"),
         Reason::Drawn => "random".into(),
         Reason::SharedIdle(n) => alloc::format!("shared page unreferenced for {n} sweeps"),
+        Reason::OnlySharedLeft => "a shared page in use: nothing else could go".into(),
     }
 }
 

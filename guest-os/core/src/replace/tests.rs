@@ -223,3 +223,31 @@ fn lru_between_samples_takes_the_page_loaded_longest_ago_not_the_newest() {
     let (victim, _) = replacer.choose(&mut bits).expect("a victim");
     assert_eq!(victim, frame(1));
 }
+
+/// A page referenced again before every look, and one pinned.
+struct Busy {
+    pinned: u64,
+}
+
+impl References for Busy {
+    fn take_referenced(&mut self, _frame: u64) -> bool {
+        true
+    }
+    fn pinned(&self, frame: u64) -> bool {
+        frame == self.pinned
+    }
+}
+
+#[test]
+fn a_shared_page_in_use_goes_when_nothing_else_can() {
+    for policy in Policy::ALL {
+        let mut replacer = Replacer::new(policy, 2, BASE, 8);
+        let mut refs = Busy { pinned: frame(0) };
+        replacer.insert(frame(0), true);
+        replacer.insert(frame(1), true);
+        replacer.sample(&mut refs);
+        let chosen = replacer.choose(&mut refs);
+        assert_eq!(chosen.map(|(f, _)| f), Some(frame(1)), "{policy:?}: never idle, but the only candidate");
+        assert_eq!(replacer.choose(&mut refs), None, "{policy:?}: the pinned page never goes");
+    }
+}

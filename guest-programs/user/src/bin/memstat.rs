@@ -13,7 +13,10 @@ fn main(_: Args) -> i32 {
         "frames: {} total, {} free, {} used ({} of a budget of {} hold user pages)",
         m.frames_total, m.frames_free, m.frames_used, m.user_frames, m.frame_budget
     );
-    println!("committed: {} of {} pages (the user-frame budget plus swap)", m.committed, m.commit_limit);
+    println!(
+        "committed: {} of {} pages (the user-frame budget, less a reserve for program text, plus swap)",
+        m.committed, m.commit_limit
+    );
     println!(
         "page faults: {} ({} major); COW faults {}, copies {}, reuses {}; zero-filled pages {}",
         m.page_faults, m.major_faults, m.cow_faults, m.cow_copies, m.cow_reuses, m.demand_zero
