@@ -565,6 +565,18 @@ fn running_out_of_ram_and_swap_is_enomem_and_loses_nothing() {
 }
 
 #[test]
+fn futex_sleepers_are_woken_when_their_page_went_to_swap_and_came_back() {
+    // A few frames: the segment's page goes to swap while processes sleep
+    // on words in it, and comes back in another frame.
+    for (program, frames) in [("shmcounter", "frames=8"), ("shmring", "frames=5")] {
+        let out = expect_success(&run(&["--swap", "64M", "--append", frames, "--kernel-log", "vm,vmstat", program]));
+        assert!(out.contains("[vm] page-out: shared-memory page in frame "), "{program}: the segment paged:\n{out}");
+        assert!(out.contains("every frame back: ok\n") && !out.contains("disagree"), "{out}");
+        assert!(!out.contains("WRONG"), "{out}");
+    }
+}
+
+#[test]
 fn every_replacement_policy_keeps_bigmem_data_under_pressure() {
     for policy in ["clock", "fifo", "lru", "random"] {
         let append = format!("frames=160 pager={policy}");
@@ -642,6 +654,8 @@ fn list_shows_programs_and_the_kernel() {
         "sh",
         "bigmem",
         "belady",
+        "bigtext",
+        "thrash",
         "rvsim-kernel",
     ] {
         assert!(out.contains(&format!("  {name} ")), "{name} missing from:\n{out}");

@@ -1,24 +1,30 @@
-//! futex(uaddr, op, val, timeout): FUTEX_WAIT and FUTEX_WAKE, as Linux's,
-//! keyed by the physical address of the word, so that processes sharing
-//! memory (through shmat) meet on the same futex whatever address each
-//! attached it at.
+//! futex(uaddr, op, val, timeout): FUTEX_WAIT and FUTEX_WAKE, as Linux's.
+//! A futex in a shared-memory segment is keyed by the segment and the
+//! word's offset in it, so that processes meet on it whatever address each
+//! attached it at; any other futex by the address space and the address.
+//! Neither key changes when the pager moves the page: a physical address
+//! would, and a process asleep on a word whose page went to swap and came
+//! back in another frame would never be woken.
 //!
 //! The check of the word and the fall asleep are atomic because the
-//! kernel is never preempted: no store can come between them. A private
-//! page still shared copy-on-write after fork has one physical address
-//! for both processes until one writes it; a wake may then reach the
-//! other, which is a spurious wakeup, and futex users re-check the word.
+//! kernel is never preempted: no store can come between them.
 
 use rvsim_abi::futex::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::fault::Access;
 
 use super::{efault, with_user};
 use crate::errno::{EAGAIN, EINTR, EINVAL, ENOSYS, ETIMEDOUT, Errno};
-use crate::{proc, time};
+use crate::proc::{self, Proc};
+use crate::time;
 
-/// Sleep channels of futexes: the word's physical address (RAM is above
-/// 0x8000_0000, clear of every other channel) with this bit set.
+/// Sleep channels of futexes: a key with this bit set (no other channel
+/// has it).
 const FUTEX_CHANNEL: usize = 1 << 62;
+/// Marks a key in a shared-memory segment: its id from bit 32, the offset
+/// below. A private key holds the page-table root's page number from bit
+/// 31 and the address (user space is the low 2 GiB) below.
+const SEGMENT_KEY: usize = 1 << 61;
 
 /// futex(uaddr, op, val, timeout).
 pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> {
@@ -35,8 +41,21 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> 
 /// The futex's sleep channel, found by translating `uaddr` (EFAULT if the
 /// process may not read it).
 fn channel(uaddr: u64) -> Result<usize, Errno> {
-    let pa = efault(with_user(|u| u.translate(uaddr, Access::Load)))?;
-    Ok(FUTEX_CHANNEL | pa as usize)
+    efault(with_user(|u| u.translate(uaddr, Access::Load)))?;
+    Ok(proc::with_current(|p| key(p, uaddr)))
+}
+
+/// The sleep channel of the futex at `uaddr` of `p` (see the module's
+/// comment).
+fn key(p: &Proc, uaddr: u64) -> usize {
+    let attachment = p.attachments.iter().find(|a| a.start <= uaddr && uaddr - a.start < a.pages * PAGE);
+    match attachment {
+        Some(a) => FUTEX_CHANNEL | SEGMENT_KEY | (a.id as usize) << 32 | (uaddr - a.start) as usize,
+        None => {
+            let root = p.space.as_ref().map_or(0, |s| s.root() >> 12);
+            FUTEX_CHANNEL | (root as usize) << 31 | uaddr as usize
+        }
+    }
 }
 
 fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
