@@ -11,7 +11,7 @@
 
 use rvsim_abi::futex::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
 use rvsim_kernel_core::PAGE;
-use rvsim_kernel_core::fault::Access;
+use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
 use crate::errno::{EAGAIN, EINTR, EINVAL, ENOSYS, ETIMEDOUT, Errno};
@@ -38,10 +38,12 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> 
     }
 }
 
-/// The futex's sleep channel, found by translating `uaddr` (EFAULT if the
-/// process may not read it).
+/// The futex's sleep channel (EFAULT if `uaddr` is not in user space). The
+/// key needs no translation: a wait reads the word, which faults it in (or
+/// fails with EFAULT), and a wake on a word never mapped wakes no one, as
+/// Linux's private futexes.
 fn channel(uaddr: u64) -> Result<usize, Errno> {
-    efault(with_user(|u| u.translate(uaddr, Access::Load)))?;
+    efault(access_ok(uaddr, 4))?;
     Ok(proc::with_current(|p| key(p, uaddr)))
 }
 
