@@ -512,9 +512,13 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
 /// fails with ENOMEM rather than dip into that reserve, so that a fork bomb
 /// ends in a clean error, not in thrashing or the OOM killer.
 pub fn fork() -> Result<u32, Errno> {
-    let short = with_vm(|k| k.pager.fork_shortage(k.frames.counts().free));
-    if short > 0 {
-        vmwait::reclaim(short);
+    // Others may fault while reclaim sleeps on its writes, taking frames
+    // back: try again a few times, with some margin, before refusing.
+    for _ in 0..FORK_RECLAIM_TRIES {
+        let short = with_vm(|k| k.pager.fork_shortage(k.frames.counts().free));
+        if short == 0 || vmwait::reclaim(short + FORK_RECLAIM_MARGIN) == 0 {
+            break;
+        }
     }
     if with_vm(|k| k.pager.fork_refused(k.frames.counts().free)) {
         return Err(ENOMEM);
@@ -524,6 +528,11 @@ pub fn fork() -> Result<u32, Errno> {
         outcome => outcome,
     }
 }
+
+/// Rounds of reclaim a fork tries before it refuses for want of frames.
+const FORK_RECLAIM_TRIES: usize = 16;
+/// Frames a fork's reclaim frees beyond its reserve.
+const FORK_RECLAIM_MARGIN: usize = 8;
 
 /// What `fork_in` returns when a frame (not the commit account) ran out.
 const NO_FRAME: Errno = -1;
