@@ -228,3 +228,15 @@ fn the_log_replay_counts_a_clean_log_and_catches_a_page_in_two_frames() {
     let caught = std::panic::catch_unwind(|| replay_shared_pages(twice));
     assert!(caught.is_err(), "a page loaded into a second frame while in the first");
 }
+
+#[test]
+fn fork_goes_on_under_thrashing_while_swap_has_room() {
+    // 40 frames for up to 8 processes of 32 pages: each fork must reclaim
+    // while the others fault the frames back, and still succeed.
+    for policy in ["clock", "fifo", "lru", "random"] {
+        let append = format!("frames=40 pager={policy}");
+        let out = expect_success(&run(&["--swap", "64M", "--append", &append, "thrash", "32", "4"]));
+        assert!(!out.contains("ENOMEM") && !out.contains("WRONG"), "{policy}:\n{out}");
+        assert_eq!(out.matches(": every page verified\n").count(), 6, "{policy}:\n{out}");
+    }
+}
