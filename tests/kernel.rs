@@ -673,9 +673,9 @@ fn qemu_image() -> &'static (PathBuf, PathBuf) {
     })
 }
 
-/// Boots the same kernel and initrd on QEMU with `append` as boot
-/// arguments and `input` on stdin.
-fn qemu(append: &str, input: &str) -> Output {
+/// QEMU booting the same kernel and initrd with `append` as boot
+/// arguments.
+fn qemu_command(append: &str) -> Command {
     let (kernel, initrd) = qemu_image();
     let mut command = Command::new("qemu-system-riscv64");
     command
@@ -684,7 +684,13 @@ fn qemu(append: &str, input: &str) -> Output {
         .arg("-initrd")
         .arg(initrd)
         .args(["-append", append]);
-    run_command(&mut command, Some(input.as_bytes()), RUN_TIMEOUT)
+    command
+}
+
+/// Boots the same kernel and initrd on QEMU with `append` as boot
+/// arguments and `input` on stdin.
+fn qemu(append: &str, input: &str) -> Output {
+    run_command(&mut qemu_command(append), Some(input.as_bytes()), RUN_TIMEOUT)
 }
 
 #[test]
@@ -748,14 +754,9 @@ fn bigmem_pages_to_the_same_swap_disk_on_qemu_with_the_same_output() {
     ]);
     let out = expect_success(&ours);
     assert!(number_after(&out, " page_outs=") > 0 && number_after(&out, " major_faults=") > 0, "{out}");
-    let (kernel, initrd) = qemu_image();
-    let mut command = Command::new("qemu-system-riscv64");
+    let mut command = qemu_command("echo=off frames=256 log=vmstat -- bigmem 2");
     command
-        .args(["-machine", "virt", "-bios", "none", "-m", "128M", "-nographic", "-kernel"])
-        .arg(kernel)
-        .arg("-initrd")
-        .arg(initrd)
-        .args(["-append", "echo=off frames=256 log=vmstat -- bigmem 2", "-drive"])
+        .arg("-drive")
         .arg(format!("file={},if=none,format=raw,id=x0", theirs_disk.display()))
         .args(["-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]);
     let theirs = run_command(&mut command, None, RUN_TIMEOUT);

@@ -49,6 +49,26 @@ impl Args {
     }
 }
 
+/// `value` in decimal, NUL-terminated, in `buf`: an argument for
+/// [`sys::exec`].
+pub fn decimal(mut value: u64, buf: &mut [u8; 24]) -> &core::ffi::CStr {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (value % 10) as u8;
+        len += 1;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[i] = digits[len - 1 - i];
+    }
+    buf[len] = 0;
+    core::ffi::CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"")
+}
+
 core::arch::global_asm!(
     r#"
     .section .text.entry, "ax"

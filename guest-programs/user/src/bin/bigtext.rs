@@ -2,11 +2,10 @@
 #![no_std]
 #![no_main]
 
-use core::ffi::CStr;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rvsim_user::sys::{self, MemStat, Status, ipc};
-use rvsim_user::{Args, entry, println};
+use rvsim_user::{Args, decimal, entry, println};
 
 entry!(main);
 
@@ -174,25 +173,6 @@ fn instance(board: &Board, index: usize, passes: u64) -> bool {
     arrive(&board.done);
     wait_for(&board.release, 1);
     right
-}
-
-/// `value` in decimal, NUL-terminated, in `buf`.
-fn decimal(mut value: u64, buf: &mut [u8; 24]) -> &CStr {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (value % 10) as u8;
-        len += 1;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for i in 0..len {
-        buf[i] = digits[len - 1 - i];
-    }
-    buf[len] = 0;
-    CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"")
 }
 
 /// The image's pages of text and read-only data: the pages the shared

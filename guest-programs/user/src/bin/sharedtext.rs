@@ -28,10 +28,9 @@ fn round(n: u32) -> Option<MemStat> {
     // SAFETY: a fresh, zeroed segment laid out as a Rendezvous.
     let rendezvous = unsafe { &*(addr as *const Rendezvous) };
     let mut number = [0u8; 24];
-    let id_text = format_id(id as u64, &mut number);
+    let id_arg = rvsim_user::decimal(id as u64, &mut number);
     for _ in 0..n {
         if sys::fork() == 0 {
-            let id_arg = core::ffi::CStr::from_bytes_with_nul(id_text).unwrap_or(c"");
             sys::exec(&[c"textworker", id_arg]);
         }
     }
@@ -54,25 +53,6 @@ fn round(n: u32) -> Option<MemStat> {
     sys::shmdt(addr as usize);
     sys::shmctl(id, ipc::IPC_RMID, core::ptr::null_mut());
     ok.then_some(during)
-}
-
-/// `value` in decimal, NUL-terminated, in `buf`.
-fn format_id(mut value: u64, buf: &mut [u8; 24]) -> &[u8] {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (value % 10) as u8;
-        len += 1;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for i in 0..len {
-        buf[i] = digits[len - 1 - i];
-    }
-    buf[len] = 0;
-    &buf[..=len]
 }
 
 fn main(_: Args) -> i32 {
