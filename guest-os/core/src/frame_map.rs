@@ -1,21 +1,20 @@
-//! Per-frame records (the reverse map's, the replacer's) kept a chunk of
-//! frames at a time, each chunk allocated the first time one of its
-//! frames is written. Boot costs nothing for them, and RAM that never
-//! holds a user page never gets a record: a run with no memory pressure
-//! pays for paging only as far as it uses frames.
+//! Per-frame records (the reverse map's, the replacer's), allocated as
+//! far as the highest frame written, a chunk at a time. The frame table
+//! hands out its lowest frames first, so boot costs nothing for them and
+//! a run with no memory pressure pays for paging only as far as it uses
+//! frames; an index is a plain slice index.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ops::{Index, IndexMut};
 
-/// Frames per chunk.
+/// Frames the records grow by.
 const CHUNK: usize = 512;
 
 /// A record of type `T` for each of `len` frames, all `T::default()` until
 /// written.
 #[derive(Debug, Default)]
 pub struct FrameMap<T> {
-    chunks: Vec<Option<Box<[T]>>>,
+    records: Vec<T>,
     len: usize,
     /// What every record not yet written holds.
     unwritten: T,
@@ -24,7 +23,7 @@ pub struct FrameMap<T> {
 impl<T: Default + Clone> FrameMap<T> {
     /// Records for `len` frames, none allocated yet.
     pub fn new(len: usize) -> FrameMap<T> {
-        FrameMap { chunks: alloc::vec![None; len.div_ceil(CHUNK)], len, unwritten: T::default() }
+        FrameMap { records: Vec::new(), len, unwritten: T::default() }
     }
 
     /// How many frames there are records for.
@@ -38,6 +37,15 @@ impl<T: Default + Clone> FrameMap<T> {
     }
 }
 
+impl<T: Default + Clone> FrameMap<T> {
+    /// Grows the records to cover frame `i`, to the end of its chunk.
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        let end = ((i / CHUNK + 1) * CHUNK).min(self.len);
+        self.records.resize(end, T::default());
+    }
+}
+
 impl<T> Index<usize> for FrameMap<T> {
     type Output = T;
 
@@ -45,20 +53,19 @@ impl<T> Index<usize> for FrameMap<T> {
     #[inline]
     fn index(&self, i: usize) -> &T {
         assert!(i < self.len, "frame record {i} of {}", self.len);
-        match &self.chunks[i / CHUNK] {
-            Some(chunk) => &chunk[i % CHUNK],
-            None => &self.unwritten,
-        }
+        self.records.get(i).unwrap_or(&self.unwritten)
     }
 }
 
 impl<T: Default + Clone> IndexMut<usize> for FrameMap<T> {
-    /// The record of frame `i`, its chunk allocated if need be.
+    /// The record of frame `i`, the records grown to it if need be.
     #[inline]
     fn index_mut(&mut self, i: usize) -> &mut T {
         assert!(i < self.len, "frame record {i} of {}", self.len);
-        let chunk = self.chunks[i / CHUNK].get_or_insert_with(|| alloc::vec![T::default(); CHUNK].into_boxed_slice());
-        &mut chunk[i % CHUNK]
+        if i >= self.records.len() {
+            self.grow(i);
+        }
+        &mut self.records[i]
     }
 }
 

@@ -93,7 +93,8 @@ fn write_out(frame: u64, slot: Slot) {
 /// After a fault took a frame: when free frames fall below the low
 /// watermark, reclaims up to the high one, before the process goes on.
 pub fn keep_frames_free() {
-    let shortage = proc::with_vm(|k| k.pager.shortage(k.frames.counts().free));
+    // Only a look: nothing changes, so no TLB flush can be due.
+    let shortage = crate::vmm::with(|k| k.pager.shortage(k.frames.counts().free));
     if shortage > 0 {
         reclaim(shortage);
     }

@@ -1,5 +1,5 @@
-//! Records read as default until written, and chunks appear only where
-//! frames are written.
+//! Records read as default until written, and memory grows only as far as
+//! the frames written.
 
 use super::*;
 
@@ -10,8 +10,10 @@ fn unwritten_records_read_as_default_and_written_ones_keep_their_value() {
     map[CHUNK + 7] = 42;
     map[3 * CHUNK + 4] = 9;
     assert_eq!((map[CHUNK + 7], map[CHUNK + 6], map[3 * CHUNK + 4]), (42, 0, 9));
-    let allocated: Vec<bool> = map.chunks.iter().map(Option::is_some).collect();
-    assert_eq!(allocated, [false, true, false, true], "only the chunks written to");
+    assert_eq!(map.records.len(), 3 * CHUNK + 5, "grown as far as the highest frame written");
+    let mut low: FrameMap<u32> = FrameMap::new(3 * CHUNK);
+    low[3] = 1;
+    assert_eq!(low.records.len(), CHUNK, "one chunk for the lowest frames");
 }
 
 #[test]
