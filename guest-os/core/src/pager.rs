@@ -259,6 +259,22 @@ mod tests {
     }
 
     #[test]
+    fn a_small_budget_is_not_emptied_by_reclaim() {
+        // Eight frames, seven in use: one is free, which is enough for the
+        // next fault; with none free, reclaim makes two.
+        let mut p = pager(8, 64);
+        let mut frames = FrameTable::new(0x8000_0000, 64, |_| false);
+        for _ in 0..7 {
+            p.alloc_user(&mut frames, false).unwrap();
+        }
+        assert_eq!(p.shortage(frames.counts().free), 0);
+        p.alloc_user(&mut frames, false).unwrap();
+        assert_eq!(p.shortage(frames.counts().free), 2);
+        // A fork keeps four frames for faults.
+        assert_eq!(p.fork_shortage(frames.counts().free), 4);
+    }
+
+    #[test]
     fn swap_and_resident_pages_cover_promises_too() {
         let mut p = pager(100, 50);
         let mut frames = FrameTable::new(0x8000_0000, 100, |_| false);
