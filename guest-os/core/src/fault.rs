@@ -276,13 +276,10 @@ fn demand_zero<M: PhysMemory>(
         }
     };
     let frame = take_frame(vm, Owner::Private { root: space.root(), va }).inspect_err(|_| undo(vm))?;
-    vm.mem.zero_page(frame);
-    if space.map(vm, va, frame, flags | pte::U | pte::A).is_err() {
-        vm.release_user(frame);
+    if !map_zeroed(space, vm, va, frame, flags | pte::U | pte::A) {
         undo(vm);
         return Err(Unresolved::Wait(Wait::Frames));
     }
-    vm.stats.demand_zero += 1;
     Ok(Resolved::DemandZero { frame })
 }
 
@@ -308,13 +305,23 @@ fn fault_around<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, va:
             continue;
         }
         let Some(frame) = vm.alloc_user(false) else { return };
-        vm.mem.zero_page(frame);
-        if space.map(vm, page, frame, flags | pte::U).is_err() {
-            vm.release_user(frame);
+        if !map_zeroed(space, vm, page, frame, flags | pte::U) {
             return;
         }
-        vm.stats.demand_zero += 1;
     }
+}
+
+/// Zero-fills `frame` and maps it at `va` with `flags`, counting a page
+/// zero-filled; false (the frame given back) when the page tables found
+/// no frame.
+fn map_zeroed<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, frame: u64, flags: u64) -> bool {
+    vm.mem.zero_page(frame);
+    if space.map(vm, va, frame, flags).is_err() {
+        vm.release_user(frame);
+        return false;
+    }
+    vm.stats.demand_zero += 1;
+    true
 }
 
 /// A first touch of a shared image page, the image's first page at

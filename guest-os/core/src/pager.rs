@@ -23,10 +23,10 @@ use crate::swap_cache::SwapCache;
 
 /// The commit account: every page a process may need a frame or a slot
 /// for, against the limit of user frames (less [`text_reserve`]) plus swap
-/// slots. A call that
-/// would go over the limit fails with ENOMEM (fork, brk, exec, shmget), so
-/// that a fault never finds memory promised to it missing; where nothing
-/// can fail (a stack growing), going over it kills the process.
+/// slots. A call that would go over the limit fails with ENOMEM (fork,
+/// brk, exec, shmget), so that a fault never finds memory promised to it
+/// missing; where nothing can fail (a stack growing), going over it kills
+/// the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Commit {
     /// Pages the limit allows.
@@ -148,9 +148,19 @@ impl Pager {
     /// twice that. (A larger floor would empty a small budget at every
     /// reclaim, whatever the policy chose.)
     pub fn shortage(&self, free_frames: usize) -> usize {
-        let low = (self.budget / 64).max(1);
-        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
+        let (low, available) = (self.low_watermark().max(1), self.available(free_frames));
         if available >= low { 0 } else { 2 * low - available }
+    }
+
+    /// A sixty-fourth of the budget: the reserve below which reclaim runs.
+    fn low_watermark(&self) -> usize {
+        self.budget / 64
+    }
+
+    /// Frames a user page could take now: within the budget, and free in
+    /// the frame table (`free_frames`).
+    fn available(&self, free_frames: usize) -> usize {
+        (self.budget - self.user_frames.min(self.budget)).min(free_frames)
     }
 
     /// Whether a fork must be refused: it would leave fewer frames than
@@ -164,9 +174,8 @@ impl Pager {
     /// How many frames reclaim must free before a fork may go on (see
     /// [`Pager::fork_refused`]).
     pub fn fork_shortage(&self, free_frames: usize) -> usize {
-        let reserve = (self.budget / 64).max(FAULT_RESERVE);
-        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
-        reserve.saturating_sub(available)
+        let reserve = self.low_watermark().max(FAULT_RESERVE);
+        reserve.saturating_sub(self.available(free_frames))
     }
 
     /// Whether the commit account promises more pages than user frames and
@@ -184,7 +193,7 @@ impl Pager {
     /// free for user pages (within the budget, and in the frame table,
     /// `free_frames`). Then a heap fault maps its neighbours too.
     pub fn plentiful(&self, free_frames: usize) -> bool {
-        let available = (self.budget - self.user_frames.min(self.budget)).min(free_frames);
+        let available = self.available(free_frames);
         available >= self.budget / 4 && available > FAULT_AROUND as usize
     }
 
