@@ -229,6 +229,8 @@ fn the_shell_takes_100_kb_of_piped_input_without_losing_a_byte() {
 fn the_vm_log_shows_forks_cow_breaks_and_exits() {
     let out = expect_success(&run(&["--kernel-log", "vm", "cowtest"]));
     for needle in [
+        "[vm] pid 1: store fault at 0x13000: zero-filled frame 0x",
+        " heap pages around it\n",
         "[vm] pid 1: fork -> pid 2: ",
         "pages shared copy-on-write, 0 copied",
         "[vm] pid 2: store fault at 0x13000: COW break, copied frame 0x",

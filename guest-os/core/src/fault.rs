@@ -53,6 +53,8 @@ pub enum Resolved {
     DemandZero {
         /// The new frame.
         frame: u64,
+        /// Heap pages around it zero-filled and mapped too (fault-around).
+        around: u32,
     },
     /// A first touch of a shared image page: `hit` if the shared pages
     /// table had it, else it was loaded from the image into `frame`.
@@ -189,7 +191,10 @@ fn resolve_once<M: PhysMemory>(
                 return Err(Unresolved::Protection);
             }
             match pte::slot(entry) {
-                0 => demand_zero(space, vm, va, pte::flags(entry) & (pte::R | pte::W | pte::X), false),
+                0 => {
+                    let frame = demand_zero(space, vm, va, pte::flags(entry) & (pte::R | pte::W | pte::X), false)?;
+                    Ok(Resolved::DemandZero { frame, around: 0 })
+                }
                 _ => swap_in(space, vm, slot, entry, va),
             }
         }
@@ -199,11 +204,10 @@ fn resolve_once<M: PhysMemory>(
                 Backing::Zero => {
                     let (heap_start, heap_end) = space.heap();
                     let heap = heap_start <= va && va < heap_end;
-                    let resolved = demand_zero(space, vm, va, region.flags, !heap)?;
-                    if heap {
-                        fault_around(space, vm, va, (heap_start, heap_end), region.flags);
-                    }
-                    Ok(resolved)
+                    let frame = demand_zero(space, vm, va, region.flags, !heap)?;
+                    let around =
+                        if heap { fault_around(space, vm, va, (heap_start, heap_end), region.flags) } else { 0 };
+                    Ok(Resolved::DemandZero { frame, around })
                 }
                 Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
                 Backing::Shm { id, writable } => {
@@ -259,14 +263,14 @@ fn make_room_in_pool<M: PhysMemory>(vm: &mut Vm<'_, M>, pool: usize) -> Result<(
 
 /// A first touch of a zero-filled page (`charge`: outside the heap, a new
 /// page of the commit account). The page is mapped clean: until it is
-/// written, the pager may simply drop it.
+/// written, the pager may simply drop it. Returns its frame.
 fn demand_zero<M: PhysMemory>(
     space: &mut AddressSpace,
     vm: &mut Vm<'_, M>,
     va: u64,
     flags: u64,
     charge: bool,
-) -> Result<Resolved, Unresolved> {
+) -> Result<u64, Unresolved> {
     if charge {
         vm.pager.commit.charge(1).map_err(|_| Unresolved::OutOfMemory)?;
     }
@@ -280,7 +284,7 @@ fn demand_zero<M: PhysMemory>(
         undo(vm);
         return Err(Unresolved::Wait(Wait::Frames));
     }
-    Ok(Resolved::DemandZero { frame })
+    Ok(frame)
 }
 
 /// After a heap fault at `va`, while memory is plentiful: zero-fills and
@@ -289,26 +293,36 @@ fn demand_zero<M: PhysMemory>(
 /// one fault per group, not one per page. The heap's pages are committed
 /// already (at `brk`). They are mapped clean and unreferenced: if memory
 /// runs short the pager takes them first, and drops them for nothing. Not
-/// in a frame pool, whose faults must stay exact.
-fn fault_around<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, va: u64, heap: (u64, u64), flags: u64) {
+/// in a frame pool, whose faults must stay exact. Returns how many it
+/// mapped.
+fn fault_around<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    va: u64,
+    heap: (u64, u64),
+    flags: u64,
+) -> u32 {
     if vm.pager.pools.find(space.root(), va).is_some() {
-        return;
+        return 0;
     }
     let group = FAULT_AROUND * PAGE;
     let start = (va & !(group - 1)).max(heap.0);
     let end = ((va & !(group - 1)) + group).min(heap.1);
+    let mut mapped = 0;
     for page in (start..end).step_by(PAGE as usize).filter(|&p| p != va) {
         if !vm.pager.plentiful(vm.frames.counts().free) {
-            return;
+            break;
         }
         if space.entry(vm.mem, page).is_some() {
             continue;
         }
-        let Some(frame) = vm.alloc_user(false) else { return };
+        let Some(frame) = vm.alloc_user(false) else { break };
         if !map_zeroed(space, vm, page, frame, flags | pte::U) {
-            return;
+            break;
         }
+        mapped += 1;
     }
+    mapped
 }
 
 /// Zero-fills `frame` and maps it at `va` with `flags`, counting a page
@@ -558,7 +572,7 @@ mod tests {
         let mut w = World::with_swap(256, 8, crate::replace::Policy::Clock);
         let (mut space, regions) = with_heap(&mut w);
         let r = resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + 20 * PAGE, Access::Store).unwrap();
-        assert!(matches!(r, Resolved::DemandZero { .. }));
+        assert!(matches!(r, Resolved::DemandZero { around: 15, .. }), "{r:?}");
         // The aligned group of 16 pages (16 to 31), clean and unreferenced
         // but the one that faulted.
         assert_eq!((mapped(&w, &space, 0..40), mapped(&w, &space, 16..32)), (16, 16));

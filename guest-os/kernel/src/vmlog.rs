@@ -36,9 +36,12 @@ pub fn resolved(pid: u32, va: u64, access: Access, how: Resolved) {
         Resolved::CowReused { frame } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: COW break, reused frame {frame:#x} (last sharer)")
         }
-        Resolved::DemandZero { frame } => {
+        Resolved::DemandZero { frame, around: 0 } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: zero-filled frame {frame:#x}")
         }
+        Resolved::DemandZero { frame, around } => kprintln!(
+            "[vm] pid {pid}: {what} fault at {va:#x}: zero-filled frame {frame:#x}, and {around} heap pages around it"
+        ),
         Resolved::SharedPage { frame, hit: true } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: shared page hit, frame {frame:#x}")
         }
