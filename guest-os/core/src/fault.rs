@@ -18,7 +18,7 @@ use crate::pager::FAULT_AROUND;
 use crate::region::{Backing, DemandRegion};
 use crate::rmap::Mapping;
 use crate::shm::ShmPage;
-use crate::space::{AddressSpace, USER_END, shm_flags};
+use crate::space::{AddressSpace, USER_END, entry_slot, shm_flags};
 use crate::swap::Slot;
 use crate::swap_cache::CacheState;
 use crate::{PAGE, PhysMemory, Vm, page_floor, pte};
@@ -302,27 +302,29 @@ fn fault_around<M: PhysMemory>(
     heap: (u64, u64),
     flags: u64,
 ) -> u32 {
-    if vm.pager.pools.find(space.root(), va).is_some() {
+    let room = vm.pager.fault_around_room(vm.frames.counts().free);
+    if room == 0 || vm.pager.pools.find(space.root(), va).is_some() {
         return 0;
     }
+    // The faulting page is mapped: its level-0 table holds the whole group.
+    let Some(table) = entry_slot(vm.mem, space.root(), va).map(|slot| slot & !(PAGE - 1)) else { return 0 };
     let group = FAULT_AROUND * PAGE;
     let start = (va & !(group - 1)).max(heap.0);
     let end = ((va & !(group - 1)) + group).min(heap.1);
     let mut mapped = 0;
-    for page in (start..end).step_by(PAGE as usize).filter(|&p| p != va) {
-        if !vm.pager.plentiful(vm.frames.counts().free) {
-            break;
-        }
-        if space.entry(vm.mem, page).is_some() {
+    for page in (start..end).step_by(PAGE as usize) {
+        let slot = table + (page / PAGE % 512) * 8;
+        if mapped == room || page == va || vm.mem.read_u64(slot) != 0 {
             continue;
         }
         let Some(frame) = vm.alloc_user(false) else { break };
-        if !map_zeroed(space, vm, page, frame, flags | pte::U) {
-            break;
-        }
+        vm.mem.zero_page(frame);
+        AddressSpace::set_entry(vm.mem, slot, pte::make(frame, flags | pte::U));
+        vm.pager.mapped(frame, Mapping { root: space.root(), va: page });
         mapped += 1;
     }
-    mapped
+    vm.stats.demand_zero += mapped as u64;
+    mapped as u32
 }
 
 /// Zero-fills `frame` and maps it at `va` with `flags`, counting a page
@@ -402,7 +404,7 @@ fn shared_swap_in<M: PhysMemory>(
     // The cache's reference to the frame becomes the first sharer's.
     vm.pager.cache.remove(slot);
     vm.pager.swap.decref(slot);
-    vm.pager.replacer.insert(frame, true);
+    vm.pager.resident(frame, true);
     vm.shared.swapped_in(key, frame);
     map_shared(space, vm, va, frame, flags)?;
     Ok(Resolved::SharedSwapIn { frame, slot })
@@ -436,7 +438,7 @@ fn swap_in<M: PhysMemory>(
         flags = (flags & !pte::W & !pte::RSW) | pte::COW;
     }
     AddressSpace::set_entry(vm.mem, slot_addr, pte::make(frame, flags));
-    vm.pager.rmap.add(frame, Mapping { root: space.root(), va });
+    vm.pager.mapped(frame, Mapping { root: space.root(), va });
     Ok(Resolved::SwapIn { frame, slot })
 }
 
@@ -518,8 +520,8 @@ fn break_cow<M: PhysMemory>(
     vm.mem.copy_page(old, new);
     AddressSpace::set_entry(vm.mem, slot, pte::make(new, flags));
     let here = Mapping { root: space.root(), va };
-    vm.pager.rmap.remove(old, here);
-    vm.pager.rmap.add(new, here);
+    vm.pager.unmapped(old, here);
+    vm.pager.mapped(new, here);
     vm.release_user(old);
     vm.stats.cow_faults += 1;
     vm.stats.cow_copies += 1;
@@ -555,44 +557,48 @@ mod tests {
 
     /// A space with a fresh 40-page heap at 0x40_0000 (committed as brk
     /// would), and its region.
+    /// Heap pages of [`with_heap`]: two and a half fault-around groups.
+    const HEAP_PAGES: u64 = FAULT_AROUND * 5 / 2;
+
     fn with_heap(w: &mut World) -> (AddressSpace, [DemandRegion<'static>; 1]) {
         let mut space = w.space();
-        let (start, end) = (0x40_0000, 0x40_0000 + 40 * PAGE);
+        let (start, end) = (0x40_0000, 0x40_0000 + HEAP_PAGES * PAGE);
         space.set_heap(start, end);
-        w.pager.commit.charge(40).unwrap();
+        w.pager.commit.charge(HEAP_PAGES).unwrap();
         (space, [DemandRegion::zero(start, end, pte::R | pte::W)])
     }
 
-    fn mapped(w: &World, space: &AddressSpace, pages: core::ops::Range<u64>) -> usize {
-        pages.filter(|&p| space.lookup(&w.mem, 0x40_0000 + p * PAGE).is_some()).count()
+    fn mapped(w: &World, space: &AddressSpace, pages: core::ops::Range<u64>) -> u64 {
+        pages.filter(|&p| space.lookup(&w.mem, 0x40_0000 + p * PAGE).is_some()).count() as u64
     }
 
     #[test]
     fn a_heap_fault_maps_its_group_while_memory_is_plentiful_and_only_itself_when_not() {
-        let mut w = World::with_swap(256, 8, crate::replace::Policy::Clock);
+        const G: u64 = FAULT_AROUND;
+        let mut w = World::with_swap(1024, 8, crate::replace::Policy::Clock);
         let (mut space, regions) = with_heap(&mut w);
-        let r = resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + 20 * PAGE, Access::Store).unwrap();
-        assert!(matches!(r, Resolved::DemandZero { around: 15, .. }), "{r:?}");
-        // The aligned group of 16 pages (16 to 31), clean and unreferenced
-        // but the one that faulted.
-        assert_eq!((mapped(&w, &space, 0..40), mapped(&w, &space, 16..32)), (16, 16));
-        let (_, e) = space.lookup(&w.mem, 0x40_0000 + 21 * PAGE).unwrap();
+        let r = resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + (G + 4) * PAGE, Access::Store).unwrap();
+        assert!(matches!(r, Resolved::DemandZero { around, .. } if around as u64 == G - 1), "{r:?}");
+        // The aligned group (pages G to 2G), clean and unreferenced but the
+        // one that faulted.
+        assert_eq!((mapped(&w, &space, 0..HEAP_PAGES), mapped(&w, &space, G..2 * G)), (G, G));
+        let (_, e) = space.lookup(&w.mem, 0x40_0000 + (G + 5) * PAGE).unwrap();
         assert_eq!(e & (pte::A | pte::D), 0, "{e:#x}");
-        assert_eq!((w.stats.page_faults, w.stats.demand_zero, w.pager.commit.used), (1, 16, 40));
+        assert_eq!((w.stats.page_faults, w.stats.demand_zero, w.pager.commit.used), (1, G, HEAP_PAGES));
         // The last group is cut at the heap's end.
-        resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + 33 * PAGE, Access::Load).unwrap();
-        assert_eq!(mapped(&w, &space, 32..48), 8);
+        resolve(&mut space, &mut w.vm(), &regions, 0x40_0000 + (2 * G + 1) * PAGE, Access::Load).unwrap();
+        assert_eq!(mapped(&w, &space, 2 * G..3 * G), G / 2);
         space.destroy(&mut w.vm());
         assert_eq!((w.frames.counts().used(), w.pager.commit.used), (0, 0));
         // With a budget three-quarters used, one page per fault.
-        let mut w = World::with_swap(64, 64, crate::replace::Policy::Clock);
+        let mut w = World::with_swap(400, 200, crate::replace::Policy::Clock);
         let (mut space, regions) = with_heap(&mut w);
         let mut other = w.space();
-        for i in 0..48 {
-            w.page(&mut other, 0x10_0000 + i * PAGE, pte::R | pte::W, 0);
+        for i in 0..300 {
+            w.page(&mut other, 0x100_0000 + i * PAGE, pte::R | pte::W, 0);
         }
         resolve(&mut space, &mut w.vm(), &regions, 0x40_0000, Access::Store).unwrap();
-        assert_eq!(mapped(&w, &space, 0..40), 1);
+        assert_eq!(mapped(&w, &space, 0..HEAP_PAGES), 1);
     }
 
     #[test]

@@ -30,6 +30,7 @@
 //! - [`bootargs`]: the kernel command line.
 //! - [`cpio`]: the initrd's archive format, read in place.
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
+//! - [`tracking`]: the pager's records kept only once memory gets short.
 #![no_std]
 
 extern crate alloc;
@@ -56,6 +57,7 @@ pub mod stats;
 pub mod swap;
 pub mod swap_cache;
 pub mod swap_header;
+pub mod tracking;
 pub mod uaccess;
 mod vm;
 

@@ -10,6 +10,10 @@
 //! - and the TLB entries that changes to other processes' page tables
 //!   left to flush.
 //!
+//! The reverse map and the replacer are kept only from the first time
+//! memory gets short (see [`crate::tracking`]): until then nothing is
+//! evicted, and a new page costs no more than a frame and an entry.
+//!
 //! The kernel owns one `Pager` and lends it to the policy code in [`Vm`].
 
 use alloc::vec::Vec;
@@ -86,8 +90,11 @@ pub fn text_reserve(budget: usize) -> usize {
 pub const FAULT_RESERVE: usize = 4;
 
 /// Pages a heap fault maps at once while memory is plentiful: the aligned
-/// group of this many pages around the faulting one.
-pub const FAULT_AROUND: u64 = 16;
+/// group of this many pages (256 KiB) around the faulting one. Anonymous
+/// memory is cheap to map ahead (Linux's transparent huge pages map 2 MiB
+/// at a first touch); what is never used stays clean and zero, and is the
+/// first thing reclaim drops, for nothing, if memory runs short.
+pub const FAULT_AROUND: u64 = 64;
 
 /// The pager's state.
 #[derive(Debug)]
@@ -106,6 +113,9 @@ pub struct Pager {
     pub commit: Commit,
     budget: usize,
     user_frames: usize,
+    /// Whether the reverse map and the replacer are kept (see
+    /// [`crate::tracking`]).
+    tracking: bool,
     /// TLB entries to flush: PTEs of other address spaces (or of the
     /// current one, away from the faulting address) that changed.
     pub flushes: Vec<Mapping>,
@@ -126,6 +136,7 @@ impl Pager {
             },
             budget: config.budget,
             user_frames: 0,
+            tracking: false,
             flushes: Vec::new(),
         }
     }
@@ -159,7 +170,7 @@ impl Pager {
 
     /// Frames a user page could take now: within the budget, and free in
     /// the frame table (`free_frames`).
-    fn available(&self, free_frames: usize) -> usize {
+    pub fn available(&self, free_frames: usize) -> usize {
         (self.budget - self.user_frames.min(self.budget)).min(free_frames)
     }
 
@@ -189,12 +200,65 @@ impl Pager {
         self.commit.used > (frames + self.swap.counts().total) as u64
     }
 
-    /// Whether memory is plentiful: a quarter of the budget or more is
-    /// free for user pages (within the budget, and in the frame table,
-    /// `free_frames`). Then a heap fault maps its neighbours too.
+    /// The fewest frames free for user pages (within the budget, and in
+    /// the frame table) at which memory is plentiful: a quarter of the
+    /// budget, and more than a fault-around group.
+    fn plenty(&self) -> usize {
+        (self.budget / 4).max(FAULT_AROUND as usize + 1)
+    }
+
+    /// Whether memory is plentiful (see [`Pager::plenty`]; `free_frames`
+    /// free in the frame table). Then nothing needs evicting soon.
     pub fn plentiful(&self, free_frames: usize) -> bool {
-        let available = self.available(free_frames);
-        available >= self.budget / 4 && available > FAULT_AROUND as usize
+        self.available(free_frames) >= self.plenty()
+    }
+
+    /// How many pages a heap fault may map around the faulting one: those
+    /// it can take while memory stays plentiful before each.
+    pub fn fault_around_room(&self, free_frames: usize) -> usize {
+        (self.available(free_frames) + 1).saturating_sub(self.plenty())
+    }
+
+    /// Whether the reverse map and the replacer are kept.
+    pub fn tracking(&self) -> bool {
+        self.tracking
+    }
+
+    /// Whether they should be from now on: memory is no longer plentiful
+    /// (`free_frames` free in the frame table).
+    pub fn wants_tracking(&self, free_frames: usize) -> bool {
+        !self.tracking && !self.plentiful(free_frames)
+    }
+
+    /// Keeps the reverse map and the replacer from now on; the caller
+    /// enters the pages already resident ([`crate::tracking::start`]).
+    pub(crate) fn begin_tracking(&mut self) {
+        self.tracking = true;
+    }
+
+    /// Records that `m` maps `frame` (while tracking).
+    #[inline]
+    pub fn mapped(&mut self, frame: u64, m: Mapping) {
+        if self.tracking {
+            self.rmap.add(frame, m);
+        }
+    }
+
+    /// Records that `m` no longer maps `frame` (while tracking).
+    #[inline]
+    pub fn unmapped(&mut self, frame: u64, m: Mapping) {
+        if self.tracking {
+            self.rmap.remove(frame, m);
+        }
+    }
+
+    /// `frame` holds an evictable page (`shared`: of the shared pages
+    /// table): it joins the replacer (while tracking).
+    #[inline]
+    pub fn resident(&mut self, frame: u64, shared: bool) {
+        if self.tracking {
+            self.replacer.insert(frame, shared);
+        }
     }
 
     /// Whether another user page fits the budget.
@@ -204,15 +268,15 @@ impl Pager {
 
     /// A frame for a user page (`shared`: of the shared pages table), with
     /// one reference, its contents whatever they were; it joins the
-    /// replacer. `None` when the budget is spent or no frame is free: the
-    /// caller must reclaim first.
+    /// replacer (while tracking). `None` when the budget is spent or no
+    /// frame is free: the caller must reclaim first.
     pub fn alloc_user(&mut self, frames: &mut FrameTable, shared: bool) -> Option<u64> {
         if !self.room() {
             return None;
         }
         let frame = frames.alloc()?;
         self.user_frames += 1;
-        self.replacer.insert(frame, shared);
+        self.resident(frame, shared);
         Some(frame)
     }
 
@@ -222,8 +286,10 @@ impl Pager {
         let freed = frames.decref(frame);
         if freed {
             self.user_frames = self.user_frames.saturating_sub(1);
-            self.replacer.remove(frame);
-            self.pools.forget(frame);
+            if self.tracking {
+                self.replacer.remove(frame);
+                self.pools.forget(frame);
+            }
         }
         freed
     }

@@ -307,6 +307,11 @@ impl ShmRegistry {
         self.owners.get(&frame).copied()
     }
 
+    /// The frames the segments' resident pages hold.
+    pub fn resident_frames(&self) -> impl Iterator<Item = u64> + '_ {
+        self.owners.keys().copied()
+    }
+
     /// Frames the segments' resident pages hold.
     pub fn frames(&self) -> usize {
         self.owners.len()

@@ -180,7 +180,7 @@ impl AddressSpace {
     pub fn map<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, va: u64, pa: u64, flags: u64) -> Result<(), OutOfMemory> {
         let va = crate::page_floor(va);
         self.install(vm.frames, vm.mem, va, pte::make(pa, flags))?;
-        vm.pager.rmap.add(pa, Mapping { root: self.root, va });
+        vm.pager.mapped(pa, Mapping { root: self.root, va });
         Ok(())
     }
 
@@ -426,7 +426,7 @@ impl AddressSpace {
             return;
         }
         let pa = pte::address(entry);
-        vm.pager.rmap.remove(pa, Mapping { root: self.root, va });
+        vm.pager.unmapped(pa, Mapping { root: self.root, va });
         match pte::kind(entry) {
             PageKind::Shared => vm.shared.release(vm.frames, vm.pager, pa, entry & pte::A != 0),
             PageKind::Private | PageKind::Cow | PageKind::Shm => {
@@ -455,8 +455,9 @@ impl AddressSpace {
                 writeln!(out, " .. ..{i1}: pte {e1:#018x} pa {:#018x}", pte::address(e1))?;
                 for i0 in 0..512 {
                     let e0 = mem.read_u64(pte::address(e1) + i0 * 8);
-                    let va = (i2 << 30) | (i1 << 21) | (i0 << 12);
-                    print_entry(out, i0, va, e0)?;
+                    if e0 != 0 {
+                        print_entry(out, i0, (i2 << 30) | (i1 << 21) | (i0 << 12), e0)?;
+                    }
                 }
             }
         }
@@ -490,6 +491,11 @@ pub struct Entries {
 }
 
 impl Entries {
+    /// A cursor over every user entry of the space rooted at `root`.
+    pub fn of_root(root: u64) -> Entries {
+        Entries { root, va: 0, table: 0, table_end: 0 }
+    }
+
     /// The next entry, or `None` at the end of user space.
     pub fn next(&mut self, mem: &impl PhysMemory) -> Option<Entry> {
         while self.va < USER_END {

@@ -77,8 +77,18 @@ pub struct World {
 
 impl World {
     /// `count` frames from 0x8010_0000, and a kernel root table at
-    /// 0x8000_0000 whose entry 2 maps kernel RAM.
+    /// 0x8000_0000 whose entry 2 maps kernel RAM; the pager keeps its
+    /// records from the start.
     pub fn new(count: usize) -> World {
+        let mut w = World::untracked(count);
+        crate::tracking::start(&mut w.vm(), &[]);
+        w
+    }
+
+    /// The same, the pager not keeping its records until
+    /// [`crate::tracking::start`] is called, as in a kernel with memory
+    /// to spare.
+    pub fn untracked(count: usize) -> World {
         let mut mem = TestMemory::default();
         mem.write_u64(
             KERNEL_ROOT + 2 * 8,
@@ -100,6 +110,7 @@ impl World {
         let mut w = World::new(count);
         let config = crate::pager::PagerConfig { policy, shared_sweeps: 0, budget: count, swap_slots: slots };
         w.pager = crate::pager::Pager::new(config, FRAMES, count);
+        crate::tracking::start(&mut w.vm(), &[]);
         w
     }
 

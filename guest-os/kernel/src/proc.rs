@@ -16,6 +16,7 @@ use rvsim_kernel_core::region::{Backing, DemandRegion};
 use rvsim_kernel_core::replace::Policy;
 use rvsim_kernel_core::shm::Caller;
 use rvsim_kernel_core::space::{AddressSpace, ForkError, ForkMode};
+use rvsim_kernel_core::tracking;
 
 use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
@@ -868,12 +869,42 @@ pub fn wake_some(chan: usize, n: usize) -> usize {
     })
 }
 
+/// What may start the pager's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingCause {
+    /// A fault is over: they start if memory is getting short.
+    Fault,
+    /// Reclaim is about to choose victims: it needs them.
+    Reclaim,
+    /// A frame pool is being made: its replacement needs them.
+    Pool,
+}
+
+/// Starts the pager's records (core's `tracking`) if they are not kept
+/// yet and `cause` calls for them, entering the pages of every live
+/// address space. Called between faults, never inside one: no page is
+/// then between its frame and its entry.
+pub fn start_tracking(cause: TrackingCause) {
+    let started = with_table_vm(|t, k| {
+        let free = k.frames.counts().free;
+        if k.pager.tracking() || (cause == TrackingCause::Fault && !k.pager.wants_tracking(free)) {
+            return None;
+        }
+        let roots: Vec<u64> = t.procs().filter_map(|p| p.space.as_ref().map(|s| s.root())).collect();
+        Some((tracking::start(&mut k.vm(), &roots), k.pager.available(free)))
+    });
+    if let Some((pages, available)) = started {
+        vmlog::tracking_started(pages, Some(available).filter(|_| cause != TrackingCause::Pool));
+    }
+}
+
 /// The scheduler tick: wakes sleepers whose deadline has come, and lets
 /// the replacer sample reference bits (LRU's aging, while memory is
 /// getting short).
 pub fn tick() {
     with_vm(|k| {
-        if k.pager.replacer.policy() == Policy::Lru && k.pager.user_frames() * 4 >= k.pager.budget() * 3 {
+        let lru = k.pager.replacer.policy() == Policy::Lru && k.pager.tracking();
+        if lru && k.pager.user_frames() * 4 >= k.pager.budget() * 3 {
             evict::sample(&mut k.vm());
         }
     });

@@ -24,10 +24,15 @@ fn kind(access: Access) -> &'static str {
 }
 
 /// A fault resolved at `va`.
+#[inline]
 pub fn resolved(pid: u32, va: u64, access: Access, how: Resolved) {
-    if !on() {
-        return;
+    if on() {
+        resolved_line(pid, va, access, how);
     }
+}
+
+/// The line of [`resolved`].
+fn resolved_line(pid: u32, va: u64, access: Access, how: Resolved) {
     let what = kind(access);
     match how {
         Resolved::CowCopied { old, new } => {
@@ -98,6 +103,19 @@ pub fn evicted(eviction: &Eviction) {
             kprintln!("[vm] drop: {what} in frame {frame:#x} ({})", reason(why))
         }
     }
+}
+
+/// The pager began keeping its records, entering `pages` resident pages
+/// (`free`: frames free for user pages then; `None` for a frame pool).
+pub fn tracking_started(pages: usize, free: Option<usize>) {
+    if !on() {
+        return;
+    }
+    let why = match free {
+        Some(free) => alloc::format!("memory is getting short ({free} frames free for user pages)"),
+        None => "a frame pool was made".into(),
+    };
+    kprintln!("[vm] {why}: the pager starts its reverse map and replacement order with the {pages} resident pages");
 }
 
 /// A page of a frame pool evicted to make room in it, written to swap.

@@ -64,6 +64,7 @@ fn page_in(slot: Slot, frame: u64) -> bool {
 /// Evicts up to `want` pages (writing the dirty ones to swap); returns how
 /// many frames it freed. Processes waiting for frames are woken.
 pub fn reclaim(want: usize) -> usize {
+    proc::start_tracking(proc::TrackingCause::Reclaim);
     let mut freed = 0;
     while freed < want {
         let Some(eviction) = proc::with_vm(|k| evict::evict_one(&mut k.vm()).ok()) else { break };
@@ -90,11 +91,18 @@ fn write_out(frame: u64, slot: Slot) {
     proc::wakeup(slot_channel(slot));
 }
 
-/// After a fault took a frame: when free frames fall below the low
-/// watermark, reclaims up to the high one, before the process goes on.
+/// After a fault took a frame: once memory is getting short, the pager
+/// keeps its records; when free frames fall below the low watermark,
+/// reclaims up to the high one, before the process goes on.
 pub fn keep_frames_free() {
     // Only a look: nothing changes, so no TLB flush can be due.
-    let shortage = crate::vmm::with(|k| k.pager.shortage(k.frames.counts().free));
+    let (start, shortage) = crate::vmm::with(|k| {
+        let free = k.frames.counts().free;
+        (k.pager.wants_tracking(free), k.pager.shortage(free))
+    });
+    if start {
+        proc::start_tracking(proc::TrackingCause::Fault);
+    }
     if shortage > 0 {
         reclaim(shortage);
     }

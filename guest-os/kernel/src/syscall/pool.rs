@@ -27,11 +27,14 @@ fn policy(code: u64) -> Option<Policy> {
 pub fn frame_pool(addr: u64, len: u64, frames: u64, policy_code: u64) -> Result<u64, Errno> {
     let end = addr.checked_add(len).filter(|&end| end <= USER_END).ok_or(EINVAL)?;
     let policy = policy(policy_code).ok_or(EINVAL)?;
+    if frames != 0 {
+        proc::start_tracking(proc::TrackingCause::Pool);
+    }
     proc::with_current_vm(|p, k| {
         let root = p.space.as_ref().expect("user process").root();
         if frames == 0 {
             let frames = k.pager.pools.remove(root, addr, end).ok_or(EINVAL)?;
-            frames.into_iter().for_each(|frame| k.pager.replacer.insert(frame, false));
+            frames.into_iter().for_each(|frame| k.pager.resident(frame, false));
             return Ok(0);
         }
         let frames = usize::try_from(frames).ok().filter(|&n| n <= k.pager.budget()).ok_or(EINVAL)?;
