@@ -57,12 +57,9 @@ fn same_instruction(ours: &str, theirs: &str) -> bool {
     let (their_name, their_ops) = theirs.split_once(' ').unwrap_or((theirs, ""));
     let immediate_form = our_name.strip_suffix('i').or_else(|| our_name.strip_suffix("iw").map(|_| "")).is_some();
     if our_ops == their_ops && immediate_form {
-        let spelled = match our_name {
-            "addiw" => "addw",
-            "slliw" => "sllw",
-            "srliw" => "srlw",
-            "sraiw" => "sraw",
-            name => name.strip_suffix('i').unwrap_or(name),
+        let spelled = match our_name.strip_suffix("iw") {
+            Some(stem) => format!("{stem}w"),
+            None => our_name.strip_suffix('i').unwrap_or(our_name).to_string(),
         };
         return their_name == spelled;
     }
@@ -79,7 +76,12 @@ fn compare(file: &Path, scratch: &Path) -> (usize, Vec<(String, String)>, usize)
     let copy = scratch.join(file.file_name().expect("a file name"));
     let stripped = Command::new(OBJCOPY).args(["--remove-section", ".riscv.attributes"]).arg(file).arg(&copy).status();
     assert!(stripped.is_ok_and(|s| s.success()), "objcopy {}", file.display());
-    let file = copy.as_path();
+    compare_as_built(&copy)
+}
+
+/// [`compare`] for a file whose architecture attribute objdump can take as
+/// it is (gcc's, which names every extension the code uses).
+fn compare_as_built(file: &Path) -> (usize, Vec<(String, String)>, usize) {
     let output = Command::new(OBJDUMP).args(["-d", "--no-show-raw-insn"]).arg(file).output().expect("run objdump");
     assert!(output.status.success(), "objdump {}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
     // objdump without raw bytes gives "addr: text"; the bytes come from a
@@ -148,5 +150,38 @@ fn the_disassembly_reads_as_objdumps() {
     );
     assert!(total > 20_000, "only {total} instructions compared");
     assert!(skipped_total * 100 < total, "{skipped_total} data words skipped of {total}");
+    assert!(report.is_empty(), "the disassembly differs from objdump's:\n{report}");
+}
+
+/// Zba, Zbb and Zbs code, as gcc built it for the official riscv-tests
+/// (their architecture attribute tells objdump which extensions to
+/// decode): every instruction of the rv64uzba, uzbb and uzbs tests.
+#[test]
+fn bit_manipulation_code_reads_as_objdumps() {
+    let test = "bit_manipulation_code_reads_as_objdumps";
+    let Some(corpus) = common::corpus(test) else { return };
+    if !tool_available(OBJDUMP, test) {
+        return;
+    }
+    let isa = corpus.join("riscv-tests/isa");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&isa)
+        .expect("the corpus's isa directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            ["rv64uzba-p-", "rv64uzbb-p-", "rv64uzbs-p-"].iter().any(|s| name.starts_with(s))
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 40, "the p tests of zba, zbb and zbs in {}", isa.display());
+    let (mut total, mut report) = (0, String::new());
+    for file in &files {
+        let (compared, differences, _) = compare_as_built(file);
+        total += compared;
+        for (theirs, ours) in differences.iter().take(5) {
+            report.push_str(&format!("{}: objdump {theirs} / rvsim {ours}\n", file.display()));
+        }
+    }
+    assert!(total > 5_000, "only {total} instructions compared");
     assert!(report.is_empty(), "the disassembly differs from objdump's:\n{report}");
 }

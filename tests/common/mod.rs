@@ -299,3 +299,19 @@ pub fn scratch_dir(test: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch directory");
     dir
 }
+
+/// The outside test corpus (`../shared/corpus` beside the repository, or
+/// `RVSIM_CORPUS`), or `None` after saying loudly that it is missing; with
+/// RVSIM_REQUIRE_TOOLS=1 (as CI sets) a missing corpus fails the test.
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    let dir =
+        std::env::var_os("RVSIM_CORPUS").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/corpus"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("RVSIM_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("{test}: the test corpus is required (RVSIM_REQUIRE_TOOLS=1) but {} is missing", dir.display());
+    }
+    eprintln!("SKIPPED (no test corpus at {}; set RVSIM_CORPUS): {test}", dir.display());
+    None
+}

@@ -39,6 +39,10 @@ pub mod addr {
     pub const PMPCFG2: u16 = 0x3a2;
     pub const PMPADDR0: u16 = 0x3b0;
     pub const PMPADDR15: u16 = 0x3bf;
+    pub const TSELECT: u16 = 0x7a0;
+    pub const TDATA1: u16 = 0x7a1;
+    pub const TDATA2: u16 = 0x7a2;
+    pub const TDATA3: u16 = 0x7a3;
     pub const MCYCLE: u16 = 0xb00;
     pub const MINSTRET: u16 = 0xb02;
     pub const MHPMCOUNTER3: u16 = 0xb03;
@@ -221,6 +225,10 @@ pub fn csr_name(number: u16) -> Option<&'static str> {
         MHARTID => "mhartid",
         MCONFIGPTR => "mconfigptr",
         PMPADDR0..=PMPADDR15 => PMPADDR_NAMES[(number - PMPADDR0) as usize],
+        TSELECT => "tselect",
+        TDATA1 => "tdata1",
+        TDATA2 => "tdata2",
+        TDATA3 => "tdata3",
         _ => return None,
     })
 }
@@ -361,6 +369,9 @@ impl Cpu {
             TIME => self.mtime(),
             MHPMCOUNTER3..=MHPMCOUNTER31 | HPMCOUNTER3..=HPMCOUNTER31 => 0,
             MVENDORID | MARCHID | MIMPID | MHARTID | MCONFIGPTR => 0,
+            // Sdtrig with no triggers: tselect holds only 0, and its
+            // tdata1 has type 0, "no trigger here".
+            TSELECT | TDATA1 | TDATA2 | TDATA3 => 0,
             _ => return None,
         })
     }
@@ -449,6 +460,7 @@ impl Cpu {
             MCYCLE => self.set_mcycle(value),
             MINSTRET => self.set_minstret(value),
             MHPMCOUNTER3..=MHPMCOUNTER31 => {}
+            TSELECT | TDATA1 | TDATA2 | TDATA3 => {}
             _ => return None,
         }
         self.after_csr_write(number, old_mstatus);

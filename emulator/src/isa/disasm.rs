@@ -52,8 +52,10 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
             ("sltu", 0, _) => format!("snez\t{rdn},{rs2n}"),
             ("slt", _, 0) => format!("sltz\t{rdn},{rs1n}"),
             ("slt", 0, _) => format!("sgtz\t{rdn},{rs2n}"),
+            ("add.uw", _, 0) => format!("zext.w\t{rdn},{rs1n}"),
             _ => op(format!("{rdn},{rs1n},{rs2n}")),
         },
+        Format::Unary => op(format!("{rdn},{rs1n}")),
         Format::I => match (name, rd, rs1, imm) {
             ("addi", 0, 0, 0) => "nop".into(),
             ("addi", _, 0, _) => format!("li\t{rdn},{imm}"),

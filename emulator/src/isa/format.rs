@@ -26,6 +26,8 @@ pub enum Format {
     None,
     /// `rd, rs1, rs2`.
     R,
+    /// `rd, rs1` (`clz`, `sext.b`, `rev8`: rs2 is part of the opcode).
+    Unary,
     /// `rd, rs1, imm12`.
     I,
     /// `rd, imm12(rs1)`.
@@ -163,6 +165,7 @@ impl Format {
         match self {
             None => ops(0, 0, 0, 0),
             R | Amo | LoadReserved | SfenceVma => ops(rd(x), rs1(x), rs2(x), 0),
+            Unary => ops(rd(x), rs1(x), 0, 0),
             I | Load | Jalr => ops(rd(x), rs1(x), 0, sext(x >> 20, 12)),
             Store => ops(0, rs1(x), rs2(x), sext((bits(x, 31, 25) << 5) | bits(x, 11, 7), 12)),
             Branch => {

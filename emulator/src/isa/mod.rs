@@ -35,6 +35,7 @@ macro_rules! ri {
 mod disasm;
 mod format;
 mod rv64a;
+mod rv64b;
 mod rv64c;
 mod rv64i;
 mod rv64m;
@@ -98,7 +99,14 @@ impl InsnDef {
 /// Every instruction definition, in decode priority order: within one
 /// decode bucket, earlier entries win, so special cases come first.
 pub fn definitions() -> impl Iterator<Item = &'static InsnDef> {
-    rv64i::DEFS.iter().chain(rv64m::DEFS).chain(rv64a::DEFS).chain(zicsr::DEFS).chain(system::DEFS).chain(rv64c::DEFS)
+    rv64i::DEFS
+        .iter()
+        .chain(rv64m::DEFS)
+        .chain(rv64a::DEFS)
+        .chain(rv64b::DEFS)
+        .chain(zicsr::DEFS)
+        .chain(system::DEFS)
+        .chain(rv64c::DEFS)
 }
 
 /// Register number used as the destination when an instruction names x0:
