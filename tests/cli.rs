@@ -58,7 +58,7 @@ fn built_in_hello_reads_the_device_tree() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Hello from bare-metal RV64!"), "{stdout}");
     assert!(stdout.contains("memory: 0x4000000 bytes (64 MiB) at 0x80000000"), "{stdout}");
-    assert!(stdout.contains("misa says rv64acimsu"), "{stdout}");
+    assert!(stdout.contains("misa says rv64acdfimsu"), "{stdout}");
 }
 
 #[test]

@@ -153,12 +153,13 @@ fn the_disassembly_reads_as_objdumps() {
     assert!(report.is_empty(), "the disassembly differs from objdump's:\n{report}");
 }
 
-/// Zba, Zbb and Zbs code, as gcc built it for the official riscv-tests
-/// (their architecture attribute tells objdump which extensions to
-/// decode): every instruction of the rv64uzba, uzbb and uzbs tests.
+/// F, D, Zba, Zbb and Zbs code, as gcc built it for the official
+/// riscv-tests (their architecture attribute tells objdump which
+/// extensions to decode): every instruction of the rv64uf, ud, uzba, uzbb
+/// and uzbs tests.
 #[test]
-fn bit_manipulation_code_reads_as_objdumps() {
-    let test = "bit_manipulation_code_reads_as_objdumps";
+fn floating_point_and_bit_manipulation_code_reads_as_objdumps() {
+    let test = "floating_point_and_bit_manipulation_code_reads_as_objdumps";
     let Some(corpus) = common::corpus(test) else { return };
     if !tool_available(OBJDUMP, test) {
         return;
@@ -169,11 +170,11 @@ fn bit_manipulation_code_reads_as_objdumps() {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            ["rv64uzba-p-", "rv64uzbb-p-", "rv64uzbs-p-"].iter().any(|s| name.starts_with(s))
+            ["rv64uf-p-", "rv64ud-p-", "rv64uzba-p-", "rv64uzbb-p-", "rv64uzbs-p-"].iter().any(|s| name.starts_with(s))
         })
         .collect();
     files.sort();
-    assert_eq!(files.len(), 40, "the p tests of zba, zbb and zbs in {}", isa.display());
+    assert_eq!(files.len(), 63, "the p tests of f, d, zba, zbb and zbs in {}", isa.display());
     let (mut total, mut report) = (0, String::new());
     for file in &files {
         let (compared, differences, _) = compare_as_built(file);

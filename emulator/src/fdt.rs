@@ -68,7 +68,7 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_u32("reg", 0)?;
     fdt.property_string("status", "okay")?;
     fdt.property_string("compatible", "riscv")?;
-    fdt.property_string("riscv,isa", "rv64imac_zicsr_zifencei")?;
+    fdt.property_string("riscv,isa", "rv64imafdc_zicsr_zifencei_zba_zbb_zbs")?;
     fdt.property_string("mmu-type", "riscv,sv39")?;
     let intc = fdt.begin_node("interrupt-controller")?;
     fdt.property_u32("#interrupt-cells", 1)?;

@@ -155,8 +155,8 @@ impl Role {
             // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
             0x6f | 0x67 | 0x73 | 0x0f => Role::Ends,
             0x63 => Role::Branch,
-            // LOAD, STORE, AMO.
-            0x03 | 0x23 | 0x2f => Role::Access,
+            // LOAD, STORE, AMO, LOAD-FP, STORE-FP.
+            0x03 | 0x23 | 0x2f | 0x07 | 0x27 => Role::Access,
             _ => Role::Plain,
         }
     }

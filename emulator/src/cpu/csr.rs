@@ -8,6 +8,9 @@ use crate::isa::{Decoded, ExecResult, X0_SINK};
 /// CSR numbers.
 pub mod addr {
     #![allow(missing_docs)]
+    pub const FFLAGS: u16 = 0x001;
+    pub const FRM: u16 = 0x002;
+    pub const FCSR: u16 = 0x003;
     pub const SSTATUS: u16 = 0x100;
     pub const SIE: u16 = 0x104;
     pub const STVEC: u16 = 0x105;
@@ -75,18 +78,23 @@ pub mod status {
     pub const TVM: u64 = 1 << 20;
     pub const TW: u64 = 1 << 21;
     pub const TSR: u64 = 1 << 22;
+    /// The FP unit's state: Off (0), Initial, Clean, Dirty (all ones).
+    pub const FS: u64 = 3 << 13;
+    /// Some state is dirty (here: FS is), read-only.
+    pub const SD: u64 = 1 << 63;
     /// UXL = SXL = 2: U and S modes are 64-bit, fixed.
     pub const XLEN_FIELDS: u64 = (2 << 32) | (2 << 34);
-    /// Bits M-mode can write. FS, VS and XS stay zero: no F, D or V.
-    pub const WRITABLE: u64 = SIE | MIE | SPIE | MPIE | SPP | MPP | MPRV | SUM | MXR | TVM | TW | TSR;
+    /// Bits M-mode can write. VS and XS stay zero: no V, no custom state.
+    pub const WRITABLE: u64 = SIE | MIE | SPIE | MPIE | SPP | MPP | FS | MPRV | SUM | MXR | TVM | TW | TSR;
     /// Bits visible through `sstatus`.
-    pub const SSTATUS_VISIBLE: u64 = SIE | SPIE | SPP | SUM | MXR | (3 << 32) | (1 << 63);
+    pub const SSTATUS_VISIBLE: u64 = SIE | SPIE | SPP | FS | SUM | MXR | (3 << 32) | SD;
     /// Bits S-mode can write through `sstatus`.
-    pub const SSTATUS_WRITABLE: u64 = SIE | SPIE | SPP | SUM | MXR;
+    pub const SSTATUS_WRITABLE: u64 = SIE | SPIE | SPP | FS | SUM | MXR;
 }
 
-/// `misa`: MXL = 2 (64-bit) and the extensions A, C, I, M, S, U.
-pub const MISA_VALUE: u64 = (2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+/// `misa`: MXL = 2 (64-bit) and the extensions A, C, D, F, I, M, S, U.
+pub const MISA_VALUE: u64 =
+    (2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
 /// Interrupt bits of `mip`/`mie`.
 pub mod irq {
@@ -160,6 +168,9 @@ pub struct CsrFile {
     pub stval: u64,
     /// `satp`.
     pub satp: u64,
+    /// `fcsr`: the rounding mode `frm` (bits 7:5) and the accrued
+    /// exception flags `fflags` (bits 4:0).
+    pub fcsr: u64,
     /// `pmpcfg0` and `pmpcfg2`, one byte per entry.
     pub pmpcfg: [u8; 16],
     /// `pmpaddr0`..`pmpaddr15`.
@@ -187,6 +198,9 @@ pub fn csr_by_name(name: &str) -> Option<u16> {
 pub fn csr_name(number: u16) -> Option<&'static str> {
     use addr::*;
     Some(match number {
+        FFLAGS => "fflags",
+        FRM => "frm",
+        FCSR => "fcsr",
         SSTATUS => "sstatus",
         SIE => "sie",
         STVEC => "stvec",
@@ -307,6 +321,9 @@ impl Cpu {
         if number == addr::SATP && self.mode == Privilege::Supervisor && self.csr.mstatus & status::TVM != 0 {
             return false;
         }
+        if (addr::FFLAGS..=addr::FCSR).contains(&number) && self.csr.mstatus & status::FS == 0 {
+            return false;
+        }
         if (addr::CYCLE..=addr::HPMCOUNTER31).contains(&number) {
             let bit = 1u64 << (number - addr::CYCLE);
             let allowed = match self.mode {
@@ -337,6 +354,9 @@ impl Cpu {
         use addr::*;
         let c = &self.csr;
         Some(match number {
+            FFLAGS => c.fcsr & 0x1f,
+            FRM => (c.fcsr >> 5) & 7,
+            FCSR => c.fcsr & 0xff,
             SSTATUS => self.mstatus() & status::SSTATUS_VISIBLE,
             SIE => c.mie & c.mideleg,
             STVEC => c.stvec,
@@ -395,6 +415,9 @@ impl Cpu {
         let old_mstatus = self.csr.mstatus;
         let c = &mut self.csr;
         match number {
+            FFLAGS => c.fcsr = (c.fcsr & !0x1f) | (value & 0x1f),
+            FRM => c.fcsr = (c.fcsr & 0x1f) | ((value & 7) << 5),
+            FCSR => c.fcsr = value & 0xff,
             SSTATUS => {
                 c.mstatus = (c.mstatus & !status::SSTATUS_WRITABLE) | (value & status::SSTATUS_WRITABLE);
             }
@@ -467,9 +490,11 @@ impl Cpu {
         Some(())
     }
 
-    /// The full `mstatus` value, with its read-only fields.
+    /// The full `mstatus` value, with its read-only fields (SD set while
+    /// the FP state is dirty).
     pub fn mstatus(&self) -> u64 {
-        self.csr.mstatus | status::XLEN_FIELDS
+        let dirty = if self.csr.mstatus & status::FS == status::FS { status::SD } else { 0 };
+        self.csr.mstatus | status::XLEN_FIELDS | dirty
     }
 
     /// The full `mip` value: software-written bits ORed with device lines.
@@ -492,6 +517,7 @@ impl Cpu {
                 self.request_check();
             }
             MIE | SIE | MIP | SIP | MIDELEG => self.request_check(),
+            FFLAGS | FRM | FCSR => self.csr.mstatus |= status::FS,
             SATP => self.flush_translations(),
             PMPCFG0 | PMPCFG2 | PMPADDR0..=PMPADDR15 => self.flush_all_cached(),
             _ => {}

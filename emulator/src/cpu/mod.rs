@@ -9,6 +9,7 @@
 
 mod block;
 mod csr;
+mod fpu;
 mod icache;
 mod memory;
 mod observe;
@@ -18,6 +19,7 @@ mod translate;
 mod trap;
 
 pub use csr::{CsrFile, CsrOp, MISA_VALUE, addr as csr_addr, csr_by_name, csr_name, irq, satp, status};
+pub use fpu::{F32_CANONICAL_NAN, F64_CANONICAL_NAN, box_f32, fflags, unbox_f32};
 pub use memory::Access;
 pub use observe::{DebugStop, Observers};
 pub use pagerefs::PageRecorder;
@@ -37,11 +39,13 @@ pub const STEPS_PER_TICK: u64 = 10;
 /// Frequency of `mtime`, as written to the device tree.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
 
-/// One RV64IMAC hart with its bus.
+/// One RV64IMAFDC hart with its bus.
 pub struct Cpu {
     /// x0..x31, then a sink slot for writes to x0 (see [`crate::isa::X0_SINK`]);
     /// 64 entries so that a masked index never needs a bounds check.
     x: [u64; 64],
+    /// f0..f31, singles NaN-boxed.
+    f: [u64; 32],
     /// Address of the instruction being executed (or next to execute).
     pub pc: u64,
     /// Where execution continues after the current instruction; control
@@ -102,6 +106,7 @@ impl Cpu {
         let icache = icache::ICache::new(bus.ram.host_address(0), bus.ram.size());
         Cpu {
             x: [0; 64],
+            f: [0; 32],
             pc: 0,
             next_pc: 0,
             mode: Privilege::Machine,

@@ -132,7 +132,12 @@ impl Cpu {
             t.discard_pending();
             return;
         }
-        let rd = (d.base.format.writes_rd() && d.rd != X0_SINK).then(|| (d.rd, self.x[d.rd as usize]));
+        let format = d.base.format;
+        let rd = if format.writes_fd() {
+            Some(('f', d.rd_encoded(), self.f[d.rd_encoded() as usize]))
+        } else {
+            (format.writes_rd() && d.rd != X0_SINK).then(|| ('x', d.rd, self.x[d.rd as usize]))
+        };
         let symbol = t.symbols.name(pc, mode, satp, &self.bus.ram);
         t.retired(mode, pc, d.raw, d.len, rd, &disassemble(d, pc), symbol);
     }

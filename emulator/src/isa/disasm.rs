@@ -10,9 +10,32 @@ const ABI_NAMES: [&str; 32] = [
     "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 ];
 
+const FP_ABI_NAMES: [&str; 32] = [
+    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+    "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+];
+
 /// The ABI name of integer register `r` (`x10` is `a0`).
 pub fn abi_name(r: u8) -> &'static str {
     ABI_NAMES[(r & 31) as usize]
+}
+
+/// The ABI name of floating-point register `r` (`f10` is `fa0`).
+pub fn fp_abi_name(r: u8) -> &'static str {
+    FP_ABI_NAMES[(r & 31) as usize]
+}
+
+/// The rounding-mode operand objdump appends (none for dynamic).
+fn rounding(rm: i64) -> &'static str {
+    match rm & 7 {
+        0 => ",rne",
+        1 => ",rtz",
+        2 => ",rdn",
+        3 => ",rup",
+        4 => ",rmm",
+        7 => "",
+        _ => ",unknown",
+    }
 }
 
 fn csr(number: i64) -> String {
@@ -94,6 +117,12 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
             ("blt", 0, _) => format!("bgtz\t{rs2n},{target:x}"),
             _ => op(format!("{rs1n},{rs2n},{target:x}")),
         },
+        Format::Csr if (1..=3).contains(&imm) => {
+            fp_csr(name, imm, rd, rs1).unwrap_or_else(|| op(format!("{rdn},{},{rs1n}", csr(imm))))
+        }
+        Format::CsrImm if (1..=2).contains(&imm) => {
+            fp_csr_imm(name, imm, rd, rs1).unwrap_or_else(|| op(format!("{rdn},{},{rs1}", csr(imm))))
+        }
         Format::Csr => {
             let c = csr(imm);
             match (name, rd, rs1) {
@@ -142,8 +171,65 @@ pub fn disassemble(d: &Decoded, pc: u64) -> String {
             (_, 0) => op(rs1n.to_string()),
             _ => op(format!("{rs1n},{rs2n}")),
         },
+        Format::FpR | Format::FpR4 | Format::FpUnary | Format::FpSgnj => fp_arithmetic(d, name),
+        Format::FpCompare => op(format!("{rdn},{},{}", fp_abi_name(rs1), fp_abi_name(rs2))),
+        Format::FpToInt => op(format!("{rdn},{}{}", fp_abi_name(rs1), rounding(imm))),
+        // Conversions to a double from a word cannot round: objdump shows
+        // their rounding mode only when it is neither rne nor dynamic.
+        Format::IntToFp if name.starts_with("fcvt.d.w") && imm & 7 == 0 => op(format!("{},{rs1n}", fp_abi_name(rd))),
+        Format::IntToFp => op(format!("{},{rs1n}{}", fp_abi_name(rd), rounding(imm))),
+        Format::FpMvToInt => op(format!("{rdn},{}", fp_abi_name(rs1))),
+        Format::FpMvFromInt => op(format!("{},{rs1n}", fp_abi_name(rd))),
+        Format::FpLoad => op(format!("{},{imm}({rs1n})", fp_abi_name(rd))),
+        Format::FpStore => op(format!("{},{imm}({rs1n})", fp_abi_name(rs2))),
         // Compressed formats never reach here: `base` is always a 32-bit
         // definition, whose format is one of the above.
         _ => op(format!("{rdn},{rs1n},{rs2n},{imm}")),
+    }
+}
+
+/// The instructions whose operands are all floating-point registers, with
+/// objdump's `fmv`, `fneg` and `fabs` for sign injection from one register.
+fn fp_arithmetic(d: &Decoded, name: &str) -> String {
+    let (rd, rs1, rs2) = (fp_abi_name(d.rd_encoded()), fp_abi_name(d.rs1), fp_abi_name(d.rs2));
+    match d.base.format {
+        Format::FpR => format!("{name}\t{rd},{rs1},{rs2}{}", rounding(d.imm)),
+        Format::FpR4 => format!("{name}\t{rd},{rs1},{rs2},{}{}", fp_abi_name((d.imm >> 3) as u8), rounding(d.imm)),
+        // Widening a single cannot round either.
+        Format::FpUnary if name == "fcvt.d.s" && d.imm & 7 == 0 => format!("{name}\t{rd},{rs1}"),
+        Format::FpUnary => format!("{name}\t{rd},{rs1}{}", rounding(d.imm)),
+        _ if d.rs1 == d.rs2 && name.starts_with("fsgnj") => {
+            let (kind, precision) = name.split_once('.').unwrap_or((name, ""));
+            let pseudo = match kind {
+                "fsgnj" => "fmv",
+                "fsgnjn" => "fneg",
+                _ => "fabs",
+            };
+            format!("{pseudo}.{precision}\t{rd},{rs1}")
+        }
+        _ => format!("{name}\t{rd},{rs1},{rs2}"),
+    }
+}
+
+/// objdump's names for the FP CSR instructions (`frflags`, `fsrm`,
+/// `fscsr`, ...): `number` is fflags (1), frm (2) or fcsr (3).
+fn fp_csr(name: &str, number: i64, rd: u8, rs1: u8) -> Option<String> {
+    let what = ["", "flags", "rm", "csr"][number as usize];
+    let (rdn, rs1n) = (abi_name(rd), abi_name(rs1));
+    Some(match (name, rd, rs1) {
+        ("csrrs", _, 0) => format!("fr{what}\t{rdn}"),
+        ("csrrw", 0, _) => format!("fs{what}\t{rs1n}"),
+        ("csrrw", _, _) => format!("fs{what}\t{rdn},{rs1n}"),
+        _ => return None,
+    })
+}
+
+/// objdump's `fsflagsi` and `fsrmi`.
+fn fp_csr_imm(name: &str, number: i64, rd: u8, imm: u8) -> Option<String> {
+    let what = ["", "flags", "rm"][number as usize];
+    match (name, rd) {
+        ("csrrwi", 0) => Some(format!("fs{what}i\t{imm}")),
+        ("csrrwi", _) => Some(format!("fs{what}i\t{},{imm}", abi_name(rd))),
+        _ => None,
     }
 }

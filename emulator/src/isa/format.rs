@@ -106,6 +106,31 @@ pub enum Format {
     CSwsp,
     /// `c.sdsp rs2, uimm(sp)`.
     CSdsp,
+    /// `c.fldsp frd, uimm(sp)` (any frd, f0 included).
+    CFldsp,
+    /// `frd, frs1, frs2`, and the rounding mode in `imm`.
+    FpR,
+    /// `frd, frs1, frs2, frs3` (fused multiply-add); `imm` holds the
+    /// rounding mode in bits 2:0 and rs3 in bits 7:3.
+    FpR4,
+    /// `frd, frs1`, and the rounding mode in `imm` (`fsqrt`, `fcvt.s.d`).
+    FpUnary,
+    /// `frd, frs1, frs2` with no rounding mode (`fsgnj`, `fmin`).
+    FpSgnj,
+    /// `rd, frs1, frs2` (`feq`, `flt`, `fle`).
+    FpCompare,
+    /// `rd, frs1`, and the rounding mode in `imm` (`fcvt.w.s`).
+    FpToInt,
+    /// `frd, rs1`, and the rounding mode in `imm` (`fcvt.s.w`).
+    IntToFp,
+    /// `rd, frs1` (`fmv.x.w`, `fclass`).
+    FpMvToInt,
+    /// `frd, rs1` (`fmv.w.x`).
+    FpMvFromInt,
+    /// `frd, imm12(rs1)`.
+    FpLoad,
+    /// `frs2, imm12(rs1)`.
+    FpStore,
 }
 
 /// Bits `hi..=lo` of `x`, shifted down.
@@ -153,9 +178,21 @@ fn ops(rd: u8, rs1: u8, rs2: u8, imm: i64) -> Option<Operands> {
 }
 
 impl Format {
-    /// Whether instructions of this (32-bit) format write `rd`.
+    /// Whether instructions of this (32-bit) format write integer
+    /// register `rd`.
     pub fn writes_rd(self) -> bool {
-        !matches!(self, Format::None | Format::Store | Format::Branch | Format::Fence | Format::SfenceVma)
+        !self.writes_fd()
+            && !matches!(
+                self,
+                Format::None | Format::Store | Format::FpStore | Format::Branch | Format::Fence | Format::SfenceVma
+            )
+    }
+
+    /// Whether instructions of this (32-bit) format write floating-point
+    /// register `rd`.
+    pub fn writes_fd(self) -> bool {
+        use Format::*;
+        matches!(self, FpR | FpR4 | FpUnary | FpSgnj | IntToFp | FpMvFromInt | FpLoad)
     }
 
     /// Extracts the operands of `raw`, or `None` for a reserved encoding.
@@ -164,10 +201,14 @@ impl Format {
         use Format::*;
         match self {
             None => ops(0, 0, 0, 0),
-            R | Amo | LoadReserved | SfenceVma => ops(rd(x), rs1(x), rs2(x), 0),
+            R | Amo | LoadReserved | SfenceVma | FpSgnj | FpCompare | FpMvToInt | FpMvFromInt => {
+                ops(rd(x), rs1(x), rs2(x), 0)
+            }
+            FpR | FpUnary | FpToInt | IntToFp => ops(rd(x), rs1(x), rs2(x), bits(x, 14, 12) as i64),
+            FpR4 => ops(rd(x), rs1(x), rs2(x), (bits(x, 14, 12) | (bits(x, 31, 27) << 3)) as i64),
             Unary => ops(rd(x), rs1(x), 0, 0),
-            I | Load | Jalr => ops(rd(x), rs1(x), 0, sext(x >> 20, 12)),
-            Store => ops(0, rs1(x), rs2(x), sext((bits(x, 31, 25) << 5) | bits(x, 11, 7), 12)),
+            I | Load | Jalr | FpLoad => ops(rd(x), rs1(x), 0, sext(x >> 20, 12)),
+            Store | FpStore => ops(0, rs1(x), rs2(x), sext((bits(x, 31, 25) << 5) | bits(x, 11, 7), 12)),
             Branch => {
                 let imm = bit(x, 31, 12) | bit(x, 7, 11) | (bits(x, 30, 25) << 5) | (bits(x, 11, 8) << 1);
                 ops(0, rs1(x), rs2(x), sext(imm, 13))
@@ -238,8 +279,9 @@ impl Format {
             },
             CLdsp => match rd(x) {
                 0 => Option::None,
-                r => ops(r, SP, 0, (bit(x, 12, 5) | (bits(x, 6, 5) << 3) | (bits(x, 4, 2) << 6)) as i64),
+                r => ops(r, SP, 0, cldsp_offset(x)),
             },
+            CFldsp => ops(rd(x), SP, 0, cldsp_offset(x)),
             CJr => match rd(x) {
                 0 => Option::None,
                 r => ops(0, r, 0, 0),
@@ -269,6 +311,12 @@ fn clw_offset(x: u32) -> i64 {
 }
 
 /// `c.ld`/`c.sd` offset: uimm[5:3] = bits 12:10, uimm[7:6] = bits 6:5.
+/// The offset of `c.ldsp` and `c.fldsp`: uimm[5] at bit 12, uimm[4:3]
+/// at bits 6:5, uimm[8:6] at bits 4:2.
+fn cldsp_offset(x: u32) -> i64 {
+    (bit(x, 12, 5) | (bits(x, 6, 5) << 3) | (bits(x, 4, 2) << 6)) as i64
+}
+
 fn cld_offset(x: u32) -> i64 {
     ((bits(x, 12, 10) << 3) | (bits(x, 6, 5) << 6)) as i64
 }

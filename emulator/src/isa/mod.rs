@@ -34,9 +34,12 @@ macro_rules! ri {
 
 mod disasm;
 mod format;
+mod fp;
 mod rv64a;
 mod rv64b;
 mod rv64c;
+mod rv64d;
+mod rv64f;
 mod rv64i;
 mod rv64m;
 mod system;
@@ -103,6 +106,8 @@ pub fn definitions() -> impl Iterator<Item = &'static InsnDef> {
         .iter()
         .chain(rv64m::DEFS)
         .chain(rv64a::DEFS)
+        .chain(rv64f::DEFS)
+        .chain(rv64d::DEFS)
         .chain(rv64b::DEFS)
         .chain(zicsr::DEFS)
         .chain(system::DEFS)

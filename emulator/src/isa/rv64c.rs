@@ -15,8 +15,10 @@ pub(super) const DEFS: &[InsnDef] = &[
     // Quadrant 0.
     InsnDef::compressed("c.addi4spn", 0xe003, 0x0000, CAddi4spn, "addi"),
     InsnDef::compressed("c.lw", 0xe003, 0x4000, CLw, "lw"),
+    InsnDef::compressed("c.fld", 0xe003, 0x2000, CLd, "fld"),
     InsnDef::compressed("c.ld", 0xe003, 0x6000, CLd, "ld"),
     InsnDef::compressed("c.sw", 0xe003, 0xc000, CSw, "sw"),
+    InsnDef::compressed("c.fsd", 0xe003, 0xa000, CSd, "fsd"),
     InsnDef::compressed("c.sd", 0xe003, 0xe000, CSd, "sd"),
     // Quadrant 1.
     InsnDef::compressed("c.addi", 0xe003, 0x0001, CAddi, "addi"),
@@ -39,6 +41,7 @@ pub(super) const DEFS: &[InsnDef] = &[
     // Quadrant 2.
     InsnDef::compressed("c.slli", 0xe003, 0x0002, CSlli, "slli"),
     InsnDef::compressed("c.lwsp", 0xe003, 0x4002, CLwsp, "lw"),
+    InsnDef::compressed("c.fldsp", 0xe003, 0x2002, CFldsp, "fld"),
     InsnDef::compressed("c.ldsp", 0xe003, 0x6002, CLdsp, "ld"),
     InsnDef::compressed("c.jr", 0xf07f, 0x8002, CJr, "jalr"),
     InsnDef::compressed("c.mv", 0xf003, 0x8002, CMv, "add"),
@@ -46,5 +49,6 @@ pub(super) const DEFS: &[InsnDef] = &[
     InsnDef::compressed("c.jalr", 0xf07f, 0x9002, CJalr, "jalr"),
     InsnDef::compressed("c.add", 0xf003, 0x9002, CAdd, "add"),
     InsnDef::compressed("c.swsp", 0xe003, 0xc002, CSwsp, "sw"),
+    InsnDef::compressed("c.fsdsp", 0xe003, 0xa002, CSdsp, "fsd"),
     InsnDef::compressed("c.sdsp", 0xe003, 0xe002, CSdsp, "sd"),
 ];

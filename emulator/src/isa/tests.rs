@@ -124,7 +124,7 @@ fn reserved_and_unknown_encodings_are_illegal() {
         0x2001,                 // c.addiw with rd = x0
         0x6101,                 // c.addi16sp with nzimm = 0
         0x6501,                 // c.lui a0 with nzimm = 0
-        0x2000,                 // c.fld: no D extension
+        0x8000,                 // quadrant 0, funct3 100: reserved
         0x9c41,                 // reserved quadrant-1 arithmetic
         0x0200_1013,            // slli with bit 25 set: legal, shamt[5] on RV64 (checked below)
         0x0400_1013,            // slli with funct6 bit 26 set
@@ -140,6 +140,20 @@ fn reserved_and_unknown_encodings_are_illegal() {
         }
         assert!(d.is_illegal(), "{raw:#x} decoded as {}", d.def.name);
     }
+}
+
+#[test]
+fn compressed_fp_loads_and_stores_expand_to_fld_and_fsd() {
+    // c.fld fs0,0(a0); c.fsd fs0,8(a0); c.fldsp ft0,0(sp) (f0 is allowed);
+    // c.fsdsp ft1,8(sp).
+    for (raw, name, base) in
+        [(0x2100, "c.fld", "fld"), (0xa500, "c.fsd", "fsd"), (0x2002, "c.fldsp", "fld"), (0xa406, "c.fsdsp", "fsd")]
+    {
+        let d = decode(raw);
+        assert_eq!((d.def.name, d.base.name), (name, base), "{raw:#x}");
+    }
+    let d = decode(0x2002);
+    assert_eq!((d.rd_encoded(), d.rs1, d.imm), (0, 2, 0), "c.fldsp ft0,0(sp)");
 }
 
 #[test]

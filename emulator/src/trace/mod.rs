@@ -192,7 +192,8 @@ impl Tracer {
     }
 
     /// The `insn` line of a retired instruction: `mode`, `pc`, `raw`
-    /// (`len` bytes), the register written (`rd` and its value, if any),
+    /// (`len` bytes), the register written (`rd`: its file, `x` or `f`, its
+    /// number and its value, if any),
     /// then what was noted, then `disasm` and the symbol.
     #[allow(clippy::too_many_arguments)]
     pub fn retired(
@@ -201,15 +202,15 @@ impl Tracer {
         pc: u64,
         raw: u32,
         len: u8,
-        rd: Option<(u8, u64)>,
+        rd: Option<(char, u8, u64)>,
         disasm: &str,
         symbol: Option<String>,
     ) {
         let mut text = String::with_capacity(120);
         let encoding = if len == 2 { format!("0x{raw:04x}") } else { format!("0x{raw:08x}") };
         let _ = write!(text, "core   0: {} 0x{pc:016x} ({encoding})", privilege_number(mode));
-        if let Some((r, value)) = rd {
-            let _ = write!(text, " x{r:<2} 0x{value:016x}");
+        if let Some((file, r, value)) = rd {
+            let _ = write!(text, " {file}{r:<2} 0x{value:016x}");
         }
         for (csr, value) in self.csr_writes.drain(..) {
             let name = crate::cpu::csr_name(csr).unwrap_or("unknown");
