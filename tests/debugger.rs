@@ -236,3 +236,16 @@ info break
     assert_eq!(answer(&out, "watch 0xfffffffffffffff0 15"), kept, "{out}");
     assert_eq!(answer(&out, "info break"), kept, "only the watchpoint that fits:\n{out}");
 }
+
+/// `fregs` shows the FP registers and `fcsr`: stopped after the official
+/// `rv64ud-p-fadd` test's first `fadd.d fa3,fa0,fa1`, fa3 holds 2.5 + 1.0.
+#[test]
+fn fregs_shows_the_floating_point_registers() {
+    let Some(corpus) = common::corpus("fregs_shows_the_floating_point_registers") else { return };
+    let program = corpus.join("riscv-tests/isa/rv64ud-p-fadd");
+    let out = session(&["--kernel", program.to_str().expect("a UTF-8 path")], "b 0x800001bc\nc\nfregs\nq\n");
+    let fregs = answer(&out, "fregs");
+    assert!(fregs.contains("fa0   0x4004000000000000 2.5"), "{fregs}");
+    assert!(fregs.contains("fa3   0x400c000000000000 3.5"), "{fregs}");
+    assert!(fregs.contains("fcsr  0x00 (frm 0, fflags 0x00)  FS Dirty"), "{fregs}");
+}

@@ -99,6 +99,39 @@ fn gdb_multiarch_breaks_reads_steps_and_detaches() {
     assert_eq!(out, "hello from user space! I am pid 1, my parent is 0\nargument 1: gdb\n", "the guest ran to its end");
 }
 
+/// gdb reads and writes the FP registers and `fcsr` through the FPU
+/// feature: stopped after the official `rv64ud-p-fadd` test's first
+/// `fadd.d fa3,fa0,fa1` (2.5 + 1.0), it sees 3.5 in fa3; a value it writes
+/// into fa1 is what the guest's register holds.
+#[test]
+fn gdb_reads_and_writes_floating_point_registers() {
+    let test = "gdb_reads_and_writes_floating_point_registers";
+    let Some(corpus) = common::corpus(test) else { return };
+    if !tool_available("gdb-multiarch", test) {
+        return;
+    }
+    let program = corpus.join("riscv-tests/isa/rv64ud-p-fadd");
+    let program = program.to_str().expect("a UTF-8 path");
+    let (child, addr, stderr) = start(&["--kernel", program]);
+    let gdb = Command::new("gdb-multiarch")
+        .args(["-batch", "-nx", "-ex", &format!("file {program}"), "-ex", &format!("target remote {addr}")])
+        .args(["-ex", "break *0x800001bc", "-ex", "continue"])
+        .args(["-ex", "p $fa3.double", "-ex", "p/x $fa0", "-ex", "p $fcsr", "-ex", "set $fa1.double = 0.25"])
+        .args(["-ex", "p/x $fa1", "-ex", "detach"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gdb-multiarch");
+    let said = String::from_utf8_lossy(&gdb.stdout).into_owned() + &String::from_utf8_lossy(&gdb.stderr);
+    assert!(gdb.status.success(), "{said}");
+    assert!(said.contains("Breakpoint 1, 0x00000000800001bc in test_2 ()"), "{said}");
+    assert!(said.contains("$1 = 3.5"), "fa3 holds 2.5 + 1.0:\n{said}");
+    assert!(said.contains("double = 0x4004000000000000"), "fa0 holds 2.5:\n{said}");
+    assert!(said.contains("$3 = 0"), "no flags raised:\n{said}");
+    assert!(said.contains("double = 0x3fd0000000000000"), "the write reached fa1:\n{said}");
+    let (status, _, err) = finish(child, stderr);
+    assert_eq!(status, Some(0), "the test passes on after gdb detached: {err}");
+}
+
 /// A remote-protocol packet: `$data#checksum`.
 fn packet(data: &str) -> Vec<u8> {
     let sum = data.bytes().fold(0u8, |s, b| s.wrapping_add(b));

@@ -39,6 +39,8 @@ pub enum Command {
     Points,
     /// Integer registers.
     Regs,
+    /// Floating-point registers and `fcsr`.
+    FloatRegs,
     /// Control and status registers.
     Csrs,
     /// Examine `count` units of memory at an address expression.
@@ -92,6 +94,7 @@ commands:
   delete [N] (d)         delete breakpoint or watchpoint N, or all of them
   info break (i b)       list breakpoints and watchpoints
   regs (r)               integer registers and pc
+  fregs (info float)     floating-point registers (raw, and as doubles) and fcsr
   csrs                   control and status registers
   x/N[x|i|b] [p:]ADDR    examine memory: N words (x), instructions (i) or bytes (b),
                          virtual through the current page table, or physical with p:
@@ -163,10 +166,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "info" | "i" => match rest.first().copied() {
             Some("break" | "b" | "breakpoints" | "watch" | "watchpoints") => Command::Points,
             Some("registers" | "r" | "regs") => Command::Regs,
+            Some("float" | "fregs") => Command::FloatRegs,
             Some("tlb") => Command::Tlb,
-            _ => return Err("info: say 'info break', 'info regs' or 'info tlb'".into()),
+            _ => return Err("info: say 'info break', 'info regs', 'info float' or 'info tlb'".into()),
         },
         "regs" | "r" | "registers" => Command::Regs,
+        "fregs" => Command::FloatRegs,
         "csrs" | "csr" => Command::Csrs,
         "translate" | "t" => {
             no_more(3)?;

@@ -108,6 +108,7 @@ impl Debugger {
             Command::Delete(which) => self.delete(which)?,
             Command::Points => self.list_points(),
             Command::Regs => view::registers(&mut self.machine, &mut self.symbols),
+            Command::FloatRegs => view::float_registers(&self.machine),
             Command::Csrs => view::csrs(&self.machine),
             Command::Examine { count, shape, space, at } => self.examine(count, shape, space, &at)?,
             Command::Translate { at, access, privilege } => {

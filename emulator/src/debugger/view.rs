@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::cpu::{Cpu, csr_addr, csr_name};
-use crate::isa::{abi_name, disassemble};
+use crate::isa::{abi_name, disassemble, fp_abi_name};
 use crate::machine::{Machine, StopReason};
 use crate::mmu::inspect::{vmprint, vmprint_user};
 use crate::tools::Space;
@@ -37,6 +37,30 @@ pub fn registers(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
         let _ = write!(out, "{:<4} {:#018x}", abi_name(r as u8), cpu.reg(r));
         out.push_str(if r % 4 == 0 || r == 31 { "\n" } else { "  " });
     }
+    out
+}
+
+/// f0..f31 by ABI name, raw and read as a double (or as the single a
+/// NaN-boxed register holds), two a line; then `fcsr` and `mstatus.FS`.
+pub fn float_registers(machine: &Machine) -> String {
+    let cpu = &machine.cpu;
+    let mut out = String::new();
+    for r in 0..32 {
+        let raw = cpu.freg(r);
+        let value = if raw >> 32 == 0xffff_ffff {
+            format!("{} (single)", f32::from_bits(raw as u32))
+        } else {
+            format!("{}", f64::from_bits(raw))
+        };
+        if r % 2 == 0 {
+            let _ = write!(out, "{:<5} {raw:#018x} {value:<24}  ", fp_abi_name(r as u8));
+        } else {
+            let _ = writeln!(out, "{:<5} {raw:#018x} {value}", fp_abi_name(r as u8));
+        }
+    }
+    let fcsr = cpu.csr.fcsr;
+    let fs = ["Off", "Initial", "Clean", "Dirty"][((cpu.csr.mstatus >> 13) & 3) as usize];
+    let _ = writeln!(out, "fcsr  {fcsr:#04x} (frm {}, fflags {:#04x})  FS {fs}", (fcsr >> 5) & 7, fcsr & 0x1f);
     out
 }
 

@@ -241,11 +241,11 @@ impl SingleRegisterAccess<()> for GdbTarget {
                 Some(value) => value,
                 None => return Ok(0),
             },
+            RiscvRegId::Fpr(r) => cpu.freg(r as usize),
             RiscvRegId::Priv => {
                 buf[0] = cpu.mode as u8;
                 return Ok(1);
             }
-            // No F or D: floating-point registers are unavailable.
             _ => return Ok(0),
         };
         let bytes = value.to_le_bytes();
@@ -263,6 +263,7 @@ impl SingleRegisterAccess<()> for GdbTarget {
         match id {
             RiscvRegId::Gpr(r) => cpu.set_reg(r as usize, value),
             RiscvRegId::Pc => cpu.pc = value,
+            RiscvRegId::Fpr(r) => cpu.set_freg(r as usize, value),
             RiscvRegId::Csr(number) => cpu.csr_write(number, value).ok_or(TargetError::NonFatal)?,
             _ => return Err(TargetError::NonFatal),
         }

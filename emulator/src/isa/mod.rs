@@ -48,7 +48,7 @@ mod zicsr;
 use std::sync::OnceLock;
 
 use crate::cpu::{Cpu, Exception};
-pub use disasm::{abi_name, disassemble};
+pub use disasm::{abi_name, disassemble, fp_abi_name};
 pub use format::{Format, Operands};
 
 /// The result of executing one instruction.
