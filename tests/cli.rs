@@ -61,6 +61,27 @@ fn built_in_hello_reads_the_device_tree() {
     assert!(stdout.contains("misa says rv64acdfimsu"), "{stdout}");
 }
 
+/// The FP workload's checksum folds the bits of every result: QEMU must
+/// compute the same.
+#[test]
+fn fp_mix_computes_what_qemu_computes() {
+    let output = rvsim_args(&["run", "--kernel", "fp-mix", "--append", "rounds=50"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let ours = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(ours.starts_with("fp-mix: 50 rounds, checksum 0x"), "{ours}");
+    if !common::qemu_available("fp_mix_computes_what_qemu_computes") {
+        return;
+    }
+    let dir = scratch_dir("fp_mix_computes_what_qemu_computes");
+    let image = rvsim_args(&["image", dir.to_str().expect("a UTF-8 path")]);
+    assert!(image.status.success(), "{}", describe(&image));
+    let mut qemu = std::process::Command::new("qemu-system-riscv64");
+    qemu.args(["-machine", "virt", "-bios", "none", "-m", "128M", "-nographic", "-append", "rounds=50", "-kernel"])
+        .arg(dir.join("fp-mix.elf"));
+    let theirs = run_with_timeout(&mut qemu, RUN_TIMEOUT);
+    assert_eq!(String::from_utf8_lossy(&theirs.stdout), ours, "{}", describe(&theirs));
+}
+
 #[test]
 fn list_names_the_built_in_images() {
     let output = rvsim_args(&["list"]);

@@ -3,6 +3,7 @@
 //! output on the 16550 UART, exit through the SiFive test finisher.
 #![no_std]
 
+pub mod fp_workload;
 pub mod sv39;
 pub mod workload;
 

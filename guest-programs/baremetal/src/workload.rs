@@ -13,11 +13,16 @@ const N: usize = 16;
 /// [`CPU_MIX_ROUNDS`]. Two round counts let a benchmark subtract the cost
 /// of booting.
 pub fn rounds(boot: &Boot) -> u32 {
+    rounds_or(boot, CPU_MIX_ROUNDS)
+}
+
+/// The rounds to run: `rounds=N` on the command line, else `default`.
+pub fn rounds_or(boot: &Boot, default: u32) -> u32 {
     // SAFETY: the boot protocol passes a valid device tree in a1.
     let bootargs = unsafe { fdt::Fdt::from_ptr(boot.dtb as *const u8) }.ok().and_then(|tree| {
         tree.chosen().bootargs().map(|args| args.split_whitespace().find_map(|w| w.strip_prefix("rounds=")))
     });
-    bootargs.flatten().and_then(|n| n.parse().ok()).unwrap_or(CPU_MIX_ROUNDS)
+    bootargs.flatten().and_then(|n| n.parse().ok()).unwrap_or(default)
 }
 
 /// A CPU-bound mix in the spirit of CoreMark: hashing, sorting, a matrix
