@@ -225,6 +225,21 @@ fn the_shell_takes_100_kb_of_piped_input_without_losing_a_byte() {
     check_long_shell_output(&expect_success(&output), 200, "$ \n");
 }
 
+/// Lazy FP switching: a process's first FP instruction gets it zeroed
+/// registers, a child starts with its parent's, and each keeps its own
+/// f0-f31 and rounding mode through 50 switches to the other.
+#[test]
+fn each_process_keeps_its_own_fp_registers_and_rounding_mode() {
+    let out = expect_success(&run(&["fpswitch"]));
+    assert_eq!(
+        out,
+        "fpswitch: child: inherited its parent's registers: yes\n\
+         fpswitch: child: its registers held through 50 of 50 switches\n\
+         fpswitch: parent: its registers held through 50 of 50 switches\n\
+         fpswitch: 1/3 rounded down in the parent and up in the child differ in the last bit: yes\n"
+    );
+}
+
 #[test]
 fn the_vm_log_shows_forks_cow_breaks_and_exits() {
     let out = expect_success(&run(&["--kernel-log", "vm", "cowtest"]));
@@ -713,6 +728,7 @@ fn the_same_kernel_and_initrd_give_the_same_output_on_qemu() {
         ("shmabuse", vec![]),
         ("bindlib", vec![]),
         ("belady", vec![]),
+        ("fpswitch", vec![]),
     ] {
         let ours = run(&std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>());
         let append = format!("echo=off -- {program} {}", args.join(" "));

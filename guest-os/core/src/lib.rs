@@ -31,6 +31,7 @@
 //! - [`cpio`]: the initrd's archive format, read in place.
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 //! - [`tracking`]: the pager's records kept only once memory gets short.
+//! - [`fp_insn`]: which instructions use the FP unit (lazy FP switching).
 #![no_std]
 
 extern crate alloc;
@@ -41,6 +42,7 @@ pub mod cpio;
 pub mod evict;
 pub mod exec;
 pub mod fault;
+pub mod fp_insn;
 pub mod frame;
 pub mod frame_map;
 pub mod pager;

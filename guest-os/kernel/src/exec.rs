@@ -119,6 +119,9 @@ pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     p.brk_start = image.plan.brk;
     p.brk = image.plan.brk;
     p.name = String::from(image.name);
+    // A new program starts with no FP state: FP off until it uses it.
+    p.fp = None;
+    crate::fpu::disable();
 }
 
 /// A new address space holding `image`'s private pages and the initial

@@ -18,6 +18,7 @@ mod console;
 mod disk;
 mod errno;
 mod exec;
+mod fpu;
 mod images;
 mod initrd;
 mod kvm;

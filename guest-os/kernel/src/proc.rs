@@ -19,6 +19,7 @@ use rvsim_kernel_core::space::{AddressSpace, ForkError, ForkMode};
 use rvsim_kernel_core::tracking;
 
 use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
+use crate::fpu::{self, FpState};
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
 use crate::lock::{self, Lock};
 use crate::memory::KernelMemory;
@@ -26,6 +27,10 @@ use crate::param::{KSTACK_PAGES, NPROC};
 use crate::trap::{TrapFrame, reg, userret};
 use crate::vmm::{self, Vmm};
 use crate::{config, kprintln, trap, vmlog, vmwait};
+
+mod fp_switch;
+pub use fp_switch::first_fp_use;
+use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
 #[repr(C)]
@@ -150,6 +155,9 @@ pub struct Proc {
     /// Set by `wake_some` (a futex wake), so that the sleeper can tell it
     /// from a timeout or a kill.
     pub woken: bool,
+    /// Its FP registers while the hart holds another's (see `fpu.rs`);
+    /// `None` until its first FP instruction.
+    pub fp: Option<Box<FpState>>,
 }
 
 /// A shared-memory segment attached to a process.
@@ -211,6 +219,8 @@ struct Table {
     sleeps: u64,
     cursor: usize,
     init_pid: u32,
+    /// Whose FP registers the hart holds.
+    fp_owner: fpu::Owner,
 }
 
 static PROCS: Lock<Table> = Lock::new("the process table");
@@ -229,7 +239,16 @@ static SCHEDULER: SchedulerContext = SchedulerContext(UnsafeCell::new(Context::Z
 pub fn init() {
     let mut slots = Vec::with_capacity(NPROC);
     slots.resize_with(NPROC, || None);
-    PROCS.init(Table { slots, in_use: 0, current: None, next_pid: 1, sleeps: 0, cursor: 0, init_pid: 1 });
+    PROCS.init(Table {
+        slots,
+        in_use: 0,
+        current: None,
+        next_pid: 1,
+        sleeps: 0,
+        cursor: 0,
+        init_pid: 1,
+        fp_owner: fpu::Owner::default(),
+    });
 }
 
 impl Table {
@@ -304,6 +323,7 @@ impl Table {
             wake_at: None,
             sleep_seq: 0,
             woken: false,
+            fp: None,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -539,6 +559,9 @@ const FORK_RECLAIM_MARGIN: usize = 8;
 const NO_FRAME: Errno = -1;
 
 fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
+    // The child starts with the parent's FP registers as they are now.
+    note_fp_changes(t);
+    save_owner_fp(t);
     let parent_slot = t.current_slot();
     let (name, ppid) = {
         let parent = t.proc(parent_slot);
@@ -565,6 +588,7 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
         return Err(ENOMEM);
     }
     vmlog::fork(parent.pid, child.pid, report);
+    child.fp = parent.fp.clone();
     child.space = Some(child_space);
     child.frame = parent.frame;
     child.frame.kernel_sp = child.kstack_top();
@@ -602,6 +626,12 @@ pub fn exit(status: i32) -> ! {
 /// leaves it a zombie for its parent; returns its context, to switch away
 /// from.
 fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
+    let pid = t.current_mut().pid;
+    if t.fp_owner.pid == Some(pid) {
+        // Its registers are nothing now; no one owns them, so FS is Off.
+        t.fp_owner = fpu::Owner::default();
+        fpu::disable();
+    }
     let p = t.current_mut();
     let (pid, parent) = (p.pid, p.parent);
     release_memory(p, vmm);
@@ -977,6 +1007,7 @@ fn pick_next(t: &mut Table) -> Option<*const Context> {
         .find(|&s| t.slots[s].as_ref().is_some_and(|p| p.state == State::Runnable))?;
     t.cursor = slot;
     t.current = Some(slot);
+    switch_fp(t, slot);
     let p = t.proc(slot);
     p.state = State::Running;
     use_space(p);

@@ -285,12 +285,33 @@ extern "C" fn usertrap(_frame: *mut TrapFrame) -> *mut TrapFrame {
             12 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Fetch, epc),
             13 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Load, epc),
             15 => proc::user_fault(tval, rvsim_kernel_core::fault::Access::Store, epc),
+            2 if proc::first_fp_use(illegal_instruction(tval, epc)) => {}
             _ => proc::user_exception(cause, tval, epc),
         }
     }
     let frame = proc::return_to_user(a0);
     prepare_user_return();
     frame
+}
+
+/// The instruction an illegal-instruction trap at `epc` was about: `stval`
+/// holds it where the hart reports it (rvsim, Spike); else (0) it is read
+/// from user memory. An unreadable one reads as 0, no instruction.
+#[cold]
+#[inline(never)]
+fn illegal_instruction(tval: u64, epc: u64) -> u32 {
+    if tval != 0 {
+        return tval as u32;
+    }
+    let mut bytes = [0u8; 4];
+    let read = crate::syscall::with_user(|user| user.copy_in(epc, &mut bytes[..2]));
+    if read.is_err() {
+        return 0;
+    }
+    if bytes[0] & 3 == 3 && crate::syscall::with_user(|user| user.copy_in(epc + 2, &mut bytes[2..])).is_err() {
+        return 0;
+    }
+    u32::from_le_bytes(bytes)
 }
 
 /// A trap in S-mode.
