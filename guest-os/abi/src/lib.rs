@@ -4,8 +4,32 @@
 //! twin; rvsim's own teaching calls are numbered from 1000.
 #![no_std]
 
+pub mod linux;
+
 /// System-call numbers (in a7).
 pub mod nr {
+    /// readlinkat(dirfd, path, buf, size).
+    pub const READLINKAT: u64 = 78;
+    /// readv(fd, iov, iovcnt).
+    pub const READV: u64 = 65;
+    /// writev(fd, iov, iovcnt).
+    pub const WRITEV: u64 = 66;
+    /// set_tid_address(tidptr).
+    pub const SET_TID_ADDRESS: u64 = 96;
+    /// set_robust_list(head, len).
+    pub const SET_ROBUST_LIST: u64 = 99;
+    /// clock_gettime(clock, tp).
+    pub const CLOCK_GETTIME: u64 = 113;
+    /// clock_getres(clock, res).
+    pub const CLOCK_GETRES: u64 = 114;
+    /// mprotect(addr, len, prot).
+    pub const MPROTECT: u64 = 226;
+    /// uname(buf).
+    pub const UNAME: u64 = 160;
+    /// prlimit64(pid, resource, new, old).
+    pub const PRLIMIT64: u64 = 261;
+    /// getrandom(buf, len, flags).
+    pub const GETRANDOM: u64 = 278;
     /// read(fd, buf, count).
     pub const READ: u64 = 63;
     /// write(fd, buf, count).
@@ -103,6 +127,7 @@ pub mod ipc {
 /// Error numbers (returned negated).
 pub mod errno {
     #![allow(missing_docs)]
+    pub const EPERM: i64 = 1;
     pub const ENOENT: i64 = 2;
     pub const ESRCH: i64 = 3;
     pub const EINTR: i64 = 4;
@@ -125,6 +150,7 @@ pub mod errno {
     /// The symbolic name of an error number.
     pub fn name(errno: i64) -> &'static str {
         match errno {
+            EPERM => "EPERM",
             ENOENT => "ENOENT",
             ESRCH => "ESRCH",
             EINTR => "EINTR",

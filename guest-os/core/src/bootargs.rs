@@ -26,6 +26,9 @@ pub struct BootArgs<'a> {
     /// `log=vmstat`: print the VM counters on one line when the machine
     /// stops (what `rvsim bench paging` reads).
     pub log_vmstat: bool,
+    /// `log=syscalls`: print each system call the kernel does not
+    /// implement, once, by number and Linux name.
+    pub log_syscalls: bool,
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
     /// is typed (off when input is not a terminal).
     pub echo: bool,
@@ -56,6 +59,7 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         asid: true,
         log_vm: false,
         log_vmstat: false,
+        log_syscalls: false,
         echo: true,
         pager: Policy::Clock,
         shared_sweeps: 2,
@@ -83,6 +87,7 @@ pub fn parse(line: &str) -> BootArgs<'_> {
                     match what {
                         "vm" => args.log_vm = true,
                         "vmstat" => args.log_vmstat = true,
+                        "syscalls" => args.log_syscalls = true,
                         _ => args.unknown.push(option),
                     }
                 }
@@ -132,6 +137,8 @@ mod tests {
     fn options_then_the_first_program() {
         let args = parse("cow=off log=vm echo=off share=off asid=off -- forktest 100");
         assert!(!args.cow && args.log_vm && !args.echo && !args.share && !args.asid);
+        assert!(!args.log_syscalls);
+        assert!(parse("log=vmstat,syscalls").log_syscalls);
         assert_eq!(args.init, ["forktest", "100"]);
         assert!(args.unknown.is_empty());
     }

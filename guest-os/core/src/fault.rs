@@ -200,6 +200,9 @@ fn resolve_once<M: PhysMemory>(
         }
         None => {
             let region = regions.iter().find(|r| r.contains(va)).ok_or(Unresolved::NotMapped)?;
+            if let Some(prot) = space.protection(va) {
+                return protected_first_touch(space, vm, regions, va, access, prot);
+            }
             match region.backing {
                 Backing::Zero => {
                     let (heap_start, heap_end) = space.heap();
@@ -216,6 +219,43 @@ fn resolve_once<M: PhysMemory>(
             }
         }
     }
+}
+
+/// A first touch in a range mprotect covered: refused unless `prot`
+/// allows the access; else the page appears as its region makes it (with
+/// no fault-around), then takes `prot`'s permissions.
+fn protected_first_touch<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    regions: &[DemandRegion<'_>],
+    va: u64,
+    access: Access,
+    prot: u64,
+) -> Result<Resolved, Unresolved> {
+    let needed = match access {
+        Access::Fetch => pte::X,
+        Access::Load => pte::R,
+        Access::Store => pte::W,
+    };
+    if !crate::protect::allows(prot, needed) {
+        return Err(Unresolved::Protection);
+    }
+    let region = regions.iter().find(|r| r.contains(va)).ok_or(Unresolved::NotMapped)?;
+    let resolved = match region.backing {
+        Backing::Zero => {
+            let charge = !(space.heap().0 <= va && va < space.heap().1);
+            let frame = demand_zero(space, vm, va, region.flags, charge)?;
+            Resolved::DemandZero { frame, around: 0 }
+        }
+        Backing::Image(image) => shared_page(space, vm, image, region.start, va, access)?,
+        Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access)?,
+    };
+    if let Some((slot, entry)) = space.lookup(vm.mem, va) {
+        let bits = crate::protect::entry_bits(prot);
+        let kept = entry & !(pte::R | pte::W | pte::X | pte::U);
+        AddressSpace::set_entry(vm.mem, slot, kept | (bits & (pte::R | pte::W | pte::X | pte::U)));
+    }
+    Ok(resolved)
 }
 
 /// Whose page a fault takes a frame for.
@@ -303,14 +343,14 @@ fn fault_around<M: PhysMemory>(
     flags: u64,
 ) -> u32 {
     let room = vm.pager.fault_around_room(vm.frames.counts().free);
-    if room == 0 || vm.pager.pools.find(space.root(), va).is_some() {
+    let group = FAULT_AROUND * PAGE;
+    let (group_start, group_end) = (va & !(group - 1), (va & !(group - 1)) + group);
+    if room == 0 || vm.pager.pools.find(space.root(), va).is_some() || space.protected_in(group_start, group_end) {
         return 0;
     }
     // The faulting page is mapped: its level-0 table holds the whole group.
     let Some(table) = entry_slot(vm.mem, space.root(), va).map(|slot| slot & !(PAGE - 1)) else { return 0 };
-    let group = FAULT_AROUND * PAGE;
-    let start = (va & !(group - 1)).max(heap.0);
-    let end = ((va & !(group - 1)) + group).min(heap.1);
+    let (start, end) = (group_start.max(heap.0), group_end.min(heap.1));
     let mut mapped = 0;
     for page in (start..end).step_by(PAGE as usize) {
         let slot = table + (page / PAGE % 512) * 8;

@@ -32,6 +32,8 @@
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 //! - [`tracking`]: the pager's records kept only once memory gets short.
 //! - [`fp_insn`]: which instructions use the FP unit (lazy FP switching).
+//! - [`protect`]: mprotect, at once for pages in memory, on first touch
+//!   for the others.
 #![no_std]
 
 extern crate alloc;
@@ -47,6 +49,7 @@ pub mod frame;
 pub mod frame_map;
 pub mod pager;
 pub mod pool;
+pub mod protect;
 pub mod pte;
 pub mod region;
 pub mod reloc;

@@ -82,6 +82,8 @@ pub struct AddressSpace {
     root: u64,
     /// The heap's pages, `[start, end)`: charged by `brk` as a whole.
     heap: (u64, u64),
+    /// Ranges mprotect gave permissions of their own (see `protect.rs`).
+    pub(crate) protections: alloc::vec::Vec<crate::protect::Protected>,
 }
 
 impl AddressSpace {
@@ -93,7 +95,7 @@ impl AddressSpace {
             let entry = mem.read_u64(kernel_root + i * 8);
             mem.write_u64(root + i * 8, entry);
         }
-        Ok(AddressSpace { root, heap: (0, 0) })
+        Ok(AddressSpace { root, heap: (0, 0), protections: alloc::vec::Vec::new() })
     }
 
     /// Physical address of the root table (for `satp`).
@@ -239,6 +241,7 @@ impl AddressSpace {
         for i in 0..pages {
             self.unmap(vm, start + i * PAGE);
         }
+        self.forget_protection(start, start.saturating_add(pages * PAGE));
         self.free_empty_tables(vm, start, start.saturating_add(pages * PAGE));
     }
 
@@ -313,6 +316,7 @@ impl AddressSpace {
             return Err(ForkError::NoFrame);
         };
         child.heap = self.heap;
+        child.protections = self.protections.clone();
         let mut report = ForkReport::default();
         let mut entries = self.entries_from(0);
         while let Some(Entry { va, entry, .. }) = entries.next(vm.mem) {

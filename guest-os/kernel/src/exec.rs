@@ -122,6 +122,9 @@ pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     // A new program starts with no FP state: FP off until it uses it.
     p.fp = None;
     crate::fpu::disable();
+    // And with no thread bookkeeping of the old one's.
+    p.clear_child_tid = 0;
+    p.robust_list = 0;
 }
 
 /// A new address space holding `image`'s private pages and the initial

@@ -64,6 +64,8 @@ pub struct Config {
     pub log_vm: bool,
     /// The VM counters are printed at shutdown (`log=vmstat`).
     pub log_vmstat: bool,
+    /// Print each unimplemented system call once (`log=syscalls`).
+    pub log_syscalls: bool,
     /// The initrd.
     pub initrd: &'static [u8],
     /// The swap disk, if there is one.
@@ -203,6 +205,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         asid: args.asid,
         log_vm: args.log_vm,
         log_vmstat: args.log_vmstat,
+        log_syscalls: args.log_syscalls,
         initrd: boot.initrd,
         swap,
     });

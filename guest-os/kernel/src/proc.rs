@@ -24,6 +24,7 @@ use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
 use crate::lock::{self, Lock};
 use crate::memory::KernelMemory;
 use crate::param::{KSTACK_PAGES, NPROC};
+use crate::syscall::limits::{self, Rlimit};
 use crate::trap::{TrapFrame, reg, userret};
 use crate::vmm::{self, Vmm};
 use crate::{config, kprintln, trap, vmlog, vmwait};
@@ -158,6 +159,12 @@ pub struct Proc {
     /// Its FP registers while the hart holds another's (see `fpu.rs`);
     /// `None` until its first FP instruction.
     pub fp: Option<Box<FpState>>,
+    /// Where its thread id is cleared at exit (`set_tid_address`).
+    pub clear_child_tid: u64,
+    /// Its robust futex list (`set_robust_list`).
+    pub robust_list: u64,
+    /// Its resource limits (`prlimit64`).
+    pub limits: [Rlimit; limits::RESOURCES],
 }
 
 /// A shared-memory segment attached to a process.
@@ -324,6 +331,9 @@ impl Table {
             sleep_seq: 0,
             woken: false,
             fp: None,
+            clear_child_tid: 0,
+            robust_list: 0,
+            limits: limits::DEFAULTS,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -589,6 +599,7 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
     }
     vmlog::fork(parent.pid, child.pid, report);
     child.fp = parent.fp.clone();
+    child.limits = parent.limits;
     child.space = Some(child_space);
     child.frame = parent.frame;
     child.frame.kernel_sp = child.kstack_top();

@@ -1,10 +1,11 @@
-//! read and write: the console is the only file.
+//! read and write (and their vector forms): the console is the only
+//! file; readlinkat finds no link.
 
 use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
-use crate::errno::{EBADF, EINTR, Errno};
+use crate::errno::{EBADF, EINTR, EINVAL, ENOENT, Errno};
 use crate::{console, proc};
 
 const CHUNK: usize = 256;
@@ -58,4 +59,59 @@ pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
         done += n as u64;
     }
     Ok(done)
+}
+
+/// Linux's limit on iovecs in one call.
+const IOV_MAX: u64 = 1024;
+
+/// The (base, length) of iovec `i` of the array at `iov`.
+fn iovec(iov: u64, i: u64) -> Result<(u64, u64), Errno> {
+    let at = iov.checked_add(i * 16).ok_or(crate::errno::EFAULT)?;
+    let base = efault(with_user(|u| u.read_u64(at)))?;
+    let len = efault(with_user(|u| u.read_u64(at + 8)))?;
+    Ok((base, len))
+}
+
+/// Runs `op` on each of the `count` buffers of `iov` in turn, as readv and
+/// writev do: the total, stopping at the first short transfer; an error
+/// before anything was transferred is the result.
+fn vectored(iov: u64, count: u64, mut op: impl FnMut(u64, u64) -> Result<u64, Errno>) -> Result<u64, Errno> {
+    if count > IOV_MAX {
+        return Err(EINVAL);
+    }
+    let mut total = 0u64;
+    for i in 0..count {
+        let (base, len) = iovec(iov, i)?;
+        match op(base, len) {
+            Ok(n) => {
+                total += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+/// writev(fd, iov, iovcnt).
+pub fn writev(fd: u64, iov: u64, count: u64) -> Result<u64, Errno> {
+    vectored(iov, count, |base, len| write(fd, base, len))
+}
+
+/// readv(fd, iov, iovcnt): a console line fills the buffers in order.
+pub fn readv(fd: u64, iov: u64, count: u64) -> Result<u64, Errno> {
+    vectored(iov, count, |base, len| read(fd, base, len))
+}
+
+/// readlinkat(dirfd, path, buf, size): the initrd holds no symbolic
+/// links, so any readable path is ENOENT.
+pub fn readlinkat(_dirfd: u64, path: u64, _buf: u64, size: u64) -> Result<u64, Errno> {
+    efault(with_user(|u| u.read_cstr(path, 4096)))?;
+    if size as i64 <= 0 {
+        return Err(EINVAL);
+    }
+    Err(ENOENT)
 }

@@ -6,6 +6,15 @@
 //! | number | call | |
 //! |---|---|---|
 //! | 63 | read(fd, buf, count) | console input, a line at a time |
+//! | 65, 66 | readv, writev(fd, iov, iovcnt) | each buffer in turn |
+//! | 78 | readlinkat(dirfd, path, buf, size) | ENOENT: the initrd has no links |
+//! | 96 | set_tid_address(tidptr) | returns the thread id (the pid) |
+//! | 99 | set_robust_list(head, len) | |
+//! | 113, 114 | clock_gettime, clock_getres(clock, tp) | from `mtime`; REALTIME starts at the epoch at boot |
+//! | 160 | uname(buf) | Linux 6.12.0-rvsim, riscv64 |
+//! | 226 | mprotect(addr, len, prot) | pages in memory at once, the others on first touch |
+//! | 261 | prlimit64(pid, resource, new, old) | the caller's own limits |
+//! | 278 | getrandom(buf, len, flags) | a reproducible pseudo-random stream |
 //! | 98 | futex(uaddr, op, val, timeout) | FUTEX_WAIT, FUTEX_WAKE; keyed by physical address |
 //! | 64 | write(fd, buf, count) | console output (fd 1 and 2) |
 //! | 93 | exit(status) | |
@@ -28,10 +37,15 @@
 //! | 1002 | bind(name, addr) | maps a shared code object at addr, relocated for it (the first binder chooses; every sharer must use its address); returns its entry |
 //! | 1003 | sharedpages() | prints the shared pages table |
 
+mod clock;
 mod futex;
+mod identity;
 mod io;
+pub mod limits;
+mod memory;
 mod pool;
 mod process;
+mod random;
 mod shm;
 pub mod teaching;
 
@@ -56,6 +70,17 @@ pub fn dispatch(resume: u64) -> u64 {
     let result: Result<u64, Errno> = match number {
         nr::READ => io::read(a[0], a[1], a[2]),
         nr::WRITE => io::write(a[0], a[1], a[2]),
+        nr::READV => io::readv(a[0], a[1], a[2]),
+        nr::WRITEV => io::writev(a[0], a[1], a[2]),
+        nr::READLINKAT => io::readlinkat(a[0], a[1], a[2], a[3]),
+        nr::SET_TID_ADDRESS => identity::set_tid_address(a[0]),
+        nr::SET_ROBUST_LIST => identity::set_robust_list(a[0], a[1]),
+        nr::UNAME => identity::uname(a[0]),
+        nr::CLOCK_GETTIME => clock::clock_gettime(a[0], a[1]),
+        nr::CLOCK_GETRES => clock::clock_getres(a[0], a[1]),
+        nr::PRLIMIT64 => limits::prlimit64(a[0], a[1], a[2], a[3]),
+        nr::GETRANDOM => random::getrandom(a[0], a[1], a[2]),
+        nr::MPROTECT => memory::mprotect(a[0], a[1], a[2]),
         nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
         nr::FUTEX => futex::futex(a[0], a[1], a[2], a[3]),
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
@@ -76,13 +101,36 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::BIND => teaching::bind(a[0], a[1]),
         nr::SHAREDPAGES => teaching::sharedpages(),
         nr::FRAME_POOL => pool::frame_pool(a[0], a[1], a[2], a[3]),
-        _ => Err(ENOSYS),
+        _ => unknown(number),
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
     match result {
         Ok(value) => value,
         Err(errno) => (-errno) as u64,
     }
+}
+
+/// A system call the kernel does not implement: ENOSYS, as Linux answers
+/// calls it lacks. Under `log=syscalls` each is named once, so that a
+/// program that gives up on one does not fail in silence.
+#[cold]
+fn unknown(number: u64) -> Result<u64, Errno> {
+    if crate::config().log_syscalls && first_time(number) {
+        let name = rvsim_abi::linux::syscall_name(number).unwrap_or("no Linux call");
+        let (pid, program) = proc::with_current(|p| (p.pid, p.name.clone()));
+        crate::kprintln!("[kernel] pid {pid} ({program}): system call {number} ({name}) is not implemented: ENOSYS");
+    }
+    Err(ENOSYS)
+}
+
+/// Whether unknown system call `number` is seen for the first time
+/// (numbers from 512 up are remembered as one).
+fn first_time(number: u64) -> bool {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static SEEN: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+    let index = number.min(512) as usize;
+    let bit = 1 << (index % 64);
+    SEEN[index / 64].fetch_or(bit, Ordering::Relaxed) & bit == 0
 }
 
 /// Runs `f` on the current process's memory; faults resolved on the way

@@ -1,0 +1,44 @@
+//! What the caller runs on and who it is to the kernel: uname, and the
+//! addresses glibc registers for its thread at startup (set_tid_address,
+//! set_robust_list).
+
+use super::{efault, with_user};
+use crate::errno::{EINVAL, Errno};
+use crate::proc;
+
+/// Bytes of each `struct utsname` field.
+const FIELD: usize = 65;
+
+/// uname(buf): Linux's `struct utsname`, six NUL-padded fields.
+pub fn uname(buf: u64) -> Result<u64, Errno> {
+    let fields = ["Linux", "rvsim", "6.12.0-rvsim", "#1 rvsim teaching kernel", "riscv64", "(none)"];
+    let mut utsname = [0u8; 6 * FIELD];
+    for (i, field) in fields.iter().enumerate() {
+        utsname[i * FIELD..i * FIELD + field.len()].copy_from_slice(field.as_bytes());
+    }
+    efault(with_user(|u| u.copy_out(buf, &utsname)))?;
+    Ok(0)
+}
+
+/// set_tid_address(tidptr): where the thread's id is cleared (and a futex
+/// waiter woken) when it exits; returns its id. A process is one thread,
+/// whose id is its pid.
+pub fn set_tid_address(tidptr: u64) -> Result<u64, Errno> {
+    Ok(proc::with_current(|p| {
+        p.clear_child_tid = tidptr;
+        p.pid
+    }) as u64)
+}
+
+/// Size of glibc's `struct robust_list_head`.
+const ROBUST_LIST_HEAD: u64 = 24;
+
+/// set_robust_list(head, len): the thread's list of robust futexes, which
+/// the kernel walks when it dies holding them.
+pub fn set_robust_list(head: u64, len: u64) -> Result<u64, Errno> {
+    if len != ROBUST_LIST_HEAD {
+        return Err(EINVAL);
+    }
+    proc::with_current(|p| p.robust_list = head);
+    Ok(0)
+}

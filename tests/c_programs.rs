@@ -1,0 +1,110 @@
+//! Real C programs (`tests/c/*.c`), built at test time with Debian's
+//! `riscv64-linux-gnu-gcc -static` against glibc, must print what they
+//! print under Linux's ABI as `qemu-riscv64` (qemu-user) gives it, and
+//! exit with the same status.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{RUN_TIMEOUT, describe, run_with_timeout, rvsim, scratch_dir, tool_available};
+
+const GCC: &str = "riscv64-linux-gnu-gcc";
+const QEMU_USER: &str = "qemu-riscv64";
+
+/// Builds `tests/c/NAME.c` statically into `dir`; returns the program.
+fn build(name: &str, dir: &Path) -> PathBuf {
+    let source = common::repo_root().join("tests/c").join(format!("{name}.c"));
+    let program = dir.join(name);
+    let output = Command::new(GCC)
+        .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .arg("-lm")
+        .output()
+        .expect("run the cross compiler");
+    assert!(output.status.success(), "{GCC} {}: {}", source.display(), describe(&output));
+    program
+}
+
+/// Runs `program` with `args` on rvsim and on qemu-riscv64; their output
+/// and status must agree. Returns rvsim's output.
+fn same_as_linux(program: &Path, args: &[&str]) -> String {
+    let mut ours = rvsim();
+    ours.arg("run").arg(program).args(args);
+    let ours = run_with_timeout(&mut ours, RUN_TIMEOUT);
+    let mut theirs = Command::new(QEMU_USER);
+    theirs.arg(program).args(args);
+    let theirs = run_with_timeout(&mut theirs, RUN_TIMEOUT);
+    let name = program.display();
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+        "{name}: rvsim and Linux differ\nrvsim: {}\nLinux: {}",
+        describe(&ours),
+        describe(&theirs)
+    );
+    assert_eq!(ours.status.code(), theirs.status.code(), "{name}: {}", describe(&ours));
+    String::from_utf8_lossy(&ours.stdout).into_owned()
+}
+
+/// The tools these tests need, or a loud skip.
+fn tools(test: &str) -> bool {
+    tool_available(GCC, test) && tool_available(QEMU_USER, test)
+}
+
+#[test]
+fn hello_runs_through_glibcs_startup_with_its_arguments_and_status() {
+    let test = "hello_runs_through_glibcs_startup_with_its_arguments_and_status";
+    if !tools(test) {
+        return;
+    }
+    let program = build("hello", &scratch_dir(test));
+    let out = same_as_linux(&program, &["one", "two words"]);
+    assert!(out.contains("argv[2] = two words"), "{out}");
+}
+
+#[test]
+fn floating_point_through_glibc_matches_linux_bit_for_bit() {
+    let test = "floating_point_through_glibc_matches_linux_bit_for_bit";
+    if !tools(test) {
+        return;
+    }
+    let program = build("float", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    assert!(out.contains("harmonic(1000) = 7.4854708605503433"), "{out}");
+}
+
+#[test]
+fn the_calls_of_glibcs_startup_answer_as_linux_does_good_arguments_and_bad() {
+    let test = "the_calls_of_glibcs_startup_answer_as_linux_does_good_arguments_and_bad";
+    if !tools(test) {
+        return;
+    }
+    let program = build("startup_calls", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    for line in ["uname: Linux riscv64", "getrandom(bad buffer): EFAULT", "mprotect(misaligned): EINVAL", "page: 3 2"] {
+        assert!(out.contains(line), "no {line:?} in:\n{out}");
+    }
+}
+
+/// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
+/// each such call once, so that a program never fails in silence.
+#[test]
+fn unknown_calls_are_enosys_and_named_once() {
+    let test = "unknown_calls_are_enosys_and_named_once";
+    if !tool_available(GCC, test) {
+        return;
+    }
+    let program = build("unknown_calls", &scratch_dir(test));
+    let mut command = rvsim();
+    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
+    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(out.matches("syscall 1023: -1 ENOSYS\n").count(), 2, "{out}");
+    let named = "[kernel] pid 1 (unknown_calls): system call 1023 (no Linux call) is not implemented: ENOSYS\n";
+    assert_eq!(out.matches(named).count(), 1, "named once:\n{out}");
+    assert!(out.contains("set_robust_list(bad size): -1 EINVAL\n"), "{out}");
+}
