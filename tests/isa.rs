@@ -6,8 +6,8 @@
 //!   number; must pass on rvsim and on QEMU;
 //! - rvsim-only: self-checking, for behaviour where QEMU 7.2 departs from
 //!   the specification (each program's doc line says how);
-//! - differential: random instruction streams whose register dumps must be
-//!   identical on rvsim and QEMU.
+//! - differential: random instruction streams (integer, and F and D) whose
+//!   register dumps must be identical on rvsim and QEMU.
 
 mod common;
 
@@ -42,6 +42,7 @@ programs!(rvsim_only, RVSIM_ONLY:
 
 programs!(differential, DIFFERENTIAL:
     torture_0, torture_1, torture_2, torture_3, torture_4, torture_5, torture_6, torture_7,
+    fp_torture_0, fp_torture_1, fp_torture_2, fp_torture_3, fp_torture_4, fp_torture_5, fp_torture_6, fp_torture_7,
 );
 
 /// Programs used by other tests (tests/cli.rs) rather than run here.

@@ -1,11 +1,16 @@
 //! Links the test programs at the start of RAM, and generates the
 //! "torture" programs: random but deterministic instruction streams whose
-//! register dumps rvsim and QEMU must print identically.
+//! register dumps rvsim and QEMU must print identically. `torture_N` is
+//! integer code (RV64IMAC); `fp_torture_N` is F and D code, whose dumps add
+//! the f registers and `fcsr`.
 
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
+
+mod fp_torture;
+use fp_torture::{FP_PROGRAMS, FpGenerator};
 
 /// Number of torture programs (src/bin/torture_N.rs, N below this).
 const PROGRAMS: u64 = 8;
@@ -19,10 +24,15 @@ fn main() {
     println!("cargo:rustc-link-arg=-T{dir}/link.ld");
     println!("cargo:rerun-if-changed=link.ld");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=fp_torture.rs");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     for seed in 0..PROGRAMS {
         let program = Generator::new(seed).program();
         fs::write(out.join(format!("torture_{seed}.S")), program).expect("write torture program");
+    }
+    for seed in 0..FP_PROGRAMS {
+        let program = FpGenerator::new(seed).program();
+        fs::write(out.join(format!("fp_torture_{seed}.S")), program).expect("write FP torture program");
     }
 }
 

@@ -237,7 +237,7 @@ pub fn differential(name: &str) {
             let (a, b) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
             let line = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
             panic!(
-                "{name}: rvsim and QEMU differ first at output line {} (dump blocks are 32 lines):\n  rvsim: {}\n  qemu:  {}",
+                "{name}: rvsim and QEMU differ first at output line {} (dump blocks are 32 lines, 65 in the fp_torture programs):\n  rvsim: {}\n  qemu:  {}",
                 line + 1,
                 a.lines().nth(line).unwrap_or(""),
                 b.lines().nth(line).unwrap_or("")

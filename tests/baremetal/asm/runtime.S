@@ -120,6 +120,21 @@ puthex:
     sb t3, 0(t1)
     ret
 
+# Prints the a2 (at least one) doublewords from address a1 on, as puthex
+# does. Clobbers a0..a2, t1..t5.
+.globl putdwords
+putdwords:
+    addi sp, sp, -16
+    sd ra, 8(sp)
+1:  ld a0, 0(a1)
+    call puthex
+    addi a1, a1, 8
+    addi a2, a2, -1
+    bnez a2, 1b
+    ld ra, 8(sp)
+    addi sp, sp, 16
+    ret
+
 .section .rodata
 msg_fail:       .asciz "FAIL: test case "
 msg_unexpected: .asciz "unexpected trap (mcause, mtval, mepc):\n"
