@@ -159,8 +159,12 @@ pub struct Proc {
     /// Its FP registers while the hart holds another's (see `fpu.rs`);
     /// `None` until its first FP instruction.
     pub fp: Option<Box<FpState>>,
-    /// Where its thread id is cleared at exit (`set_tid_address`).
+    /// Where its thread id is cleared at exit (`set_tid_address`,
+    /// `CLONE_CHILD_CLEARTID`).
     pub clear_child_tid: u64,
+    /// Where it writes its thread id when it first runs
+    /// (`CLONE_CHILD_SETTID`).
+    set_child_tid: u64,
     /// Its robust futex list (`set_robust_list`).
     pub robust_list: u64,
     /// Its resource limits (`prlimit64`).
@@ -332,6 +336,7 @@ impl Table {
             woken: false,
             fp: None,
             clear_child_tid: 0,
+            set_child_tid: 0,
             robust_list: 0,
             limits: limits::DEFAULTS,
         });
@@ -505,6 +510,11 @@ fn use_space(p: &Proc) {
 
 /// First code a new process runs in the kernel: straight to user mode.
 extern "C" fn first_entry() -> ! {
+    let set_child_tid = with_current(|p| (core::mem::take(&mut p.set_child_tid), p.pid));
+    if set_child_tid.0 != 0 {
+        // As Linux, a failure here goes unreported: the child runs on.
+        let _ = crate::syscall::with_user(|u| u.copy_out(set_child_tid.0, &set_child_tid.1.to_le_bytes()));
+    }
     trap::prepare_user_return();
     // SAFETY: the frame describes a user context set up by exec or fork,
     // and no reference to it is live.
@@ -542,7 +552,18 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
 /// (the low watermark, and at least four frames). Fork reclaims first, but
 /// fails with ENOMEM rather than dip into that reserve, so that a fork bomb
 /// ends in a clean error, not in thrashing or the OOM killer.
-pub fn fork() -> Result<u32, Errno> {
+/// What a fork's child is told of its thread id (clone's
+/// `CLONE_CHILD_SETTID` and `CLONE_CHILD_CLEARTID`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChildTid {
+    /// Where the child writes its id when it first runs (0: nowhere).
+    pub set: u64,
+    /// Where its id is cleared when it exits (0: nowhere).
+    pub clear: u64,
+}
+
+/// Forks the current process; returns the child's pid.
+pub fn fork(tid: ChildTid) -> Result<u32, Errno> {
     // Others may fault while reclaim sleeps on its writes, taking frames
     // back: try again a few times, with some margin, before refusing.
     for _ in 0..FORK_RECLAIM_TRIES {
@@ -554,7 +575,7 @@ pub fn fork() -> Result<u32, Errno> {
     if with_vm(|k| k.pager.fork_refused(k.frames.counts().free)) {
         return Err(ENOMEM);
     }
-    match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm))) {
+    match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm, tid))) {
         Err(NO_FRAME) => Err(ENOMEM),
         outcome => outcome,
     }
@@ -568,7 +589,7 @@ const FORK_RECLAIM_MARGIN: usize = 8;
 /// What `fork_in` returns when a frame (not the commit account) ran out.
 const NO_FRAME: Errno = -1;
 
-fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
+fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
     // The child starts with the parent's FP registers as they are now.
     note_fp_changes(t);
     save_owner_fp(t);
@@ -600,6 +621,8 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm) -> Result<u32, Errno> {
     vmlog::fork(parent.pid, child.pid, report);
     child.fp = parent.fp.clone();
     child.limits = parent.limits;
+    child.set_child_tid = tid.set;
+    child.clear_child_tid = tid.clear;
     child.space = Some(child_space);
     child.frame = parent.frame;
     child.frame.kernel_sp = child.kstack_top();

@@ -29,7 +29,7 @@
 //! | 196 | shmat(id, addr, flags) | addr 0: the kernel chooses; SHM_RDONLY, SHM_RND |
 //! | 197 | shmdt(addr) | |
 //! | 214 | brk(addr) | returns the new break, or the old one on failure |
-//! | 220 | clone(flags, stack, ...) | only fork: flags = SIGCHLD, stack = 0 |
+//! | 220 | clone(flags, stack, ptid, tls, ctid) | fork: SIGCHLD, with glibc's thread-id flags |
 //! | 221 | execve(path, argv, envp) | path names a program in the initrd |
 //! | 260 | wait4(pid, status, options, rusage) | pid -1 or > 0; WNOHANG |
 //! | 1000 | memstat(buf, len) | frame and VM counters (`rvsim_abi::MemStat`) |
@@ -93,7 +93,7 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::SHMAT => shm::shmat(a[0], a[1], a[2]),
         nr::SHMDT => shm::shmdt(a[0]),
         nr::BRK => process::brk(a[0]),
-        nr::CLONE => process::clone(a[0], a[1]),
+        nr::CLONE => process::clone(a[0], a[1], a[2], a[4]),
         nr::EXECVE => process::execve(a[0], a[1], a[2]),
         nr::WAIT4 => process::wait4(a[0], a[1], a[2], a[3]),
         nr::MEMSTAT => teaching::memstat(a[0], a[1]),

@@ -22,12 +22,27 @@ pub fn exit(status: u64) -> Result<u64, Errno> {
     proc::exit(((status & 0xff) << 8) as i32)
 }
 
-/// clone(flags, stack): fork, when flags = SIGCHLD and stack = 0.
-pub fn clone(flags: u64, stack: u64) -> Result<u64, Errno> {
-    if flags != u64::from(rvsim_abi::signal::SIGCHLD) || stack != 0 {
+/// clone's flags that a fork may carry: the child's and the parent's
+/// copies of the child's thread id (`CLONE_PARENT_SETTID`,
+/// `CLONE_CHILD_CLEARTID`, `CLONE_CHILD_SETTID`), as glibc's fork uses.
+const FORK_TID_FLAGS: u64 = 0x0010_0000 | 0x0020_0000 | 0x0100_0000;
+
+/// clone(flags, stack, parent_tid, tls, child_tid): a fork (the exit
+/// signal SIGCHLD, no new stack), with the thread-id flags glibc's fork
+/// uses. Other flags (threads, vfork) are EINVAL for now.
+pub fn clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> Result<u64, Errno> {
+    let signal = flags & 0xff;
+    if signal != u64::from(rvsim_abi::signal::SIGCHLD) || flags & !0xff & !FORK_TID_FLAGS != 0 || stack != 0 {
         return Err(EINVAL);
     }
-    proc::fork().map(u64::from)
+    let on = |flag: u64, at: u64| if flags & flag != 0 { at } else { 0 };
+    let tid = proc::ChildTid { set: on(0x0100_0000, child_tid), clear: on(0x0020_0000, child_tid) };
+    let pid = proc::fork(tid)?;
+    if flags & 0x0010_0000 != 0 {
+        // As Linux, a bad pointer goes unreported.
+        let _ = with_user(|u| u.copy_out(parent_tid, &pid.to_le_bytes()));
+    }
+    Ok(u64::from(pid))
 }
 
 /// Reads a NULL-terminated array of string pointers.
