@@ -89,6 +89,17 @@ fn the_calls_of_glibcs_startup_answer_as_linux_does_good_arguments_and_bad() {
     }
 }
 
+#[test]
+fn fork_through_glibc_copies_memory_and_reports_the_childs_status() {
+    let test = "fork_through_glibc_copies_memory_and_reports_the_childs_status";
+    if !tools(test) {
+        return;
+    }
+    let program = build("fork", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    assert!(out.contains("it exited with 3, shared = 5"), "{out}");
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]
