@@ -45,7 +45,7 @@ pub struct Cpu {
     /// 64 entries so that a masked index never needs a bounds check.
     x: [u64; 64],
     /// f0..f31, singles NaN-boxed.
-    f: [u64; 32],
+    f: Box<[u64; 32]>,
     /// Address of the instruction being executed (or next to execute).
     pub pc: u64,
     /// Where execution continues after the current instruction; control
@@ -106,7 +106,7 @@ impl Cpu {
         let icache = icache::ICache::new(bus.ram.host_address(0), bus.ram.size());
         Cpu {
             x: [0; 64],
-            f: [0; 32],
+            f: Box::new([0; 32]),
             pc: 0,
             next_pc: 0,
             mode: Privilege::Machine,

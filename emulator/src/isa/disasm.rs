@@ -224,12 +224,9 @@ fn fp_csr(name: &str, number: i64, rd: u8, rs1: u8) -> Option<String> {
     })
 }
 
-/// objdump's `fsflagsi` and `fsrmi`.
+/// objdump's `fsflagsi` and `fsrmi` (binutils 2.40 names the destination
+/// even when it is `zero`).
 fn fp_csr_imm(name: &str, number: i64, rd: u8, imm: u8) -> Option<String> {
     let what = ["", "flags", "rm"][number as usize];
-    match (name, rd) {
-        ("csrrwi", 0) => Some(format!("fs{what}i\t{imm}")),
-        ("csrrwi", _) => Some(format!("fs{what}i\t{},{imm}", abi_name(rd))),
-        _ => None,
-    }
+    (name == "csrrwi").then(|| format!("fs{what}i\t{},{imm}", abi_name(rd)))
 }
