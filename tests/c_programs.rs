@@ -119,3 +119,29 @@ fn unknown_calls_are_enosys_and_named_once() {
     assert_eq!(out.matches(named).count(), 1, "named once:\n{out}");
     assert!(out.contains("set_robust_list(bad size): -1 EINVAL\n"), "{out}");
 }
+
+/// The console is a terminal: fstat, isatty, the window size, termios;
+/// processes run as root with one thread (rvsim only: under qemu-user in a
+/// test, standard output is a pipe and the ids are the host's).
+#[test]
+fn the_console_is_a_terminal_and_processes_run_as_root() {
+    let test = "the_console_is_a_terminal_and_processes_run_as_root";
+    if !tool_available(GCC, test) {
+        return;
+    }
+    let program = build("console", &scratch_dir(test));
+    let mut command = rvsim();
+    command.arg("run").arg(&program);
+    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "fstat: 0 0, character device: yes, same: yes\n\
+         isatty: 1 1 1\n\
+         winsize: 0, 80 columns, 24 rows\n\
+         canonical: yes, echo: yes\n\
+         unknown ioctl: -1 ENOTTY\n\
+         fstat(7): -1 EBADF\n\
+         ids: 0 0 0 0, tid is pid: yes\n"
+    );
+}

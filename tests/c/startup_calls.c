@@ -51,6 +51,9 @@ int main(void) {
     report("getrandom(bad flags)", syscall(SYS_getrandom, buf, sizeof buf, 0x80));
     report("getrandom(bad buffer)", syscall(SYS_getrandom, (void *)8, 16, 0));
 
+    /* rvsim's console is a terminal (stdout line-buffered), qemu-user's a
+     * pipe here (fully buffered): flush so that both print in order. */
+    fflush(stdout);
     struct iovec iov[2] = {{"write", 5}, {"v works\n", 8}};
     printf("writev: %ld\n", (long)writev(1, iov, 2));
     fflush(stdout);

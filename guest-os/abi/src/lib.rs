@@ -24,6 +24,22 @@ pub mod nr {
     pub const CLOCK_GETRES: u64 = 114;
     /// mprotect(addr, len, prot).
     pub const MPROTECT: u64 = 226;
+    /// ioctl(fd, request, arg).
+    pub const IOCTL: u64 = 29;
+    /// newfstatat(dirfd, path, statbuf, flags).
+    pub const NEWFSTATAT: u64 = 79;
+    /// fstat(fd, statbuf).
+    pub const FSTAT: u64 = 80;
+    /// getuid().
+    pub const GETUID: u64 = 174;
+    /// geteuid().
+    pub const GETEUID: u64 = 175;
+    /// getgid().
+    pub const GETGID: u64 = 176;
+    /// getegid().
+    pub const GETEGID: u64 = 177;
+    /// gettid().
+    pub const GETTID: u64 = 178;
     /// uname(buf).
     pub const UNAME: u64 = 160;
     /// prlimit64(pid, resource, new, old).
@@ -141,6 +157,7 @@ pub mod errno {
     pub const EFAULT: i64 = 14;
     pub const EEXIST: i64 = 17;
     pub const EINVAL: i64 = 22;
+    pub const ENOTTY: i64 = 25;
     pub const ETXTBSY: i64 = 26;
     pub const ENOSPC: i64 = 28;
     pub const ENAMETOOLONG: i64 = 36;
@@ -164,6 +181,7 @@ pub mod errno {
             EFAULT => "EFAULT",
             EEXIST => "EEXIST",
             EINVAL => "EINVAL",
+            ENOTTY => "ENOTTY",
             ETXTBSY => "ETXTBSY",
             ENOSPC => "ENOSPC",
             ENAMETOOLONG => "ENAMETOOLONG",

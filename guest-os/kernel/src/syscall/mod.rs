@@ -5,6 +5,8 @@
 //!
 //! | number | call | |
 //! |---|---|---|
+//! | 29 | ioctl(fd, request, arg) | the console: TCGETS, TIOCGWINSZ; else ENOTTY |
+//! | 79, 80 | newfstatat, fstat | the console (a character device); paths not yet |
 //! | 63 | read(fd, buf, count) | console input, a line at a time |
 //! | 65, 66 | readv, writev(fd, iov, iovcnt) | each buffer in turn |
 //! | 78 | readlinkat(dirfd, path, buf, size) | ENOENT: the initrd has no links |
@@ -22,7 +24,8 @@
 //! | 101 | nanosleep(req, rem) | |
 //! | 124 | sched_yield() | |
 //! | 129 | kill(pid, sig) | every signal terminates |
-//! | 172 | getpid() | |
+//! | 172, 178 | getpid(), gettid() | one thread per process |
+//! | 174-177 | getuid, geteuid, getgid, getegid | 0: processes run as root |
 //! | 173 | getppid() | |
 //! | 194 | shmget(key, size, flags) | System V shared memory |
 //! | 195 | shmctl(id, cmd, buf) | IPC_STAT, IPC_RMID |
@@ -38,6 +41,7 @@
 //! | 1003 | sharedpages() | prints the shared pages table |
 
 mod clock;
+mod console_file;
 mod futex;
 mod identity;
 mod io;
@@ -86,7 +90,11 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
         nr::SCHED_YIELD => process::sched_yield(),
         nr::KILL => process::kill(a[0], a[1]),
-        nr::GETPID => Ok(proc::current_pid() as u64),
+        nr::GETPID | nr::GETTID => Ok(proc::current_pid() as u64),
+        nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
+        nr::FSTAT => console_file::fstat(a[0], a[1]),
+        nr::NEWFSTATAT => console_file::newfstatat(a[0], a[1], a[2], a[3]),
+        nr::IOCTL => console_file::ioctl(a[0], a[1], a[2]),
         nr::GETPPID => Ok(proc::with_current(|p| p.parent) as u64),
         nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
         nr::SHMCTL => shm::shmctl(a[0], a[1], a[2]),
