@@ -90,6 +90,17 @@ fn the_calls_of_glibcs_startup_answer_as_linux_does_good_arguments_and_bad() {
 }
 
 #[test]
+fn the_auxiliary_vector_is_linuxs() {
+    let test = "the_auxiliary_vector_is_linuxs";
+    if !tools(test) {
+        return;
+    }
+    let program = build("auxv", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    assert!(out.contains("hwcap 0x112d"), "{out}");
+}
+
+#[test]
 fn fork_through_glibc_copies_memory_and_reports_the_childs_status() {
     let test = "fork_through_glibc_copies_memory_and_reports_the_childs_status";
     if !tools(test) {
@@ -121,7 +132,8 @@ fn unknown_calls_are_enosys_and_named_once() {
 }
 
 /// The console is a terminal: fstat, isatty, the window size, termios;
-/// processes run as root with one thread (rvsim only: under qemu-user in a
+/// processes run as root with one thread, the first with a default
+/// environment (rvsim only: under qemu-user in a
 /// test, standard output is a pipe and the ids are the host's).
 #[test]
 fn the_console_is_a_terminal_and_processes_run_as_root() {
@@ -142,6 +154,7 @@ fn the_console_is_a_terminal_and_processes_run_as_root() {
          canonical: yes, echo: yes\n\
          unknown ioctl: -1 ENOTTY\n\
          fstat(7): -1 EBADF\n\
-         ids: 0 0 0 0, tid is pid: yes\n"
+         ids: 0 0 0 0, tid is pid: yes\n\
+         PATH=/bin:/usr/bin:/ HOME=/ TERM=vt100\n"
     );
 }

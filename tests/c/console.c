@@ -1,12 +1,14 @@
 /* The console as a program sees it on a serial terminal: a character
  * device that is a tty of 80 by 24 in canonical mode with echo, fstat
- * through both calls, other ioctls ENOTTY; and the ids of a process
- * running as root. Run on rvsim only: under qemu-user in a test, standard
- * output is a pipe. */
+ * through both calls, other ioctls ENOTTY; the ids of a process running
+ * as root; the environment the first process gets. Run on rvsim only:
+ * under qemu-user in a test, standard output is a pipe and the ids and
+ * environment are the host's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -32,5 +34,6 @@ int main(void) {
     printf("fstat(7): %d %s\n", r, strerrorname_np(errno));
     printf("ids: %d %d %d %d, tid is pid: %s\n", getuid(), geteuid(), getgid(), getegid(),
            syscall(SYS_gettid) == getpid() ? "yes" : "no");
+    printf("PATH=%s HOME=%s TERM=%s\n", getenv("PATH"), getenv("HOME"), getenv("TERM"));
     return 0;
 }

@@ -68,6 +68,13 @@ pub struct LoadPlan {
     pub segments: Vec<Segment>,
     /// First page after the highest segment: where the heap starts.
     pub brk: u64,
+    /// Where the program headers are in memory (inside a loaded segment),
+    /// if they are: AT_PHDR.
+    pub phdr: Option<u64>,
+    /// Size of one program header (AT_PHENT) and their number (AT_PHNUM).
+    pub phent: u64,
+    /// See `phent`.
+    pub phnum: u64,
 }
 
 /// Checks an ELF file and plans its loading.
@@ -113,7 +120,11 @@ pub fn plan(image: &[u8]) -> Result<LoadPlan, ExecError> {
     if !entry_mapped {
         return Err(ExecError::BadSegment);
     }
-    Ok(LoadPlan { entry: h.e_entry, segments, brk })
+    let phdr = segments
+        .iter()
+        .find(|s| s.offset <= h.e_phoff && h.e_phoff < s.offset + s.filesz)
+        .map(|s| s.vaddr + (h.e_phoff - s.offset));
+    Ok(LoadPlan { entry: h.e_entry, segments, brk, phdr, phent: h.e_phentsize as u64, phnum: h.e_phnum as u64 })
 }
 
 impl LoadPlan {
@@ -195,16 +206,73 @@ pub fn stack_region<'a>() -> DemandRegion<'a> {
 }
 
 const AT_NULL: u64 = 0;
+const AT_PHDR: u64 = 3;
+const AT_PHENT: u64 = 4;
+const AT_PHNUM: u64 = 5;
 const AT_PAGESZ: u64 = 6;
+const AT_BASE: u64 = 7;
+const AT_FLAGS: u64 = 8;
 const AT_ENTRY: u64 = 9;
+const AT_UID: u64 = 11;
+const AT_EUID: u64 = 12;
+const AT_GID: u64 = 13;
+const AT_EGID: u64 = 14;
+const AT_HWCAP: u64 = 16;
+const AT_CLKTCK: u64 = 17;
+const AT_SECURE: u64 = 23;
 const AT_RANDOM: u64 = 25;
+const AT_EXECFN: u64 = 31;
 
-/// Writes the initial stack: strings at the top, then (from `sp` up)
-/// argc, argv[], NULL, envp[], NULL, auxv pairs ending with AT_NULL.
+/// AT_HWCAP: one bit per single-letter extension, as Linux riscv64 reports
+/// them: I, M, A, F, D, C.
+pub const HWCAP: u64 = letter(b'i') | letter(b'm') | letter(b'a') | letter(b'f') | letter(b'd') | letter(b'c');
+
+/// The AT_HWCAP bit of extension `c`.
+const fn letter(c: u8) -> u64 {
+    1 << (c - b'a')
+}
+/// AT_CLKTCK: clock ticks per second (`times`).
+const CLOCK_TICKS: u64 = 100;
+
+/// The environment the first process gets: no shell has set one yet.
+pub const DEFAULT_ENV: [&[u8]; 3] = [b"PATH=/bin:/usr/bin:/", b"HOME=/", b"TERM=vt100"];
+
+/// The auxiliary vector of a program planned as `plan`, whose 16 random
+/// bytes are at `random` and whose file name is at `execfn`: what Linux
+/// gives a static program (processes run as root, with no interpreter).
+fn auxiliary_vector(plan: &LoadPlan, random: u64, execfn: u64) -> Vec<(u64, u64)> {
+    let mut auxv = Vec::with_capacity(18);
+    if let Some(phdr) = plan.phdr {
+        auxv.push((AT_PHDR, phdr));
+    }
+    auxv.extend([
+        (AT_PHENT, plan.phent),
+        (AT_PHNUM, plan.phnum),
+        (AT_PAGESZ, PAGE),
+        (AT_BASE, 0),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, plan.entry),
+        (AT_UID, 0),
+        (AT_EUID, 0),
+        (AT_GID, 0),
+        (AT_EGID, 0),
+        (AT_HWCAP, HWCAP),
+        (AT_CLKTCK, CLOCK_TICKS),
+        (AT_SECURE, 0),
+        (AT_RANDOM, random),
+        (AT_EXECFN, execfn),
+        (AT_NULL, 0),
+    ]);
+    auxv
+}
+
+/// Writes the initial stack for a program planned as `plan`: strings at
+/// the top, then (from `sp` up) argc, argv[], NULL, envp[], NULL, auxv
+/// pairs ending with AT_NULL (AT_EXECFN is the program's name, argv[0]).
 /// Returns `sp`, 16-byte aligned.
 pub fn initial_stack<M: PhysMemory>(
     user: &mut UserMemory<'_, M>,
-    entry: u64,
+    plan: &LoadPlan,
     args: &[&[u8]],
     env: &[&[u8]],
 ) -> Result<u64, ExecError> {
@@ -233,7 +301,7 @@ pub fn initial_stack<M: PhysMemory>(
     };
     let argv = push_strings(args)?;
     let envp = push_strings(env)?;
-    let auxv = [(AT_PAGESZ, PAGE), (AT_ENTRY, entry), (AT_RANDOM, random), (AT_NULL, 0)];
+    let auxv = auxiliary_vector(plan, random, argv.first().copied().unwrap_or(0));
     let words = 1 + argv.len() + 1 + envp.len() + 1 + 2 * auxv.len();
     let sp = (at - 8 * words as u64) & !15;
     let mut cursor = sp;
@@ -339,7 +407,9 @@ mod tests {
         let regions = [stack_region()];
         let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: w.vm(), regions: &regions, on_resolved: &mut ignore };
-        let sp = initial_stack(&mut user, 0x10000, &[b"prog", b"arg one"], &[b"A=1"]).unwrap();
+        let plan =
+            LoadPlan { entry: 0x10000, segments: Vec::new(), brk: 0x20000, phdr: Some(0x10040), phent: 56, phnum: 3 };
+        let sp = initial_stack(&mut user, &plan, &[b"prog", b"arg one"], &[b"A=1"]).unwrap();
         assert_eq!(sp % 16, 0);
         assert_eq!(user.read_u64(sp), Ok(2));
         let argv0 = user.read_u64(sp + 8).unwrap();
@@ -350,9 +420,24 @@ mod tests {
         let env0 = user.read_u64(sp + 32).unwrap();
         assert_eq!(user.read_cstr(env0, 100), Ok(b"A=1".to_vec()));
         assert_eq!(user.read_u64(sp + 40), Ok(0));
-        assert_eq!(user.read_u64(sp + 48), Ok(AT_PAGESZ));
-        assert_eq!(user.read_u64(sp + 56), Ok(PAGE));
+        let mut auxv = alloc::collections::BTreeMap::new();
+        let mut at = sp + 48;
+        loop {
+            let (key, value) = (user.read_u64(at).unwrap(), user.read_u64(at + 8).unwrap());
+            at += 16;
+            if key == AT_NULL {
+                break;
+            }
+            auxv.insert(key, value);
+        }
+        assert_eq!(auxv.get(&AT_PHDR), Some(&0x10040));
+        assert_eq!((auxv.get(&AT_PHENT), auxv.get(&AT_PHNUM)), (Some(&56), Some(&3)));
+        assert_eq!((auxv.get(&AT_PAGESZ), auxv.get(&AT_ENTRY)), (Some(&PAGE), Some(&0x10000)));
+        assert_eq!(auxv.get(&AT_HWCAP), Some(&0x112d), "I, M, A, F, D, C");
+        assert_eq!(auxv.get(&AT_EXECFN), Some(&argv0), "the program's name");
+        let random = *auxv.get(&AT_RANDOM).expect("AT_RANDOM");
+        assert_eq!(user.read_u64(random).map(|w| w.to_le_bytes()), Ok(*b"rvsim-no"));
         let long = alloc::vec![b'x'; MAX_ARG_BYTES];
-        assert_eq!(initial_stack(&mut user, 0, &[&long], &[]), Err(ExecError::ArgumentsTooLong));
+        assert_eq!(initial_stack(&mut user, &plan, &[&long], &[]), Err(ExecError::ArgumentsTooLong));
     }
 }

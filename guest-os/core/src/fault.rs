@@ -758,6 +758,9 @@ mod tests {
                     segment(0x12000, 8, pte::R | pte::W),
                 ],
                 brk: 0x13000,
+                phdr: None,
+                phent: 56,
+                phnum: 3,
             },
         }
     }

@@ -143,7 +143,7 @@ fn build(
     let built = exec::load(&mut space, &mut k.vm(), image, image.link_base(), share).and_then(|_| {
         let mut ignore = |_, _, _| {};
         let mut user = UserMemory { space: &mut space, vm: k.vm(), regions, on_resolved: &mut ignore };
-        exec::initial_stack(&mut user, image.plan.entry, args, env)
+        exec::initial_stack(&mut user, &image.plan, args, env)
     });
     match built {
         Ok(sp) => Ok((space, sp)),

@@ -525,7 +525,7 @@ extern "C" fn first_entry() -> ! {
 pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
     let name = argv.first().map_or("sh", String::as_str);
     let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    let prepared = crate::exec::prepare(name, &args, &[])?;
+    let prepared = crate::exec::prepare(name, &args, &rvsim_kernel_core::exec::DEFAULT_ENV)?;
     PROCS.with(|t| {
         vmm::with(|vmm| {
             let slot = match t.allocate(vmm, name, 0) {
