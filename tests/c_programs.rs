@@ -158,3 +158,34 @@ fn the_console_is_a_terminal_and_processes_run_as_root() {
          PATH=/bin:/usr/bin:/ HOME=/ TERM=vt100\n"
     );
 }
+
+/// The initrd as a read-only file system with `/dev`, through glibc's
+/// calls (rvsim only: under qemu-user the program would see the host's
+/// files).
+#[test]
+fn the_initrd_is_a_read_only_file_system_with_dev() {
+    let test = "the_initrd_is_a_read_only_file_system_with_dev";
+    if !tool_available(GCC, test) {
+        return;
+    }
+    let program = build("files", &scratch_dir(test));
+    let mut command = rvsim();
+    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
+    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "open: ok, read: 4, ELF magic: yes\n\
+         regular: yes, size matches lseek end: yes\n\
+         pread at 1: 1 'E', fd flags: 1\n\
+         dup shares the offset: yes\n\
+         write to it: -1 EBADF\n\
+         open for writing: -1 EROFS\n\
+         create: -1 EROFS\n\
+         missing: -1 ENOENT\n\
+         /dev/zero: 8 0, /dev/null: read 0 write 3\n\
+         /dev: . .. console null tty zero\n\
+         cwd: /dev, null from here: yes\n\
+         chdir to a file: -1 ENOTDIR\n"
+    );
+}

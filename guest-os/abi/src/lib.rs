@@ -24,6 +24,30 @@ pub mod nr {
     pub const CLOCK_GETRES: u64 = 114;
     /// mprotect(addr, len, prot).
     pub const MPROTECT: u64 = 226;
+    /// getcwd(buf, size).
+    pub const GETCWD: u64 = 17;
+    /// dup(fd).
+    pub const DUP: u64 = 23;
+    /// dup3(fd, new, flags).
+    pub const DUP3: u64 = 24;
+    /// fcntl(fd, cmd, arg).
+    pub const FCNTL: u64 = 25;
+    /// faccessat(dirfd, path, mode).
+    pub const FACCESSAT: u64 = 48;
+    /// faccessat2(dirfd, path, mode, flags).
+    pub const FACCESSAT2: u64 = 439;
+    /// chdir(path).
+    pub const CHDIR: u64 = 49;
+    /// openat(dirfd, path, flags, mode).
+    pub const OPENAT: u64 = 56;
+    /// close(fd).
+    pub const CLOSE: u64 = 57;
+    /// getdents64(fd, buf, count).
+    pub const GETDENTS64: u64 = 61;
+    /// lseek(fd, offset, whence).
+    pub const LSEEK: u64 = 62;
+    /// pread64(fd, buf, count, offset).
+    pub const PREAD64: u64 = 67;
     /// ioctl(fd, request, arg).
     pub const IOCTL: u64 = 29;
     /// newfstatat(dirfd, path, statbuf, flags).
@@ -157,9 +181,15 @@ pub mod errno {
     pub const EFAULT: i64 = 14;
     pub const EEXIST: i64 = 17;
     pub const EINVAL: i64 = 22;
+    pub const ENOTDIR: i64 = 20;
+    pub const EISDIR: i64 = 21;
+    pub const EMFILE: i64 = 24;
     pub const ENOTTY: i64 = 25;
     pub const ETXTBSY: i64 = 26;
     pub const ENOSPC: i64 = 28;
+    pub const ESPIPE: i64 = 29;
+    pub const EROFS: i64 = 30;
+    pub const ERANGE: i64 = 34;
     pub const ENAMETOOLONG: i64 = 36;
     pub const ENOSYS: i64 = 38;
     pub const ETIMEDOUT: i64 = 110;
@@ -181,9 +211,15 @@ pub mod errno {
             EFAULT => "EFAULT",
             EEXIST => "EEXIST",
             EINVAL => "EINVAL",
+            ENOTDIR => "ENOTDIR",
+            EISDIR => "EISDIR",
+            EMFILE => "EMFILE",
             ENOTTY => "ENOTTY",
             ETXTBSY => "ETXTBSY",
             ENOSPC => "ENOSPC",
+            ESPIPE => "ESPIPE",
+            EROFS => "EROFS",
+            ERANGE => "ERANGE",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",
             ETIMEDOUT => "ETIMEDOUT",

@@ -32,6 +32,8 @@
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 //! - [`tracking`]: the pager's records kept only once memory gets short.
 //! - [`fp_insn`]: which instructions use the FP unit (lazy FP switching).
+//! - [`fd_table`]: file descriptors and the open files they share.
+//! - [`initrd_fs`]: the initrd as a read-only file system, with `/dev`.
 //! - [`protect`]: mprotect, at once for pages in memory, on first touch
 //!   for the others.
 #![no_std]
@@ -44,9 +46,11 @@ pub mod cpio;
 pub mod evict;
 pub mod exec;
 pub mod fault;
+pub mod fd_table;
 pub mod fp_insn;
 pub mod frame;
 pub mod frame_map;
+pub mod initrd_fs;
 pub mod pager;
 pub mod pool;
 pub mod protect;

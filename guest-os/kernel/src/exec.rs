@@ -125,6 +125,7 @@ pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     // And with no thread bookkeeping of the old one's.
     p.clear_child_tid = 0;
     p.robust_list = 0;
+    p.files.exec();
 }
 
 /// A new address space holding `image`'s private pages and the initial

@@ -24,10 +24,13 @@ use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
 use crate::lock::{self, Lock};
 use crate::memory::KernelMemory;
 use crate::param::{KSTACK_PAGES, NPROC};
+use crate::syscall::files::File;
 use crate::syscall::limits::{self, Rlimit};
 use crate::trap::{TrapFrame, reg, userret};
 use crate::vmm::{self, Vmm};
 use crate::{config, kprintln, trap, vmlog, vmwait};
+use rvsim_kernel_core::fd_table::{AccessMode, FdTable};
+use rvsim_kernel_core::initrd_fs::{Device, Node};
 
 mod fp_switch;
 pub use fp_switch::first_fp_use;
@@ -169,6 +172,10 @@ pub struct Proc {
     pub robust_list: u64,
     /// Its resource limits (`prlimit64`).
     pub limits: [Rlimit; limits::RESOURCES],
+    /// Its file descriptors.
+    pub files: FdTable<File>,
+    /// Its current directory.
+    pub cwd: File,
 }
 
 /// A shared-memory segment attached to a process.
@@ -339,6 +346,8 @@ impl Table {
             set_child_tid: 0,
             robust_list: 0,
             limits: limits::DEFAULTS,
+            files: FdTable::new(),
+            cwd: Node::Root,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -537,6 +546,11 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
             };
             let p = t.proc(slot);
             crate::exec::commit(p, vmm, prepared);
+            // Descriptors 0, 1 and 2: one open file of the console, as
+            // Linux's init gets /dev/console.
+            let _ = p.files.open(Node::Device(Device::Console), AccessMode::ReadWrite, false);
+            let _ = p.files.dup(0, 1, false);
+            let _ = p.files.dup(0, 2, false);
             p.state = State::Runnable;
             t.init_pid = t.proc(slot).pid;
             Ok(())
@@ -622,6 +636,8 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
     child.fp = parent.fp.clone();
     child.limits = parent.limits;
     child.set_child_tid = tid.set;
+    child.files = parent.files.clone();
+    child.cwd = parent.cwd;
     child.clear_child_tid = tid.clear;
     child.space = Some(child_space);
     child.frame = parent.frame;

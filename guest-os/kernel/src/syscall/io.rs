@@ -1,20 +1,17 @@
-//! read and write (and their vector forms): the console is the only
-//! file; readlinkat finds no link.
+//! The console's reading and writing, the vector forms of read and write
+//! (over any descriptor), and readlinkat, which finds no link.
 
 use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
-use crate::errno::{EBADF, EINTR, EINVAL, ENOENT, Errno};
+use crate::errno::{EINTR, EINVAL, ENOENT, Errno};
 use crate::{console, proc};
 
 const CHUNK: usize = 256;
 
-/// read(fd, buf, count): from the console (fd 0), a line at a time.
-pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
-    if fd != 0 {
-        return Err(EBADF);
-    }
+/// Reads from the console into `buf`, a line at a time.
+pub fn console_read(buf: u64, count: u64) -> Result<u64, Errno> {
     efault(access_ok(buf, count))?;
     let count = (count as usize).min(CHUNK);
     if count == 0 {
@@ -36,13 +33,10 @@ pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     }
 }
 
-/// write(fd, buf, count): to the console (fd 1 or 2). A buffer that
-/// runs past the end of user space is EFAULT before anything is written;
-/// one that becomes unreadable part-way ends the write there.
-pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
-    if fd != 1 && fd != 2 {
-        return Err(EBADF);
-    }
+/// Writes `buf` to the console. A buffer that runs past the end of user
+/// space is EFAULT before anything is written; one that becomes
+/// unreadable part-way ends the write there.
+pub fn console_write(buf: u64, count: u64) -> Result<u64, Errno> {
     efault(access_ok(buf, count))?;
     let mut done = 0u64;
     let mut chunk = [0u8; CHUNK];
@@ -98,12 +92,25 @@ fn vectored(iov: u64, count: u64, mut op: impl FnMut(u64, u64) -> Result<u64, Er
 
 /// writev(fd, iov, iovcnt).
 pub fn writev(fd: u64, iov: u64, count: u64) -> Result<u64, Errno> {
-    vectored(iov, count, |base, len| write(fd, base, len))
+    vectored(iov, count, |base, len| super::files::write(fd, base, len))
 }
 
-/// readv(fd, iov, iovcnt): a console line fills the buffers in order.
+/// readv(fd, iov, iovcnt): the buffers filled in order.
 pub fn readv(fd: u64, iov: u64, count: u64) -> Result<u64, Errno> {
-    vectored(iov, count, |base, len| read(fd, base, len))
+    vectored(iov, count, |base, len| super::files::read(fd, base, len))
+}
+
+/// Zeros for `/dev/zero`: `count` of them written to `buf`.
+pub fn zeros_out(buf: u64, count: u64) -> Result<u64, Errno> {
+    efault(access_ok(buf, count))?;
+    let zeros = [0u8; CHUNK];
+    let mut done = 0;
+    while done < count {
+        let n = ((count - done) as usize).min(CHUNK);
+        efault(with_user(|u| u.copy_out(buf + done, &zeros[..n])))?;
+        done += n as u64;
+    }
+    Ok(count)
 }
 
 /// readlinkat(dirfd, path, buf, size): the initrd holds no symbolic

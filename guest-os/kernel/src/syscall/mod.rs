@@ -5,9 +5,14 @@
 //!
 //! | number | call | |
 //! |---|---|---|
+//! | 17, 49 | getcwd(buf, size), chdir(path) | `/` or `/dev` |
+//! | 48, 439 | faccessat, faccessat2 | root's view: the initrd cannot be written |
+//! | 23, 24, 25 | dup, dup3, fcntl | F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL |
 //! | 29 | ioctl(fd, request, arg) | the console: TCGETS, TIOCGWINSZ; else ENOTTY |
-//! | 79, 80 | newfstatat, fstat | the console (a character device); paths not yet |
-//! | 63 | read(fd, buf, count) | console input, a line at a time |
+//! | 56, 57 | openat(dirfd, path, flags, mode), close(fd) | the initrd read-only, `/dev` |
+//! | 61, 62, 67 | getdents64, lseek, pread64 | |
+//! | 79, 80 | newfstatat, fstat | |
+//! | 63 | read(fd, buf, count) | a file, a device, or the console (a line at a time) |
 //! | 65, 66 | readv, writev(fd, iov, iovcnt) | each buffer in turn |
 //! | 78 | readlinkat(dirfd, path, buf, size) | ENOENT: the initrd has no links |
 //! | 96 | set_tid_address(tidptr) | returns the thread id (the pid) |
@@ -18,7 +23,7 @@
 //! | 261 | prlimit64(pid, resource, new, old) | the caller's own limits |
 //! | 278 | getrandom(buf, len, flags) | a reproducible pseudo-random stream |
 //! | 98 | futex(uaddr, op, val, timeout) | FUTEX_WAIT, FUTEX_WAKE; keyed by physical address |
-//! | 64 | write(fd, buf, count) | console output (fd 1 and 2) |
+//! | 64 | write(fd, buf, count) | the console, /dev/null, /dev/zero |
 //! | 93 | exit(status) | |
 //! | 94 | exit_group(status) | same as exit (one thread per process) |
 //! | 101 | nanosleep(req, rem) | |
@@ -42,6 +47,7 @@
 
 mod clock;
 mod console_file;
+pub mod files;
 mod futex;
 mod identity;
 mod io;
@@ -72,8 +78,20 @@ pub fn dispatch(resume: u64) -> u64 {
         (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]))
     });
     let result: Result<u64, Errno> = match number {
-        nr::READ => io::read(a[0], a[1], a[2]),
-        nr::WRITE => io::write(a[0], a[1], a[2]),
+        nr::READ => files::read(a[0], a[1], a[2]),
+        nr::WRITE => files::write(a[0], a[1], a[2]),
+        nr::OPENAT => files::openat(a[0], a[1], a[2], a[3]),
+        nr::CLOSE => files::close(a[0]),
+        nr::DUP => files::dup(a[0]),
+        nr::DUP3 => files::dup3(a[0], a[1], a[2]),
+        nr::FCNTL => files::fcntl(a[0], a[1], a[2]),
+        nr::LSEEK => files::lseek(a[0], a[1], a[2]),
+        nr::PREAD64 => files::pread64(a[0], a[1], a[2], a[3]),
+        nr::GETDENTS64 => files::getdents64(a[0], a[1], a[2]),
+        nr::GETCWD => files::getcwd(a[0], a[1]),
+        nr::CHDIR => files::chdir(a[0]),
+        nr::FACCESSAT => files::faccessat(a[0], a[1], a[2], 0),
+        nr::FACCESSAT2 => files::faccessat(a[0], a[1], a[2], a[3]),
         nr::READV => io::readv(a[0], a[1], a[2]),
         nr::WRITEV => io::writev(a[0], a[1], a[2]),
         nr::READLINKAT => io::readlinkat(a[0], a[1], a[2], a[3]),
@@ -92,8 +110,8 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::KILL => process::kill(a[0], a[1]),
         nr::GETPID | nr::GETTID => Ok(proc::current_pid() as u64),
         nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
-        nr::FSTAT => console_file::fstat(a[0], a[1]),
-        nr::NEWFSTATAT => console_file::newfstatat(a[0], a[1], a[2], a[3]),
+        nr::FSTAT => files::fstat(a[0], a[1]),
+        nr::NEWFSTATAT => files::newfstatat(a[0], a[1], a[2], a[3]),
         nr::IOCTL => console_file::ioctl(a[0], a[1], a[2]),
         nr::GETPPID => Ok(proc::with_current(|p| p.parent) as u64),
         nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
