@@ -200,34 +200,45 @@ fn resolve_once<M: PhysMemory>(
         }
         None => {
             let region = regions.iter().find(|r| r.contains(va)).ok_or(Unresolved::NotMapped)?;
-            if let Some(prot) = space.protection(va) {
-                return protected_first_touch(space, vm, regions, va, access, prot);
-            }
-            match region.backing {
-                Backing::Zero => {
-                    let (heap_start, heap_end) = space.heap();
-                    let heap = heap_start <= va && va < heap_end;
-                    let frame = demand_zero(space, vm, va, region.flags, !heap)?;
-                    let around =
-                        if heap { fault_around(space, vm, va, (heap_start, heap_end), region.flags) } else { 0 };
-                    Ok(Resolved::DemandZero { frame, around })
-                }
-                Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
-                Backing::Shm { id, writable } => {
-                    shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access)
-                }
+            match space.protection(va) {
+                None => first_touch(space, vm, region, va, access),
+                Some(prot) => protected_first_touch(space, vm, region, va, access, prot),
             }
         }
     }
 }
 
+/// A first touch of a page of `region`: zero-filled (a heap page with its
+/// group around it), from an image through the shared pages table, or a
+/// shared-memory segment's.
+fn first_touch<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    region: &DemandRegion<'_>,
+    va: u64,
+    access: Access,
+) -> Result<Resolved, Unresolved> {
+    match region.backing {
+        Backing::Zero => {
+            let (heap_start, heap_end) = space.heap();
+            let heap = heap_start <= va && va < heap_end;
+            let frame = demand_zero(space, vm, va, region.flags, !heap)?;
+            let around = if heap { fault_around(space, vm, va, (heap_start, heap_end), region.flags) } else { 0 };
+            Ok(Resolved::DemandZero { frame, around })
+        }
+        Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
+        Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access),
+    }
+}
+
 /// A first touch in a range mprotect covered: refused unless `prot`
-/// allows the access; else the page appears as its region makes it (with
-/// no fault-around), then takes `prot`'s permissions.
+/// allows the access; else the page appears as its region makes it (no
+/// fault-around reaches into a protected range), then takes `prot`'s
+/// permissions.
 fn protected_first_touch<M: PhysMemory>(
     space: &mut AddressSpace,
     vm: &mut Vm<'_, M>,
-    regions: &[DemandRegion<'_>],
+    region: &DemandRegion<'_>,
     va: u64,
     access: Access,
     prot: u64,
@@ -240,20 +251,10 @@ fn protected_first_touch<M: PhysMemory>(
     if !crate::protect::allows(prot, needed) {
         return Err(Unresolved::Protection);
     }
-    let region = regions.iter().find(|r| r.contains(va)).ok_or(Unresolved::NotMapped)?;
-    let resolved = match region.backing {
-        Backing::Zero => {
-            let charge = !(space.heap().0 <= va && va < space.heap().1);
-            let frame = demand_zero(space, vm, va, region.flags, charge)?;
-            Resolved::DemandZero { frame, around: 0 }
-        }
-        Backing::Image(image) => shared_page(space, vm, image, region.start, va, access)?,
-        Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access)?,
-    };
+    let resolved = first_touch(space, vm, region, va, access)?;
     if let Some((slot, entry)) = space.lookup(vm.mem, va) {
-        let bits = crate::protect::entry_bits(prot);
-        let kept = entry & !(pte::R | pte::W | pte::X | pte::U);
-        AddressSpace::set_entry(vm.mem, slot, kept | (bits & (pte::R | pte::W | pte::X | pte::U)));
+        let bits = crate::protect::entry_bits(prot) & (pte::R | pte::W | pte::X | pte::U);
+        AddressSpace::set_entry(vm.mem, slot, (entry & !(pte::R | pte::W | pte::X | pte::U)) | bits);
     }
     Ok(resolved)
 }
