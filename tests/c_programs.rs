@@ -111,6 +111,17 @@ fn fork_through_glibc_copies_memory_and_reports_the_childs_status() {
     assert!(out.contains("it exited with 3, shared = 5"), "{out}");
 }
 
+#[test]
+fn a_pipe_carries_a_megabyte_then_the_end_of_file_and_sigpipe() {
+    let test = "a_pipe_carries_a_megabyte_then_the_end_of_file_and_sigpipe";
+    if !tools(test) {
+        return;
+    }
+    let program = build("pipe", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    assert!(out.contains("then 1048576 bytes, and the end: 0"), "{out}");
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]

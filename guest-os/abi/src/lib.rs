@@ -26,6 +26,8 @@ pub mod nr {
     pub const MPROTECT: u64 = 226;
     /// getcwd(buf, size).
     pub const GETCWD: u64 = 17;
+    /// pipe2(fds, flags).
+    pub const PIPE2: u64 = 59;
     /// dup(fd).
     pub const DUP: u64 = 23;
     /// dup3(fd, new, flags).
@@ -189,6 +191,7 @@ pub mod errno {
     pub const ENOSPC: i64 = 28;
     pub const ESPIPE: i64 = 29;
     pub const EROFS: i64 = 30;
+    pub const EPIPE: i64 = 32;
     pub const ERANGE: i64 = 34;
     pub const ENAMETOOLONG: i64 = 36;
     pub const ENOSYS: i64 = 38;
@@ -219,6 +222,7 @@ pub mod errno {
             ENOSPC => "ENOSPC",
             ESPIPE => "ESPIPE",
             EROFS => "EROFS",
+            EPIPE => "EPIPE",
             ERANGE => "ERANGE",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",
@@ -236,6 +240,7 @@ pub mod signal {
     pub const SIGBUS: u32 = 7;
     pub const SIGKILL: u32 = 9;
     pub const SIGSEGV: u32 = 11;
+    pub const SIGPIPE: u32 = 13;
     pub const SIGTERM: u32 = 15;
     /// fork's clone flags: the child reports to its parent with SIGCHLD.
     pub const SIGCHLD: u32 = 17;
@@ -248,6 +253,7 @@ pub mod signal {
             SIGBUS => "SIGBUS",
             SIGKILL => "SIGKILL",
             SIGSEGV => "SIGSEGV",
+            SIGPIPE => "SIGPIPE",
             SIGTERM => "SIGTERM",
             SIGCHLD => "SIGCHLD",
             _ => "signal",

@@ -63,10 +63,16 @@ impl<F> OpenFile<F> {
 pub type Shared<F> = Arc<OpenFile<F>>;
 
 /// One descriptor.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Descriptor<F> {
     file: Shared<F>,
     close_on_exec: bool,
+}
+
+impl<F> Clone for Descriptor<F> {
+    fn clone(&self) -> Descriptor<F> {
+        Descriptor { file: self.file.clone(), close_on_exec: self.close_on_exec }
+    }
 }
 
 /// Why a descriptor operation failed.
@@ -80,10 +86,16 @@ pub enum FdError {
     Invalid,
 }
 
-/// A process's descriptor table.
-#[derive(Debug, Clone)]
+/// A process's descriptor table. A clone (fork's) shares every open file.
+#[derive(Debug)]
 pub struct FdTable<F> {
     slots: Vec<Option<Descriptor<F>>>,
+}
+
+impl<F> Clone for FdTable<F> {
+    fn clone(&self) -> FdTable<F> {
+        FdTable { slots: self.slots.clone() }
+    }
 }
 
 impl<F> Default for FdTable<F> {

@@ -25,6 +25,7 @@ mod kvm;
 mod lock;
 mod memory;
 mod param;
+mod pipe;
 mod placement;
 mod plic;
 mod proc;

@@ -175,7 +175,7 @@ pub struct Proc {
     /// Its file descriptors.
     pub files: FdTable<File>,
     /// Its current directory.
-    pub cwd: File,
+    pub cwd: Node<'static>,
 }
 
 /// A shared-memory segment attached to a process.
@@ -548,7 +548,7 @@ pub fn spawn_init(argv: &[String]) -> Result<(), Errno> {
             crate::exec::commit(p, vmm, prepared);
             // Descriptors 0, 1 and 2: one open file of the console, as
             // Linux's init gets /dev/console.
-            let _ = p.files.open(Node::Device(Device::Console), AccessMode::ReadWrite, false);
+            let _ = p.files.open(File::Node(Node::Device(Device::Console)), AccessMode::ReadWrite, false);
             let _ = p.files.dup(0, 1, false);
             let _ = p.files.dup(0, 2, false);
             p.state = State::Runnable;
@@ -684,6 +684,9 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
     }
     let p = t.current_mut();
     let (pid, parent) = (p.pid, p.parent);
+    // Its files close now, as Linux's do at exit: a pipe's other end sees
+    // the end of file without waiting for the zombie to be reaped.
+    p.files = FdTable::new();
     release_memory(p, vmm);
     flush_asid(p.asid());
     p.exit_status = status;
@@ -792,6 +795,13 @@ pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
 /// Kills the current process with `sig`, saying why on the console.
 pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
     with_current(|p| p.kill_with(sig, why));
+}
+
+/// Ends the current process by `sig` at its return to user mode, with no
+/// console line: a signal whose default action is to terminate, sent for
+/// what the program did (SIGPIPE), as Linux ends it silently.
+pub fn kill_current_quietly(sig: u32) {
+    with_current(|p| p.killed = Some(sig));
 }
 
 /// A page fault from user mode. A fault that must wait (a page to read

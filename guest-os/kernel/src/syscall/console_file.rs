@@ -30,7 +30,7 @@ fn console_termios() -> [u8; 36] {
 /// other request, or any other file, is not a terminal's (ENOTTY), as
 /// Linux answers requests a file does not know.
 pub fn ioctl(fd: u64, request: u64, arg: u64) -> Result<u64, Errno> {
-    if files::open_file(fd)?.file != Node::Device(Device::Console) {
+    if !matches!(files::open_file(fd)?.file, files::File::Node(Node::Device(Device::Console))) {
         return Err(ENOTTY);
     }
     match request {

@@ -1,7 +1,7 @@
-//! Files by descriptor: open, close, dup, fcntl, read, write, seek, stat,
-//! directory listings and the current directory, over the initrd seen as
-//! a read-only file system with `/dev` (core's `initrd_fs`) and each
-//! process's descriptor table (core's `fd_table`).
+//! Files by descriptor: open, close, dup, fcntl, pipes, read, write, seek,
+//! stat, directory listings and the current directory, over the initrd
+//! seen as a read-only file system with `/dev` (core's `initrd_fs`) and
+//! each process's descriptor table (core's `fd_table`).
 
 use alloc::vec::Vec;
 
@@ -10,10 +10,27 @@ use rvsim_kernel_core::initrd_fs::{self, Device, LookupError, Node};
 
 use super::{efault, io, with_user};
 use crate::errno::{EBADF, EEXIST, EINVAL, EISDIR, EMFILE, ENOENT, ENOTDIR, ERANGE, EROFS, ESPIPE, Errno};
+use crate::pipe::{self, PipeEnd};
 use crate::{config, proc};
 
-/// A file as processes hold it.
-pub type File = Node<'static>;
+/// A file as processes hold it: a node of the file system, or an end of a
+/// pipe.
+pub enum File {
+    /// A file, directory or device.
+    Node(Node<'static>),
+    /// A pipe's read or write end.
+    Pipe(PipeEnd),
+}
+
+impl File {
+    /// The node, if it is one.
+    fn node(&self) -> Option<Node<'static>> {
+        match self {
+            File::Node(node) => Some(*node),
+            File::Pipe(_) => None,
+        }
+    }
+}
 
 /// `openat`'s `AT_FDCWD`.
 const AT_FDCWD: u64 = -100i64 as u64;
@@ -50,16 +67,12 @@ pub fn open_file(fd: u64) -> Result<Shared<File>, Errno> {
 
 /// Resolves the user path at `path` from `dirfd` (AT_FDCWD: the current
 /// directory).
-fn resolve(dirfd: u64, path: u64) -> Result<File, Errno> {
+fn resolve(dirfd: u64, path: u64) -> Result<Node<'static>, Errno> {
     let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
     let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         proc::with_current(|p| p.cwd)
     } else {
-        let dir = open_file(dirfd)?.file;
-        if !dir.is_dir() {
-            return Err(ENOTDIR);
-        }
-        dir
+        open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
     };
     initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)
 }
@@ -88,7 +101,37 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> Result<u64, Errn
         Node::Device(_) if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
         _ => {}
     }
-    proc::with_current(|p| p.files.open(node, mode, flags & O_CLOEXEC != 0)).map_err(fd_errno)
+    proc::with_current(|p| p.files.open(File::Node(node), mode, flags & O_CLOEXEC != 0)).map_err(fd_errno)
+}
+
+/// pipe2(fds, flags): a pipe, its read end at `fds[0]` and its write end
+/// at `fds[1]`; flags O_CLOEXEC or nothing.
+pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
+    if flags & !O_CLOEXEC != 0 {
+        return Err(EINVAL);
+    }
+    efault(rvsim_kernel_core::uaccess::access_ok(fds, 8))?;
+    let (read_end, write_end) = pipe::new();
+    let cloexec = flags != 0;
+    let (r, w) = proc::with_current(|p| {
+        let r = p.files.open(File::Pipe(read_end), AccessMode::Read, cloexec)?;
+        match p.files.open(File::Pipe(write_end), AccessMode::Write, cloexec) {
+            Ok(w) => Ok((r, w)),
+            Err(e) => {
+                let _ = p.files.close(r);
+                Err(e)
+            }
+        }
+    })
+    .map_err(fd_errno)?;
+    let mut bytes = [0u8; 8];
+    bytes[..4].copy_from_slice(&(r as u32).to_le_bytes());
+    bytes[4..].copy_from_slice(&(w as u32).to_le_bytes());
+    if let Err(e) = efault(with_user(|u| u.copy_out(fds, &bytes))) {
+        let _ = proc::with_current(|p| (p.files.close(r), p.files.close(w)));
+        return Err(e);
+    }
+    Ok(0)
 }
 
 /// close(fd).
@@ -144,10 +187,14 @@ fn access_bits(mode: AccessMode) -> u64 {
 /// read(fd, buf, count).
 pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     let file = open_file(fd)?;
-    let (node, offset, mode) = (file.file, file.offset(), file.mode);
-    if !mode.reads() {
+    if !file.mode.reads() {
         return Err(EBADF);
     }
+    let offset = file.offset();
+    let node = match &file.file {
+        File::Pipe(end) => return end.read(buf, count),
+        File::Node(node) => *node,
+    };
     match node {
         Node::Device(Device::Console) => io::console_read(buf, count),
         Node::Device(Device::Null) => Ok(0),
@@ -174,10 +221,13 @@ fn copy_file(data: &[u8], offset: u64, buf: u64, count: u64) -> Result<u64, Errn
 /// write(fd, buf, count).
 pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     let file = open_file(fd)?;
-    let (node, mode) = (file.file, file.mode);
-    if !mode.writes() {
+    if !file.mode.writes() {
         return Err(EBADF);
     }
+    let node = match &file.file {
+        File::Pipe(end) => return end.write(buf, count),
+        File::Node(node) => *node,
+    };
     match node {
         Node::Device(Device::Console) => io::console_write(buf, count),
         Node::Device(Device::Null | Device::Zero) => Ok(count),
@@ -188,13 +238,13 @@ pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
 /// pread64(fd, buf, count, offset): a file at `offset`, which stays.
 pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> Result<u64, Errno> {
     let file = open_file(fd)?;
-    let (node, mode) = (file.file, file.mode);
-    if !mode.reads() {
+    if !file.mode.reads() {
         return Err(EBADF);
     }
     if (offset as i64) < 0 {
         return Err(EINVAL);
     }
+    let node = file.file.node().ok_or(ESPIPE)?;
     match node {
         Node::File(_, data) => copy_file(data, offset, buf, count),
         Node::Root | Node::DevDir => Err(EISDIR),
@@ -209,9 +259,10 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> Result<u64, Errno>
 /// pipe-like device (ESPIPE); null and zero stay at 0.
 pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
     let f = open_file(fd)?;
-    let size = match f.file {
+    let node = f.file.node().ok_or(ESPIPE)?;
+    let size = match node {
         Node::File(_, data) => data.len() as i64,
-        Node::Root | Node::DevDir => initrd_fs::entries(config().initrd, f.file).len() as i64,
+        Node::Root | Node::DevDir => initrd_fs::entries(config().initrd, node).len() as i64,
         Node::Device(Device::Console) => return Err(ESPIPE),
         Node::Device(_) => return Ok(0),
     };
@@ -229,8 +280,17 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
 /// Size of `struct stat`.
 const STAT_SIZE: usize = 128;
 
+/// The `struct stat` of a pipe: a FIFO, read-write for its owner.
+fn pipe_stat() -> [u8; STAT_SIZE] {
+    let mut st = [0u8; STAT_SIZE];
+    st[16..20].copy_from_slice(&0o010_600u32.to_le_bytes());
+    st[20..24].copy_from_slice(&1u32.to_le_bytes());
+    st[56..60].copy_from_slice(&4096u32.to_le_bytes());
+    st
+}
+
 /// The `struct stat` of `node`.
-fn stat_of(node: File) -> [u8; STAT_SIZE] {
+fn stat_of(node: Node<'static>) -> [u8; STAT_SIZE] {
     let (mode, rdev, size, ino): (u32, u64, u64, u64) = match node {
         Node::Root => (0o040_755, 0, 0, 1),
         Node::DevDir => (0o040_755, 0, 0, 2),
@@ -253,8 +313,8 @@ fn stat_of(node: File) -> [u8; STAT_SIZE] {
 
 /// fstat(fd, statbuf).
 pub fn fstat(fd: u64, statbuf: u64) -> Result<u64, Errno> {
-    let node = open_file(fd)?.file;
-    efault(with_user(|u| u.copy_out(statbuf, &stat_of(node))))?;
+    let st = open_file(fd)?.file.node().map_or_else(pipe_stat, stat_of);
+    efault(with_user(|u| u.copy_out(statbuf, &st)))?;
     Ok(0)
 }
 
@@ -282,10 +342,8 @@ pub fn newfstatat(dirfd: u64, path: u64, statbuf: u64, flags: u64) -> Result<u64
 /// (an entry index), as many whole `struct linux_dirent64` as fit.
 pub fn getdents64(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     let file = open_file(fd)?;
-    let (node, offset) = (file.file, file.offset());
-    if !node.is_dir() {
-        return Err(ENOTDIR);
-    }
+    let offset = file.offset();
+    let node = file.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?;
     let entries = initrd_fs::entries(config().initrd, node);
     let mut out: Vec<u8> = Vec::new();
     let mut next = offset as usize;

@@ -10,6 +10,7 @@
 //! | 23, 24, 25 | dup, dup3, fcntl | F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL |
 //! | 29 | ioctl(fd, request, arg) | the console: TCGETS, TIOCGWINSZ; else ENOTTY |
 //! | 56, 57 | openat(dirfd, path, flags, mode), close(fd) | the initrd read-only, `/dev` |
+//! | 59 | pipe2(fds, flags) | 64 KiB; O_CLOEXEC |
 //! | 61, 62, 67 | getdents64, lseek, pread64 | |
 //! | 79, 80 | newfstatat, fstat | |
 //! | 63 | read(fd, buf, count) | a file, a device, or the console (a line at a time) |
@@ -83,6 +84,7 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::OPENAT => files::openat(a[0], a[1], a[2], a[3]),
         nr::CLOSE => files::close(a[0]),
         nr::DUP => files::dup(a[0]),
+        nr::PIPE2 => files::pipe2(a[0], a[1]),
         nr::DUP3 => files::dup3(a[0], a[1], a[2]),
         nr::FCNTL => files::fcntl(a[0], a[1], a[2]),
         nr::LSEEK => files::lseek(a[0], a[1], a[2]),
