@@ -3,7 +3,7 @@
 //!
 //! The library is the emulator; the `rvsim` binary is a thin command line
 //! over it. A [`Machine`] is a QEMU `virt`-compatible board with one
-//! RV64IMAC hart: build one from a [`MachineConfig`], load an ELF image
+//! RV64GC hart (with Zba, Zbb and Zbs): build one from a [`MachineConfig`], load an ELF image
 //! with [`Machine::load_kernel`], and [`Machine::run`] it until the guest
 //! stops it.
 //!

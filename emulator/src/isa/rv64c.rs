@@ -1,8 +1,9 @@
 //! RV64C: compressed instructions, each expanding to a 32-bit instruction.
 //!
-//! Encodings absent here are illegal on an RV64IMAC hart: the
-//! floating-point loads and stores (no F/D), `c.jal` (RV32 only) and the
-//! reserved quadrant-1 arithmetic slots. Reserved operand values inside a
+//! Encodings absent here are illegal on an RV64GC hart: `c.flw`/`c.fsw`
+//! and `c.jal` (RV32 only; RV64 has `c.ld`/`c.sd` and `c.addiw` there) and
+//! the reserved quadrant-1 arithmetic slots; the double-precision loads and
+//! stores (`c.fld`, `c.fsd`, `c.fldsp`, `c.fsdsp`) expand to `fld`/`fsd`. Reserved operand values inside a
 //! listed encoding (a zero `c.addi4spn` immediate, `c.lwsp` with rd = x0,
 //! ...) are rejected by the format. Within a bucket the more specific
 //! pattern comes first: `c.addi16sp` before `c.lui`, `c.jr` before `c.mv`,
