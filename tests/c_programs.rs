@@ -200,3 +200,28 @@ fn the_initrd_is_a_read_only_file_system_with_dev() {
          chdir to a file: -1 ENOTDIR\n"
     );
 }
+
+/// umask, tkill and tgkill, the affinity of one hart, sysinfo (rvsim
+/// only: under qemu-user these are the host's).
+#[test]
+fn a_process_learns_its_umask_its_hart_and_the_machine() {
+    let test = "a_process_learns_its_umask_its_hart_and_the_machine";
+    if !tool_available(GCC, test) {
+        return;
+    }
+    let program = build("process_info", &scratch_dir(test));
+    let mut command = rvsim();
+    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
+    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "umask: was 022, now 027\n\
+         the child's umask was the parent's: yes\n\
+         tgkill of another group's thread: -1 ESRCH\n\
+         tgkill of itself with signal 0: 0\n\
+         tkill(-1): -1 EINVAL\n\
+         CPUs: 1, CPU 0: yes, nprocs: 1\n\
+         sysinfo: unit 4096, memory at least 100 MiB, free below total: yes, processes 1\n"
+    );
+}

@@ -66,6 +66,16 @@ pub mod nr {
     pub const GETEGID: u64 = 177;
     /// gettid().
     pub const GETTID: u64 = 178;
+    /// tkill(tid, sig).
+    pub const TKILL: u64 = 130;
+    /// tgkill(tgid, tid, sig).
+    pub const TGKILL: u64 = 131;
+    /// umask(mask).
+    pub const UMASK: u64 = 166;
+    /// sched_getaffinity(pid, size, mask).
+    pub const SCHED_GETAFFINITY: u64 = 123;
+    /// sysinfo(info).
+    pub const SYSINFO: u64 = 179;
     /// uname(buf).
     pub const UNAME: u64 = 160;
     /// prlimit64(pid, resource, new, old).

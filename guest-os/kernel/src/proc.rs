@@ -176,6 +176,8 @@ pub struct Proc {
     pub files: FdTable<File>,
     /// Its current directory.
     pub cwd: Node<'static>,
+    /// Its file-creation mask (`umask`).
+    pub umask: u32,
 }
 
 /// A shared-memory segment attached to a process.
@@ -348,6 +350,7 @@ impl Table {
             limits: limits::DEFAULTS,
             files: FdTable::new(),
             cwd: Node::Root,
+            umask: 0o022,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -638,6 +641,7 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
     child.set_child_tid = tid.set;
     child.files = parent.files.clone();
     child.cwd = parent.cwd;
+    child.umask = parent.umask;
     child.clear_child_tid = tid.clear;
     child.space = Some(child_space);
     child.frame = parent.frame;
@@ -795,6 +799,12 @@ pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
 /// Kills the current process with `sig`, saying why on the console.
 pub fn kill_current(sig: u32, why: core::fmt::Arguments) {
     with_current(|p| p.kill_with(sig, why));
+}
+
+/// How many processes exist (zombies included, as Linux's sysinfo counts
+/// tasks).
+pub fn count() -> usize {
+    PROCS.with(|t| t.procs().count())
 }
 
 /// Ends the current process by `sig` at its return to user mode, with no

@@ -42,3 +42,38 @@ pub fn set_robust_list(head: u64, len: u64) -> Result<u64, Errno> {
     proc::with_current(|p| p.robust_list = head);
     Ok(0)
 }
+
+/// Size of `struct sysinfo` on a 64-bit Linux.
+const SYSINFO_SIZE: usize = 112;
+
+/// sysinfo(info): the time since boot, memory and swap from the frame
+/// table and the swap space (in pages: `mem_unit` is the page size), and
+/// the number of processes. There is no load average (zeros).
+pub fn sysinfo(info: u64) -> Result<u64, Errno> {
+    let (total, free, swap_total, swap_free) = crate::vmm::with(|k| {
+        let frames = k.frames.counts();
+        let swap = k.pager.swap.counts();
+        (frames.total as u64, frames.free as u64, swap.total as u64, (swap.total - swap.used) as u64)
+    });
+    let procs = proc::count() as u16;
+    let mut bytes = [0u8; SYSINFO_SIZE];
+    let words: [(usize, u64); 7] = [
+        (0, crate::time::seconds()),
+        (32, total),
+        (40, free),
+        (64, swap_total),
+        (72, swap_free),
+        (104, rvsim_kernel_core::PAGE),
+        (80, procs as u64),
+    ];
+    for (at, value) in words {
+        let size = match at {
+            80 => 2,
+            104 => 4,
+            _ => 8,
+        };
+        bytes[at..at + size].copy_from_slice(&value.to_le_bytes()[..size]);
+    }
+    efault(with_user(|u| u.copy_out(info, &bytes)))?;
+    Ok(0)
+}

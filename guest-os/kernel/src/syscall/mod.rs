@@ -30,6 +30,10 @@
 //! | 101 | nanosleep(req, rem) | |
 //! | 124 | sched_yield() | |
 //! | 129 | kill(pid, sig) | every signal terminates |
+//! | 130, 131 | tkill(tid, sig), tgkill(tgid, tid, sig) | a thread is its process |
+//! | 123 | sched_getaffinity(pid, size, mask) | CPU 0 |
+//! | 166 | umask(mask) | inherited by fork |
+//! | 179 | sysinfo(info) | uptime, memory and swap in pages, processes |
 //! | 172, 178 | getpid(), gettid() | one thread per process |
 //! | 174-177 | getuid, geteuid, getgid, getegid | 0: processes run as root |
 //! | 173 | getppid() | |
@@ -110,6 +114,11 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
         nr::SCHED_YIELD => process::sched_yield(),
         nr::KILL => process::kill(a[0], a[1]),
+        nr::TKILL => process::tkill(a[0], a[1]),
+        nr::TGKILL => process::tgkill(a[0], a[1], a[2]),
+        nr::UMASK => process::umask(a[0]),
+        nr::SCHED_GETAFFINITY => process::sched_getaffinity(a[0], a[1], a[2]),
+        nr::SYSINFO => identity::sysinfo(a[0]),
         nr::GETPID | nr::GETTID => Ok(proc::current_pid() as u64),
         nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
         nr::FSTAT => files::fstat(a[0], a[1]),

@@ -108,6 +108,41 @@ pub fn kill(pid: u64, sig: u64) -> Result<u64, Errno> {
     proc::kill(pid as u32, sig as u32).map(|_| 0)
 }
 
+/// tkill(tid, sig): a thread is a process here (its id is the pid).
+pub fn tkill(tid: u64, sig: u64) -> Result<u64, Errno> {
+    kill(tid, sig)
+}
+
+/// tgkill(tgid, tid, sig): thread `tid` of thread group `tgid`; with one
+/// thread per process, the group's id is the thread's.
+pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> Result<u64, Errno> {
+    if (tgid as i64) <= 0 || (tid as i64) <= 0 {
+        return Err(EINVAL);
+    }
+    if tgid != tid {
+        return Err(crate::errno::ESRCH);
+    }
+    kill(tid, sig)
+}
+
+/// umask(mask): the new mask for files the process creates; the old one.
+pub fn umask(mask: u64) -> Result<u64, Errno> {
+    Ok(proc::with_current(|p| core::mem::replace(&mut p.umask, mask as u32 & 0o777)) as u64)
+}
+
+/// sched_getaffinity(pid, size, mask): the one hart, CPU 0, as an 8-byte
+/// mask (EINVAL unless `size` is a positive multiple of 8); returns 8.
+pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> Result<u64, Errno> {
+    if size == 0 || !size.is_multiple_of(8) {
+        return Err(EINVAL);
+    }
+    if pid != 0 {
+        proc::kill(pid as u32, 0)?;
+    }
+    efault(with_user(|u| u.copy_out(mask, &1u64.to_le_bytes())))?;
+    Ok(8)
+}
+
 /// sched_yield().
 pub fn sched_yield() -> Result<u64, Errno> {
     proc::yield_now();
