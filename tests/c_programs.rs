@@ -49,6 +49,17 @@ fn same_as_linux(program: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&ours.stdout).into_owned()
 }
 
+/// Runs `program` on rvsim alone (with `--kernel-log syscalls`, so that a
+/// call the kernel lacks shows in the output); it must exit 0. Returns its
+/// output.
+fn on_rvsim(program: &Path) -> String {
+    let mut command = rvsim();
+    command.args(["run", "--kernel-log", "syscalls"]).arg(program);
+    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// The tools these tests need, or a loud skip.
 fn tools(test: &str) -> bool {
     tool_available(GCC, test) && tool_available(QEMU_USER, test)
@@ -131,11 +142,7 @@ fn unknown_calls_are_enosys_and_named_once() {
         return;
     }
     let program = build("unknown_calls", &scratch_dir(test));
-    let mut command = rvsim();
-    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
-    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    let out = String::from_utf8_lossy(&output.stdout);
+    let out = on_rvsim(&program);
     assert_eq!(out.matches("syscall 1023: -1 ENOSYS\n").count(), 2, "{out}");
     let named = "[kernel] pid 1 (unknown_calls): system call 1023 (no Linux call) is not implemented: ENOSYS\n";
     assert_eq!(out.matches(named).count(), 1, "named once:\n{out}");
@@ -153,12 +160,9 @@ fn the_console_is_a_terminal_and_processes_run_as_root() {
         return;
     }
     let program = build("console", &scratch_dir(test));
-    let mut command = rvsim();
-    command.arg("run").arg(&program);
-    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let out = on_rvsim(&program);
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
+        out,
         "fstat: 0 0, character device: yes, same: yes\n\
          isatty: 1 1 1\n\
          winsize: 0, 80 columns, 24 rows\n\
@@ -180,12 +184,9 @@ fn the_initrd_is_a_read_only_file_system_with_dev() {
         return;
     }
     let program = build("files", &scratch_dir(test));
-    let mut command = rvsim();
-    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
-    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let out = on_rvsim(&program);
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
+        out,
         "open: ok, read: 4, ELF magic: yes\n\
          regular: yes, size matches lseek end: yes\n\
          pread at 1: 1 'E', fd flags: 1\n\
@@ -210,12 +211,9 @@ fn a_process_learns_its_umask_its_hart_and_the_machine() {
         return;
     }
     let program = build("process_info", &scratch_dir(test));
-    let mut command = rvsim();
-    command.args(["run", "--kernel-log", "syscalls"]).arg(&program);
-    let output = run_with_timeout(&mut command, RUN_TIMEOUT);
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let out = on_rvsim(&program);
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
+        out,
         "umask: was 022, now 027\n\
          the child's umask was the parent's: yes\n\
          tgkill of another group's thread: -1 ESRCH\n\

@@ -36,6 +36,24 @@ fn main() {
     }
 }
 
+/// The start of the dump routine `name`, shared by both generators: ra
+/// saved in the save area, then the `--` line that begins a dump block,
+/// written to the UART.
+fn dump_prologue(name: &str) -> String {
+    let ra_slot = SAVE + 8 * BASE as i64;
+    format!(
+        "{name}:
+    sd ra, {ra_slot}(s11)
+    li a0, 0x0a2d2d
+    li t1, 0x10000000
+    sb a0, 0(t1)
+    srli a0, a0, 8
+    sb a0, 0(t1)
+    srli a0, a0, 8
+    sb a0, 0(t1)"
+    )
+}
+
 /// xorshift64*: small, deterministic, good enough to pick instructions.
 struct Rng(u64);
 
@@ -303,15 +321,7 @@ impl Generator {
         let _ = write!(
             self.text,
             r#"
-torture_dump:
-    sd ra, {ra_slot}(s11)
-    li a0, 0x0a2d2d
-    li t1, 0x10000000
-    sb a0, 0(t1)
-    srli a0, a0, 8
-    sb a0, 0(t1)
-    srli a0, a0, 8
-    sb a0, 0(t1)
+{prologue}
     addi s0, s11, {first}
     addi s1, s11, {end}
 1:  ld a0, 0(s0)
@@ -334,6 +344,7 @@ torture_dump_memory:
 .balign 8
 torture_buf:
 "#,
+            prologue = dump_prologue("torture_dump"),
             first = SAVE + 8,
             end = SAVE + 8 * 32,
         );

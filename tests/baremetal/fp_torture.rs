@@ -677,15 +677,7 @@ impl FpGenerator {
         let _ = write!(
             self.text,
             r#"
-fp_torture_dump:
-    sd ra, {ra_slot}(s11)
-    li a0, 0x0a2d2d
-    li t1, 0x10000000
-    sb a0, 0(t1)
-    srli a0, a0, 8
-    sb a0, 0(t1)
-    srli a0, a0, 8
-    sb a0, 0(t1)
+{prologue}
     addi a1, s11, {first}
     li a2, 64
     call putdwords
@@ -702,6 +694,7 @@ torture_dump_memory:
 .balign 8
 torture_buf:
 "#,
+            prologue = super::dump_prologue("fp_torture_dump"),
             first = SAVE + 8,
         );
         for _ in 0..(2048 / 8) {

@@ -243,12 +243,7 @@ fn protected_first_touch<M: PhysMemory>(
     access: Access,
     prot: u64,
 ) -> Result<Resolved, Unresolved> {
-    let needed = match access {
-        Access::Fetch => pte::X,
-        Access::Load => pte::R,
-        Access::Store => pte::W,
-    };
-    if !crate::protect::allows(prot, needed) {
+    if !permits(crate::protect::entry_bits(prot), access) {
         return Err(Unresolved::Protection);
     }
     let resolved = first_touch(space, vm, region, va, access)?;

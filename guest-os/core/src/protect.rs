@@ -69,11 +69,6 @@ pub fn entry_bits(prot: u64) -> u64 {
     bits
 }
 
-/// Whether `prot` lets an access of these entry bits (R, W or X) through.
-pub fn allows(prot: u64, needed: u64) -> bool {
-    entry_bits(prot) & pte::U != 0 && entry_bits(prot) & needed == needed
-}
-
 /// `entry` (a leaf or a page out of memory) with permissions `prot`;
 /// `shared_frame`: its frame has other references (a write must copy).
 fn reprotected(entry: u64, prot: u64, shared_frame: bool) -> u64 {

@@ -1,17 +1,16 @@
-//! Programs come from the initrd, a cpio "newc" archive (read in place by
-//! guest-os/core's reader).
+//! Programs come from the initrd, a cpio "newc" archive, seen as a
+//! read-only file system (guest-os/core's `initrd_fs`, over its newc
+//! reader).
+
+use rvsim_kernel_core::initrd_fs::{self, Node};
 
 use crate::config;
 
-fn plain(name: &str) -> &str {
-    name.trim_start_matches("./").trim_start_matches('/')
-}
-
-/// The file called `name` (a leading `/` or `./` is ignored): its name as
-/// the archive has it, and its bytes.
-pub fn find(name: &str) -> Option<(&'static str, &'static [u8])> {
-    let name = plain(name);
-    rvsim_kernel_core::cpio::files(config().initrd)
-        .find(|entry| plain(entry.name) == name)
-        .map(|entry| (plain(entry.name), entry.data))
+/// The file at `path` (from `/`): its name as the archive has it, and its
+/// bytes.
+pub fn find(path: &str) -> Option<(&'static str, &'static [u8])> {
+    match initrd_fs::resolve(config().initrd, Node::Root, path.as_bytes()) {
+        Ok(Node::File(name, data)) => Some((name, data)),
+        _ => None,
+    }
 }

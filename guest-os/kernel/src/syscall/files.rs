@@ -40,9 +40,10 @@ const O_EXCL: u64 = 0o200;
 const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200_000;
 const O_CLOEXEC: u64 = 0o2_000_000;
-/// The flags `openat` knows (the others above, O_NOCTTY, O_APPEND,
-/// O_NONBLOCK, O_DSYNC, O_LARGEFILE, O_NOFOLLOW, O_NOATIME, O_SYNC,
-/// O_PATH): unknown ones are ignored, as Linux does.
+// The other flags (O_NOCTTY, O_APPEND, O_NONBLOCK, O_DSYNC, O_LARGEFILE,
+// O_NOFOLLOW, O_NOATIME, O_SYNC, O_PATH) change nothing for these files,
+// and unknown ones are ignored, as Linux does.
+/// The longest path a call reads.
 const PATH_MAX: usize = 4096;
 
 fn fd_errno(e: FdError) -> Errno {

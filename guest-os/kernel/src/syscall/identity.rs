@@ -57,23 +57,13 @@ pub fn sysinfo(info: u64) -> Result<u64, Errno> {
     });
     let procs = proc::count() as u16;
     let mut bytes = [0u8; SYSINFO_SIZE];
-    let words: [(usize, u64); 7] = [
-        (0, crate::time::seconds()),
-        (32, total),
-        (40, free),
-        (64, swap_total),
-        (72, swap_free),
-        (104, rvsim_kernel_core::PAGE),
-        (80, procs as u64),
-    ];
-    for (at, value) in words {
-        let size = match at {
-            80 => 2,
-            104 => 4,
-            _ => 8,
-        };
-        bytes[at..at + size].copy_from_slice(&value.to_le_bytes()[..size]);
-    }
+    bytes[0..8].copy_from_slice(&crate::time::seconds().to_le_bytes()); // uptime
+    bytes[32..40].copy_from_slice(&total.to_le_bytes()); // totalram
+    bytes[40..48].copy_from_slice(&free.to_le_bytes()); // freeram
+    bytes[64..72].copy_from_slice(&swap_total.to_le_bytes()); // totalswap
+    bytes[72..80].copy_from_slice(&swap_free.to_le_bytes()); // freeswap
+    bytes[80..82].copy_from_slice(&procs.to_le_bytes()); // procs
+    bytes[104..108].copy_from_slice(&(rvsim_kernel_core::PAGE as u32).to_le_bytes()); // mem_unit
     efault(with_user(|u| u.copy_out(info, &bytes)))?;
     Ok(0)
 }

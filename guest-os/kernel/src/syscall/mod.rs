@@ -51,7 +51,6 @@
 //! | 1003 | sharedpages() | prints the shared pages table |
 
 mod clock;
-mod console_file;
 pub mod files;
 mod futex;
 mod identity;
@@ -63,6 +62,7 @@ mod process;
 mod random;
 mod shm;
 pub mod teaching;
+mod terminal;
 
 use rvsim_abi::nr;
 use rvsim_kernel_core::uaccess::{UserError, UserMemory};
@@ -123,7 +123,7 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
         nr::FSTAT => files::fstat(a[0], a[1]),
         nr::NEWFSTATAT => files::newfstatat(a[0], a[1], a[2], a[3]),
-        nr::IOCTL => console_file::ioctl(a[0], a[1], a[2]),
+        nr::IOCTL => terminal::ioctl(a[0], a[1], a[2]),
         nr::GETPPID => Ok(proc::with_current(|p| p.parent) as u64),
         nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
         nr::SHMCTL => shm::shmctl(a[0], a[1], a[2]),
