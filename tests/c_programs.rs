@@ -39,7 +39,7 @@ fn same_as_linux(program: &Path, args: &[&str]) -> String {
     let theirs = run_with_timeout(&mut theirs, RUN_TIMEOUT);
     let name = program.display();
     assert_eq!(
-        String::from_utf8_lossy(&ours.stdout),
+        without_kernel_lines(&String::from_utf8_lossy(&ours.stdout)),
         String::from_utf8_lossy(&theirs.stdout),
         "{name}: rvsim and Linux differ\nrvsim: {}\nLinux: {}",
         describe(&ours),
@@ -49,12 +49,23 @@ fn same_as_linux(program: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&ours.stdout).into_owned()
 }
 
+/// The console output `out` without the kernel's own lines (`[kernel]
+/// pid 2 (mmap) killed by SIGSEGV: ...`), which Linux keeps in its log.
+fn without_kernel_lines(out: &str) -> String {
+    out.lines().filter(|l| !l.starts_with("[kernel] ")).map(|l| format!("{l}\n")).collect()
+}
+
 /// Runs `program` on rvsim alone (with `--kernel-log syscalls`, so that a
 /// call the kernel lacks shows in the output); it must exit 0. Returns its
 /// output.
 fn on_rvsim(program: &Path) -> String {
+    on_rvsim_with(program, &[])
+}
+
+/// [`on_rvsim`] with arguments for the program.
+fn on_rvsim_with(program: &Path, args: &[&str]) -> String {
     let mut command = rvsim();
-    command.args(["run", "--kernel-log", "syscalls"]).arg(program);
+    command.args(["run", "--kernel-log", "syscalls"]).arg(program).args(args);
     let output = run_with_timeout(&mut command, RUN_TIMEOUT);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -133,6 +144,37 @@ fn a_pipe_carries_a_megabyte_then_the_end_of_file_and_sigpipe() {
     assert!(out.contains("then 1048576 bytes, and the end: 0"), "{out}");
 }
 
+#[test]
+fn mmap_maps_private_and_shared_memory_as_linux_does() {
+    let test = "mmap_maps_private_and_shared_memory_as_linux_does";
+    if !tools(test) {
+        return;
+    }
+    let program = build("mmap", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    for line in [
+        "after fork: shared counter 2001, private word 1",
+        "a read of the hole: killed by SIGSEGV",
+        "MAP_FIXED: at the address 1, replaced pages are zero 1, the rest kept 'x' 'x'",
+        "the page works: 5, its neighbour: killed by SIGSEGV",
+        "private pages come back zero: 1, shared ones keep their bytes: 4",
+        "a 4 MiB malloc: sum 1044480",
+    ] {
+        assert!(out.contains(line), "no {line:?} in:\n{out}");
+    }
+    assert!(out.contains("killed by SIGSEGV: load page fault at"), "the kernel names the fault:\n{out}");
+    // Where qemu-user is not Linux, rvsim must be Linux.
+    let out = on_rvsim_with(&program, &["linux-only"]);
+    for line in [
+        "MAP_FIXED_NOREPLACE over a mapping: EEXIST",
+        "unknown advice: EINVAL",
+        "madvise(unmapped): ENOMEM",
+        "unknown flag, validated: EOPNOTSUPP",
+    ] {
+        assert!(out.contains(line), "no {line:?} in:\n{out}");
+    }
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]
@@ -197,6 +239,10 @@ fn the_initrd_is_a_read_only_file_system_with_dev() {
          missing: -1 ENOENT\n\
          /dev/zero: 8 0, /dev/null: read 0 write 3\n\
          /dev: . .. console null tty zero\n\
+         mmap: the file's bytes: yes, past its end in the last page: zero\n\
+         from offset 4096: yes, a private write stays private: yes\n\
+         shared and writable: refused EACCES\n\
+         a pipe: refused ENODEV\n\
          cwd: /dev, null from here: yes\n\
          chdir to a file: -1 ENOTDIR\n"
     );

@@ -95,7 +95,7 @@ fn a_copy_on_write_fault_is_visible_from_store_to_retry() {
     let sret = rest[sfence..].iter().position(|l| l.starts_with("trap  sret: S-mode -> U-mode")).expect("and returns")
         + sfence;
     assert!(rest[..sfence].iter().any(|l| l.contains("rvsim_kernel_core::fault::")), "the kernel's COW break runs");
-    let retry: Vec<&&str> = rest[sret..].iter().take(12).collect();
+    let retry: Vec<&&str> = rest[sret..].iter().take(24).collect();
     assert!(retry.iter().any(|l| l.starts_with("mmu   tlb miss store va 0x13000 asid 2")), "{retry:?}");
     assert!(
         retry.iter().any(|l| l.starts_with("mmu   tlb fill slot")

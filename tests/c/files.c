@@ -1,6 +1,8 @@
 /* The initrd as a read-only file system, through glibc: open, read,
  * fstat, lseek, pread, dup, fcntl, the refusals (EBADF, EROFS, ENOENT),
- * /dev/zero and /dev/null, a directory listing, chdir, getcwd and access.
+ * /dev/zero and /dev/null, a directory listing, chdir, getcwd and access,
+ * and mmap of a file (whole, from an offset, written privately, refused
+ * shared-writable).
  * Run on rvsim only (qemu-user would see the host's files). The program is
  * /files in the initrd. */
 #define _GNU_SOURCE
@@ -9,6 +11,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
@@ -37,6 +41,25 @@ int main(int argc, char **argv) {
     while ((e = readdir(dev)))
         printf(" %s", e->d_name);
     printf("\n");
+    char *copy = malloc(st.st_size);
+    pread(fd, copy, st.st_size, 0);
+    char *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("mmap: the file's bytes: %s, ", m != MAP_FAILED && memcmp(m, copy, st.st_size) == 0 ? "yes" : "no");
+    printf("past its end in the last page: %s\n", m[st.st_size] == 0 && m[(st.st_size | 4095)] == 0 ? "zero" : "not zero");
+    char *w = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4096);
+    printf("from offset 4096: %s, ", w != MAP_FAILED && memcmp(w, copy + 4096, 8192) == 0 ? "yes" : "no");
+    w[0] = 'Z';
+    char again;
+    pread(fd, &again, 1, 4096);
+    printf("a private write stays private: %s\n", w[0] == 'Z' && again == copy[4096] ? "yes" : "no");
+    void *sw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    printf("shared and writable: %s %s\n", sw == MAP_FAILED ? "refused" : "mapped", strerrorname_np(errno));
+    int pipefd[2];
+    pipe(pipefd);
+    void *pm = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, pipefd[0], 0);
+    printf("a pipe: %s %s\n", pm == MAP_FAILED ? "refused" : "mapped", strerrorname_np(errno));
+    munmap(m, st.st_size);
+    munmap(w, 8192);
     char cwd[64];
     chdir("/dev");
     printf("cwd: %s, null from here: %s\n", getcwd(cwd, sizeof cwd), access("null", F_OK) == 0 ? "yes" : "no");

@@ -24,6 +24,12 @@ pub mod nr {
     pub const CLOCK_GETRES: u64 = 114;
     /// mprotect(addr, len, prot).
     pub const MPROTECT: u64 = 226;
+    /// mmap(addr, len, prot, flags, fd, offset).
+    pub const MMAP: u64 = 222;
+    /// munmap(addr, len).
+    pub const MUNMAP: u64 = 215;
+    /// madvise(addr, len, advice).
+    pub const MADVISE: u64 = 233;
     /// getcwd(buf, size).
     pub const GETCWD: u64 = 17;
     /// pipe2(fds, flags).
@@ -193,6 +199,7 @@ pub mod errno {
     pub const EFAULT: i64 = 14;
     pub const EEXIST: i64 = 17;
     pub const EINVAL: i64 = 22;
+    pub const ENODEV: i64 = 19;
     pub const ENOTDIR: i64 = 20;
     pub const EISDIR: i64 = 21;
     pub const EMFILE: i64 = 24;
@@ -205,6 +212,7 @@ pub mod errno {
     pub const ERANGE: i64 = 34;
     pub const ENAMETOOLONG: i64 = 36;
     pub const ENOSYS: i64 = 38;
+    pub const EOPNOTSUPP: i64 = 95;
     pub const ETIMEDOUT: i64 = 110;
 
     /// The symbolic name of an error number.
@@ -224,6 +232,7 @@ pub mod errno {
             EFAULT => "EFAULT",
             EEXIST => "EEXIST",
             EINVAL => "EINVAL",
+            ENODEV => "ENODEV",
             ENOTDIR => "ENOTDIR",
             EISDIR => "EISDIR",
             EMFILE => "EMFILE",
@@ -236,6 +245,7 @@ pub mod errno {
             ERANGE => "ERANGE",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",
+            EOPNOTSUPP => "EOPNOTSUPP",
             ETIMEDOUT => "ETIMEDOUT",
             _ => "unknown error",
         }

@@ -56,6 +56,12 @@ pub enum Resolved {
         /// Heap pages around it zero-filled and mapped too (fault-around).
         around: u32,
     },
+    /// A first touch of a private file mapping's page: the file's bytes
+    /// copied into a new frame.
+    FilePage {
+        /// The new frame.
+        frame: u64,
+    },
     /// A first touch of a shared image page: `hit` if the shared pages
     /// table had it, else it was loaded from the image into `frame`.
     SharedPage {
@@ -227,8 +233,32 @@ fn first_touch<M: PhysMemory>(
             Ok(Resolved::DemandZero { frame, around })
         }
         Backing::Image(image) => shared_page(space, vm, image, region.start, va, access),
-        Backing::Shm { id, writable } => shm_page(space, vm, id, (va - region.start) / PAGE, va, writable, access),
+        Backing::Shm { id, writable, first } => {
+            shm_page(space, vm, id, first + (va - region.start) / PAGE, va, writable, access)
+        }
+        Backing::File { bytes, offset } => file_page(space, vm, region, bytes, offset, va),
     }
+}
+
+/// A first touch of a private file mapping's page: a zero-filled page
+/// with the file's bytes copied in. It is mapped dirty: it is not zero,
+/// so the pager must write it out rather than drop it.
+fn file_page<M: PhysMemory>(
+    space: &mut AddressSpace,
+    vm: &mut Vm<'_, M>,
+    region: &DemandRegion<'_>,
+    bytes: &[u8],
+    offset: u64,
+    va: u64,
+) -> Result<Resolved, Unresolved> {
+    let frame = demand_zero(space, vm, va, region.flags, true)?;
+    let from = offset.saturating_add(va - region.start);
+    let rest = usize::try_from(from).ok().and_then(|from| bytes.get(from..)).unwrap_or(&[]);
+    vm.mem.write(frame, &rest[..rest.len().min(PAGE as usize)]);
+    if let Some((slot, entry)) = space.lookup(vm.mem, va) {
+        AddressSpace::set_entry(vm.mem, slot, entry | pte::D);
+    }
+    Ok(Resolved::FilePage { frame })
 }
 
 /// A first touch in a range mprotect covered: refused unless `prot`

@@ -51,6 +51,7 @@ pub mod fp_insn;
 pub mod frame;
 pub mod frame_map;
 pub mod initrd_fs;
+pub mod mapping;
 pub mod pager;
 pub mod pool;
 pub mod protect;

@@ -1,7 +1,8 @@
 //! Regions of a process's address space whose pages appear on first
-//! touch: the stack and the heap (zero-filled), the read-only parts of
-//! program images (demand-loaded into the shared pages table), and
-//! shared-memory attachments (pages of their segment).
+//! touch: the stack, the heap and anonymous mappings (zero-filled), the
+//! read-only parts of program images (demand-loaded into the shared pages
+//! table), shared-memory attachments (pages of their segment) and private
+//! file mappings (copies of the file's pages).
 
 use crate::exec::LoadPlan;
 use crate::reloc::{self, RelocError, Relocations};
@@ -106,6 +107,17 @@ pub enum Backing<'a> {
         id: i32,
         /// Attached read-write.
         writable: bool,
+        /// The segment's page at the region's start (a partly unmapped
+        /// mapping starts further in).
+        first: u64,
+    },
+    /// A private mapping of a file: each page starts as a copy of the
+    /// file's bytes there (zero past its end).
+    File {
+        /// The file's contents.
+        bytes: &'a [u8],
+        /// The file offset at the region's start.
+        offset: u64,
     },
 }
 
@@ -132,7 +144,14 @@ impl<'a> DemandRegion<'a> {
     /// An attachment of shared-memory segment `id`: `pages` pages from
     /// `start`.
     pub fn shm(start: u64, pages: u64, id: i32, writable: bool) -> DemandRegion<'a> {
-        DemandRegion { start, end: start + pages * PAGE, flags: 0, backing: Backing::Shm { id, writable } }
+        let backing = Backing::Shm { id, writable, first: 0 };
+        DemandRegion { start, end: start + pages * PAGE, flags: 0, backing }
+    }
+
+    /// A private mapping of `bytes` from file offset `offset`, `pages`
+    /// pages from `start`, with entry flags `flags`.
+    pub fn file(start: u64, pages: u64, flags: u64, bytes: &'a [u8], offset: u64) -> DemandRegion<'a> {
+        DemandRegion { start, end: start + pages * PAGE, flags, backing: Backing::File { bytes, offset } }
     }
 
     /// The region of a shared image's segments, at its link address.
@@ -153,6 +172,30 @@ impl<'a> DemandRegion<'a> {
     /// Whether the region overlaps `[start, end)`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
         self.start < end && start < self.end
+    }
+
+    /// The part of the region inside `[start, end)` (which must overlap
+    /// it), its backing moved on to match: what is left of it when the
+    /// rest is unmapped. An image's region cannot be cut (its pages are
+    /// found from its start), so it is returned whole.
+    pub fn slice(&self, start: u64, end: u64) -> DemandRegion<'a> {
+        let (from, to) = (start.max(self.start), end.min(self.end));
+        let skipped = from - self.start;
+        let backing = match self.backing {
+            Backing::Image(_) => return *self,
+            Backing::Shm { id, writable, first } => Backing::Shm { id, writable, first: first + skipped / PAGE },
+            Backing::File { bytes, offset } => Backing::File { bytes, offset: offset + skipped },
+            Backing::Zero => Backing::Zero,
+        };
+        DemandRegion { start: from, end: to, flags: self.flags, backing }
+    }
+
+    /// What is left of the region when `[start, end)` is cut out of it:
+    /// nothing, one piece or two.
+    pub fn cut(&self, start: u64, end: u64) -> impl Iterator<Item = DemandRegion<'a>> + '_ {
+        let before = (self.start < start).then(|| self.slice(self.start, start.min(self.end)));
+        let after = (end < self.end).then(|| self.slice(end.max(self.start), self.end));
+        before.into_iter().chain(after)
     }
 }
 
@@ -175,6 +218,8 @@ pub fn highest_gap(occupied: &mut [(u64, u64)], len: u64, low: u64, high: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pte;
+    use alloc::vec::Vec;
 
     #[test]
     fn gaps_are_found_from_the_top_down() {
@@ -185,5 +230,20 @@ mod tests {
         assert_eq!(highest_gap(&mut used, 0x4000, 0x1000, 0x9000), None, "nowhere big enough");
         assert_eq!(highest_gap(&mut [], 0x1000, 0x5000, 0x5800), None, "smaller than the window");
         assert_eq!(highest_gap(&mut [(0x0, 0x2000)], 0x1000, 0x1000, 0x4000), Some(0x3000));
+    }
+
+    #[test]
+    fn cutting_a_region_moves_its_backing_on() {
+        let shm = DemandRegion::shm(0x10_000, 4, 7, true);
+        let left: Vec<_> = shm.cut(0x11_000, 0x12_000).collect();
+        assert_eq!(left.len(), 2, "a hole in the middle leaves two pieces");
+        assert_eq!((left[0].start, left[0].end, left[0].backing), (0x10_000, 0x11_000, shm.backing));
+        let after = Backing::Shm { id: 7, writable: true, first: 2 };
+        assert_eq!((left[1].start, left[1].end, left[1].backing), (0x12_000, 0x14_000, after));
+        let file = DemandRegion::file(0x10_000, 3, pte::R, b"abc", PAGE);
+        let tail: Vec<_> = file.cut(0x0, 0x12_000).collect();
+        let moved = Backing::File { bytes: b"abc", offset: 3 * PAGE };
+        assert_eq!((tail.len(), tail[0].start, tail[0].backing, tail[0].flags), (1, 0x12_000, moved, pte::R));
+        assert_eq!(DemandRegion::zero(0x10_000, 0x12_000, pte::R).cut(0x0, 0x20_000).count(), 0, "all of it");
     }
 }

@@ -238,10 +238,18 @@ impl AddressSpace {
     /// page tables the range leaves empty, so that memory returns to what
     /// it was before the range was mapped.
     pub fn unmap_range<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, pages: u64) {
+        self.drop_range(vm, start, pages);
+        self.forget_protection(start, start.saturating_add(pages * PAGE));
+    }
+
+    /// Unmaps the pages of `pages` pages from `start` and frees the page
+    /// tables the range leaves empty, but keeps mprotect's permissions for
+    /// the range: its pages come back as they first came, protected as
+    /// they were (madvise's MADV_DONTNEED).
+    pub fn drop_range<M: PhysMemory>(&mut self, vm: &mut Vm<'_, M>, start: u64, pages: u64) {
         for i in 0..pages {
             self.unmap(vm, start + i * PAGE);
         }
-        self.forget_protection(start, start.saturating_add(pages * PAGE));
         self.free_empty_tables(vm, start, start.saturating_add(pages * PAGE));
     }
 

@@ -115,6 +115,9 @@ fn wait_channel(pid: u32) -> usize {
     0x1_0000 + pid as usize
 }
 
+/// Lowest address the kernel chooses for a mapping.
+pub const MAP_LOW: u64 = 0x1000_0000;
+
 /// One process.
 pub struct Proc {
     /// Process id.
@@ -180,7 +183,8 @@ pub struct Proc {
     pub umask: u32,
 }
 
-/// A shared-memory segment attached to a process.
+/// A shared-memory segment attached to a process (by shmat, or a shared
+/// anonymous mmap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attachment {
     /// First address.
@@ -189,6 +193,31 @@ pub struct Attachment {
     pub pages: u64,
     /// The segment.
     pub id: i32,
+    /// The segment's page at `start` (munmap may have cut the front off).
+    pub first: u64,
+    /// Made by mmap: munmap may cut it, shmdt does not detach it.
+    pub mapped: bool,
+}
+
+impl Attachment {
+    /// One past its last address.
+    pub fn end(&self) -> u64 {
+        self.start + self.pages * PAGE
+    }
+
+    /// What is left of it when `[start, end)` is cut out: nothing, one
+    /// piece or two.
+    pub fn cut(&self, start: u64, end: u64) -> impl Iterator<Item = Attachment> + '_ {
+        let piece = |from: u64, to: u64| Attachment {
+            start: from,
+            pages: (to - from) / PAGE,
+            first: self.first + (from - self.start) / PAGE,
+            ..*self
+        };
+        let before = (self.start < start).then(|| piece(self.start, start.min(self.end())));
+        let after = (end < self.end()).then(|| piece(end.max(self.start), self.end()));
+        before.into_iter().chain(after)
+    }
 }
 
 impl Proc {
@@ -213,6 +242,14 @@ impl Proc {
     /// Whether `[start, end)` overlaps nothing the process uses.
     pub fn is_free(&self, start: u64, end: u64) -> bool {
         !self.occupied().iter().any(|&(s, e)| s < end && start < e)
+    }
+
+    /// Where the kernel puts `len` bytes of new mapping (shmat, mmap):
+    /// the highest free range below the stack's region, leaving a guard
+    /// page (top-down, as Linux's mmap), above [`MAP_LOW`].
+    pub fn choose_free(&self, len: u64) -> Option<u64> {
+        let top = rvsim_kernel_core::exec::STACK_TOP - rvsim_kernel_core::exec::STACK_SIZE - PAGE;
+        rvsim_kernel_core::region::highest_gap(&mut self.occupied(), len, MAP_LOW, top)
     }
 
     /// Top of the kernel stack.

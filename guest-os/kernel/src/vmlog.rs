@@ -47,6 +47,9 @@ fn resolved_line(pid: u32, va: u64, access: Access, how: Resolved) {
         Resolved::DemandZero { frame, around } => kprintln!(
             "[vm] pid {pid}: {what} fault at {va:#x}: zero-filled frame {frame:#x}, and {around} heap pages around it"
         ),
+        Resolved::FilePage { frame } => {
+            kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: file page copied into frame {frame:#x}")
+        }
         Resolved::SharedPage { frame, hit: true } => {
             kprintln!("[vm] pid {pid}: {what} fault at {va:#x}: shared page hit, frame {frame:#x}")
         }
@@ -156,6 +159,25 @@ pub fn attach(pid: u32, id: i32, start: u64, pages: u64, writable: bool) {
     if on() {
         let how = if writable { "read-write" } else { "read-only" };
         kprintln!("[vm] pid {pid}: shmat segment {id} at {start:#x}, {pages} pages {how}");
+    }
+}
+
+/// An mmap: where, how long, and of what.
+pub fn mmap(pid: u32, start: u64, pages: u64, prot: u64, file: bool, shared: bool) {
+    if on() {
+        let what = match (file, shared) {
+            (true, _) => "file",
+            (false, true) => "shared anonymous",
+            (false, false) => "private anonymous",
+        };
+        kprintln!("[vm] pid {pid}: mmap {what} at {start:#x}, {pages} pages, prot {prot:#x}");
+    }
+}
+
+/// An munmap.
+pub fn munmap(pid: u32, start: u64, pages: u64) {
+    if on() {
+        kprintln!("[vm] pid {pid}: munmap {start:#x}, {pages} pages");
     }
 }
 

@@ -57,6 +57,7 @@ mod identity;
 mod io;
 pub mod limits;
 mod memory;
+mod mmap;
 mod pool;
 mod process;
 mod random;
@@ -109,6 +110,9 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::PRLIMIT64 => limits::prlimit64(a[0], a[1], a[2], a[3]),
         nr::GETRANDOM => random::getrandom(a[0], a[1], a[2]),
         nr::MPROTECT => memory::mprotect(a[0], a[1], a[2]),
+        nr::MMAP => mmap::mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
+        nr::MUNMAP => mmap::munmap(a[0], a[1]),
+        nr::MADVISE => mmap::madvise(a[0], a[1], a[2]),
         nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
         nr::FUTEX => futex::futex(a[0], a[1], a[2], a[3]),
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),

@@ -3,8 +3,7 @@
 //! registry; this file places attachments in address spaces.
 
 use rvsim_abi::ipc::{IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
-use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
-use rvsim_kernel_core::region::{Backing, DemandRegion, highest_gap};
+use rvsim_kernel_core::region::{Backing, DemandRegion};
 use rvsim_kernel_core::shm::{Caller, ShmError};
 use rvsim_kernel_core::space::USER_END;
 use rvsim_kernel_core::{PAGE, page_floor};
@@ -18,8 +17,6 @@ use crate::vmm::{self, Vmm};
 /// Linux's `IPC_64` flag in `shmctl`'s command, which riscv64 libcs may
 /// pass; the only layout is the 64-bit one.
 const IPC_64: u64 = 0x100;
-/// Lowest address the kernel chooses for an attachment.
-const ATTACH_LOW: u64 = 0x1000_0000;
 
 fn errno(e: ShmError) -> Errno {
     match e {
@@ -43,18 +40,11 @@ pub fn shmget(key: u64, size: u64, flags: u64) -> Result<u64, Errno> {
     Ok(id.map_err(errno)? as u64)
 }
 
-/// Where `pages` pages may be attached in `p`: the highest free range
-/// below the stack's region, leaving a guard page (top-down, as Linux's
-/// mmap), above [`ATTACH_LOW`].
-fn choose_address(p: &Proc, pages: u64) -> Option<u64> {
-    highest_gap(&mut p.occupied(), pages * PAGE, ATTACH_LOW, STACK_TOP - STACK_SIZE - PAGE)
-}
-
 /// Where an attachment of `pages` pages at `addr` (0: the kernel
 /// chooses) goes in `p`.
 fn place(p: &Proc, addr: u64, pages: u64, flags: u32) -> Result<u64, Errno> {
     if addr == 0 {
-        return choose_address(p, pages).ok_or(ENOMEM);
+        return p.choose_free(pages * PAGE).ok_or(ENOMEM);
     }
     let addr = if flags & SHM_RND != 0 { page_floor(addr) } else { addr };
     if addr % PAGE != 0 {
@@ -88,7 +78,7 @@ fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Cal
         k.shm.detach(id, caller, &mut k.frames, &mut k.pager);
         return Err(ENOMEM);
     }
-    p.attachments.push(Attachment { start, pages, id });
+    p.attachments.push(Attachment { start, pages, id, first: 0, mapped: false });
     // Pages not in memory come in through faults on this region.
     p.regions.push(DemandRegion::shm(start, pages, id, writable));
     vmlog::attach(p.pid, id, start, pages, writable);
@@ -99,7 +89,7 @@ fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Cal
 pub fn shmdt(addr: u64) -> Result<u64, Errno> {
     let caller = caller();
     proc::with_current(|p| {
-        let at = p.attachments.iter().position(|a| a.start == addr).ok_or(EINVAL)?;
+        let at = p.attachments.iter().position(|a| a.start == addr && !a.mapped).ok_or(EINVAL)?;
         let a = p.attachments.remove(at);
         p.regions.retain(|r| !(matches!(r.backing, Backing::Shm { .. }) && r.start == a.start));
         let asid = p.asid();
