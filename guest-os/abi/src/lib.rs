@@ -356,37 +356,40 @@ impl MemStat {
     /// Size of the record in bytes.
     pub const SIZE: usize = core::mem::size_of::<MemStat>();
 
+    /// Every field with its name, in the record's order. As many fields as
+    /// the record has: adding one without listing it here does not compile.
+    pub fn fields(&self) -> [(&'static str, u64); Self::SIZE / 8] {
+        [
+            ("frames_total", self.frames_total),
+            ("frames_free", self.frames_free),
+            ("frames_used", self.frames_used),
+            ("committed", self.committed),
+            ("page_faults", self.page_faults),
+            ("cow_faults", self.cow_faults),
+            ("cow_copies", self.cow_copies),
+            ("cow_reuses", self.cow_reuses),
+            ("demand_zero", self.demand_zero),
+            ("shared_frames", self.shared_frames),
+            ("shared_hits", self.shared_hits),
+            ("shared_misses", self.shared_misses),
+            ("shm_frames", self.shm_frames),
+            ("shm_segments", self.shm_segments),
+            ("commit_limit", self.commit_limit),
+            ("user_frames", self.user_frames),
+            ("frame_budget", self.frame_budget),
+            ("major_faults", self.major_faults),
+            ("page_ins", self.page_ins),
+            ("page_outs", self.page_outs),
+            ("drops", self.drops),
+            ("swap_total", self.swap_total),
+            ("swap_used", self.swap_used),
+        ]
+    }
+
     /// The record as the little-endian bytes the kernel copies out.
     pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        // As many fields as the record has: adding one without listing it
-        // here does not compile.
-        let fields: [u64; Self::SIZE / 8] = [
-            self.frames_total,
-            self.frames_free,
-            self.frames_used,
-            self.committed,
-            self.page_faults,
-            self.cow_faults,
-            self.cow_copies,
-            self.cow_reuses,
-            self.demand_zero,
-            self.shared_frames,
-            self.shared_hits,
-            self.shared_misses,
-            self.shm_frames,
-            self.shm_segments,
-            self.commit_limit,
-            self.user_frames,
-            self.frame_budget,
-            self.major_faults,
-            self.page_ins,
-            self.page_outs,
-            self.drops,
-            self.swap_total,
-            self.swap_used,
-        ];
         let mut bytes = [0u8; Self::SIZE];
-        for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
+        for (chunk, (_, field)) in bytes.chunks_exact_mut(8).zip(self.fields()) {
             chunk.copy_from_slice(&field.to_le_bytes());
         }
         bytes

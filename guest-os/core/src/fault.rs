@@ -236,7 +236,7 @@ fn first_touch<M: PhysMemory>(
         Backing::Shm { id, writable, first } => {
             shm_page(space, vm, id, first + (va - region.start) / PAGE, va, writable, access)
         }
-        Backing::File { bytes, offset } => file_page(space, vm, region, bytes, offset, va),
+        Backing::File { bytes, offset, .. } => file_page(space, vm, region, bytes, offset, va),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The initrd seen as a read-only file system: `/` holds the archive's
-//! files and the directory `/dev` (the console, also as `tty`, and the
-//! `null` and `zero` devices). Paths are resolved here, against a current
-//! directory; the kernel reads the bytes.
+//! files, the directory `/dev` (the console, also as `tty`, and the `null`
+//! and `zero` devices) and a small `/proc` (`meminfo`, and `self` with
+//! `maps` and the link `exe`). Paths are resolved here, against a current
+//! directory; the kernel reads the bytes and writes `/proc`'s text.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -30,7 +31,29 @@ pub enum Node<'a> {
     Device(Device),
     /// A file of the archive: its name and bytes.
     File(&'a str, &'a [u8]),
+    /// `/proc`.
+    ProcDir,
+    /// `/proc/self`: the calling process's directory.
+    ProcSelf,
+    /// A file of `/proc`, whose text the kernel makes when it is opened.
+    Proc(ProcFile),
 }
+
+/// The files of `/proc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcFile {
+    /// `/proc/meminfo`.
+    Meminfo,
+    /// `/proc/self/maps`.
+    Maps,
+    /// `/proc/self/exe`, a link to the program the process runs.
+    Exe,
+}
+
+/// The files of `/proc`, by name.
+const PROC_FILES: [(&str, ProcFile); 1] = [("meminfo", ProcFile::Meminfo)];
+/// The files of `/proc/self`, by name.
+const SELF_FILES: [(&str, ProcFile); 2] = [("exe", ProcFile::Exe), ("maps", ProcFile::Maps)];
 
 /// Why a path names nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +76,7 @@ fn plain(name: &str) -> &str {
 impl Node<'_> {
     /// Whether it is a directory.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Node::Root | Node::DevDir)
+        matches!(self, Node::Root | Node::DevDir | Node::ProcDir | Node::ProcSelf)
     }
 
     /// The absolute path of a directory (for `getcwd`).
@@ -61,6 +84,8 @@ impl Node<'_> {
         match self {
             Node::Root => Some("/"),
             Node::DevDir => Some("/dev"),
+            Node::ProcDir => Some("/proc"),
+            Node::ProcSelf => Some("/proc/self"),
             _ => None,
         }
     }
@@ -74,8 +99,8 @@ pub fn resolve<'a>(archive: &'a [u8], cwd: Node<'a>, path: &[u8]) -> Result<Node
     if path.is_empty() {
         return Err(LookupError::NotFound);
     }
-    let mut parts: Vec<&str> = match (path.starts_with('/'), cwd) {
-        (false, Node::DevDir) => alloc::vec!["dev"],
+    let mut parts: Vec<&str> = match (path.starts_with('/'), cwd.dir_path()) {
+        (false, Some(dir)) => dir.split('/').filter(|p| !p.is_empty()).collect(),
         _ => Vec::new(),
     };
     for part in path.split('/') {
@@ -94,6 +119,10 @@ pub fn resolve<'a>(archive: &'a [u8], cwd: Node<'a>, path: &[u8]) -> Result<Node
         ["dev", name] => {
             DEVICES.iter().find(|(n, _)| n == name).map(|&(_, d)| Node::Device(d)).ok_or(LookupError::NotFound)?
         }
+        ["proc"] => Node::ProcDir,
+        ["proc", "self"] => Node::ProcSelf,
+        ["proc", name] => named(&PROC_FILES, name)?,
+        ["proc", "self", name] => named(&SELF_FILES, name)?,
         [name] => file(archive, name).ok_or(LookupError::NotFound)?,
         [first, ..] if file(archive, first).is_some() => return Err(LookupError::NotDir),
         _ => return Err(LookupError::NotFound),
@@ -102,6 +131,11 @@ pub fn resolve<'a>(archive: &'a [u8], cwd: Node<'a>, path: &[u8]) -> Result<Node
         return Err(LookupError::NotDir);
     }
     Ok(node)
+}
+
+/// The `/proc` file called `name` in `files`.
+fn named<'a>(files: &[(&str, ProcFile)], name: &str) -> Result<Node<'a>, LookupError> {
+    files.iter().find(|(n, _)| *n == name).map(|&(_, f)| Node::Proc(f)).ok_or(LookupError::NotFound)
 }
 
 /// The archive's file called `name`.
@@ -115,6 +149,8 @@ pub const DT_DIR: u8 = 4;
 pub const DT_REG: u8 = 8;
 /// `d_type`: a character device.
 pub const DT_CHR: u8 = 2;
+/// `d_type`: a symbolic link.
+pub const DT_LNK: u8 = 10;
 
 /// The entries of directory `dir`, `.` and `..` first: name and `d_type`.
 pub fn entries(archive: &[u8], dir: Node<'_>) -> Vec<(String, u8)> {
@@ -122,9 +158,18 @@ pub fn entries(archive: &[u8], dir: Node<'_>) -> Vec<(String, u8)> {
     match dir {
         Node::Root => {
             list.push((String::from("dev"), DT_DIR));
+            list.push((String::from("proc"), DT_DIR));
             list.extend(cpio::files(archive).map(|e| (String::from(plain(e.name)), DT_REG)));
         }
         Node::DevDir => list.extend(DEVICES.iter().map(|&(n, _)| (String::from(n), DT_CHR))),
+        Node::ProcDir => {
+            list.push((String::from("self"), DT_DIR));
+            list.extend(PROC_FILES.iter().map(|&(n, _)| (String::from(n), DT_REG)));
+        }
+        Node::ProcSelf => {
+            let d_type = |f: ProcFile| if f == ProcFile::Exe { DT_LNK } else { DT_REG };
+            list.extend(SELF_FILES.iter().map(|&(n, f)| (String::from(n), d_type(f))));
+        }
         _ => return Vec::new(),
     }
     list
@@ -179,6 +224,11 @@ mod tests {
         assert_eq!(resolve(&a, Node::Root, b"//dev/./tty"), Ok(Node::Device(Device::Console)));
         assert_eq!(resolve(&a, Node::Root, b"/../../dev"), Ok(Node::DevDir), ".. of / is /");
         assert_eq!(resolve(&a, Node::Root, b"/"), Ok(Node::Root));
+        assert_eq!(resolve(&a, Node::Root, b"/proc/self/maps"), Ok(Node::Proc(ProcFile::Maps)));
+        assert_eq!(resolve(&a, Node::ProcSelf, b"exe"), Ok(Node::Proc(ProcFile::Exe)), "from /proc/self");
+        assert_eq!(resolve(&a, Node::ProcSelf, b"../meminfo"), Ok(Node::Proc(ProcFile::Meminfo)));
+        assert_eq!(resolve(&a, Node::ProcDir, b"../hello"), Ok(Node::File("hello", b"HELLO")));
+        assert_eq!(resolve(&a, Node::Root, b"/proc/nosuch"), Err(LookupError::NotFound));
     }
 
     #[test]
@@ -196,10 +246,16 @@ mod tests {
     fn directories_list_their_entries() {
         let a = archive();
         let names: Vec<String> = entries(&a, Node::Root).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, [".", "..", "dev", "hello", "sh"]);
-        assert_eq!(entries(&a, Node::Root)[3].1, DT_REG);
+        assert_eq!(names, [".", "..", "dev", "proc", "hello", "sh"]);
+        assert_eq!(entries(&a, Node::Root)[4].1, DT_REG);
         let dev: Vec<String> = entries(&a, Node::DevDir).into_iter().map(|(n, _)| n).collect();
         assert_eq!(dev, [".", "..", "console", "null", "tty", "zero"]);
+        let own = entries(&a, Node::ProcSelf);
+        assert_eq!(own[2..], [(String::from("exe"), DT_LNK), (String::from("maps"), DT_REG)]);
+        assert_eq!(
+            entries(&a, Node::ProcDir)[2..],
+            [(String::from("self"), DT_DIR), (String::from("meminfo"), DT_REG)]
+        );
         assert!(entries(&a, Node::Device(Device::Zero)).is_empty());
     }
 }

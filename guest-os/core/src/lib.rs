@@ -54,6 +54,7 @@ pub mod initrd_fs;
 pub mod mapping;
 pub mod pager;
 pub mod pool;
+pub mod procfs;
 pub mod protect;
 pub mod pte;
 pub mod region;

@@ -185,6 +185,11 @@ impl AddressSpace {
         }
     }
 
+    /// The ranges mprotect covered, with their permissions.
+    pub fn protected_ranges(&self) -> &[Protected] {
+        &self.protections
+    }
+
     /// The permissions mprotect gave the page at `va`, if it did.
     pub fn protection(&self, va: u64) -> Option<u64> {
         self.protections.iter().find(|p| p.start <= va && va < p.end).map(|p| p.prot)

@@ -114,6 +114,8 @@ pub enum Backing<'a> {
     /// A private mapping of a file: each page starts as a copy of the
     /// file's bytes there (zero past its end).
     File {
+        /// The file's name (for `/proc/self/maps`).
+        name: &'a str,
         /// The file's contents.
         bytes: &'a [u8],
         /// The file offset at the region's start.
@@ -148,10 +150,16 @@ impl<'a> DemandRegion<'a> {
         DemandRegion { start, end: start + pages * PAGE, flags: 0, backing }
     }
 
-    /// A private mapping of `bytes` from file offset `offset`, `pages`
-    /// pages from `start`, with entry flags `flags`.
-    pub fn file(start: u64, pages: u64, flags: u64, bytes: &'a [u8], offset: u64) -> DemandRegion<'a> {
-        DemandRegion { start, end: start + pages * PAGE, flags, backing: Backing::File { bytes, offset } }
+    /// A private mapping of file `name`'s `bytes` from file offset
+    /// `offset`, `pages` pages from `start`, with entry flags `flags`.
+    pub fn file(
+        start: u64,
+        pages: u64,
+        flags: u64,
+        (name, bytes): (&'a str, &'a [u8]),
+        offset: u64,
+    ) -> DemandRegion<'a> {
+        DemandRegion { start, end: start + pages * PAGE, flags, backing: Backing::File { name, bytes, offset } }
     }
 
     /// The region of a shared image's segments, at its link address.
@@ -184,7 +192,7 @@ impl<'a> DemandRegion<'a> {
         let backing = match self.backing {
             Backing::Image(_) => return *self,
             Backing::Shm { id, writable, first } => Backing::Shm { id, writable, first: first + skipped / PAGE },
-            Backing::File { bytes, offset } => Backing::File { bytes, offset: offset + skipped },
+            Backing::File { name, bytes, offset } => Backing::File { name, bytes, offset: offset + skipped },
             Backing::Zero => Backing::Zero,
         };
         DemandRegion { start: from, end: to, flags: self.flags, backing }
@@ -240,9 +248,9 @@ mod tests {
         assert_eq!((left[0].start, left[0].end, left[0].backing), (0x10_000, 0x11_000, shm.backing));
         let after = Backing::Shm { id: 7, writable: true, first: 2 };
         assert_eq!((left[1].start, left[1].end, left[1].backing), (0x12_000, 0x14_000, after));
-        let file = DemandRegion::file(0x10_000, 3, pte::R, b"abc", PAGE);
+        let file = DemandRegion::file(0x10_000, 3, pte::R, ("f", b"abc"), PAGE);
         let tail: Vec<_> = file.cut(0x0, 0x12_000).collect();
-        let moved = Backing::File { bytes: b"abc", offset: 3 * PAGE };
+        let moved = Backing::File { name: "f", bytes: b"abc", offset: 3 * PAGE };
         assert_eq!((tail.len(), tail[0].start, tail[0].backing, tail[0].flags), (1, 0x12_000, moved, pte::R));
         assert_eq!(DemandRegion::zero(0x10_000, 0x12_000, pte::R).cut(0x0, 0x20_000).count(), 0, "all of it");
     }

@@ -29,6 +29,7 @@ mod pipe;
 mod placement;
 mod plic;
 mod proc;
+mod procfs;
 mod start;
 mod syscall;
 mod time;

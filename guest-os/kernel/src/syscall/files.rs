@@ -3,13 +3,14 @@
 //! seen as a read-only file system with `/dev` (core's `initrd_fs`) and
 //! each process's descriptor table (core's `fd_table`).
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::fd_table::{AccessMode, FdError, Shared};
-use rvsim_kernel_core::initrd_fs::{self, Device, LookupError, Node};
+use rvsim_kernel_core::initrd_fs::{self, Device, LookupError, Node, ProcFile};
 
 use super::{efault, io, with_user};
-use crate::errno::{EBADF, EEXIST, EINVAL, EISDIR, EMFILE, ENOENT, ENOTDIR, ERANGE, EROFS, ESPIPE, Errno};
+use crate::errno::{EACCES, EBADF, EEXIST, EINVAL, EISDIR, EMFILE, ENOENT, ENOTDIR, ERANGE, EROFS, ESPIPE, Errno};
 use crate::pipe::{self, PipeEnd};
 use crate::{config, proc};
 
@@ -20,6 +21,8 @@ pub enum File {
     Node(Node<'static>),
     /// A pipe's read or write end.
     Pipe(PipeEnd),
+    /// A `/proc` file: its text as it was when it was opened.
+    Text(ProcFile, Vec<u8>),
 }
 
 impl File {
@@ -27,7 +30,18 @@ impl File {
     fn node(&self) -> Option<Node<'static>> {
         match self {
             File::Node(node) => Some(*node),
+            File::Text(file, _) => Some(Node::Proc(*file)),
             File::Pipe(_) => None,
+        }
+    }
+
+    /// The bytes of a file that has them: an initrd file's, or a `/proc`
+    /// file's text.
+    fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            File::Node(Node::File(_, data)) => Some(data),
+            File::Text(_, text) => Some(text),
+            _ => None,
         }
     }
 }
@@ -75,7 +89,37 @@ fn resolve(dirfd: u64, path: u64) -> Result<Node<'static>, Errno> {
     } else {
         open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
     };
-    initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)
+    let node = initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)?;
+    Ok(follow(node))
+}
+
+/// `node`, or where it leads if it is a link (`/proc/self/exe`: the
+/// program the caller runs).
+fn follow(node: Node<'static>) -> Node<'static> {
+    match node {
+        Node::Proc(ProcFile::Exe) => {
+            crate::initrd::find(&exe_path()).map_or(node, |(name, data)| Node::File(name, data))
+        }
+        _ => node,
+    }
+}
+
+/// The path of the program the caller runs (what `/proc/self/exe` links
+/// to).
+pub fn exe_path() -> String {
+    alloc::format!("/{}", proc::with_current(|p| p.name.clone()))
+}
+
+/// Whether the user path at `path` names `/proc/self/exe` (not followed).
+pub fn names_exe(dirfd: u64, path: u64) -> Result<bool, Errno> {
+    let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
+    let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
+        proc::with_current(|p| p.cwd)
+    } else {
+        open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
+    };
+    let node = initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)?;
+    Ok(node == Node::Proc(ProcFile::Exe))
 }
 
 /// openat(dirfd, path, flags, mode): files and directories read-only
@@ -99,7 +143,13 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> Result<u64, Errn
         Node::Root | Node::DevDir if mode.writes() => return Err(EISDIR),
         Node::File(..) if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
         Node::File(..) if mode.writes() || flags & O_TRUNC != 0 => return Err(EROFS),
-        Node::Device(_) if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
+        Node::Device(_) | Node::Proc(_) if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
+        Node::ProcDir | Node::ProcSelf if mode.writes() => return Err(EISDIR),
+        Node::Proc(_) if mode.writes() => return Err(EACCES),
+        Node::Proc(file) => {
+            let text = File::Text(file, crate::procfs::text(file));
+            return proc::with_current(|p| p.files.open(text, mode, flags & O_CLOEXEC != 0)).map_err(fd_errno);
+        }
         _ => {}
     }
     proc::with_current(|p| p.files.open(File::Node(node), mode, flags & O_CLOEXEC != 0)).map_err(fd_errno)
@@ -192,20 +242,21 @@ pub fn read(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
         return Err(EBADF);
     }
     let offset = file.offset();
+    if let Some(data) = file.file.bytes() {
+        let n = copy_file(data, offset, buf, count)?;
+        file.set_offset(offset + n);
+        return Ok(n);
+    }
     let node = match &file.file {
         File::Pipe(end) => return end.read(buf, count),
         File::Node(node) => *node,
+        File::Text(..) => return Ok(0),
     };
     match node {
         Node::Device(Device::Console) => io::console_read(buf, count),
         Node::Device(Device::Null) => Ok(0),
         Node::Device(Device::Zero) => io::zeros_out(buf, count),
-        Node::File(_, data) => {
-            let n = copy_file(data, offset, buf, count)?;
-            file.set_offset(offset + n);
-            Ok(n)
-        }
-        Node::Root | Node::DevDir => Err(EISDIR),
+        _ => Err(EISDIR),
     }
 }
 
@@ -228,6 +279,7 @@ pub fn write(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
     let node = match &file.file {
         File::Pipe(end) => return end.write(buf, count),
         File::Node(node) => *node,
+        File::Text(..) => return Err(EBADF),
     };
     match node {
         Node::Device(Device::Console) => io::console_write(buf, count),
@@ -245,13 +297,14 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> Result<u64, Errno>
     if (offset as i64) < 0 {
         return Err(EINVAL);
     }
-    let node = file.file.node().ok_or(ESPIPE)?;
-    match node {
-        Node::File(_, data) => copy_file(data, offset, buf, count),
-        Node::Root | Node::DevDir => Err(EISDIR),
+    if let Some(data) = file.file.bytes() {
+        return copy_file(data, offset, buf, count);
+    }
+    match file.file.node().ok_or(ESPIPE)? {
         Node::Device(Device::Null) => Ok(0),
         Node::Device(Device::Zero) => io::zeros_out(buf, count),
         Node::Device(Device::Console) => Err(ESPIPE),
+        _ => Err(EISDIR),
     }
 }
 
@@ -261,11 +314,11 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> Result<u64, Errno>
 pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
     let f = open_file(fd)?;
     let node = f.file.node().ok_or(ESPIPE)?;
-    let size = match node {
-        Node::File(_, data) => data.len() as i64,
-        Node::Root | Node::DevDir => initrd_fs::entries(config().initrd, node).len() as i64,
-        Node::Device(Device::Console) => return Err(ESPIPE),
-        Node::Device(_) => return Ok(0),
+    let size = match (f.file.bytes(), node) {
+        (Some(data), _) => data.len() as i64,
+        (None, Node::Device(Device::Console)) => return Err(ESPIPE),
+        (None, Node::Device(_)) => return Ok(0),
+        (None, _) => initrd_fs::entries(config().initrd, node).len() as i64,
     };
     let base = match whence {
         0 => 0,
@@ -299,6 +352,10 @@ fn stat_of(node: Node<'static>) -> [u8; STAT_SIZE] {
         Node::Device(Device::Null) => (0o020_666, (1 << 8) | 3, 0, 4),
         Node::Device(Device::Zero) => (0o020_666, (1 << 8) | 5, 0, 5),
         Node::File(_, data) => (0o100_755, 0, data.len() as u64, 16 + (data.as_ptr() as u64 % 65_521)),
+        Node::ProcDir => (0o040_555, 0, 0, 6),
+        Node::ProcSelf => (0o040_555, 0, 0, 7),
+        // As Linux's, /proc files have size 0: their text is made on open.
+        Node::Proc(file) => (0o100_444, 0, 0, 8 + file as u64),
     };
     let nlink: u32 = if node.is_dir() { 2 } else { 1 };
     let mut st = [0u8; STAT_SIZE];
@@ -330,7 +387,9 @@ pub fn newfstatat(dirfd: u64, path: u64, statbuf: u64, flags: u64) -> Result<u64
     if flags & !STAT_FLAGS != 0 {
         return Err(EINVAL);
     }
-    let empty = efault(with_user(|u| u.read_cstr(path, 1)))?.is_empty();
+    let mut first = [0u8];
+    efault(with_user(|u| u.copy_in(path, &mut first)))?;
+    let empty = first[0] == 0;
     if empty && flags & AT_EMPTY_PATH != 0 {
         return fstat(dirfd, statbuf);
     }

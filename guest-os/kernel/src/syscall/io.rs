@@ -1,11 +1,12 @@
 //! The console's reading and writing, the vector forms of read and write
-//! (over any descriptor), and readlinkat, which finds no link.
+//! (over any descriptor), and readlinkat, whose one link is
+//! `/proc/self/exe`.
 
 use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::uaccess::access_ok;
 
-use super::{efault, with_user};
-use crate::errno::{EINTR, EINVAL, ENOENT, Errno};
+use super::{efault, files, with_user};
+use crate::errno::{EINTR, EINVAL, Errno};
 use crate::{console, proc};
 
 const CHUNK: usize = 256;
@@ -113,12 +114,16 @@ pub fn zeros_out(buf: u64, count: u64) -> Result<u64, Errno> {
     Ok(count)
 }
 
-/// readlinkat(dirfd, path, buf, size): the initrd holds no symbolic
-/// links, so any readable path is ENOENT.
-pub fn readlinkat(_dirfd: u64, path: u64, _buf: u64, size: u64) -> Result<u64, Errno> {
-    efault(with_user(|u| u.read_cstr(path, 4096)))?;
-    if size as i64 <= 0 {
+/// readlinkat(dirfd, path, buf, size): the only link is `/proc/self/exe`
+/// (the program's path, truncated to `size`, without a NUL); any other
+/// existing path is not a link (EINVAL).
+pub fn readlinkat(dirfd: u64, path: u64, buf: u64, size: u64) -> Result<u64, Errno> {
+    let link = files::names_exe(dirfd, path)?;
+    if size as i64 <= 0 || !link {
         return Err(EINVAL);
     }
-    Err(ENOENT)
+    let target = files::exe_path();
+    let n = target.len().min(size as usize);
+    efault(with_user(|u| u.copy_out(buf, &target.as_bytes()[..n])))?;
+    Ok(n as u64)
 }

@@ -45,14 +45,14 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
 /// for `/dev/zero` (an anonymous mapping). The file system is read-only,
 /// so a shared mapping of a file cannot be written (EACCES) and is
 /// otherwise the same as a private one.
-fn file_bytes(fd: u64, req: &MapRequest) -> Result<Option<&'static [u8]>, Errno> {
+fn file_bytes(fd: u64, req: &MapRequest) -> Result<Option<(&'static str, &'static [u8])>, Errno> {
     let open = files::open_file(fd).map_err(|_| EBADF)?;
     if !open.mode.reads() {
         return Err(EACCES);
     }
     match open.file {
         File::Node(Node::File(..)) if req.sharing == Sharing::Shared && req.prot & PROT_WRITE != 0 => Err(EACCES),
-        File::Node(Node::File(_, bytes)) => Ok(Some(bytes)),
+        File::Node(Node::File(name, bytes)) => Ok(Some((name, bytes))),
         File::Node(Node::Device(Device::Zero)) => Ok(None),
         _ => Err(ENODEV),
     }
@@ -60,7 +60,7 @@ fn file_bytes(fd: u64, req: &MapRequest) -> Result<Option<&'static [u8]>, Errno>
 
 /// Adds the mapping `req` asks for to `p` (of `file`'s bytes, if given);
 /// returns its address.
-fn map(p: &mut Proc, k: &mut Vmm, req: &MapRequest, file: Option<&'static [u8]>) -> Result<u64, Errno> {
+fn map(p: &mut Proc, k: &mut Vmm, req: &MapRequest, file: Option<(&'static str, &'static [u8])>) -> Result<u64, Errno> {
     let (start, replace) = mapping::place(req, |s, e| p.is_free(s, e), |len| p.choose_free(len)).map_err(errno)?;
     let end = start + req.pages * PAGE;
     if replace {
@@ -69,8 +69,8 @@ fn map(p: &mut Proc, k: &mut Vmm, req: &MapRequest, file: Option<&'static [u8]>)
     // PROT_NONE pages keep a leaf's R until mprotect gives them more.
     let flags = entry_bits(req.prot) & (pte::R | pte::W | pte::X);
     let natural = match (req.sharing, file) {
-        (_, Some(bytes)) => {
-            p.regions.push(DemandRegion::file(start, req.pages, flags, bytes, req.offset));
+        (_, Some(file)) => {
+            p.regions.push(DemandRegion::file(start, req.pages, flags, file, req.offset));
             req.prot
         }
         (Sharing::Private, None) => {

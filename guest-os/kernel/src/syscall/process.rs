@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::exec::{STACK_SIZE, STACK_TOP};
+use rvsim_kernel_core::initrd_fs::{self, Node, ProcFile};
 use rvsim_kernel_core::{PAGE, page_ceil};
 
 use super::{efault, with_user};
@@ -71,6 +72,10 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
         return Err(ENAMETOOLONG);
     }
     let name = core::str::from_utf8(&path).map_err(|_| crate::errno::ENOENT)?;
+    // `/proc/self/exe` (busybox runs its applets so) is the caller's program.
+    let own = initrd_fs::resolve(crate::config().initrd, Node::Root, &path) == Ok(Node::Proc(ProcFile::Exe));
+    let own_path = own.then(super::files::exe_path);
+    let name = own_path.as_deref().unwrap_or(name);
     let args = read_strings(argv)?;
     let env = read_strings(envp)?;
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
