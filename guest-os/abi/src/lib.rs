@@ -24,6 +24,30 @@ pub mod nr {
     pub const CLOCK_GETRES: u64 = 114;
     /// mprotect(addr, len, prot).
     pub const MPROTECT: u64 = 226;
+    /// rt_sigsuspend(mask, size).
+    pub const RT_SIGSUSPEND: u64 = 133;
+    /// rt_sigaction(sig, act, oldact, size).
+    pub const RT_SIGACTION: u64 = 134;
+    /// rt_sigprocmask(how, set, oldset, size).
+    pub const RT_SIGPROCMASK: u64 = 135;
+    /// rt_sigpending(set, size).
+    pub const RT_SIGPENDING: u64 = 136;
+    /// rt_sigreturn().
+    pub const RT_SIGRETURN: u64 = 139;
+    /// getitimer(which, value).
+    pub const GETITIMER: u64 = 102;
+    /// setitimer(which, new, old).
+    pub const SETITIMER: u64 = 103;
+    /// setpgid(pid, pgid).
+    pub const SETPGID: u64 = 154;
+    /// getpgid(pid).
+    pub const GETPGID: u64 = 155;
+    /// getsid(pid).
+    pub const GETSID: u64 = 156;
+    /// setsid().
+    pub const SETSID: u64 = 157;
+    /// ppoll(fds, nfds, timeout, sigmask, size).
+    pub const PPOLL: u64 = 73;
     /// mmap(addr, len, prot, flags, fd, offset).
     pub const MMAP: u64 = 222;
     /// munmap(addr, len).
@@ -100,6 +124,8 @@ pub mod nr {
     pub const FUTEX: u64 = 98;
     /// nanosleep(req, rem).
     pub const NANOSLEEP: u64 = 101;
+    /// clock_nanosleep(clock, flags, req, rem).
+    pub const CLOCK_NANOSLEEP: u64 = 115;
     /// sched_yield().
     pub const SCHED_YIELD: u64 = 124;
     /// kill(pid, sig).
@@ -252,30 +278,75 @@ pub mod errno {
     }
 }
 
-/// Signals the kernel delivers (every one terminates the process).
+/// Signal numbers, Linux's.
 pub mod signal {
     #![allow(missing_docs)]
+    pub const SIGHUP: u32 = 1;
+    pub const SIGINT: u32 = 2;
+    pub const SIGQUIT: u32 = 3;
     pub const SIGILL: u32 = 4;
     pub const SIGTRAP: u32 = 5;
+    pub const SIGABRT: u32 = 6;
     pub const SIGBUS: u32 = 7;
+    pub const SIGFPE: u32 = 8;
     pub const SIGKILL: u32 = 9;
+    pub const SIGUSR1: u32 = 10;
     pub const SIGSEGV: u32 = 11;
+    pub const SIGUSR2: u32 = 12;
     pub const SIGPIPE: u32 = 13;
+    pub const SIGALRM: u32 = 14;
     pub const SIGTERM: u32 = 15;
-    /// fork's clone flags: the child reports to its parent with SIGCHLD.
+    pub const SIGSTKFLT: u32 = 16;
     pub const SIGCHLD: u32 = 17;
+    pub const SIGCONT: u32 = 18;
+    pub const SIGSTOP: u32 = 19;
+    pub const SIGTSTP: u32 = 20;
+    pub const SIGTTIN: u32 = 21;
+    pub const SIGTTOU: u32 = 22;
+    pub const SIGURG: u32 = 23;
+    pub const SIGXCPU: u32 = 24;
+    pub const SIGXFSZ: u32 = 25;
+    pub const SIGVTALRM: u32 = 26;
+    pub const SIGPROF: u32 = 27;
+    pub const SIGWINCH: u32 = 28;
+    pub const SIGIO: u32 = 29;
+    pub const SIGPWR: u32 = 30;
+    pub const SIGSYS: u32 = 31;
 
-    /// The signal's name.
+    /// The signal's name ("signal" for the real-time ones).
     pub fn name(sig: u32) -> &'static str {
         match sig {
+            SIGHUP => "SIGHUP",
+            SIGINT => "SIGINT",
+            SIGQUIT => "SIGQUIT",
             SIGILL => "SIGILL",
             SIGTRAP => "SIGTRAP",
+            SIGABRT => "SIGABRT",
             SIGBUS => "SIGBUS",
+            SIGFPE => "SIGFPE",
             SIGKILL => "SIGKILL",
+            SIGUSR1 => "SIGUSR1",
             SIGSEGV => "SIGSEGV",
+            SIGUSR2 => "SIGUSR2",
             SIGPIPE => "SIGPIPE",
+            SIGALRM => "SIGALRM",
             SIGTERM => "SIGTERM",
+            SIGSTKFLT => "SIGSTKFLT",
             SIGCHLD => "SIGCHLD",
+            SIGCONT => "SIGCONT",
+            SIGSTOP => "SIGSTOP",
+            SIGTSTP => "SIGTSTP",
+            SIGTTIN => "SIGTTIN",
+            SIGTTOU => "SIGTTOU",
+            SIGURG => "SIGURG",
+            SIGXCPU => "SIGXCPU",
+            SIGXFSZ => "SIGXFSZ",
+            SIGVTALRM => "SIGVTALRM",
+            SIGPROF => "SIGPROF",
+            SIGWINCH => "SIGWINCH",
+            SIGIO => "SIGIO",
+            SIGPWR => "SIGPWR",
+            SIGSYS => "SIGSYS",
             _ => "signal",
         }
     }

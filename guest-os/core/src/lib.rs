@@ -63,6 +63,8 @@ pub mod replace;
 pub mod rmap;
 pub mod shared_pages;
 pub mod shm;
+pub mod signal;
+pub mod signal_frame;
 pub mod space;
 pub mod stats;
 pub mod swap;

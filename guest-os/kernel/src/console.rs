@@ -219,6 +219,12 @@ impl Input {
     }
 }
 
+/// Whether a read of the console would return now (a complete line, or
+/// ^D).
+pub fn has_input() -> bool {
+    INPUT.with(|input| input.read != input.write)
+}
+
 /// Takes up to `buf.len()` bytes of complete input lines, or `None` when
 /// none is available yet. Returns 0 at end of input (^D at the start of a
 /// read). Room made in the buffer takes in what the UART held back.

@@ -126,6 +126,8 @@ pub fn commit(p: &mut Proc, k: &mut Vmm, prepared: Prepared) {
     p.clear_child_tid = 0;
     p.robust_list = 0;
     p.files.exec();
+    // Handlers were the old program's; ignored signals stay ignored.
+    p.signals.exec();
 }
 
 /// A new address space holding `image`'s private pages and the initial

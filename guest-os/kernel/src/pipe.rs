@@ -67,7 +67,21 @@ impl PipeEnd {
     /// Sleeps until woken or the next tick; EINTR if killed meanwhile.
     fn wait(&self) -> Result<(), Errno> {
         proc::sleep_on(self.channel(), Some(time::now() + param::TICK_INTERVAL));
-        if proc::current_killed() { Err(EINTR) } else { Ok(()) }
+        if proc::current_interrupted() { Err(EINTR) } else { Ok(()) }
+    }
+
+    /// What `poll` sees of this end: (readable, writable, hung up). A read
+    /// end is readable with data or with no writer left (then also hung
+    /// up); a write end is writable with room, or with no reader left (a
+    /// write then fails at once).
+    pub fn poll(&self) -> (bool, bool, bool) {
+        self.pipe.state.with(|s| {
+            if self.writes {
+                (false, s.readers == 0 || s.data.len() < PIPE_SIZE, s.readers == 0)
+            } else {
+                (!s.data.is_empty() || s.writers == 0, false, s.writers == 0)
+            }
+        })
     }
 
     /// Reads up to `count` bytes into `buf`: what the pipe holds, waiting
@@ -120,7 +134,7 @@ impl PipeEnd {
                 match outcome {
                     Some(true) => break,
                     Some(false) => {
-                        proc::kill_current_quietly(rvsim_abi::signal::SIGPIPE);
+                        proc::signal_current(rvsim_abi::signal::SIGPIPE);
                         return if done > 0 { Ok(done) } else { Err(EPIPE) };
                     }
                     None => {

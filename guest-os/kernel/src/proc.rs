@@ -15,10 +15,13 @@ use rvsim_kernel_core::pager::Pager;
 use rvsim_kernel_core::region::{Backing, DemandRegion};
 use rvsim_kernel_core::replace::Policy;
 use rvsim_kernel_core::shm::Caller;
+use rvsim_kernel_core::signal::{
+    BUS_ADRALN, CLD_EXITED, CLD_KILLED, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR, SigInfo, Signals, TRAP_BRKPT,
+};
 use rvsim_kernel_core::space::{AddressSpace, ForkError, ForkMode};
 use rvsim_kernel_core::tracking;
 
-use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, ESRCH, Errno};
+use crate::errno::{EAGAIN, ECHILD, EINTR, ENOMEM, EPERM, ESRCH, Errno};
 use crate::fpu::{self, FpState};
 use crate::kvm::{KSTACK_BASE, KSTACK_STRIDE};
 use crate::lock::{self, Lock};
@@ -33,8 +36,12 @@ use rvsim_kernel_core::fd_table::{AccessMode, FdTable};
 use rvsim_kernel_core::initrd_fs::{Device, Node};
 
 mod fp_switch;
+mod signals;
 pub use fp_switch::first_fp_use;
 use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
+pub use signals::{
+    SIGRETURN_ADDRESS, current_interrupted, current_restarts, force_current, send, send_all, send_group, sigreturn,
+};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
 #[repr(C)]
@@ -110,6 +117,9 @@ pub use rvsim_abi::signal;
 /// Sleep channel of processes sleeping until a time.
 const TIMER_CHANNEL: usize = 2;
 
+/// Sleep channel of processes waiting for a signal.
+const PAUSE_CHANNEL: usize = 4;
+
 /// Sleep channel of a parent waiting for its children.
 fn wait_channel(pid: u32) -> usize {
     0x1_0000 + pid as usize
@@ -181,6 +191,24 @@ pub struct Proc {
     pub cwd: Node<'static>,
     /// Its file-creation mask (`umask`).
     pub umask: u32,
+    /// Its signal actions, mask and pending signals.
+    pub signals: Signals,
+    /// Its `setitimer(ITIMER_REAL)` timer, if armed.
+    pub alarm: Option<Alarm>,
+    /// Its process group (`setpgid`), inherited by fork.
+    pub pgid: u32,
+    /// Its session (`setsid`), inherited by fork.
+    pub sid: u32,
+}
+
+/// A process's real-time interval timer: when it next sends SIGALRM, and
+/// its period (0: once), in `mtime` ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alarm {
+    /// When it expires.
+    pub at: u64,
+    /// Its period.
+    pub interval: u64,
 }
 
 /// A shared-memory segment attached to a process (by shmat, or a shared
@@ -388,6 +416,10 @@ impl Table {
             files: FdTable::new(),
             cwd: Node::Root,
             umask: 0o022,
+            signals: Signals::default(),
+            alarm: None,
+            pgid: pid,
+            sid: pid,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -679,6 +711,9 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
     child.files = parent.files.clone();
     child.cwd = parent.cwd;
     child.umask = parent.umask;
+    child.signals = parent.signals.fork();
+    child.pgid = parent.pgid;
+    child.sid = parent.sid;
     child.clear_child_tid = tid.clear;
     child.space = Some(child_space);
     child.frame = parent.frame;
@@ -742,7 +777,18 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
         t.wakeup(wait_channel(init));
     }
     t.wakeup(wait_channel(parent));
+    if let Some(parent) = t.procs().find(|p| p.pid == parent) {
+        signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
+    }
     &raw mut t.current_mut().context
+}
+
+/// What SIGCHLD tells a parent of child `pid`, which ended with wait
+/// status `status`.
+fn child_info(pid: u32, status: i32) -> SigInfo {
+    let (code, value) =
+        if status & 0x7f != 0 { (CLD_KILLED, status & 0x7f) } else { (CLD_EXITED, (status >> 8) & 0xff) };
+    SigInfo { code, pid, status: value, addr: 0 }
 }
 
 /// Gives back everything an exiting process holds of memory: its
@@ -812,25 +858,10 @@ pub fn wait(pid: i64, nohang: bool, mut deliver: impl FnMut(i32) -> Result<(), E
             }
             Children::None => return Err(ECHILD),
             Children::Running if nohang => return Ok(None),
-            Children::Running if current_killed() => return Err(EINTR),
+            Children::Running if current_interrupted() => return Err(EINTR),
             Children::Running => sleep(wait_channel(me)),
         }
     }
-}
-
-/// kill: marks process `pid` to end with signal `sig` (0 only checks it
-/// exists).
-pub fn kill(pid: u32, sig: u32) -> Result<(), Errno> {
-    PROCS.with(|t| {
-        let p = t.procs().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
-        if sig != 0 {
-            p.killed = Some(sig);
-            if p.state == State::Sleeping {
-                p.state = State::Runnable;
-            }
-        }
-        Ok(())
-    })
 }
 
 /// Kills the current process with `sig`, saying why on the console.
@@ -844,11 +875,13 @@ pub fn count() -> usize {
     PROCS.with(|t| t.procs().count())
 }
 
-/// Ends the current process by `sig` at its return to user mode, with no
-/// console line: a signal whose default action is to terminate, sent for
-/// what the program did (SIGPIPE), as Linux ends it silently.
-pub fn kill_current_quietly(sig: u32) {
-    with_current(|p| p.killed = Some(sig));
+/// Sends the current process `sig` from the kernel, for what it did
+/// (SIGPIPE): its action decides, and its default ends the process with
+/// no console line, as Linux ends it silently.
+pub fn signal_current(sig: u32) {
+    with_current(|p| {
+        signals::send_to(p, sig, SigInfo { code: rvsim_kernel_core::signal::SI_KERNEL, ..SigInfo::default() })
+    });
 }
 
 /// A page fault from user mode. A fault that must wait (a page to read
@@ -874,14 +907,24 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
                 kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}"));
                 return;
             }
+            Err(_) if va == SIGRETURN_ADDRESS && access == Access::Fetch => {
+                // A signal handler returned (see `proc/signals.rs`).
+                sigreturn();
+                return;
+            }
             Err(why) => {
                 let kind = match access {
                     Access::Fetch => "instruction",
                     Access::Load => "load",
                     Access::Store => "store",
                 };
-                let detail = if why == Unresolved::Protection { " (not permitted)" } else { "" };
-                kill_current(signal::SIGSEGV, format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}"));
+                let (detail, code) = match why {
+                    Unresolved::Protection => (" (not permitted)", SEGV_ACCERR),
+                    _ => ("", SEGV_MAPERR),
+                };
+                let info = SigInfo { code, addr: va, ..SigInfo::default() };
+                let why = format_args!("{kind} page fault at {va:#x}{detail}, pc {pc:#x}");
+                force_current(signal::SIGSEGV, info, why);
                 return;
             }
         }
@@ -929,28 +972,86 @@ pub fn kill_largest() -> Option<(u32, String, u64)> {
 
 /// Any other exception from user mode: the process dies of it.
 pub fn user_exception(cause: u64, tval: u64, pc: u64) {
+    let info = |code, addr| SigInfo { code, addr, ..SigInfo::default() };
     match cause {
-        2 => kill_current(signal::SIGILL, format_args!("illegal instruction {tval:#x} at pc {pc:#x}")),
-        3 => kill_current(signal::SIGTRAP, format_args!("breakpoint at pc {pc:#x}")),
-        1 | 5 | 7 => kill_current(signal::SIGSEGV, format_args!("access fault at {tval:#x}, pc {pc:#x}")),
-        0 | 4 | 6 => kill_current(signal::SIGBUS, format_args!("misaligned access at {tval:#x}, pc {pc:#x}")),
-        _ => kill_current(signal::SIGILL, format_args!("exception {cause} at pc {pc:#x}")),
+        2 => force_current(
+            signal::SIGILL,
+            info(ILL_ILLOPC, pc),
+            format_args!("illegal instruction {tval:#x} at pc {pc:#x}"),
+        ),
+        3 => force_current(signal::SIGTRAP, info(TRAP_BRKPT, pc), format_args!("breakpoint at pc {pc:#x}")),
+        1 | 5 | 7 => force_current(
+            signal::SIGSEGV,
+            info(SEGV_ACCERR, tval),
+            format_args!("access fault at {tval:#x}, pc {pc:#x}"),
+        ),
+        0 | 4 | 6 => force_current(
+            signal::SIGBUS,
+            info(BUS_ADRALN, tval),
+            format_args!("misaligned access at {tval:#x}, pc {pc:#x}"),
+        ),
+        _ => force_current(signal::SIGILL, info(ILL_ILLOPC, pc), format_args!("exception {cause} at pc {pc:#x}")),
     }
+}
+
+/// setpgid(pid, pgid): moves process `pid` (0: the caller; else the
+/// caller or one of its children) into group `pgid` (0: its own pid),
+/// which must be its own or an existing group of the caller's session.
+pub fn set_pgid(pid: u32, pgid: u32) -> Result<(), Errno> {
+    PROCS.with(|t| {
+        let me = t.current_mut();
+        let (my_pid, my_sid) = (me.pid, me.sid);
+        let pid = if pid == 0 { my_pid } else { pid };
+        let pgid = if pgid == 0 { pid } else { pgid };
+        let target = t.procs().find(|p| p.pid == pid && (p.pid == my_pid || p.parent == my_pid)).ok_or(ESRCH)?;
+        if target.sid != my_sid || target.sid == target.pid {
+            return Err(EPERM);
+        }
+        let exists = pgid == pid || t.procs().any(|p| p.pgid == pgid && p.sid == my_sid);
+        if !exists {
+            return Err(EPERM);
+        }
+        if let Some(target) = t.procs().find(|p| p.pid == pid) {
+            target.pgid = pgid;
+        }
+        Ok(())
+    })
+}
+
+/// The process group and session of process `pid` (0: the caller).
+pub fn group_of(pid: u32) -> Result<(u32, u32), Errno> {
+    PROCS.with(|t| {
+        let pid = if pid == 0 { t.current_mut().pid } else { pid };
+        t.procs().find(|p| p.pid == pid && p.state != State::Zombie).map(|p| (p.pgid, p.sid)).ok_or(ESRCH)
+    })
+}
+
+/// setsid(): the caller leads a new session and group, unless it leads a
+/// group already (EPERM).
+pub fn new_session() -> Result<u32, Errno> {
+    with_current(|p| {
+        if p.pgid == p.pid {
+            return Err(EPERM);
+        }
+        p.pgid = p.pid;
+        p.sid = p.pid;
+        Ok(p.pid)
+    })
 }
 
 /// On the way back to user mode: stores a system call's result (`a0`),
 /// ends a killed process, and returns the trap frame to resume.
 pub fn return_to_user(a0: Option<u64>) -> *mut TrapFrame {
-    let (killed, frame) = with_current(|p| {
+    let killed = with_current(|p| {
         if let Some(a0) = a0 {
             p.frame.regs[reg::A0] = a0;
         }
-        (p.killed, &raw mut p.frame)
+        p.killed
     });
-    if let Some(sig) = killed {
+    if let Some(sig) = killed.or_else(signals::deliver_all) {
         exit(sig as i32);
     }
-    frame
+    with_current(|p| &raw mut p.frame)
 }
 
 /// Gives up the hart until woken on `chan`.
@@ -978,9 +1079,14 @@ pub fn sleep_on(chan: usize, deadline: Option<u64>) {
     });
 }
 
+/// Sleeps until a signal comes (sigsuspend, pause): sending one wakes it.
+pub fn pause() {
+    sleep(PAUSE_CHANNEL);
+}
+
 /// Sleeps until `mtime` reaches `deadline` (or the process is killed).
 pub fn sleep_until(deadline: u64) {
-    while crate::time::now() < deadline && !current_killed() {
+    while crate::time::now() < deadline && !current_interrupted() {
         sleep_on(TIMER_CHANNEL, Some(deadline));
     }
 }
@@ -1051,6 +1157,7 @@ pub fn tick() {
             if p.state == State::Sleeping && p.wake_at.is_some_and(|at| now >= at) {
                 p.state = State::Runnable;
             }
+            signals::fire_timers(p, now);
         }
     });
 }

@@ -19,3 +19,8 @@ pub fn ticks(seconds: u64, nanoseconds: u64) -> u64 {
 pub fn seconds() -> u64 {
     now() / crate::param::TIMEBASE_HZ
 }
+
+/// Microseconds in `ticks` timer ticks.
+pub fn micros(ticks: u64) -> u64 {
+    ticks / (crate::param::TIMEBASE_HZ / 1_000_000)
+}

@@ -27,6 +27,7 @@ impl TrapFrame {
 
 /// Register numbers.
 pub mod reg {
+    pub const RA: usize = 1;
     pub const SP: usize = 2;
     pub const A0: usize = 10;
     pub const A1: usize = 11;
@@ -277,7 +278,7 @@ extern "C" fn usertrap(_frame: *mut TrapFrame) -> *mut TrapFrame {
             proc::yield_now();
         }
     } else if cause == 8 {
-        a0 = Some(syscall::dispatch(resume));
+        a0 = syscall::dispatch(resume);
     } else {
         proc::with_current(|p| p.frame.epc = resume);
         let tval = csr_stval();

@@ -80,6 +80,33 @@ pub(super) fn save_owner_fp(t: &mut Table) {
     t.fp_owner.dirty = false;
 }
 
+/// The current process's FP registers as they are now (saved from the
+/// hart if it changed them), if it uses FP: what a signal frame keeps.
+pub fn current_fp() -> Option<FpState> {
+    PROCS.with(|t| {
+        let pid = t.current_mut().pid;
+        if t.fp_owner.pid == Some(pid) {
+            note_fp_changes(t);
+            save_owner_fp(t);
+        }
+        t.current_mut().fp.as_deref().cloned()
+    })
+}
+
+/// Gives the current process the FP registers `state` (a signal frame's,
+/// at `rt_sigreturn`), on the hart too.
+pub fn set_current_fp(state: FpState) {
+    PROCS.with(|t| {
+        let p = t.current_mut();
+        let pid = p.pid;
+        p.fp = Some(Box::new(state));
+        if t.fp_owner.pid == Some(pid) {
+            t.fp_owner = fpu::Owner::default();
+        }
+        load_fp(t);
+    })
+}
+
 /// For the current process, which has FP registers: its registers on the
 /// hart (saving the previous owner's if they changed), FS Clean.
 fn load_fp(t: &mut Table) {

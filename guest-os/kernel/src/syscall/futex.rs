@@ -79,7 +79,8 @@ fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
     };
     proc::with_current(|p| p.woken = false);
     proc::sleep_on(chan, deadline);
-    let (woken, killed) = proc::with_current(|p| (p.woken, p.killed.is_some()));
+    let woken = proc::with_current(|p| p.woken);
+    let killed = proc::current_interrupted();
     if woken {
         Ok(0)
     } else if killed {

@@ -27,7 +27,7 @@ pub fn console_read(buf: u64, count: u64) -> Result<u64, Errno> {
             efault(with_user(|u| u.copy_out(buf, &line[..n])))?;
             return Ok(n as u64);
         }
-        if proc::current_killed() {
+        if proc::current_interrupted() {
             return Err(EINTR);
         }
         proc::sleep(console::INPUT_CHANNEL);

@@ -58,17 +58,19 @@ mod io;
 pub mod limits;
 mod memory;
 mod mmap;
+mod poll;
 mod pool;
 mod process;
 mod random;
 mod shm;
+mod signal;
 pub mod teaching;
 mod terminal;
 
 use rvsim_abi::nr;
 use rvsim_kernel_core::uaccess::{UserError, UserMemory};
 
-use crate::errno::{EFAULT, ENOSYS, Errno};
+use crate::errno::{EFAULT, EINTR, ENOSYS, Errno};
 use crate::memory::KernelMemory;
 use crate::proc::{self, Proc};
 use crate::trap::reg;
@@ -76,8 +78,10 @@ use crate::vmm::Vmm;
 use crate::{vmlog, vmwait};
 
 /// Runs the current process's system call (number in a7, arguments in
-/// a0..a5), which resumes at `resume`; returns the result for a0.
-pub fn dispatch(resume: u64) -> u64 {
+/// a0..a5), which resumes at `resume`; returns the result for a0, or
+/// `None` when a0 must stay as it is: rt_sigreturn restored it, or the
+/// call is to start again after a signal's handler (SA_RESTART).
+pub fn dispatch(resume: u64) -> Option<u64> {
     let (number, a) = proc::with_current(|p| {
         p.frame.epc = resume;
         let regs = &p.frame.regs;
@@ -116,10 +120,26 @@ pub fn dispatch(resume: u64) -> u64 {
         nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
         nr::FUTEX => futex::futex(a[0], a[1], a[2], a[3]),
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
+        nr::CLOCK_NANOSLEEP => clock::clock_nanosleep(a[0], a[1], a[2], a[3]),
         nr::SCHED_YIELD => process::sched_yield(),
-        nr::KILL => process::kill(a[0], a[1]),
-        nr::TKILL => process::tkill(a[0], a[1]),
-        nr::TGKILL => process::tgkill(a[0], a[1], a[2]),
+        nr::KILL => signal::kill(a[0], a[1]),
+        nr::TKILL => signal::tkill(a[0], a[1]),
+        nr::TGKILL => signal::tgkill(a[0], a[1], a[2]),
+        nr::RT_SIGACTION => signal::rt_sigaction(a[0], a[1], a[2], a[3]),
+        nr::RT_SIGPROCMASK => signal::rt_sigprocmask(a[0], a[1], a[2], a[3]),
+        nr::RT_SIGPENDING => signal::rt_sigpending(a[0], a[1]),
+        nr::RT_SIGSUSPEND => signal::rt_sigsuspend(a[0], a[1]),
+        nr::SETITIMER => signal::setitimer(a[0], a[1], a[2]),
+        nr::GETITIMER => signal::getitimer(a[0], a[1]),
+        nr::SETPGID => process::setpgid(a[0], a[1]),
+        nr::GETPGID => process::getpgid(a[0]),
+        nr::GETSID => process::getsid(a[0]),
+        nr::SETSID => process::setsid(),
+        nr::PPOLL => poll::ppoll(a[0], a[1], a[2], a[3], a[4]),
+        nr::RT_SIGRETURN => {
+            signal::rt_sigreturn();
+            return None;
+        }
         nr::UMASK => process::umask(a[0]),
         nr::SCHED_GETAFFINITY => process::sched_getaffinity(a[0], a[1], a[2]),
         nr::SYSINFO => identity::sysinfo(a[0]),
@@ -146,9 +166,23 @@ pub fn dispatch(resume: u64) -> u64 {
     };
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
     match result {
-        Ok(value) => value,
-        Err(errno) => (-errno) as u64,
+        Ok(value) => Some(value),
+        Err(EINTR) if restartable(number) && proc::current_restarts() => {
+            // The ecall runs again when the handler returns (a0 is still
+            // its first argument).
+            proc::with_current(|p| p.frame.epc = resume - 4);
+            None
+        }
+        Err(errno) => Some((-errno) as u64),
     }
+}
+
+/// Whether call `number`, interrupted by a signal whose handler has
+/// SA_RESTART, starts again (Linux's list in signal(7): reads, writes,
+/// wait4, futex waits, ioctl). The sleeps, ppoll and sigsuspend always
+/// fail with EINTR.
+fn restartable(number: u64) -> bool {
+    matches!(number, nr::READ | nr::READV | nr::WRITE | nr::WRITEV | nr::PREAD64 | nr::WAIT4 | nr::FUTEX | nr::IOCTL)
 }
 
 /// A system call the kernel does not implement: ENOSYS, as Linux answers

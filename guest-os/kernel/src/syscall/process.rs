@@ -104,30 +104,27 @@ pub fn wait4(pid: u64, status: u64, options: u64, rusage: u64) -> Result<u64, Er
     Ok(proc::wait(pid, options & WNOHANG != 0, deliver)?.map_or(0, u64::from))
 }
 
-/// kill(pid, sig).
-pub fn kill(pid: u64, sig: u64) -> Result<u64, Errno> {
-    let pid = pid as i64;
-    if pid <= 0 || sig > 64 {
+/// setpgid(pid, pgid).
+pub fn setpgid(pid: u64, pgid: u64) -> Result<u64, Errno> {
+    if (pgid as i64) < 0 || (pid as i64) < 0 {
         return Err(EINVAL);
     }
-    proc::kill(pid as u32, sig as u32).map(|_| 0)
+    proc::set_pgid(pid as u32, pgid as u32).map(|_| 0)
 }
 
-/// tkill(tid, sig): a thread is a process here (its id is the pid).
-pub fn tkill(tid: u64, sig: u64) -> Result<u64, Errno> {
-    kill(tid, sig)
+/// getpgid(pid): the process group of `pid` (0: the caller).
+pub fn getpgid(pid: u64) -> Result<u64, Errno> {
+    Ok(u64::from(proc::group_of(pid as u32)?.0))
 }
 
-/// tgkill(tgid, tid, sig): thread `tid` of thread group `tgid`; with one
-/// thread per process, the group's id is the thread's.
-pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> Result<u64, Errno> {
-    if (tgid as i64) <= 0 || (tid as i64) <= 0 {
-        return Err(EINVAL);
-    }
-    if tgid != tid {
-        return Err(crate::errno::ESRCH);
-    }
-    kill(tid, sig)
+/// getsid(pid): the session of `pid` (0: the caller).
+pub fn getsid(pid: u64) -> Result<u64, Errno> {
+    Ok(u64::from(proc::group_of(pid as u32)?.1))
+}
+
+/// setsid(): a new session led by the caller.
+pub fn setsid() -> Result<u64, Errno> {
+    proc::new_session().map(u64::from)
 }
 
 /// umask(mask): the new mask for files the process creates; the old one.
@@ -142,7 +139,7 @@ pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> Result<u64, Errno> {
         return Err(EINVAL);
     }
     if pid != 0 {
-        proc::kill(pid as u32, 0)?;
+        proc::send(pid as u32, 0, Default::default())?;
     }
     efault(with_user(|u| u.copy_out(mask, &1u64.to_le_bytes())))?;
     Ok(8)
@@ -165,7 +162,7 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
         efault(with_user(|u| u.copy_out(rem, &[0; 16])))?;
     }
     proc::sleep_until(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)));
-    if proc::current_killed() { Err(EINTR) } else { Ok(0) }
+    if proc::current_interrupted() { Err(EINTR) } else { Ok(0) }
 }
 
 /// brk(addr): moves the program break to `addr` and returns the new
