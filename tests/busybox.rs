@@ -213,3 +213,51 @@ fn busybox_cat_reads_proc_meminfo() {
         );
     }
 }
+
+/// Runs `busybox ARGS...` on rvsim, typing `pieces` one after another with
+/// `pause` between them, as someone at the console would.
+fn typed(busybox: &Path, args: &[&str], pieces: &[&str], pause: std::time::Duration) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut command = rvsim();
+    command.arg("run").arg(busybox).args(args);
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let pieces: Vec<String> = pieces.iter().map(|p| p.to_string()).collect();
+    std::thread::spawn(move || {
+        for piece in pieces {
+            std::thread::sleep(pause);
+            let _ = stdin.write_all(piece.as_bytes());
+            let _ = stdin.flush();
+        }
+        // Keep the console open until the shell has exited.
+        std::thread::sleep(RUN_TIMEOUT);
+    });
+    common::wait_for(&command, child, RUN_TIMEOUT)
+}
+
+/// Ctrl-C at the console sends SIGINT to the foreground process group:
+/// with job control on (ash sets it up with TIOCSPGRP), a busy loop the
+/// shell runs stops, the shell prints its prompt again and goes on; a
+/// foreground child program dies of it.
+#[test]
+fn ctrl_c_interrupts_what_runs_in_the_foreground() {
+    let test = "ctrl_c_interrupts_what_runs_in_the_foreground";
+    let Some(busybox) = busybox(test) else { return };
+    let pause = std::time::Duration::from_millis(700);
+    let pieces = [
+        "while :; do :; done\n",
+        "\x03",
+        "busybox sh -c 'while :; do :; done'\n",
+        "\x03",
+        "echo after $?\n",
+        "exit 7\n",
+    ];
+    let output = typed(&busybox, &["sh"], &pieces, pause);
+    let text = String::from_utf8_lossy(&output.stdout);
+    // Each loop runs until its ^C: the shell reaches `exit 7` only if both
+    // were interrupted. (ash edits lines with echo off, so, as on Linux,
+    // the ^C itself is not echoed.)
+    assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
+    assert!(text.contains("after 130"), "the child died of SIGINT (128 + 2): {text}");
+}

@@ -258,6 +258,33 @@ fn signals_through_glibc_behave_as_on_linux() {
     );
 }
 
+/// A CoreMark-style benchmark (tests/c/coremark.c: linked-list work with
+/// merge sorts, int16/int32 matrix arithmetic, a state machine over a text
+/// of numbers, and some double precision with fma and sqrt), built by gcc
+/// for rv64gc, folds its results into the same CRC-16s as under Linux,
+/// and its own invariants hold. The final CRC for 3 iterations is also
+/// what a native x86-64 build of the same source prints.
+#[test]
+fn a_coremark_style_program_built_for_rv64gc_computes_what_linux_computes() {
+    let test = "a_coremark_style_program_built_for_rv64gc_computes_what_linux_computes";
+    if !tools(test) {
+        return;
+    }
+    let program = build("coremark", &scratch_dir(test));
+    let out = same_as_linux(&program, &["3"]);
+    assert!(out.starts_with("coremark-style: 3 iterations\n"), "{out}");
+    for kernel in ["list", "matrix", "state", "fp", "final"] {
+        let prefix = format!("{kernel} crc: 0x");
+        let crc = out.lines().find_map(|line| line.strip_prefix(prefix.as_str()));
+        assert!(
+            crc.is_some_and(|hex| hex.len() == 4 && hex.chars().all(|c| c.is_ascii_hexdigit())),
+            "no {kernel} CRC in:\n{out}"
+        );
+    }
+    assert!(out.contains("final crc: 0x4774\n"), "{out}");
+    assert!(out.ends_with("checks: ok\n"), "{out}");
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]

@@ -108,7 +108,7 @@ pub fn run_with_open_stdin(command: &mut Command, timeout: Duration) -> Output {
     output
 }
 
-fn wait_for(command: &Command, mut child: Child, timeout: Duration) -> Output {
+pub fn wait_for(command: &Command, mut child: Child, timeout: Duration) -> Output {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + timeout;

@@ -1,9 +1,12 @@
 //! The console: output to the UART, and input from its receive interrupt
 //! into a line buffer with echo and editing, as xv6's console.c: reads
 //! return whole lines, backspace erases, ^U kills the line, ^D ends input.
+//! Programs may turn the editing off (termios's ICANON: each byte is
+//! read as it comes) and the echo (ECHO); with ISIG on, ^C, ^\ and ^Z send
+//! SIGINT, SIGQUIT and SIGTSTP to the foreground process group.
 
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::lock::Lock;
 use crate::param::UART;
@@ -19,10 +22,51 @@ const BACKSPACE: u8 = 0x7f;
 const CTRL_H: u8 = 0x08;
 const CTRL_U: u8 = 0x15;
 const CTRL_D: u8 = 0x04;
+const CTRL_C: u8 = 0x03;
+const CTRL_BACKSLASH: u8 = 0x1c;
+const CTRL_Z: u8 = 0x1a;
 const INPUT_SIZE: usize = 512;
 
 /// Whether typed input is echoed (boot argument `echo`).
 static ECHO: AtomicBool = AtomicBool::new(true);
+
+/// termios `c_lflag`: keyboard signals.
+pub const ISIG: u32 = 0o1;
+/// `c_lflag`: canonical mode (line editing; reads return lines).
+pub const ICANON: u32 = 0o2;
+/// `c_lflag`: echo.
+pub const ECHO_FLAG: u32 = 0o10;
+/// `c_iflag`: carriage return read as newline.
+pub const ICRNL: u32 = 0o400;
+
+/// The input modes programs set (`c_lflag`, `c_iflag`), ISIG, ICANON,
+/// ECHO and ICRNL at boot.
+static LFLAG: AtomicU32 = AtomicU32::new(ISIG | ICANON | ECHO_FLAG);
+static IFLAG: AtomicU32 = AtomicU32::new(ICRNL);
+
+/// The process group that keyboard signals go to (`tcsetpgrp`); init's
+/// at boot.
+static FOREGROUND: AtomicU32 = AtomicU32::new(1);
+
+/// Sets the input modes from a termios's `c_iflag` and `c_lflag`.
+pub fn set_modes(iflag: u32, lflag: u32) {
+    IFLAG.store(iflag, Ordering::Relaxed);
+    LFLAG.store(lflag, Ordering::Relaxed);
+}
+
+/// The foreground process group.
+pub fn foreground() -> u32 {
+    FOREGROUND.load(Ordering::Relaxed)
+}
+
+/// Makes `pgid` the foreground process group.
+pub fn set_foreground(pgid: u32) {
+    FOREGROUND.store(pgid, Ordering::Relaxed);
+}
+
+fn mode(flag: u32) -> bool {
+    LFLAG.load(Ordering::Relaxed) & flag != 0
+}
 
 /// Turns echo on or off.
 pub fn set_echo(on: bool) {
@@ -30,7 +74,7 @@ pub fn set_echo(on: bool) {
 }
 
 fn echo(bytes: &[u8]) {
-    if ECHO.load(Ordering::Relaxed) {
+    if ECHO.load(Ordering::Relaxed) && mode(ECHO_FLAG) {
         write(bytes);
     }
 }
@@ -95,6 +139,10 @@ struct Input {
     /// (and the host behind it) holds what comes next until a reader
     /// makes room.
     paused: bool,
+    /// A keyboard signal typed, to send once the buffer's lock is let go.
+    signal: Option<u32>,
+    /// The `struct termios` a program last set, if one did.
+    termios: Option<[u8; 36]>,
 }
 
 static INPUT: Lock<Input> = Lock::new("the console input");
@@ -106,7 +154,7 @@ pub const INPUT_CHANNEL: usize = 1;
 /// FIFO mode is left as it is: on QEMU, switching it clears what was
 /// already received, and input typed (or piped) before boot would be lost.
 pub fn init() {
-    INPUT.init(Input { buf: [0; INPUT_SIZE], read: 0, write: 0, edit: 0, paused: false });
+    INPUT.init(Input { buf: [0; INPUT_SIZE], read: 0, write: 0, edit: 0, paused: false, signal: None, termios: None });
     listen(true);
     interrupt();
 }
@@ -120,8 +168,25 @@ fn listen(on: bool) {
 /// The UART interrupt: takes received bytes while there is room for
 /// them, and wakes readers when lines complete.
 pub fn interrupt() {
-    if INPUT.with(Input::drain) {
+    let (available, signal) = INPUT.with(|input| (input.drain(), input.signal.take()));
+    if available {
         crate::proc::wakeup(INPUT_CHANNEL);
+    }
+    if let Some(sig) = signal {
+        let info =
+            rvsim_kernel_core::signal::SigInfo { code: rvsim_kernel_core::signal::SI_KERNEL, ..Default::default() };
+        let _ = crate::proc::send_group(foreground(), sig, info);
+    }
+}
+
+/// The signal a keyboard character sends under ISIG, and its echo.
+fn keyboard_signal(byte: u8) -> Option<(u32, &'static [u8])> {
+    use crate::proc::signal::{SIGINT, SIGQUIT, SIGTSTP};
+    match byte {
+        CTRL_C => Some((SIGINT, b"^C\n")),
+        CTRL_BACKSLASH => Some((SIGQUIT, b"^\\\n")),
+        CTRL_Z => Some((SIGTSTP, b"^Z\n")),
+        _ => None,
     }
 }
 
@@ -158,6 +223,21 @@ impl Input {
     /// Takes one typed byte (there is room for it); returns whether input
     /// became available to readers.
     fn receive(&mut self, byte: u8) -> bool {
+        if let Some((sig, shown)) = keyboard_signal(byte).filter(|_| mode(ISIG)) {
+            // The line being typed goes, as Linux's tty flushes it.
+            self.edit = self.write;
+            echo(shown);
+            self.signal = Some(sig);
+            return false;
+        }
+        let byte = if byte == b'\r' && IFLAG.load(Ordering::Relaxed) & ICRNL != 0 { b'\n' } else { byte };
+        if !mode(ICANON) {
+            echo(&[byte]);
+            self.buf[self.edit % INPUT_SIZE] = byte;
+            self.edit += 1;
+            self.write = self.edit;
+            return true;
+        }
         match byte {
             CTRL_U => {
                 while self.edit != self.write && self.buf[(self.edit - 1) % INPUT_SIZE] != b'\n' {
@@ -174,7 +254,6 @@ impl Input {
             // Nothing typed on this line to erase.
             BACKSPACE | CTRL_H => false,
             _ => {
-                let byte = if byte == b'\r' { b'\n' } else { byte };
                 if byte != CTRL_D {
                     echo(&[byte]);
                 }
@@ -199,9 +278,10 @@ impl Input {
             return None;
         }
         let mut n = 0;
+        let canonical = mode(ICANON);
         while n < buf.len() && self.read < self.write {
             let byte = self.buf[self.read % INPUT_SIZE];
-            if byte == CTRL_D {
+            if byte == CTRL_D && canonical {
                 if n == 0 {
                     self.read += 1;
                 }
@@ -211,12 +291,30 @@ impl Input {
             self.read += 1;
             buf[n] = byte;
             n += 1;
-            if byte == b'\n' {
+            if byte == b'\n' && canonical {
                 break;
             }
         }
         Some(n)
     }
+}
+
+/// The `struct termios` a program last set (TCSETS), if any.
+pub fn termios() -> Option<[u8; 36]> {
+    INPUT.with(|input| input.termios)
+}
+
+/// Keeps the `struct termios` a program set.
+pub fn keep_termios(termios: [u8; 36]) {
+    INPUT.with(|input| input.termios = Some(termios));
+}
+
+/// Throws away typed input not yet read (TCSETSF).
+pub fn flush_input() {
+    INPUT.with(|input| {
+        input.read = input.edit;
+        input.write = input.edit;
+    });
 }
 
 /// Whether a read of the console would return now (a complete line, or

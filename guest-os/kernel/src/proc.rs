@@ -829,10 +829,17 @@ enum Children {
 /// Looks at the children of `parent` that `pid` selects (-1: any).
 fn children(t: &mut Table, parent: u32, pid: i64) -> Children {
     let mut found = Children::None;
+    let my_group = t.current_mut().pgid;
+    let wanted = |c: &Proc| match pid {
+        -1 => true,
+        0 => c.pgid == my_group,
+        ..-1 => i64::from(c.pgid) == -pid,
+        _ => i64::from(c.pid) == pid,
+    };
     for (slot, child) in t.live().iter().enumerate() {
         if let Some(c) = child
             && c.parent == parent
-            && (pid == -1 || c.pid as i64 == pid)
+            && wanted(c)
         {
             if c.state == State::Zombie {
                 return Children::Zombie(slot, c.pid, c.exit_status);
@@ -843,7 +850,8 @@ fn children(t: &mut Table, parent: u32, pid: i64) -> Children {
     found
 }
 
-/// wait4: waits for a child (`pid` -1: any). `deliver` receives the
+/// wait4: waits for a child (`pid` -1: any; 0: any in the caller's
+/// process group; below -1: any in group -pid). `deliver` receives the
 /// child's status before the child is released, and may refuse (a bad
 /// status pointer), leaving it a zombie. With `nohang`, returns `None`
 /// instead of waiting.

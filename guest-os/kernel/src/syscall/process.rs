@@ -14,6 +14,10 @@ use crate::vmm::Vmm;
 use crate::{exec, time};
 
 const WNOHANG: u64 = 1;
+/// WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE: stopped and
+/// continued children, and threads, are not modelled, so these change
+/// nothing.
+const WAIT_ACCEPTED: u64 = 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
 const MAX_PATH: usize = 255;
 const MAX_ARGS: usize = 64;
 const MAX_ARG: usize = 4096;
@@ -86,10 +90,11 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     Ok(0)
 }
 
-/// wait4(pid, status, options, rusage).
+/// wait4(pid, status, options, rusage): `pid` -1 is any child, 0 any in
+/// the caller's process group, below -1 any in group -pid.
 pub fn wait4(pid: u64, status: u64, options: u64, rusage: u64) -> Result<u64, Errno> {
     let pid = pid as i64;
-    if pid == 0 || pid < -1 || options & !WNOHANG != 0 {
+    if pid == i64::from(i32::MIN) || options & !(WNOHANG | WAIT_ACCEPTED) != 0 {
         return Err(EINVAL);
     }
     if rusage != 0 {
