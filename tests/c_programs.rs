@@ -285,6 +285,25 @@ fn a_coremark_style_program_built_for_rv64gc_computes_what_linux_computes() {
     assert!(out.ends_with("checks: ok\n"), "{out}");
 }
 
+/// vfork and posix_spawn: the parent waits for the child's exec or exit.
+#[test]
+fn vfork_and_posix_spawn_run_children_and_wait_for_them() {
+    let test = "vfork_and_posix_spawn_run_children_and_wait_for_them";
+    if !tool_available(GCC, test) {
+        return;
+    }
+    let program = build("vfork", &scratch_dir(test));
+    let out = on_rvsim(&program);
+    assert_eq!(
+        out,
+        "vfork then _exit: status 5\n\
+         child says: exec'd after vfork\n\
+         vfork then exec: status 9\n\
+         child says: spawned\n\
+         posix_spawn: 0, status 9\n"
+    );
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]

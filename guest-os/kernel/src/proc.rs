@@ -195,6 +195,8 @@ pub struct Proc {
     pub signals: Signals,
     /// Its `setitimer(ITIMER_REAL)` timer, if armed.
     pub alarm: Option<Alarm>,
+    /// A vfork child that has not yet exec'd or exited: its parent waits.
+    pub in_vfork: bool,
     /// Its process group (`setpgid`), inherited by fork.
     pub pgid: u32,
     /// Its session (`setsid`), inherited by fork.
@@ -418,6 +420,7 @@ impl Table {
             umask: 0o022,
             signals: Signals::default(),
             alarm: None,
+            in_vfork: false,
             pgid: pid,
             sid: pid,
         });
@@ -648,8 +651,19 @@ pub struct ChildTid {
     pub clear: u64,
 }
 
+/// How a fork's child starts, beyond a copy of its parent.
+#[derive(Debug, Clone, Copy)]
+pub struct ForkStart {
+    /// Where it writes and clears its thread id.
+    pub tid: ChildTid,
+    /// Its stack pointer, if not the parent's.
+    pub stack: Option<u64>,
+    /// A vfork: the parent waits until the child execs or exits.
+    pub vfork: bool,
+}
+
 /// Forks the current process; returns the child's pid.
-pub fn fork(tid: ChildTid) -> Result<u32, Errno> {
+pub fn fork(start: ForkStart) -> Result<u32, Errno> {
     // Others may fault while reclaim sleeps on its writes, taking frames
     // back: try again a few times, with some margin, before refusing.
     for _ in 0..FORK_RECLAIM_TRIES {
@@ -661,7 +675,7 @@ pub fn fork(tid: ChildTid) -> Result<u32, Errno> {
     if with_vm(|k| k.pager.fork_refused(k.frames.counts().free)) {
         return Err(ENOMEM);
     }
-    match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm, tid))) {
+    match PROCS.with(|t| vmm::with(|vmm| fork_in(t, vmm, start))) {
         Err(NO_FRAME) => Err(ENOMEM),
         outcome => outcome,
     }
@@ -675,7 +689,8 @@ const FORK_RECLAIM_MARGIN: usize = 8;
 /// What `fork_in` returns when a frame (not the commit account) ran out.
 const NO_FRAME: Errno = -1;
 
-fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
+fn fork_in(t: &mut Table, vmm: &mut Vmm, start: ForkStart) -> Result<u32, Errno> {
+    let tid = start.tid;
     // The child starts with the parent's FP registers as they are now.
     note_fp_changes(t);
     save_owner_fp(t);
@@ -719,6 +734,10 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, tid: ChildTid) -> Result<u32, Errno> {
     child.frame = parent.frame;
     child.frame.kernel_sp = child.kstack_top();
     child.frame.regs[reg::A0] = 0;
+    if let Some(sp) = start.stack {
+        child.frame.regs[reg::SP] = sp;
+    }
+    child.in_vfork = start.vfork;
     child.brk_start = parent.brk_start;
     child.brk = parent.brk;
     child.regions = parent.regions.clone();
@@ -777,6 +796,7 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
         t.wakeup(wait_channel(init));
     }
     t.wakeup(wait_channel(parent));
+    t.wakeup(vfork_channel(pid));
     if let Some(parent) = t.procs().find(|p| p.pid == parent) {
         signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
     }
@@ -1084,6 +1104,30 @@ pub fn sleep_on(chan: usize, deadline: Option<u64>) {
     with_current(|p| {
         p.chan = 0;
         p.wake_at = None;
+    });
+}
+
+/// Sleep channel of a vfork parent waiting for child `pid`.
+fn vfork_channel(pid: u32) -> usize {
+    0x2_0000 + pid as usize
+}
+
+/// vfork's parent: waits until child `pid` has exec'd or exited.
+pub fn wait_for_vfork_child(pid: u32) {
+    while PROCS.with(|t| t.procs().any(|p| p.pid == pid && p.in_vfork && p.state != State::Zombie)) {
+        sleep(vfork_channel(pid));
+    }
+}
+
+/// The current process has exec'd: if it is a vfork child, its parent
+/// goes on.
+pub fn end_vfork() {
+    PROCS.with(|t| {
+        let p = t.current_mut();
+        if core::mem::take(&mut p.in_vfork) {
+            let pid = p.pid;
+            t.wakeup(vfork_channel(pid));
+        }
     });
 }
 

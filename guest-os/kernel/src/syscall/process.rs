@@ -32,20 +32,38 @@ pub fn exit(status: u64) -> Result<u64, Errno> {
 /// `CLONE_CHILD_CLEARTID`, `CLONE_CHILD_SETTID`), as glibc's fork uses.
 const FORK_TID_FLAGS: u64 = 0x0010_0000 | 0x0020_0000 | 0x0100_0000;
 
-/// clone(flags, stack, parent_tid, tls, child_tid): a fork (the exit
-/// signal SIGCHLD, no new stack), with the thread-id flags glibc's fork
-/// uses. Other flags (threads, vfork) are EINVAL for now.
+/// CLONE_VM: the child shares the parent's memory.
+const CLONE_VM: u64 = 0x100;
+/// CLONE_VFORK: the parent waits until the child execs or exits.
+const CLONE_VFORK: u64 = 0x4000;
+
+/// clone(flags, stack, parent_tid, tls, child_tid): a fork (exit signal
+/// SIGCHLD), with the thread-id flags glibc's fork uses; or a vfork
+/// (CLONE_VM|CLONE_VFORK, glibc's vfork and posix_spawn), perhaps on a
+/// stack of its own. A vfork child is a copy-on-write fork here, not a
+/// sharer of its parent's memory; its parent waits, as vfork says, so a
+/// child that only execs or exits, as vfork allows, cannot tell. Other
+/// flags (threads) are EINVAL, named on the console.
 pub fn clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> Result<u64, Errno> {
     let signal = flags & 0xff;
-    if signal != u64::from(rvsim_abi::signal::SIGCHLD) || flags & !0xff & !FORK_TID_FLAGS != 0 || stack != 0 {
+    let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
+    let allowed = FORK_TID_FLAGS | if vfork { CLONE_VM | CLONE_VFORK } else { 0 };
+    let bad =
+        signal != u64::from(rvsim_abi::signal::SIGCHLD) || flags & !0xff & !allowed != 0 || (stack != 0 && !vfork);
+    if bad {
+        let pid = proc::current_pid();
+        crate::kprintln!("[kernel] pid {pid}: clone flags {flags:#x} are not supported (threads are not yet): EINVAL");
         return Err(EINVAL);
     }
     let on = |flag: u64, at: u64| if flags & flag != 0 { at } else { 0 };
     let tid = proc::ChildTid { set: on(0x0100_0000, child_tid), clear: on(0x0020_0000, child_tid) };
-    let pid = proc::fork(tid)?;
+    let pid = proc::fork(proc::ForkStart { tid, stack: (stack != 0).then_some(stack), vfork })?;
     if flags & 0x0010_0000 != 0 {
         // As Linux, a bad pointer goes unreported.
         let _ = with_user(|u| u.copy_out(parent_tid, &pid.to_le_bytes()));
+    }
+    if vfork {
+        proc::wait_for_vfork_child(pid);
     }
     Ok(u64::from(pid))
 }
@@ -86,6 +104,7 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let prepared = exec::prepare(name, &args, &env)?;
     proc::with_current_vm(|p, k| exec::commit(p, k, prepared));
+    proc::end_vfork();
     proc::activate_current();
     Ok(0)
 }
