@@ -372,6 +372,8 @@ fn the_initrd_is_a_read_only_file_system_with_dev() {
          from offset 4096: yes, a private write stays private: yes\n\
          shared and writable: refused EACCES\n\
          a pipe: refused ENODEV\n\
+         statx: 0, size matches: yes, regular: yes\n\
+         stat by name: 0, same inode: yes\n\
          cwd: /dev, null from here: yes\n\
          chdir to a file: -1 ENOTDIR\n"
     );

@@ -60,6 +60,11 @@ int main(int argc, char **argv) {
     printf("a pipe: %s %s\n", pm == MAP_FAILED ? "refused" : "mapped", strerrorname_np(errno));
     munmap(m, st.st_size);
     munmap(w, 8192);
+    struct statx sx;
+    int sr = statx(AT_FDCWD, self, 0, STATX_BASIC_STATS, &sx);
+    printf("statx: %d, size matches: %s, regular: %s\n", sr, (off_t)sx.stx_size == st.st_size ? "yes" : "no", S_ISREG(sx.stx_mode) ? "yes" : "no");
+    struct stat byname;
+    printf("stat by name: %d, same inode: %s\n", stat(self, &byname), byname.st_ino == st.st_ino ? "yes" : "no");
     char cwd[64];
     chdir("/dev");
     printf("cwd: %s, null from here: %s\n", getcwd(cwd, sizeof cwd), access("null", F_OK) == 0 ? "yes" : "no");

@@ -46,6 +46,8 @@ pub mod nr {
     pub const GETSID: u64 = 156;
     /// setsid().
     pub const SETSID: u64 = 157;
+    /// statx(dirfd, path, flags, mask, buf).
+    pub const STATX: u64 = 291;
     /// ppoll(fds, nfds, timeout, sigmask, size).
     pub const PPOLL: u64 = 73;
     /// mmap(addr, len, prot, flags, fd, offset).
@@ -184,8 +186,18 @@ pub mod futex {
     pub const FUTEX_WAIT: u64 = 0;
     /// Wake up to `val` sleepers.
     pub const FUTEX_WAKE: u64 = 1;
+    /// Wake up to `val` sleepers, move up to `val2` others to `uaddr2`.
+    pub const FUTEX_REQUEUE: u64 = 3;
+    /// FUTEX_REQUEUE if the word still holds `val3`.
+    pub const FUTEX_CMP_REQUEUE: u64 = 4;
+    /// FUTEX_WAIT with an absolute timeout and a bitset (`val3`).
+    pub const FUTEX_WAIT_BITSET: u64 = 9;
+    /// FUTEX_WAKE of the sleepers whose bitset meets `val3`.
+    pub const FUTEX_WAKE_BITSET: u64 = 10;
     /// Linux's flag for futexes of one process.
     pub const FUTEX_PRIVATE_FLAG: u64 = 128;
+    /// The timeout is on CLOCK_REALTIME (else CLOCK_MONOTONIC).
+    pub const FUTEX_CLOCK_REALTIME: u64 = 256;
 }
 
 /// System V IPC flags and commands, as Linux's.

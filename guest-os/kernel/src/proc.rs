@@ -197,6 +197,8 @@ pub struct Proc {
     pub alarm: Option<Alarm>,
     /// A vfork child that has not yet exec'd or exited: its parent waits.
     pub in_vfork: bool,
+    /// The bitset of its futex wait (all ones for FUTEX_WAIT).
+    pub futex_bitset: u32,
     /// Its process group (`setpgid`), inherited by fork.
     pub pgid: u32,
     /// Its session (`setsid`), inherited by fork.
@@ -421,6 +423,7 @@ impl Table {
             signals: Signals::default(),
             alarm: None,
             in_vfork: false,
+            futex_bitset: u32::MAX,
             pgid: pid,
             sid: pid,
         });
@@ -1150,17 +1153,34 @@ pub fn wakeup(chan: usize) {
 
 /// Wakes at most `n` processes sleeping on `chan`, those asleep longest
 /// first, marking them `woken`; returns how many.
-pub fn wake_some(chan: usize, n: usize) -> usize {
+pub fn wake_some(chan: usize, n: usize, bitset: u32) -> usize {
     PROCS.with(|t| {
         let mut woken = 0;
         while woken < n {
-            let next = t.procs().filter(|p| p.state == State::Sleeping && p.chan == chan).min_by_key(|p| p.sleep_seq);
+            let next = t
+                .procs()
+                .filter(|p| p.state == State::Sleeping && p.chan == chan && p.futex_bitset & bitset != 0)
+                .min_by_key(|p| p.sleep_seq);
             let Some(p) = next else { break };
             p.state = State::Runnable;
             p.woken = true;
             woken += 1;
         }
         woken
+    })
+}
+
+/// Moves up to `n` processes sleeping on `from` to sleep on `to` (the
+/// longest asleep first, keeping their order); returns how many.
+pub fn requeue(from: usize, to: usize, n: usize) -> usize {
+    PROCS.with(|t| {
+        let mut sleepers: Vec<&mut Proc> = t.procs().filter(|p| p.state == State::Sleeping && p.chan == from).collect();
+        sleepers.sort_by_key(|p| p.sleep_seq);
+        let moved = sleepers.len().min(n);
+        for p in sleepers.into_iter().take(n) {
+            p.chan = to;
+        }
+        moved
     })
 }
 

@@ -398,6 +398,47 @@ pub fn newfstatat(dirfd: u64, path: u64, statbuf: u64, flags: u64) -> Result<u64
     Ok(0)
 }
 
+/// statx's mask: the basic fields, all of which this file system fills.
+const STATX_BASIC_STATS: u32 = 0x7ff;
+/// statx's reserved mask bit (EINVAL).
+const STATX_RESERVED: u64 = 0x8000_0000;
+/// statx's flags: AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH, and
+/// the sync types.
+const STATX_FLAGS: u64 = STAT_FLAGS | 0x6000;
+
+/// `struct statx` (256 bytes) of what `stat` says in `st`.
+fn statx_of(st: &[u8; STAT_SIZE]) -> [u8; 256] {
+    let mut x = [0u8; 256];
+    x[..4].copy_from_slice(&STATX_BASIC_STATS.to_le_bytes());
+    x[4..8].copy_from_slice(&st[56..60]); // blksize
+    x[16..20].copy_from_slice(&st[20..24]); // nlink
+    x[28..30].copy_from_slice(&st[16..18]); // mode
+    x[32..40].copy_from_slice(&st[8..16]); // ino
+    x[40..48].copy_from_slice(&st[48..56]); // size
+    x[48..56].copy_from_slice(&st[64..72]); // blocks
+    let rdev = u64::from_le_bytes(st[32..40].try_into().unwrap_or([0; 8]));
+    x[128..132].copy_from_slice(&((rdev >> 8) as u32).to_le_bytes());
+    x[132..136].copy_from_slice(&((rdev & 0xff) as u32).to_le_bytes());
+    x
+}
+
+/// statx(dirfd, path, flags, mask, buf): the basic fields (whatever
+/// `mask` asks), as `newfstatat` finds them.
+pub fn statx(dirfd: u64, path: u64, flags: u64, mask: u64, buf: u64) -> Result<u64, Errno> {
+    if flags & !STATX_FLAGS != 0 || mask & STATX_RESERVED != 0 {
+        return Err(EINVAL);
+    }
+    let mut first = [0u8];
+    efault(with_user(|u| u.copy_in(path, &mut first)))?;
+    let st = if first[0] == 0 && flags & AT_EMPTY_PATH != 0 {
+        open_file(dirfd)?.file.node().map_or_else(pipe_stat, stat_of)
+    } else {
+        stat_of(resolve(dirfd, path)?)
+    };
+    efault(with_user(|u| u.copy_out(buf, &statx_of(&st))))?;
+    Ok(0)
+}
+
 /// getdents64(fd, buf, count): the directory's entries from its offset
 /// (an entry index), as many whole `struct linux_dirent64` as fit.
 pub fn getdents64(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {

@@ -1,4 +1,5 @@
-//! futex(uaddr, op, val, timeout): FUTEX_WAIT and FUTEX_WAKE, as Linux's.
+//! futex: FUTEX_WAIT, FUTEX_WAKE, their bitset forms and FUTEX_REQUEUE
+//! and FUTEX_CMP_REQUEUE, as Linux's.
 //! A futex in a shared-memory segment is keyed by the segment and the
 //! word's offset in it, so that processes meet on it whatever address each
 //! attached it at; any other futex by the address space and the address.
@@ -9,7 +10,10 @@
 //! The check of the word and the fall asleep are atomic because the
 //! kernel is never preempted: no store can come between them.
 
-use rvsim_abi::futex::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+use rvsim_abi::futex::{
+    FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET,
+    FUTEX_WAKE, FUTEX_WAKE_BITSET,
+};
 use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::uaccess::access_ok;
 
@@ -25,15 +29,38 @@ const FUTEX_CHANNEL: usize = 1 << 62;
 /// below. A private key holds the page-table root's page number from bit
 /// 31 and the address (user space is the low 2 GiB) below.
 const SEGMENT_KEY: usize = 1 << 61;
+/// The bitset of FUTEX_WAIT and FUTEX_WAKE: every waiter.
+const ALL: u32 = u32::MAX;
 
-/// futex(uaddr, op, val, timeout).
-pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64) -> Result<u64, Errno> {
+/// When a wait ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timeout {
+    /// A `struct timespec` at this address holds how long (0: no limit).
+    After(u64),
+    /// A `struct timespec` at this address holds the deadline on the
+    /// clock (0: no limit). CLOCK_REALTIME and CLOCK_MONOTONIC both count
+    /// from boot here, so the flag changes nothing.
+    At(u64),
+}
+
+/// futex(uaddr, op, val, timeout or val2, uaddr2, val3).
+pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> Result<u64, Errno> {
     if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
-    match op & !FUTEX_PRIVATE_FLAG {
-        FUTEX_WAIT => wait(uaddr, val as u32, timeout),
-        FUTEX_WAKE => Ok(wake(uaddr, val as usize)? as u64),
+    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) {
+        return Err(ENOSYS);
+    }
+    let (val, bitset) = (val as u32, val3 as u32);
+    match cmd {
+        FUTEX_WAIT => wait(uaddr, val, Timeout::After(timeout), ALL),
+        FUTEX_WAKE => Ok(wake(uaddr, val as i32, ALL)? as u64),
+        FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET if bitset == 0 => Err(EINVAL),
+        FUTEX_WAIT_BITSET => wait(uaddr, val, Timeout::At(timeout), bitset),
+        FUTEX_WAKE_BITSET => Ok(wake(uaddr, val as i32, bitset)? as u64),
+        FUTEX_REQUEUE => requeue(uaddr, val as i32, timeout as i32, uaddr2, None),
+        FUTEX_CMP_REQUEUE => requeue(uaddr, val as i32, timeout as i32, uaddr2, Some(val3 as u32)),
         _ => Err(ENOSYS),
     }
 }
@@ -52,7 +79,7 @@ fn channel(uaddr: u64) -> Result<usize, Errno> {
 fn key(p: &Proc, uaddr: u64) -> usize {
     let attachment = p.attachments.iter().find(|a| a.start <= uaddr && uaddr - a.start < a.pages * PAGE);
     match attachment {
-        Some(a) => FUTEX_CHANNEL | SEGMENT_KEY | (a.id as usize) << 32 | (uaddr - a.start) as usize,
+        Some(a) => FUTEX_CHANNEL | SEGMENT_KEY | (a.id as usize) << 32 | (a.first * PAGE + uaddr - a.start) as usize,
         None => {
             let root = p.space.as_ref().map_or(0, |s| s.root() >> 12);
             FUTEX_CHANNEL | (root as usize) << 31 | uaddr as usize
@@ -60,24 +87,30 @@ fn key(p: &Proc, uaddr: u64) -> usize {
     }
 }
 
-fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
-    let chan = channel(uaddr)?;
+/// Reads the futex word at `uaddr`.
+fn word(uaddr: u64) -> Result<u32, Errno> {
     let mut word = [0u8; 4];
     efault(with_user(|u| u.copy_in(uaddr, &mut word)))?;
-    if u32::from_le_bytes(word) != expected {
+    Ok(u32::from_le_bytes(word))
+}
+
+/// FUTEX_WAIT and FUTEX_WAIT_BITSET: sleeps on the futex while its word
+/// holds `expected`, until a wake that meets `bitset`, the timeout, or a
+/// signal.
+fn wait(uaddr: u64, expected: u32, timeout: Timeout, bitset: u32) -> Result<u64, Errno> {
+    let chan = channel(uaddr)?;
+    if word(uaddr)? != expected {
         return Err(EAGAIN);
     }
-    let deadline = if timeout == 0 {
-        None
-    } else {
-        let seconds = efault(with_user(|u| u.read_u64(timeout)))? as i64;
-        let nanoseconds = efault(with_user(|u| u.read_u64(timeout + 8)))? as i64;
-        if seconds < 0 || !(0..1_000_000_000).contains(&nanoseconds) {
-            return Err(EINVAL);
-        }
-        Some(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)))
+    let deadline = match timeout {
+        Timeout::After(0) | Timeout::At(0) => None,
+        Timeout::After(at) => Some(time::now().saturating_add(super::clock::read_timespec(at)?)),
+        Timeout::At(at) => Some(super::clock::read_timespec(at)?),
     };
-    proc::with_current(|p| p.woken = false);
+    proc::with_current(|p| {
+        p.woken = false;
+        p.futex_bitset = bitset;
+    });
     proc::sleep_on(chan, deadline);
     let woken = proc::with_current(|p| p.woken);
     let killed = proc::current_interrupted();
@@ -94,7 +127,27 @@ fn wait(uaddr: u64, expected: u32, timeout: u64) -> Result<u64, Errno> {
     }
 }
 
-fn wake(uaddr: u64, count: usize) -> Result<usize, Errno> {
+/// FUTEX_WAKE and FUTEX_WAKE_BITSET: wakes up to `count` sleepers whose
+/// bitset meets `bitset`, the longest asleep first.
+fn wake(uaddr: u64, count: i32, bitset: u32) -> Result<usize, Errno> {
     let chan = channel(uaddr)?;
-    Ok(proc::wake_some(chan, count))
+    Ok(proc::wake_some(chan, count.max(0) as usize, bitset))
+}
+
+/// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (with `expected`): wakes up to
+/// `wake` sleepers of `uaddr` and moves up to `moved` others to sleep on
+/// `uaddr2`; returns how many were woken, and for CMP_REQUEUE moved too.
+fn requeue(uaddr: u64, wake: i32, moved: i32, uaddr2: u64, expected: Option<u32>) -> Result<u64, Errno> {
+    if wake < 0 || moved < 0 || !uaddr2.is_multiple_of(4) {
+        return Err(EINVAL);
+    }
+    let (from, to) = (channel(uaddr)?, channel(uaddr2)?);
+    if let Some(value) = expected
+        && word(uaddr)? != value
+    {
+        return Err(EAGAIN);
+    }
+    let woken = proc::wake_some(from, wake as usize, ALL);
+    let requeued = proc::requeue(from, to, moved as usize);
+    Ok((woken + if expected.is_some() { requeued } else { 0 }) as u64)
 }
