@@ -109,7 +109,9 @@ impl ShmSegment {
         let mut put = |at: usize, bytes: &[u8]| out[at..at + bytes.len()].copy_from_slice(bytes);
         put(0, &self.key.to_le_bytes());
         // uid, gid, cuid, cgid: 0.
-        put(20, &self.mode.to_le_bytes());
+        // SHM_DEST: marked for removal (Linux's flag in the mode).
+        let mode = if self.removed { self.mode | 0o1000 } else { self.mode };
+        put(20, &mode.to_le_bytes());
         put(48, &self.size.to_le_bytes());
         put(56, &self.atime.to_le_bytes());
         put(64, &self.dtime.to_le_bytes());

@@ -99,7 +99,12 @@ impl PipeEnd {
             });
             match taken {
                 Some(bytes) => {
-                    efault(with_user(|u| u.copy_out(buf, &bytes)))?;
+                    if let Err(e) = efault(with_user(|u| u.copy_out(buf, &bytes))) {
+                        // A bad buffer loses nothing: the bytes go back in
+                        // front, as Linux leaves them in the pipe.
+                        self.pipe.state.with(|s| bytes.iter().rev().for_each(|&b| s.data.push_front(b)));
+                        return Err(e);
+                    }
                     proc::wakeup(self.channel());
                     return Ok(bytes.len() as u64);
                 }

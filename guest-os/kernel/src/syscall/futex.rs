@@ -49,20 +49,31 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
         return Err(EINVAL);
     }
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) {
+    if op & FUTEX_CLOCK_REALTIME != 0 && cmd != FUTEX_WAIT_BITSET {
         return Err(ENOSYS);
     }
     let (val, bitset) = (val as u32, val3 as u32);
+    let shared = op & FUTEX_PRIVATE_FLAG == 0;
     match cmd {
         FUTEX_WAIT => wait(uaddr, val, Timeout::After(timeout), ALL),
-        FUTEX_WAKE => Ok(wake(uaddr, val as i32, ALL)? as u64),
+        FUTEX_WAKE => Ok(wake(uaddr, shared, val as i32, ALL)? as u64),
         FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET if bitset == 0 => Err(EINVAL),
         FUTEX_WAIT_BITSET => wait(uaddr, val, Timeout::At(timeout), bitset),
-        FUTEX_WAKE_BITSET => Ok(wake(uaddr, val as i32, bitset)? as u64),
-        FUTEX_REQUEUE => requeue(uaddr, val as i32, timeout as i32, uaddr2, None),
-        FUTEX_CMP_REQUEUE => requeue(uaddr, val as i32, timeout as i32, uaddr2, Some(val3 as u32)),
+        FUTEX_WAKE_BITSET => Ok(wake(uaddr, shared, val as i32, bitset)? as u64),
+        FUTEX_REQUEUE => requeue(uaddr, shared, (val as i32, timeout as i32), uaddr2, None),
+        FUTEX_CMP_REQUEUE => requeue(uaddr, shared, (val as i32, timeout as i32), uaddr2, Some(val3 as u32)),
         _ => Err(ENOSYS),
     }
+}
+
+/// The key of a futex a wake or requeue names: a shared (not
+/// FUTEX_PRIVATE_FLAG) one must be in a mapped page, as Linux finds its
+/// key through the page (EFAULT); a private one only in user space.
+fn wake_channel(uaddr: u64, shared: bool) -> Result<usize, Errno> {
+    if shared {
+        word(uaddr)?;
+    }
+    channel(uaddr)
 }
 
 /// The futex's sleep channel (EFAULT if `uaddr` is not in user space). The
@@ -128,20 +139,28 @@ fn wait(uaddr: u64, expected: u32, timeout: Timeout, bitset: u32) -> Result<u64,
 }
 
 /// FUTEX_WAKE and FUTEX_WAKE_BITSET: wakes up to `count` sleepers whose
-/// bitset meets `bitset`, the longest asleep first.
-fn wake(uaddr: u64, count: i32, bitset: u32) -> Result<usize, Errno> {
-    let chan = channel(uaddr)?;
-    Ok(proc::wake_some(chan, count.max(0) as usize, bitset))
+/// bitset meets `bitset`, the longest asleep first. As Linux's, a count
+/// below 1 still wakes one (it counts after each wake).
+fn wake(uaddr: u64, shared: bool, count: i32, bitset: u32) -> Result<usize, Errno> {
+    let chan = wake_channel(uaddr, shared)?;
+    Ok(proc::wake_some(chan, count.max(1) as usize, bitset))
 }
 
 /// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (with `expected`): wakes up to
 /// `wake` sleepers of `uaddr` and moves up to `moved` others to sleep on
-/// `uaddr2`; returns how many were woken, and for CMP_REQUEUE moved too.
-fn requeue(uaddr: u64, wake: i32, moved: i32, uaddr2: u64, expected: Option<u32>) -> Result<u64, Errno> {
+/// `uaddr2`; returns how many were woken and moved (Linux's kernel counts
+/// both for either call, whatever futex(2) says of FUTEX_REQUEUE).
+fn requeue(
+    uaddr: u64,
+    shared: bool,
+    (wake, moved): (i32, i32),
+    uaddr2: u64,
+    expected: Option<u32>,
+) -> Result<u64, Errno> {
     if wake < 0 || moved < 0 || !uaddr2.is_multiple_of(4) {
         return Err(EINVAL);
     }
-    let (from, to) = (channel(uaddr)?, channel(uaddr2)?);
+    let (from, to) = (wake_channel(uaddr, shared)?, wake_channel(uaddr2, shared)?);
     if let Some(value) = expected
         && word(uaddr)? != value
     {
@@ -149,5 +168,5 @@ fn requeue(uaddr: u64, wake: i32, moved: i32, uaddr2: u64, expected: Option<u32>
     }
     let woken = proc::wake_some(from, wake as usize, ALL);
     let requeued = proc::requeue(from, to, moved as usize);
-    Ok((woken + if expected.is_some() { requeued } else { 0 }) as u64)
+    Ok((woken + requeued) as u64)
 }

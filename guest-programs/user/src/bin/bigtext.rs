@@ -139,7 +139,7 @@ struct Board {
 /// Adds one to `word` and wakes whoever waits on it.
 fn arrive(word: &AtomicU32) {
     word.fetch_add(1, Ordering::AcqRel);
-    sys::futex_wake(word, u32::MAX);
+    sys::futex_wake(word, i32::MAX as u32);
 }
 
 /// Sleeps until `word` is at least `value`.
@@ -200,7 +200,7 @@ fn report(before: &MemStat, after: &MemStat, most: u64) {
 fn release(board: &Board) {
     for word in [&board.go, &board.release] {
         word.store(1, Ordering::Release);
-        sys::futex_wake(word, u32::MAX);
+        sys::futex_wake(word, i32::MAX as u32);
     }
 }
 
@@ -247,7 +247,7 @@ fn start(count: usize, passes: u64, show: bool) -> i32 {
         wait_for(&board.ready, count as u32);
         let before = sys::memstat();
         board.go.store(1, Ordering::Release);
-        sys::futex_wake(&board.go, u32::MAX);
+        sys::futex_wake(&board.go, i32::MAX as u32);
         wait_for(&board.done, count as u32);
         (before, sys::memstat())
     } else {
