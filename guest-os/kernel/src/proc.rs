@@ -37,11 +37,13 @@ use rvsim_kernel_core::initrd_fs::{Device, Node};
 
 mod fp_switch;
 mod signals;
+mod threads;
 pub use fp_switch::first_fp_use;
 use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
 pub use signals::{
     SIGRETURN_ADDRESS, current_interrupted, current_restarts, force_current, send, send_all, send_group, sigreturn,
 };
+pub use threads::{ThreadStart, exec_alone, set_action};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
 #[repr(C)]
@@ -128,10 +130,23 @@ fn wait_channel(pid: u32) -> usize {
 /// Lowest address the kernel chooses for a mapping.
 pub const MAP_LOW: u64 = 0x1000_0000;
 
-/// One process.
+/// One thread of a process (a process with one thread is one `Proc`).
+/// The process-wide state (memory, files, current directory, umask,
+/// limits, process group) is kept in the group's leader, the thread whose
+/// id is the process id; the other threads' copies of it are unused.
 pub struct Proc {
-    /// Process id.
+    /// Thread id (the process id, for the leader).
     pub pid: u32,
+    /// Thread group id: the process id (the leader's thread id).
+    pub tgid: u32,
+    /// The leader's slot (its own, for the leader).
+    leader_slot: usize,
+    /// A thread other than the leader that has exited: the scheduler frees
+    /// it, no parent waits for it.
+    detached: bool,
+    /// The leader's: the exit status exit_group (or a fatal signal) gave
+    /// the whole group.
+    group_exit: Option<i32>,
     /// Parent's pid.
     pub parent: u32,
     /// Program name, for messages.
@@ -256,7 +271,12 @@ impl Proc {
     /// The ASID of this process's address space (0 is the kernel's, and
     /// everyone's with the boot argument asid=off).
     pub fn asid(&self) -> u16 {
-        if config().asid { self.slot as u16 + 1 } else { 0 }
+        if config().asid { self.leader_slot as u16 + 1 } else { 0 }
+    }
+
+    /// Whether it leads its thread group (it is the process).
+    pub fn is_leader(&self) -> bool {
+        self.pid == self.tgid
     }
 
     /// The address ranges the process uses: stack, images, heap,
@@ -369,6 +389,18 @@ impl Table {
         self.proc(self.current_slot())
     }
 
+    /// The leader of the running thread's group: the holder of its
+    /// process-wide state.
+    fn current_leader(&mut self) -> &mut Proc {
+        let leader = self.current_mut().leader_slot;
+        self.proc(leader)
+    }
+
+    /// The threads of group `tgid` other than `except`, alive or not.
+    fn others_in_group(&mut self, tgid: u32, except: u32) -> impl Iterator<Item = &mut Proc> {
+        self.procs().filter(move |p| p.tgid == tgid && p.pid != except)
+    }
+
     /// Two different processes at once (a parent and its child).
     fn pair(&mut self, a: usize, b: usize) -> (&mut Proc, &mut Proc) {
         match self.slots.get_disjoint_mut([a, b]) {
@@ -394,6 +426,10 @@ impl Table {
         self.next_pid += 1;
         let mut proc = Box::new(Proc {
             pid,
+            tgid: pid,
+            leader_slot: slot,
+            detached: false,
+            group_exit: None,
             parent,
             name: String::from(name),
             state: State::Sleeping,
@@ -509,10 +545,16 @@ pub fn with_vm<R>(f: impl FnOnce(&mut Vmm) -> R) -> R {
     with_table_vm(|_, k| f(k))
 }
 
-/// Lends the running process and the VM manager to `f` (see
-/// [`with_table_vm`]).
+/// Lends the running thread's process (its group's leader, which holds
+/// the address space) and the VM manager to `f` (see [`with_table_vm`]).
 pub fn with_current_vm<R>(f: impl FnOnce(&mut Proc, &mut Vmm) -> R) -> R {
-    with_table_vm(|t, k| f(t.current_mut(), k))
+    with_table_vm(|t, k| f(t.current_leader(), k))
+}
+
+/// Lends the running thread's process (its group's leader, which holds
+/// the memory, files, current directory and limits) to `f`.
+pub fn with_process<R>(f: impl FnOnce(&mut Proc) -> R) -> R {
+    PROCS.with(|t| f(t.current_leader()))
 }
 
 /// Flushes the TLB entry of every PTE the pager changed (in the address
@@ -530,6 +572,11 @@ fn flush_changed(t: &mut Table, pager: &mut Pager) {
 
 /// The running process's pid.
 pub fn current_pid() -> u32 {
+    with_current(|p| p.tgid)
+}
+
+/// The running thread's id.
+pub fn current_tid() -> u32 {
     with_current(|p| p.pid)
 }
 
@@ -585,7 +632,7 @@ pub fn use_kernel_space() {
 
 /// Runs on the current process's address space again (after exec).
 pub fn activate_current() {
-    with_current(|p| use_space(p));
+    PROCS.with(|t| use_space(t.current_leader()));
 }
 
 /// Switches to `p`'s address space.
@@ -697,7 +744,10 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, start: ForkStart) -> Result<u32, Errno>
     // The child starts with the parent's FP registers as they are now.
     note_fp_changes(t);
     save_owner_fp(t);
-    let parent_slot = t.current_slot();
+    // The child copies the process (the leader holds its memory and files)
+    // and the registers of the thread that forked.
+    let thread_slot = t.current_slot();
+    let parent_slot = t.proc(thread_slot).leader_slot;
     let (name, ppid) = {
         let parent = t.proc(parent_slot);
         (parent.name.clone(), parent.pid)
@@ -750,13 +800,55 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, start: ForkStart) -> Result<u32, Errno>
     for a in &child.attachments {
         vmm.shm.inherit(a.id);
     }
+    if thread_slot != parent_slot {
+        let (thread, child) = t.pair(thread_slot, child_slot);
+        child.frame = TrapFrame { kernel_sp: child.kstack_top(), ..thread.frame };
+        child.frame.regs[reg::A0] = 0;
+        if let Some(sp) = start.stack {
+            child.frame.regs[reg::SP] = sp;
+        }
+        child.fp = thread.fp.clone();
+        child.signals = thread.signals.fork();
+    }
+    let child = t.proc(child_slot);
     child.state = State::Runnable;
     Ok(child.pid)
 }
 
-/// Ends the current process with wait status `status`. The first process
-/// ending ends the machine.
+/// Spawns a thread in the running thread's group; returns its id.
+pub fn spawn_thread(start: ThreadStart) -> Result<u32, Errno> {
+    threads::spawn(start)
+}
+
+/// exit(2): ends the running thread. The leader waits for the group's
+/// other threads, then the process ends.
+pub fn exit_thread(status: i32) -> ! {
+    threads::clear_child_tid();
+    if !with_current(|p| p.is_leader()) {
+        threads::exit_detached();
+    }
+    threads::wait_for_others();
+    let status = with_process(|p| p.group_exit).unwrap_or(status);
+    exit_process(status)
+}
+
+/// exit_group(2), or a fatal signal: ends every thread of the running
+/// thread's group, the process with wait status `status`. The first
+/// process ending ends the machine.
 pub fn exit(status: i32) -> ! {
+    threads::end_others(status);
+    threads::clear_child_tid();
+    if !with_current(|p| p.is_leader()) {
+        threads::exit_detached();
+    }
+    threads::wait_for_others();
+    let status = with_process(|p| p.group_exit).unwrap_or(status);
+    exit_process(status)
+}
+
+/// Ends the process (its last thread, the leader) with wait status
+/// `status`. The first process ending ends the machine.
+fn exit_process(status: i32) -> ! {
     let (pid, init_pid) = PROCS.with(|t| (t.current_mut().pid, t.init_pid));
     if pid == init_pid {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
@@ -862,6 +954,7 @@ fn children(t: &mut Table, parent: u32, pid: i64) -> Children {
     for (slot, child) in t.live().iter().enumerate() {
         if let Some(c) = child
             && c.parent == parent
+            && c.is_leader()
             && wanted(c)
         {
             if c.state == State::Zombie {
@@ -1266,6 +1359,7 @@ pub fn scheduler() -> ! {
                 // SAFETY: as in `sched`; no lock is held here.
                 unsafe { swtch(SCHEDULER.0.get(), context) };
                 use_kernel_space();
+                threads::reap_detached();
             }
             None => {
                 // Wait with interrupts still off: wfi ends when one is
@@ -1294,10 +1388,10 @@ fn pick_next(t: &mut Table) -> Option<*const Context> {
     t.cursor = slot;
     t.current = Some(slot);
     switch_fp(t, slot);
-    let p = t.proc(slot);
-    p.state = State::Running;
-    use_space(p);
-    Some(&raw const p.context)
+    t.proc(slot).state = State::Running;
+    let leader = t.proc(slot).leader_slot;
+    use_space(t.proc(leader));
+    Some(&raw const t.proc(slot).context)
 }
 
 /// Detaches every shared-memory segment of `p` (exit, exec); its pages

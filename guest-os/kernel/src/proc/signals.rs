@@ -51,7 +51,7 @@ pub fn send_all(sig: u32, info: SigInfo) -> Result<(), Errno> {
 fn send_each(chosen: impl Fn(&Proc) -> bool, sig: u32, info: SigInfo) -> Result<(), Errno> {
     PROCS.with(|t| {
         let mut found = false;
-        for p in t.procs().filter(|p| p.state != State::Zombie && chosen(p)) {
+        for p in t.procs().filter(|p| p.state != State::Zombie && p.is_leader() && chosen(p)) {
             found = true;
             if sig != 0 {
                 send_to(p, sig, info);

@@ -77,7 +77,7 @@ fn lookup_errno(e: LookupError) -> Errno {
 
 /// The open file of the caller's descriptor `fd`.
 pub fn open_file(fd: u64) -> Result<Shared<File>, Errno> {
-    proc::with_current(|p| p.files.get(fd)).map_err(fd_errno)
+    proc::with_process(|p| p.files.get(fd)).map_err(fd_errno)
 }
 
 /// Resolves the user path at `path` from `dirfd` (AT_FDCWD: the current
@@ -85,7 +85,7 @@ pub fn open_file(fd: u64) -> Result<Shared<File>, Errno> {
 fn resolve(dirfd: u64, path: u64) -> Result<Node<'static>, Errno> {
     let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
     let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
-        proc::with_current(|p| p.cwd)
+        proc::with_process(|p| p.cwd)
     } else {
         open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
     };
@@ -107,14 +107,14 @@ fn follow(node: Node<'static>) -> Node<'static> {
 /// The path of the program the caller runs (what `/proc/self/exe` links
 /// to).
 pub fn exe_path() -> String {
-    alloc::format!("/{}", proc::with_current(|p| p.name.clone()))
+    alloc::format!("/{}", proc::with_process(|p| p.name.clone()))
 }
 
 /// Whether the user path at `path` names `/proc/self/exe` (not followed).
 pub fn names_exe(dirfd: u64, path: u64) -> Result<bool, Errno> {
     let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
     let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
-        proc::with_current(|p| p.cwd)
+        proc::with_process(|p| p.cwd)
     } else {
         open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
     };
@@ -148,11 +148,11 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> Result<u64, Errn
         Node::Proc(_) if mode.writes() => return Err(EACCES),
         Node::Proc(file) => {
             let text = File::Text(file, crate::procfs::text(file));
-            return proc::with_current(|p| p.files.open(text, mode, flags & O_CLOEXEC != 0)).map_err(fd_errno);
+            return proc::with_process(|p| p.files.open(text, mode, flags & O_CLOEXEC != 0)).map_err(fd_errno);
         }
         _ => {}
     }
-    proc::with_current(|p| p.files.open(File::Node(node), mode, flags & O_CLOEXEC != 0)).map_err(fd_errno)
+    proc::with_process(|p| p.files.open(File::Node(node), mode, flags & O_CLOEXEC != 0)).map_err(fd_errno)
 }
 
 /// pipe2(fds, flags): a pipe, its read end at `fds[0]` and its write end
@@ -164,7 +164,7 @@ pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
     efault(rvsim_kernel_core::uaccess::access_ok(fds, 8))?;
     let (read_end, write_end) = pipe::new();
     let cloexec = flags != 0;
-    let (r, w) = proc::with_current(|p| {
+    let (r, w) = proc::with_process(|p| {
         let r = p.files.open(File::Pipe(read_end), AccessMode::Read, cloexec)?;
         match p.files.open(File::Pipe(write_end), AccessMode::Write, cloexec) {
             Ok(w) => Ok((r, w)),
@@ -187,12 +187,12 @@ pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
 
 /// close(fd).
 pub fn close(fd: u64) -> Result<u64, Errno> {
-    proc::with_current(|p| p.files.close(fd)).map(|()| 0).map_err(fd_errno)
+    proc::with_process(|p| p.files.close(fd)).map(|()| 0).map_err(fd_errno)
 }
 
 /// dup(fd).
 pub fn dup(fd: u64) -> Result<u64, Errno> {
-    proc::with_current(|p| p.files.dup(fd, 0, false)).map_err(fd_errno)
+    proc::with_process(|p| p.files.dup(fd, 0, false)).map_err(fd_errno)
 }
 
 /// dup3(fd, new, flags): flags O_CLOEXEC or nothing.
@@ -200,7 +200,7 @@ pub fn dup3(fd: u64, new: u64, flags: u64) -> Result<u64, Errno> {
     if flags & !O_CLOEXEC != 0 {
         return Err(EINVAL);
     }
-    proc::with_current(|p| p.files.dup3(fd, new, flags != 0)).map_err(fd_errno)
+    proc::with_process(|p| p.files.dup3(fd, new, flags != 0)).map_err(fd_errno)
 }
 
 const F_DUPFD: u64 = 0;
@@ -216,7 +216,7 @@ const FD_CLOEXEC: u64 = 1;
 /// these files, so F_SETFL changes nothing).
 pub fn fcntl(fd: u64, cmd: u64, arg: u64) -> Result<u64, Errno> {
     let min = usize::try_from(arg).unwrap_or(usize::MAX);
-    proc::with_current(|p| match cmd {
+    proc::with_process(|p| match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => p.files.dup(fd, min, cmd == F_DUPFD_CLOEXEC).map_err(fd_errno),
         F_GETFD => p.files.close_on_exec(fd).map(|on| on as u64 * FD_CLOEXEC).map_err(fd_errno),
         F_SETFD => p.files.set_close_on_exec(fd, arg & FD_CLOEXEC != 0).map(|()| 0).map_err(fd_errno),
@@ -473,7 +473,7 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> Result<u64, Errno> {
 /// getcwd(buf, size): the current directory's path; its length with the
 /// NUL, or ERANGE when `size` is too small.
 pub fn getcwd(buf: u64, size: u64) -> Result<u64, Errno> {
-    let path = proc::with_current(|p| p.cwd).dir_path().unwrap_or("/");
+    let path = proc::with_process(|p| p.cwd).dir_path().unwrap_or("/");
     if (size as usize) < path.len() + 1 {
         return Err(ERANGE);
     }
@@ -504,6 +504,6 @@ pub fn chdir(path: u64) -> Result<u64, Errno> {
     if !node.is_dir() {
         return Err(ENOTDIR);
     }
-    proc::with_current(|p| p.cwd = node);
+    proc::with_process(|p| p.cwd = node);
     Ok(0)
 }

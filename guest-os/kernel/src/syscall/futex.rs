@@ -82,7 +82,7 @@ fn wake_channel(uaddr: u64, shared: bool) -> Result<usize, Errno> {
 /// Linux's private futexes.
 fn channel(uaddr: u64) -> Result<usize, Errno> {
     efault(access_ok(uaddr, 4))?;
-    Ok(proc::with_current(|p| key(p, uaddr)))
+    Ok(proc::with_process(|p| key(p, uaddr)))
 }
 
 /// The sleep channel of the futex at `uaddr` of `p` (see the module's
@@ -144,6 +144,14 @@ fn wait(uaddr: u64, expected: u32, timeout: Timeout, bitset: u32) -> Result<u64,
 fn wake(uaddr: u64, shared: bool, count: i32, bitset: u32) -> Result<usize, Errno> {
     let chan = wake_channel(uaddr, shared)?;
     Ok(proc::wake_some(chan, count.max(1) as usize, bitset))
+}
+
+/// Wakes one waiter on the futex at `uaddr` (a thread's exit, for
+/// pthread_join).
+pub fn wake_one(uaddr: u64) {
+    if let Ok(chan) = channel(uaddr) {
+        proc::wake_some(chan, 1, ALL);
+    }
 }
 
 /// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (with `expected`): wakes up to

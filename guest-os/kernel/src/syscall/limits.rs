@@ -52,7 +52,7 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> Result<u64, Err
             (cur <= max).then_some(Rlimit { cur, max }).ok_or(EINVAL).map(Some)?
         }
     };
-    let current = proc::with_current(|p| p.limits[resource]);
+    let current = proc::with_process(|p| p.limits[resource]);
     if old != 0 {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&current.cur.to_le_bytes());
@@ -60,7 +60,7 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> Result<u64, Err
         efault(with_user(|u| u.copy_out(old, &bytes)))?;
     }
     if let Some(limit) = wanted {
-        proc::with_current(|p| p.limits[resource] = limit);
+        proc::with_process(|p| p.limits[resource] = limit);
     }
     Ok(0)
 }

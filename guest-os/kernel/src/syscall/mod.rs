@@ -117,7 +117,8 @@ pub fn dispatch(resume: u64) -> Option<u64> {
         nr::MMAP => mmap::mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
         nr::MUNMAP => mmap::munmap(a[0], a[1]),
         nr::MADVISE => mmap::madvise(a[0], a[1], a[2]),
-        nr::EXIT | nr::EXIT_GROUP => process::exit(a[0]),
+        nr::EXIT => process::exit_thread(a[0]),
+        nr::EXIT_GROUP => process::exit(a[0]),
         nr::FUTEX => futex::futex(a[0], a[1], a[2], a[3], a[4], a[5]),
         nr::NANOSLEEP => process::nanosleep(a[0], a[1]),
         nr::CLOCK_NANOSLEEP => clock::clock_nanosleep(a[0], a[1], a[2], a[3]),
@@ -143,19 +144,20 @@ pub fn dispatch(resume: u64) -> Option<u64> {
         nr::UMASK => process::umask(a[0]),
         nr::SCHED_GETAFFINITY => process::sched_getaffinity(a[0], a[1], a[2]),
         nr::SYSINFO => identity::sysinfo(a[0]),
-        nr::GETPID | nr::GETTID => Ok(proc::current_pid() as u64),
+        nr::GETPID => Ok(proc::current_pid() as u64),
+        nr::GETTID => Ok(proc::current_tid() as u64),
         nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
         nr::FSTAT => files::fstat(a[0], a[1]),
         nr::NEWFSTATAT => files::newfstatat(a[0], a[1], a[2], a[3]),
         nr::STATX => files::statx(a[0], a[1], a[2], a[3], a[4]),
         nr::IOCTL => terminal::ioctl(a[0], a[1], a[2]),
-        nr::GETPPID => Ok(proc::with_current(|p| p.parent) as u64),
+        nr::GETPPID => Ok(proc::with_process(|p| p.parent) as u64),
         nr::SHMGET => shm::shmget(a[0], a[1], a[2]),
         nr::SHMCTL => shm::shmctl(a[0], a[1], a[2]),
         nr::SHMAT => shm::shmat(a[0], a[1], a[2]),
         nr::SHMDT => shm::shmdt(a[0]),
         nr::BRK => process::brk(a[0]),
-        nr::CLONE => process::clone(a[0], a[1], a[2], a[4]),
+        nr::CLONE => process::clone(a[0], a[1], a[2], a[3], a[4]),
         nr::EXECVE => process::execve(a[0], a[1], a[2]),
         nr::WAIT4 => process::wait4(a[0], a[1], a[2], a[3]),
         nr::MEMSTAT => teaching::memstat(a[0], a[1]),
@@ -176,6 +178,11 @@ pub fn dispatch(resume: u64) -> Option<u64> {
         }
         Err(errno) => Some((-errno) as u64),
     }
+}
+
+/// Wakes one waiter on the futex word at `uaddr`.
+pub fn futex_wake_one(uaddr: u64) {
+    futex::wake_one(uaddr);
 }
 
 /// Whether call `number`, interrupted by a signal whose handler has

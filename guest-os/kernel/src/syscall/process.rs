@@ -27,6 +27,11 @@ pub fn exit(status: u64) -> Result<u64, Errno> {
     proc::exit(((status & 0xff) << 8) as i32)
 }
 
+/// exit(status): ends the calling thread (the process, with its last).
+pub fn exit_thread(status: u64) -> Result<u64, Errno> {
+    proc::exit_thread(((status & 0xff) << 8) as i32)
+}
+
 /// clone's flags that a fork may carry: the child's and the parent's
 /// copies of the child's thread id (`CLONE_PARENT_SETTID`,
 /// `CLONE_CHILD_CLEARTID`, `CLONE_CHILD_SETTID`), as glibc's fork uses.
@@ -36,6 +41,16 @@ const FORK_TID_FLAGS: u64 = 0x0010_0000 | 0x0020_0000 | 0x0100_0000;
 const CLONE_VM: u64 = 0x100;
 /// CLONE_VFORK: the parent waits until the child execs or exits.
 const CLONE_VFORK: u64 = 0x4000;
+/// CLONE_THREAD: the child is a thread of the caller's process.
+const CLONE_THREAD: u64 = 0x1_0000;
+/// CLONE_SETTLS: the child's thread pointer is `tls`.
+const CLONE_SETTLS: u64 = 0x8_0000;
+/// What a thread must share (CLONE_VM, CLONE_FS, CLONE_FILES,
+/// CLONE_SIGHAND, CLONE_THREAD), and may ask besides (CLONE_SYSVSEM,
+/// CLONE_SETTLS, the thread-id flags, the old CLONE_DETACHED), as glibc's
+/// pthread_create does.
+const THREAD_SHARES: u64 = CLONE_VM | 0x200 | 0x400 | 0x800 | CLONE_THREAD;
+const THREAD_MAY: u64 = 0x4_0000 | CLONE_SETTLS | FORK_TID_FLAGS | 0x40_0000;
 
 /// clone(flags, stack, parent_tid, tls, child_tid): a fork (exit signal
 /// SIGCHLD), with the thread-id flags glibc's fork uses; or a vfork
@@ -44,7 +59,10 @@ const CLONE_VFORK: u64 = 0x4000;
 /// sharer of its parent's memory; its parent waits, as vfork says, so a
 /// child that only execs or exits, as vfork allows, cannot tell. Other
 /// flags (threads) are EINVAL, named on the console.
-pub fn clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> Result<u64, Errno> {
+pub fn clone(flags: u64, stack: u64, parent_tid: u64, tls: u64, child_tid: u64) -> Result<u64, Errno> {
+    if flags & CLONE_THREAD != 0 {
+        return clone_thread(flags, stack, parent_tid, tls, child_tid);
+    }
     let signal = flags & 0xff;
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let allowed = FORK_TID_FLAGS | if vfork { CLONE_VM | CLONE_VFORK } else { 0 };
@@ -66,6 +84,29 @@ pub fn clone(flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> Result<
         proc::wait_for_vfork_child(pid);
     }
     Ok(u64::from(pid))
+}
+
+/// clone with CLONE_THREAD: a thread of the caller's process on `stack`,
+/// with the thread pointer `tls` (CLONE_SETTLS) and the thread-id flags.
+fn clone_thread(flags: u64, stack: u64, parent_tid: u64, tls: u64, child_tid: u64) -> Result<u64, Errno> {
+    let bad = flags & THREAD_SHARES != THREAD_SHARES || flags & !(THREAD_SHARES | THREAD_MAY) != 0 || stack == 0;
+    if bad {
+        let pid = proc::current_pid();
+        crate::kprintln!("[kernel] pid {pid}: clone flags {flags:#x} for a thread are not supported: EINVAL");
+        return Err(EINVAL);
+    }
+    let on = |flag: u64, at: u64| if flags & flag != 0 { at } else { 0 };
+    let start = proc::ThreadStart {
+        stack,
+        tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+        set_tid: on(0x0100_0000, child_tid),
+        clear_tid: on(0x0020_0000, child_tid),
+    };
+    let tid = proc::spawn_thread(start)?;
+    if flags & 0x0010_0000 != 0 {
+        let _ = with_user(|u| u.copy_out(parent_tid, &tid.to_le_bytes()));
+    }
+    Ok(u64::from(tid))
 }
 
 /// Reads a NULL-terminated array of string pointers.
@@ -102,6 +143,7 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     let env = read_strings(envp)?;
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
+    proc::exec_alone()?;
     let prepared = exec::prepare(name, &args, &env)?;
     proc::with_current_vm(|p, k| exec::commit(p, k, prepared));
     proc::end_vfork();
@@ -153,7 +195,7 @@ pub fn setsid() -> Result<u64, Errno> {
 
 /// umask(mask): the new mask for files the process creates; the old one.
 pub fn umask(mask: u64) -> Result<u64, Errno> {
-    Ok(proc::with_current(|p| core::mem::replace(&mut p.umask, mask as u32 & 0o777)) as u64)
+    Ok(proc::with_process(|p| core::mem::replace(&mut p.umask, mask as u32 & 0o777)) as u64)
 }
 
 /// sched_getaffinity(pid, size, mask): the one hart, CPU 0, as an 8-byte

@@ -65,7 +65,7 @@ fn place(p: &Proc, addr: u64, pages: u64, flags: u32) -> Result<u64, Errno> {
 /// chooses); returns the address.
 pub fn shmat(id: u64, addr: u64, flags: u64) -> Result<u64, Errno> {
     let caller = caller();
-    proc::with_current(|p| vmm::with(|k| attach(p, k, id as i32, addr, flags as u32, caller)))
+    proc::with_process(|p| vmm::with(|k| attach(p, k, id as i32, addr, flags as u32, caller)))
 }
 
 fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Caller) -> Result<u64, Errno> {
@@ -88,7 +88,7 @@ fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Cal
 /// shmdt(addr): detaches the attachment that starts at `addr`.
 pub fn shmdt(addr: u64) -> Result<u64, Errno> {
     let caller = caller();
-    proc::with_current(|p| {
+    proc::with_process(|p| {
         let at = p.attachments.iter().position(|a| a.start == addr && !a.mapped).ok_or(EINVAL)?;
         let a = p.attachments.remove(at);
         p.regions.retain(|r| !(matches!(r.backing, Backing::Shm { .. }) && r.start == a.start));

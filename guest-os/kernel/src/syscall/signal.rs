@@ -33,7 +33,7 @@ pub fn rt_sigaction(sig: u64, act: u64, old: u64, size: u64) -> Result<u64, Errn
         let word = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
         Some(SigAction { handler: word(0), flags: word(1), mask: word(2), restorer: 0 })
     };
-    let previous = proc::with_current(|p| p.signals.set_action(sig as u32, new)).map_err(errno)?;
+    let previous = proc::set_action(sig as u32, new).map_err(errno)?;
     if old != 0 {
         let mut b = [0u8; SIGACTION_SIZE];
         b[..8].copy_from_slice(&previous.handler.to_le_bytes());

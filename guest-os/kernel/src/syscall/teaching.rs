@@ -87,7 +87,7 @@ pub fn bind(name: u64, addr: u64) -> Result<u64, Errno> {
     let name = efault(with_user(|u| u.read_cstr(name, MAX_NAME)))?;
     let name = core::str::from_utf8(&name).map_err(|_| crate::errno::ENOENT)?;
     let image = images::find(name).map_err(image_errno)?;
-    proc::with_current(|p| vmm::with(|k| bind_in(p, k, image, addr)))
+    proc::with_process(|p| vmm::with(|k| bind_in(p, k, image, addr)))
 }
 
 /// Binds `image` at `addr` in `p`.

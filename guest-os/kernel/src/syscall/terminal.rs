@@ -87,7 +87,7 @@ pub fn ioctl(fd: u64, request: u64, arg: u64) -> Result<u64, Errno> {
             console::set_foreground(pgid);
         }
         TIOCGSID => {
-            let sid = proc::with_current(|p| p.sid);
+            let sid = proc::with_process(|p| p.sid);
             efault(with_user(|u| u.copy_out(arg, &sid.to_le_bytes())))?
         }
         TIOCSCTTY => {}
