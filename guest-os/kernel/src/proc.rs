@@ -41,7 +41,8 @@ mod threads;
 pub use fp_switch::first_fp_use;
 use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
 pub use signals::{
-    SIGRETURN_ADDRESS, current_interrupted, current_restarts, force_current, send, send_all, send_group, sigreturn,
+    SIGRETURN_ADDRESS, current_interrupted, current_restarts, force_current, send, send_all, send_group, send_thread,
+    sigreturn,
 };
 pub use threads::{ThreadStart, exec_alone, set_action};
 

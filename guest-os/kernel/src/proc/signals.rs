@@ -23,10 +23,38 @@ use super::signal;
 pub const SIGRETURN_ADDRESS: u64 = 0x40_0000_0000;
 
 /// Sends `sig` with `info` to process `pid` (sig 0 only checks that it
-/// exists); a sleeper with a signal to take now is woken.
+/// exists): to the first of its threads that does not block it (the
+/// leader first), as Linux picks a thread for a process-directed signal.
+/// A sleeper with a signal to take now is woken.
 pub fn send(pid: u32, sig: u32, info: SigInfo) -> Result<(), Errno> {
     PROCS.with(|t| {
-        let p = t.procs().find(|p| p.pid == pid && p.state != State::Zombie).ok_or(ESRCH)?;
+        let tgid = t.procs().find(|p| p.pid == pid && p.state != State::Zombie).map(|p| p.tgid).ok_or(ESRCH)?;
+        if sig == 0 {
+            return Ok(());
+        }
+        let open =
+            |p: &Proc| p.state != State::Zombie && p.signals.blocked() & rvsim_kernel_core::signal::bit(sig) == 0;
+        let slot = t
+            .live()
+            .iter()
+            .position(|p| p.as_deref().is_some_and(|p| p.tgid == tgid && p.is_leader() && open(p)))
+            .or_else(|| t.live().iter().position(|p| p.as_deref().is_some_and(|p| p.tgid == tgid && open(p))))
+            .or_else(|| t.live().iter().position(|p| p.as_deref().is_some_and(|p| p.pid == tgid)));
+        if let Some(slot) = slot {
+            send_to(t.proc(slot), sig, info);
+        }
+        Ok(())
+    })
+}
+
+/// Sends `sig` with `info` to thread `tid` of process `tgid` (tgkill,
+/// tkill with `tgid` `None`).
+pub fn send_thread(tgid: Option<u32>, tid: u32, sig: u32, info: SigInfo) -> Result<(), Errno> {
+    PROCS.with(|t| {
+        let p = t
+            .procs()
+            .find(|p| p.pid == tid && tgid.is_none_or(|g| p.tgid == g) && p.state != State::Zombie)
+            .ok_or(ESRCH)?;
         if sig != 0 {
             send_to(p, sig, info);
         }

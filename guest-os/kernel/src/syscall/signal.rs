@@ -7,7 +7,7 @@
 use rvsim_kernel_core::signal::{NSIG, SI_TKILL, SI_USER, SigAction, SigInfo, SignalError};
 
 use super::{efault, with_user};
-use crate::errno::{EINTR, EINVAL, ESRCH, Errno};
+use crate::errno::{EINTR, EINVAL, Errno};
 use crate::proc::{self, Alarm};
 use crate::time;
 
@@ -105,25 +105,26 @@ pub fn kill(pid: u64, sig: u64) -> Result<u64, Errno> {
     }
 }
 
-/// tkill(tid, sig): a thread is a process here (its id is the pid).
+/// tkill(tid, sig): to thread `tid`.
 pub fn tkill(tid: u64, sig: u64) -> Result<u64, Errno> {
+    thread_kill(None, tid, sig)
+}
+
+/// tgkill(tgid, tid, sig): to thread `tid` of process `tgid` (ESRCH if it
+/// is not one of its threads).
+pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> Result<u64, Errno> {
+    if (tgid as i64) <= 0 {
+        return Err(EINVAL);
+    }
+    thread_kill(Some(tgid as u32), tid, sig)
+}
+
+fn thread_kill(tgid: Option<u32>, tid: u64, sig: u64) -> Result<u64, Errno> {
     if (tid as i64) <= 0 || sig > u64::from(NSIG) {
         return Err(EINVAL);
     }
     let info = SigInfo { code: SI_TKILL, pid: proc::current_pid(), ..SigInfo::default() };
-    proc::send(tid as u32, sig as u32, info).map(|_| 0)
-}
-
-/// tgkill(tgid, tid, sig): thread `tid` of thread group `tgid`; with one
-/// thread per process, the group's id is the thread's.
-pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> Result<u64, Errno> {
-    if (tgid as i64) <= 0 || (tid as i64) <= 0 {
-        return Err(EINVAL);
-    }
-    if tgid != tid {
-        return Err(ESRCH);
-    }
-    tkill(tid, sig)
+    proc::send_thread(tgid, tid as u32, sig as u32, info).map(|_| 0)
 }
 
 /// rt_sigreturn(): back from a handler. The registers come from the
