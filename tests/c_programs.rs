@@ -366,6 +366,91 @@ fn ipc_futexes_clocks_and_bad_pointers_behave_as_on_linux() {
     assert!(out.contains("clock_getres(bad pointer): EFAULT\n"), "{out}");
 }
 
+/// POSIX threads through glibc (clone with CLONE_THREAD and CLONE_SETTLS,
+/// the thread-id words and futexes, tgkill), as Linux runs them: create
+/// and join, a mutex-protected counter, condition variables, barriers,
+/// `__thread` and pthread keys with destructors, getpid and gettid,
+/// detached threads, 320 threads in turn (more than the kernel's 256
+/// process slots, so ended threads must free theirs), pthread_exit (from
+/// a thread, and from main while a thread goes on: the process lasts
+/// until its last thread), exit and a fault in one thread ending the whole
+/// process, memory one thread maps or protects seen by another, malloc in
+/// eight threads at once (glibc's per-thread arenas), signals and threads
+/// (raise, pthread_kill, a mask per thread, a process-wide signal taken by
+/// the thread that does not block it), fork from a thread, semaphores,
+/// pthread_once, and pthread_cancel. The output is also what the same
+/// program built for x86-64 prints on a real kernel.
+///
+/// pthread_cancel of a thread blocked in a call (pthread_cond_wait, sleep,
+/// read) or spinning with asynchronous cancellation is glibc's SIGCANCEL
+/// (32, by tgkill), whose handler unwinds the thread's stack from inside
+/// itself: libgcc's unwinder recognises the signal frame by reading the
+/// handler's return address, which on Linux is the vDSO's
+/// `li a7, 139; ecall` (`__vdso_rt_sigreturn`).
+#[test]
+fn pthreads_through_glibc_behave_as_on_linux() {
+    let test = "pthreads_through_glibc_behave_as_on_linux";
+    if !tools(test) {
+        return;
+    }
+    let program = build("threads", &scratch_dir(test));
+    let out = same_as_linux(&program, &[]);
+    for line in [
+        "create/join: results 0 1 4 9 16 25 36 49\n",
+        "tryjoin of a running thread: EBUSY; join after it went on: 77\n",
+        "mutex: 8 threads x 20000 increments = 160000\n",
+        "trylock of a mutex main holds: EBUSY; error-checking mutex: relock EDEADLK, unlock by another thread EPERM\n",
+        "condition variable ping-pong: 400 turns\n",
+        "broadcast: 8 of 8 waiters woke\n",
+        "pthread_cond_timedwait(20 ms): ETIMEDOUT, waited at least 20 ms 1\n",
+        "barrier: 5 rounds of 8 threads, one serial thread a round 1, none left before all arrived 1\n",
+        "__thread: each thread began with 7 and zeroes and kept its own 1, addresses distinct 1, main's still 7\n",
+        "pthread keys: values per thread 1, destructor calls 7 (sum 32), main's value 1000\n",
+        "ids: getpid the same in 8 threads 1, getppid too 1, gettid distinct 1 and not the pid 1, \
+         pthread_self is what pthread_create gave 1, main's gettid is its pid 1\n",
+        "detached: 8 of 8 ran to the end while main went on (work 299995), 6 saw themselves detached\n",
+        "320 threads in batches of 8, each joined: sum of results 51040\n16 detached threads: 16 ran\n",
+        "pthread_exit(42) from a nested call: join got 42, cleanup handler ran 1\n",
+        "  the thread goes on after main's pthread_exit: getpid unchanged 1\n\
+         main's pthread_exit, then the other thread's exit(5): exited with 5\n",
+        "  the thread goes on after main's pthread_exit: getpid unchanged 1\n\
+         main's pthread_exit, then the other thread returns: exited with 0\n",
+        "exit(7) in a thread while main waits in pause: exited with 7\n",
+        "a thread's store to NULL: killed by SIGSEGV\n",
+        "main's exit(3) while two threads wait in read: exited with 3\n",
+        "malloc'd in one thread, summed in another: 8355840\n",
+        "mmap'd in one thread: the other read 16 pages and wrote, the owner read back 48\n",
+        // rvsim's own "[kernel] pid N (threads) killed by SIGSEGV" line comes between these two.
+        "  the other thread read 1 before the mprotect\n  main made the page PROT_READ: 0\n",
+        "a store by another thread after mprotect(PROT_READ): killed by SIGSEGV\n",
+        "malloc/free in 8 threads at once: checksum 1799809375, bad bytes 0, failed 0\n",
+        "raise in a thread: 0, the handler ran on that thread 1, on main 0\n",
+        "pthread_kill(SIGUSR1) of a thread in sigsuspend: 0, it returned EINTR 1, the handler ran on that thread 1, \
+         on main 0\n",
+        "SIGUSR2 blocked in one thread, pthread_kill: 0; pending there 1, not in main 1; handler before unblocking 0, \
+         after 1\n",
+        "kill(getpid(), SIGUSR1) with main blocking it: taken by the thread in sigsuspend 1 (EINTR 1), on main 0, \
+         left pending 0\n",
+        "SIGUSR2 woke the thread's sigsuspend 1; kill(SIGUSR1) with every thread blocking it: pending 1, \
+         then main's handler ran 1 on unblocking\n",
+        "fork in a thread, waited for by that thread: exited 1 with 55 (40 + 1 memory + 2 one thread + \
+         4 a thread of its own + 8 malloc)\n",
+        "a child forked by a thread that has ended, waited for by main: exited with 9\n",
+        "semaphores: 2000 items through a queue of 4, sum 2001000, free slots after 4, trywait EAGAIN, \
+         timedwait ETIMEDOUT\n",
+        "pthread_once from 8 threads: the routine ran 1 time(s), every caller saw it done 1\n",
+        "pthread_cancel in pthread_cond_wait: 0, join: PTHREAD_CANCELED, cleanup ran 1, the mutex free again 1\n",
+        "pthread_cancel in sleep(100): 0, join: PTHREAD_CANCELED, cleanup ran 1\n",
+        "pthread_cancel in read of an empty pipe: 0, join: PTHREAD_CANCELED, cleanup ran 1\n",
+        "pthread_cancel with cancellation disabled: 0, it finished its sleep 1, then join: PTHREAD_CANCELED\n",
+        "pthread_cancel of an asynchronously cancellable busy loop: 0, join: PTHREAD_CANCELED\n",
+    ] {
+        assert!(out.contains(line), "no {line:?} in:\n{out}");
+    }
+    assert!(out.ends_with("done\n"), "{out}");
+    assert!(out.contains("killed by SIGSEGV: store page fault at 0x0"), "the kernel names the thread's fault:\n{out}");
+}
+
 /// A call the kernel lacks is ENOSYS, and `--kernel-log syscalls` names
 /// each such call once, so that a program never fails in silence.
 #[test]

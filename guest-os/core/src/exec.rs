@@ -200,6 +200,36 @@ pub fn load<M: PhysMemory>(
     Ok(pages)
 }
 
+/// Where signal handlers return: a page below the stack's guard page
+/// holding [`SIGRETURN_CODE`], mapped read-only and executable into every
+/// process (Linux keeps the same two instructions in its vDSO). glibc's
+/// unwinder reads them there to recognise a signal frame, so it must be
+/// real code at a readable address.
+pub const SIGRETURN_PAGE: u64 = STACK_TOP - STACK_SIZE - 2 * PAGE;
+
+/// `li a7, 139` (rt_sigreturn), then `ecall`.
+pub const SIGRETURN_CODE: [u8; 8] = [0x93, 0x08, 0xb0, 0x08, 0x73, 0x00, 0x00, 0x00];
+
+/// The load plan of the sigreturn page: one executable segment holding
+/// [`SIGRETURN_CODE`] at [`SIGRETURN_PAGE`].
+pub fn sigreturn_plan() -> LoadPlan {
+    let segment = Segment {
+        vaddr: SIGRETURN_PAGE,
+        memsz: SIGRETURN_CODE.len() as u64,
+        offset: 0,
+        filesz: SIGRETURN_CODE.len() as u64,
+        flags: crate::pte::R | crate::pte::X,
+    };
+    LoadPlan {
+        entry: SIGRETURN_PAGE,
+        segments: alloc::vec![segment],
+        brk: SIGRETURN_PAGE + PAGE,
+        phdr: None,
+        phent: 0,
+        phnum: 0,
+    }
+}
+
 /// The process's stack: a demand-zero region below [`STACK_TOP`].
 pub fn stack_region<'a>() -> DemandRegion<'a> {
     DemandRegion::zero(STACK_TOP - STACK_SIZE, STACK_TOP, pte::R | pte::W)

@@ -8,6 +8,8 @@
 //! blocked nor ignored. Job control is not modelled, so a signal whose
 //! default is to stop or continue the process is ignored.
 
+use alloc::vec::Vec;
+
 use rvsim_abi::signal::{SIGCHLD, SIGKILL};
 
 /// Number of signals (1..=64).
@@ -163,11 +165,13 @@ pub fn bit(sig: u32) -> u64 {
 /// Signals no mask can hold back.
 const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
-/// A process's signal state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A process's signal state. Only actions that are not the default and
+/// the information of pending signals are kept, in short lists: most
+/// processes have none, and fork copies them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signals {
-    actions: [SigAction; NSIG as usize],
-    infos: [SigInfo; NSIG as usize],
+    actions: Vec<(u32, SigAction)>,
+    infos: Vec<(u32, SigInfo)>,
     /// Signals held back from delivery.
     blocked: u64,
     /// Signals sent and not yet delivered.
@@ -177,21 +181,23 @@ pub struct Signals {
     saved: Option<u64>,
 }
 
-impl Default for Signals {
-    fn default() -> Signals {
-        Signals {
-            actions: [SigAction::default(); NSIG as usize],
-            infos: [SigInfo::default(); NSIG as usize],
-            blocked: 0,
-            pending: 0,
-            saved: None,
-        }
+/// Checks a signal number (1..=64).
+fn valid(sig: u32) -> Result<u32, SignalError> {
+    if (1..=NSIG).contains(&sig) { Ok(sig) } else { Err(SignalError::Invalid) }
+}
+
+/// Sets `sig`'s entry in `list` to `value` (removing it when it is the
+/// default).
+fn put<T: Copy + Default + PartialEq>(list: &mut Vec<(u32, T)>, sig: u32, value: T) {
+    list.retain(|&(s, _)| s != sig);
+    if value != T::default() {
+        list.push((sig, value));
     }
 }
 
-/// Checks a signal number (1..=64).
-fn valid(sig: u32) -> Result<usize, SignalError> {
-    if (1..=NSIG).contains(&sig) { Ok(sig as usize - 1) } else { Err(SignalError::Invalid) }
+/// `sig`'s entry in `list`, or the default.
+fn get<T: Copy + Default>(list: &[(u32, T)], sig: u32) -> T {
+    list.iter().find(|&&(s, _)| s == sig).map_or_else(T::default, |&(_, v)| v)
 }
 
 impl Signals {
@@ -199,14 +205,14 @@ impl Signals {
     /// action. SIGKILL and SIGSTOP keep theirs. Making a pending signal
     /// ignored discards it, as POSIX says.
     pub fn set_action(&mut self, sig: u32, new: Option<SigAction>) -> Result<SigAction, SignalError> {
-        let index = valid(sig)?;
-        let old = self.actions[index];
+        let sig = valid(sig)?;
+        let old = get(&self.actions, sig);
         if let Some(mut action) = new {
             if bit(sig) & UNBLOCKABLE != 0 {
                 return Err(SignalError::Invalid);
             }
             action.mask &= !UNBLOCKABLE;
-            self.actions[index] = action;
+            put(&mut self.actions, sig, action);
             if action.ignores(sig) {
                 self.pending &= !bit(sig);
             }
@@ -216,7 +222,7 @@ impl Signals {
 
     /// The action of `sig` (which must be valid).
     pub fn action(&self, sig: u32) -> SigAction {
-        self.actions[sig as usize - 1]
+        get(&self.actions, sig)
     }
 
     /// `rt_sigprocmask`: changes the blocked mask as `how` says (if `set`
@@ -264,12 +270,12 @@ impl Signals {
     /// (unless blocked: it may be unignored before it is unblocked).
     /// Returns whether it is now deliverable: the caller wakes a sleeper.
     pub fn send(&mut self, sig: u32, info: SigInfo) -> bool {
-        let Ok(index) = valid(sig) else { return false };
-        if self.actions[index].ignores(sig) && self.blocked & bit(sig) == 0 {
+        let Ok(sig) = valid(sig) else { return false };
+        if self.action(sig).ignores(sig) && self.blocked & bit(sig) == 0 {
             return false;
         }
         if self.pending & bit(sig) == 0 {
-            self.infos[index] = info;
+            put(&mut self.infos, sig, info);
         }
         self.pending |= bit(sig);
         self.deliverable()
@@ -279,14 +285,14 @@ impl Signals {
     /// force_sig, a blocked or ignored one gets its default action back
     /// (the process would otherwise fault forever).
     pub fn force(&mut self, sig: u32, info: SigInfo) {
-        let Ok(index) = valid(sig) else { return };
-        let action = self.actions[index];
+        let Ok(sig) = valid(sig) else { return };
+        let action = self.action(sig);
         if self.blocked & bit(sig) != 0 || action.handler == SIG_IGN {
-            self.actions[index] = SigAction::default();
+            put(&mut self.actions, sig, SigAction::default());
             self.blocked &= !bit(sig);
         }
         self.pending |= bit(sig);
-        self.infos[index] = info;
+        put(&mut self.infos, sig, info);
     }
 
     /// Whether a signal is pending and not blocked.
@@ -299,7 +305,7 @@ impl Signals {
     /// signal, so that the interrupted call can be restarted.
     pub fn interrupting(&self) -> Option<bool> {
         let ready = self.pending & !self.blocked;
-        (ready != 0).then(|| self.actions[ready.trailing_zeros() as usize].flags & SA_RESTART != 0)
+        (ready != 0).then(|| self.action(ready.trailing_zeros() + 1).flags & SA_RESTART != 0)
     }
 
     /// Takes the next deliverable signal (SIGKILL first, then the lowest
@@ -315,9 +321,9 @@ impl Signals {
             }
             let sig = if ready & bit(SIGKILL) != 0 { SIGKILL } else { ready.trailing_zeros() + 1 };
             self.pending &= !bit(sig);
-            let index = sig as usize - 1;
-            let action = self.actions[index];
-            let info = self.infos[index];
+            let action = self.action(sig);
+            let info = get(&self.infos, sig);
+            put(&mut self.infos, sig, SigInfo::default());
             match action.handler {
                 SIG_IGN => continue,
                 SIG_DFL => match default_action(sig) {
@@ -330,7 +336,7 @@ impl Signals {
                     let own = if action.flags & SA_NODEFER != 0 { 0 } else { bit(sig) };
                     self.blocked = (self.blocked | action.mask | own) & !UNBLOCKABLE;
                     if action.flags & SA_RESETHAND != 0 {
-                        self.actions[index] = SigAction::default();
+                        put(&mut self.actions, sig, SigAction::default());
                     }
                     return Some(Delivery::Handle { sig, action, info, old_mask });
                 }
@@ -341,27 +347,23 @@ impl Signals {
     /// The state fork gives the child: the same actions and mask, nothing
     /// pending.
     pub fn fork(&self) -> Signals {
-        Signals { pending: 0, infos: [SigInfo::default(); NSIG as usize], saved: None, ..self.clone() }
+        Signals { actions: self.actions.clone(), infos: Vec::new(), blocked: self.blocked, pending: 0, saved: None }
     }
 
     /// What exec keeps: handled signals go back to their default action
     /// (the handlers are gone with the program); ignored ones stay
     /// ignored; the mask and pending signals stay.
     pub fn exec(&mut self) {
-        for action in &mut self.actions {
-            if action.handler != SIG_IGN {
-                *action = SigAction::default();
-            } else {
-                action.flags = 0;
-                action.mask = 0;
-            }
+        self.actions.retain(|(_, action)| action.handler == SIG_IGN);
+        for (_, action) in &mut self.actions {
+            *action = SigAction { handler: SIG_IGN, ..SigAction::default() };
         }
     }
 
     /// Whether the parent asked not to be told of children (SIGCHLD
     /// ignored): they are then reaped at once, as Linux does.
     pub fn ignores_children(&self) -> bool {
-        let action = self.actions[SIGCHLD as usize - 1];
+        let action = self.action(SIGCHLD);
         action.handler == SIG_IGN || action.flags & 2 != 0
     }
 }

@@ -66,6 +66,10 @@ pub fn prepare(name: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<Prepared, Er
         vmm::with(|k| hold(k, image))?;
         regions.push(DemandRegion::image(image));
     }
+    // Where signal handlers return (see `proc/signals.rs`).
+    let sigreturn = images::sigreturn();
+    vmm::with(|k| hold(k, sigreturn))?;
+    regions.push(DemandRegion::image(sigreturn));
     loop {
         match vmm::with(|k| build(k, image, &regions, args, env)) {
             Ok((space, sp)) => return Ok(Prepared { image, space, sp, regions }),

@@ -45,6 +45,18 @@ pub fn find(name: &str) -> Result<&'static SharedImage<'static>, ImageError> {
     })
 }
 
+/// The image of the sigreturn page (core's `exec::SIGRETURN_CODE`), which
+/// every process maps: its identity is the code's address in the kernel.
+pub fn sigreturn() -> &'static SharedImage<'static> {
+    static CODE: [u8; 8] = exec::SIGRETURN_CODE;
+    let id = CODE.as_ptr() as u64;
+    IMAGES.with(|images| {
+        *images
+            .entry(id)
+            .or_insert_with(|| Box::leak(Box::new(SharedImage::new(id, "[sigreturn]", &CODE, exec::sigreturn_plan()))))
+    })
+}
+
 /// The name of the image with identity `id`, if known.
 pub fn name(id: u64) -> &'static str {
     get(id).map_or("?", |image| image.name)

@@ -41,8 +41,7 @@ mod threads;
 pub use fp_switch::first_fp_use;
 use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
 pub use signals::{
-    SIGRETURN_ADDRESS, current_interrupted, current_restarts, force_current, send, send_all, send_group, send_thread,
-    sigreturn,
+    current_interrupted, current_restarts, force_current, send, send_all, send_group, send_thread, sigreturn,
 };
 pub use threads::{ThreadStart, exec_alone, set_action};
 
@@ -331,6 +330,8 @@ struct Table {
     init_pid: u32,
     /// Whose FP registers the hart holds.
     fp_owner: fpu::Owner,
+    /// A thread has ended since the scheduler last freed ended threads.
+    detached_ended: bool,
 }
 
 static PROCS: Lock<Table> = Lock::new("the process table");
@@ -357,6 +358,7 @@ pub fn init() {
         sleeps: 0,
         cursor: 0,
         init_pid: 1,
+        detached_ended: false,
         fp_owner: fpu::Owner::default(),
     });
 }
@@ -392,6 +394,7 @@ impl Table {
 
     /// The leader of the running thread's group: the holder of its
     /// process-wide state.
+    #[inline]
     fn current_leader(&mut self) -> &mut Proc {
         let leader = self.current_mut().leader_slot;
         self.proc(leader)
@@ -824,27 +827,31 @@ pub fn spawn_thread(start: ThreadStart) -> Result<u32, Errno> {
 /// exit(2): ends the running thread. The leader waits for the group's
 /// other threads, then the process ends.
 pub fn exit_thread(status: i32) -> ! {
-    threads::clear_child_tid();
-    if !with_current(|p| p.is_leader()) {
-        threads::exit_detached();
-    }
-    threads::wait_for_others();
-    let status = with_process(|p| p.group_exit).unwrap_or(status);
-    exit_process(status)
+    let group = threads::end_others(None);
+    end_thread(group, status)
 }
 
 /// exit_group(2), or a fatal signal: ends every thread of the running
 /// thread's group, the process with wait status `status`. The first
 /// process ending ends the machine.
 pub fn exit(status: i32) -> ! {
-    threads::end_others(status);
+    let group = threads::end_others(Some(status));
+    end_thread(group, status)
+}
+
+/// Ends the running thread of a group in state `group`: a thread other
+/// than the leader just goes; the leader waits for the others, then ends
+/// the process.
+fn end_thread(group: threads::GroupState, status: i32) -> ! {
     threads::clear_child_tid();
-    if !with_current(|p| p.is_leader()) {
+    if !group.leader {
         threads::exit_detached();
     }
-    threads::wait_for_others();
-    let status = with_process(|p| p.group_exit).unwrap_or(status);
-    exit_process(status)
+    if group.others {
+        threads::wait_for_others();
+    }
+    let group_status = if group.others { with_process(|p| p.group_exit) } else { group.group_exit };
+    exit_process(group_status.unwrap_or(status))
 }
 
 /// Ends the process (its last thread, the leader) with wait status
@@ -1032,11 +1039,6 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
                 kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}"));
                 return;
             }
-            Err(_) if va == SIGRETURN_ADDRESS && access == Access::Fetch => {
-                // A signal handler returned (see `proc/signals.rs`).
-                sigreturn();
-                return;
-            }
             Err(why) => {
                 let kind = match access {
                     Access::Fetch => "instruction",
@@ -1167,16 +1169,19 @@ pub fn new_session() -> Result<u32, Errno> {
 /// On the way back to user mode: stores a system call's result (`a0`),
 /// ends a killed process, and returns the trap frame to resume.
 pub fn return_to_user(a0: Option<u64>) -> *mut TrapFrame {
-    let killed = with_current(|p| {
+    let (killed, signalled, frame) = with_current(|p| {
         if let Some(a0) = a0 {
             p.frame.regs[reg::A0] = a0;
         }
-        p.killed
+        (p.killed, p.signals.deliverable(), &raw mut p.frame)
     });
-    if let Some(sig) = killed.or_else(signals::deliver_all) {
+    // The common case, nothing to deliver, costs one look.
+    if (killed.is_some() || signalled)
+        && let Some(sig) = killed.or_else(signals::deliver_all)
+    {
         exit(sig as i32);
     }
-    with_current(|p| &raw mut p.frame)
+    frame
 }
 
 /// Gives up the hart until woken on `chan`.
@@ -1360,7 +1365,6 @@ pub fn scheduler() -> ! {
                 // SAFETY: as in `sched`; no lock is held here.
                 unsafe { swtch(SCHEDULER.0.get(), context) };
                 use_kernel_space();
-                threads::reap_detached();
             }
             None => {
                 // Wait with interrupts still off: wfi ends when one is
@@ -1382,6 +1386,9 @@ pub fn scheduler() -> ! {
 /// there is no current process.
 fn pick_next(t: &mut Table) -> Option<*const Context> {
     t.current = None;
+    if t.detached_ended {
+        threads::reap_detached(t);
+    }
     let n = t.in_use.max(1);
     let slot = (1..=n)
         .map(|i| (t.cursor + i) % n)

@@ -85,7 +85,9 @@ fn region_mappings(p: &Proc, i: usize, r: &DemandRegion<'static>) -> Vec<Mapping
         _ if r.start == r.end => Vec::new(),
         Backing::Image(image) => {
             let delta = r.start.wrapping_sub(image.link_base());
-            let name = alloc::format!("/{}", image.name);
+            // The sigreturn page is named as Linux names its vDSO.
+            let name =
+                if image.name.starts_with('[') { String::from(image.name) } else { alloc::format!("/{}", image.name) };
             let segment = |s: &rvsim_kernel_core::exec::Segment| {
                 let start = page_floor(s.vaddr).wrapping_add(delta);
                 let end = page_ceil(s.vaddr + s.memsz).wrapping_add(delta);

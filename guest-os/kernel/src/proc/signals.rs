@@ -2,10 +2,10 @@
 //! process's actions, mask and pending set; `signal_frame.rs` lays out the
 //! handler's frame). A signal is delivered on the way back to user mode:
 //! its default action ends the process, or its handler runs on a frame
-//! pushed on the user stack, returning to an address no program can map,
-//! [`SIGRETURN_ADDRESS`], whose fetch fault the kernel takes as
-//! `rt_sigreturn` (Linux uses its vDSO's trampoline; this kernel has no
-//! vDSO).
+//! pushed on the user stack, returning to [`SIGRETURN_ADDRESS`], a page
+//! every process maps read-only and executable whose code calls
+//! `rt_sigreturn` (Linux keeps the same code in its vDSO; glibc's unwinder
+//! reads it there to recognise signal frames).
 
 use rvsim_kernel_core::signal::{Delivery, SA_RESTORER, SA_SIGINFO, SI_TIMER, SigAction, SigInfo};
 use rvsim_kernel_core::signal_frame::{FRAME_SIZE, Frame, Restored, UCONTEXT, frame_address};
@@ -18,9 +18,9 @@ use crate::trap::reg;
 
 use super::signal;
 
-/// Where a handler returns: not canonical in Sv39 (bit 38 set, the bits
-/// above clear), so its fetch always faults, and no mapping can be there.
-pub const SIGRETURN_ADDRESS: u64 = 0x40_0000_0000;
+/// Where a handler returns: `li a7, 139; ecall` (core's
+/// `exec::SIGRETURN_PAGE`).
+pub const SIGRETURN_ADDRESS: u64 = rvsim_kernel_core::exec::SIGRETURN_PAGE;
 
 /// Sends `sig` with `info` to process `pid` (sig 0 only checks that it
 /// exists): to the first of its threads that does not block it (the

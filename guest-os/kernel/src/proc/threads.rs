@@ -95,21 +95,39 @@ fn others_alive() -> bool {
     })
 }
 
+/// What an exiting thread needs to know of its group.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupState {
+    /// It leads the group.
+    pub leader: bool,
+    /// Other threads still run.
+    pub others: bool,
+    /// The status exit_group gave the group, if it did.
+    pub group_exit: Option<i32>,
+}
+
 /// Ends every other thread of the running thread's group (exit_group, a
-/// fatal signal, exec): each dies at its next return to user mode;
-/// `status` becomes the group's exit status, if none is set yet.
-pub fn end_others(status: i32) {
+/// fatal signal, exec): each dies at its next return to user mode; with
+/// `status`, that becomes the group's exit status, if none is set yet.
+pub fn end_others(status: Option<i32>) -> GroupState {
     PROCS.with(|t| {
-        let (tgid, me) = (t.current_mut().tgid, t.current_mut().pid);
-        let leader = t.current_leader();
-        leader.group_exit.get_or_insert(status);
-        for p in t.others_in_group(tgid, me) {
-            p.killed.get_or_insert(signal::SIGKILL);
-            if p.state == State::Sleeping {
-                p.state = State::Runnable;
+        let (tgid, me, leader) = (t.current_mut().tgid, t.current_mut().pid, t.current_mut().is_leader());
+        let mut others = false;
+        for p in t.others_in_group(tgid, me).filter(|p| p.state != State::Zombie) {
+            others = true;
+            if status.is_some() {
+                p.killed.get_or_insert(signal::SIGKILL);
+                if p.state == State::Sleeping {
+                    p.state = State::Runnable;
+                }
             }
         }
-    });
+        let record = t.current_leader();
+        if others && let Some(status) = status {
+            record.group_exit.get_or_insert(status);
+        }
+        GroupState { leader, others, group_exit: record.group_exit }
+    })
 }
 
 /// The leader waits until the group's other threads have ended.
@@ -134,7 +152,7 @@ pub fn exec_alone() -> Result<(), Errno> {
         );
         return Err(EINVAL);
     }
-    end_others(0);
+    end_others(Some(0));
     wait_for_others();
     Ok(())
 }
@@ -161,6 +179,7 @@ pub fn exit_detached() -> ! {
         let tgid = p.tgid;
         p.state = State::Zombie;
         p.detached = true;
+        t.detached_ended = true;
         t.wakeup(group_channel(tgid));
         &raw mut t.current_mut().context
     });
@@ -170,14 +189,13 @@ pub fn exit_detached() -> ! {
 
 /// Frees the threads that have ended (on the scheduler's stack, never
 /// their own).
-pub fn reap_detached() {
-    PROCS.with(|t| {
-        vmm::with(|vmm| {
-            for slot in 0..t.in_use {
-                if t.slots[slot].as_ref().is_some_and(|p| p.detached && p.state == State::Zombie) {
-                    t.release(vmm, slot);
-                }
+pub fn reap_detached(t: &mut Table) {
+    t.detached_ended = false;
+    vmm::with(|vmm| {
+        for slot in 0..t.in_use {
+            if t.slots[slot].as_ref().is_some_and(|p| p.detached && p.state == State::Zombie) {
+                t.release(vmm, slot);
             }
-        })
+        }
     });
 }

@@ -18,7 +18,8 @@ use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::uaccess::access_ok;
 
 use super::{efault, with_user};
-use crate::errno::{EAGAIN, EINTR, EINVAL, ENOSYS, ETIMEDOUT, Errno};
+use crate::errno::{EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT, Errno};
+use crate::memory::KernelMemory;
 use crate::proc::{self, Proc};
 use crate::time;
 
@@ -70,10 +71,16 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
 /// FUTEX_PRIVATE_FLAG) one must be in a mapped page, as Linux finds its
 /// key through the page (EFAULT); a private one only in user space.
 fn wake_channel(uaddr: u64, shared: bool) -> Result<usize, Errno> {
-    if shared {
-        word(uaddr)?;
-    }
-    channel(uaddr)
+    efault(access_ok(uaddr, 4))?;
+    proc::with_process(|p| {
+        let mapped = || {
+            p.regions.iter().any(|r| r.contains(uaddr))
+                || p.space.as_ref().is_some_and(|s| s.entry(&KernelMemory, uaddr).is_some())
+        };
+        // A word in a shared-memory attachment is mapped: no need to look.
+        let key = key(p, uaddr);
+        if shared && key & SEGMENT_KEY == 0 && !mapped() { Err(EFAULT) } else { Ok(key) }
+    })
 }
 
 /// The futex's sleep channel (EFAULT if `uaddr` is not in user space). The

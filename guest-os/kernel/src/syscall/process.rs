@@ -136,7 +136,9 @@ pub fn execve(path: u64, argv: u64, envp: u64) -> Result<u64, Errno> {
     }
     let name = core::str::from_utf8(&path).map_err(|_| crate::errno::ENOENT)?;
     // `/proc/self/exe` (busybox runs its applets so) is the caller's program.
-    let own = initrd_fs::resolve(crate::config().initrd, Node::Root, &path) == Ok(Node::Proc(ProcFile::Exe));
+    // (Only a path ending in `exe` can name it: others skip the lookup.)
+    let own = path.ends_with(b"exe")
+        && initrd_fs::resolve(crate::config().initrd, Node::Root, &path) == Ok(Node::Proc(ProcFile::Exe));
     let own_path = own.then(super::files::exe_path);
     let name = own_path.as_deref().unwrap_or(name);
     let args = read_strings(argv)?;
