@@ -958,6 +958,22 @@ static void exec_resets_handlers(const char *self) {
     printf("the exec'd child: %s\n", ended(wait_for(pid)));
 }
 
+/* SIGCHLD ignored: children leave no zombies; wait blocks until they have
+ * all ended, then fails with ECHILD. */
+static void sigchld_ignored(void) {
+    signal(SIGCHLD, SIG_IGN);
+    fflush(stdout);
+    for (int i = 0; i < 3; i++)
+        if (fork() == 0) {
+            usleep(20000 * (i + 1));
+            _exit(3);
+        }
+    int status;
+    int r = wait(&status);
+    printf("SIGCHLD ignored: wait after 3 children: %d %s\n", r, errno == ECHILD ? "ECHILD" : "other");
+    signal(SIGCHLD, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "exec-check") == 0)
@@ -976,6 +992,7 @@ int main(int argc, char **argv) {
     segv();
     sigill();
     sigchld();
+    sigchld_ignored();
     restart();
     timers();
     errors();

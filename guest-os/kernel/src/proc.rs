@@ -900,7 +900,13 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
     }
     t.wakeup(wait_channel(parent));
     t.wakeup(vfork_channel(pid));
-    if let Some(parent) = t.procs().find(|p| p.pid == parent) {
+    // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) is not told: as
+    // on Linux, the child leaves no zombie, and the scheduler frees it.
+    let unwatched = t.procs().find(|p| p.pid == parent).is_some_and(|p| p.signals.ignores_children());
+    if unwatched {
+        t.current_mut().detached = true;
+        t.detached_ended = true;
+    } else if let Some(parent) = t.procs().find(|p| p.pid == parent) {
         signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
     }
     &raw mut t.current_mut().context
@@ -963,6 +969,7 @@ fn children(t: &mut Table, parent: u32, pid: i64) -> Children {
         if let Some(c) = child
             && c.parent == parent
             && c.is_leader()
+            && !c.detached
             && wanted(c)
         {
             if c.state == State::Zombie {
