@@ -332,6 +332,8 @@ struct Table {
     fp_owner: fpu::Owner,
     /// A thread has ended since the scheduler last freed ended threads.
     detached_ended: bool,
+    /// The slot of the running thread's group leader (set with `current`).
+    current_leader: usize,
 }
 
 static PROCS: Lock<Table> = Lock::new("the process table");
@@ -359,6 +361,7 @@ pub fn init() {
         cursor: 0,
         init_pid: 1,
         detached_ended: false,
+        current_leader: 0,
         fp_owner: fpu::Owner::default(),
     });
 }
@@ -396,8 +399,7 @@ impl Table {
     /// process-wide state.
     #[inline]
     fn current_leader(&mut self) -> &mut Proc {
-        let leader = self.current_mut().leader_slot;
-        self.proc(leader)
+        self.proc(self.current_leader)
     }
 
     /// The threads of group `tgid` other than `except`, alive or not.
@@ -902,12 +904,16 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
     t.wakeup(vfork_channel(pid));
     // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) is not told: as
     // on Linux, the child leaves no zombie, and the scheduler frees it.
-    let unwatched = t.procs().find(|p| p.pid == parent).is_some_and(|p| p.signals.ignores_children());
+    let mut unwatched = false;
+    if let Some(parent) = t.procs().find(|p| p.pid == parent) {
+        unwatched = parent.signals.ignores_children();
+        if !unwatched {
+            signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
+        }
+    }
     if unwatched {
         t.current_mut().detached = true;
         t.detached_ended = true;
-    } else if let Some(parent) = t.procs().find(|p| p.pid == parent) {
-        signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
     }
     &raw mut t.current_mut().context
 }
@@ -1403,10 +1409,12 @@ fn pick_next(t: &mut Table) -> Option<*const Context> {
     t.cursor = slot;
     t.current = Some(slot);
     switch_fp(t, slot);
-    t.proc(slot).state = State::Running;
-    let leader = t.proc(slot).leader_slot;
+    let p = t.proc(slot);
+    p.state = State::Running;
+    let (leader, context) = (p.leader_slot, &raw const p.context);
+    t.current_leader = leader;
     use_space(t.proc(leader));
-    Some(&raw const t.proc(slot).context)
+    Some(context)
 }
 
 /// Detaches every shared-memory segment of `p` (exit, exec); its pages
