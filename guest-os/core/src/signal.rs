@@ -283,9 +283,10 @@ impl Signals {
 
     /// Sends a signal for a fault the process caused: as Linux's
     /// force_sig, a blocked or ignored one gets its default action back
-    /// (the process would otherwise fault forever).
-    pub fn force(&mut self, sig: u32, info: SigInfo) {
-        let Ok(sig) = valid(sig) else { return };
+    /// (the process would otherwise fault forever). Returns whether a
+    /// handler will take it; if not, its default action ends the process.
+    pub fn force(&mut self, sig: u32, info: SigInfo) -> bool {
+        let Ok(sig) = valid(sig) else { return false };
         let action = self.action(sig);
         if self.blocked & bit(sig) != 0 || action.handler == SIG_IGN {
             put(&mut self.actions, sig, SigAction::default());
@@ -293,6 +294,7 @@ impl Signals {
         }
         self.pending |= bit(sig);
         put(&mut self.infos, sig, info);
+        self.action(sig).handler > SIG_IGN
     }
 
     /// Whether a signal is pending and not blocked.

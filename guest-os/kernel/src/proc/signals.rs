@@ -101,11 +101,7 @@ pub(super) fn send_to(p: &mut Proc, sig: u32, info: SigInfo) {
 /// dies of it, and the console says `why`.
 pub fn force_current(sig: u32, info: SigInfo, why: core::fmt::Arguments) {
     with_current(|p| {
-        let action = p.signals.action(sig);
-        let caught = action.handler > 1 && p.signals.blocked() & rvsim_kernel_core::signal::bit(sig) == 0;
-        if caught {
-            p.signals.force(sig, info);
-        } else {
+        if !p.signals.force(sig, info) {
             p.kill_with(sig, why);
         }
     });

@@ -81,16 +81,21 @@ pub fn open_file(fd: u64) -> Result<Shared<File>, Errno> {
 }
 
 /// Resolves the user path at `path` from `dirfd` (AT_FDCWD: the current
-/// directory).
+/// directory), following `/proc/self/exe` to the program.
 fn resolve(dirfd: u64, path: u64) -> Result<Node<'static>, Errno> {
+    Ok(follow(resolve_link(dirfd, path)?))
+}
+
+/// Resolves the user path at `path` from `dirfd` as [`resolve`] does, but
+/// leaves a link (`/proc/self/exe`) unfollowed.
+fn resolve_link(dirfd: u64, path: u64) -> Result<Node<'static>, Errno> {
     let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
     let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         proc::with_process(|p| p.cwd)
     } else {
         open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
     };
-    let node = initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)?;
-    Ok(follow(node))
+    initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)
 }
 
 /// `node`, or where it leads if it is a link (`/proc/self/exe`: the
@@ -112,14 +117,7 @@ pub fn exe_path() -> String {
 
 /// Whether the user path at `path` names `/proc/self/exe` (not followed).
 pub fn names_exe(dirfd: u64, path: u64) -> Result<bool, Errno> {
-    let path = efault(with_user(|u| u.read_cstr(path, PATH_MAX)))?;
-    let base = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
-        proc::with_process(|p| p.cwd)
-    } else {
-        open_file(dirfd)?.file.node().filter(Node::is_dir).ok_or(ENOTDIR)?
-    };
-    let node = initrd_fs::resolve(config().initrd, base, &path).map_err(lookup_errno)?;
-    Ok(node == Node::Proc(ProcFile::Exe))
+    Ok(resolve_link(dirfd, path)? == Node::Proc(ProcFile::Exe))
 }
 
 /// openat(dirfd, path, flags, mode): files and directories read-only

@@ -221,15 +221,11 @@ pub fn sched_yield() -> Result<u64, Errno> {
 
 /// nanosleep(req, rem).
 pub fn nanosleep(req: u64, rem: u64) -> Result<u64, Errno> {
-    let seconds = efault(with_user(|u| u.read_u64(req)))? as i64;
-    let nanoseconds = efault(with_user(|u| u.read_u64(req + 8)))? as i64;
-    if seconds < 0 || !(0..1_000_000_000).contains(&nanoseconds) {
-        return Err(EINVAL);
-    }
+    let length = super::clock::read_timespec(req)?;
     if rem != 0 {
         efault(with_user(|u| u.copy_out(rem, &[0; 16])))?;
     }
-    proc::sleep_until(time::now().saturating_add(time::ticks(seconds as u64, nanoseconds as u64)));
+    proc::sleep_until(time::now().saturating_add(length));
     if proc::current_interrupted() { Err(EINTR) } else { Ok(0) }
 }
 
