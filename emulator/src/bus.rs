@@ -4,6 +4,8 @@
 
 use crate::devices::virtio::VirtioMmio;
 use crate::devices::virtio::blk::Request;
+use crate::devices::virtio::dma::Dma;
+use crate::devices::virtio::net::NetEvent;
 use crate::devices::{Clint, Htif, Plic, Uart, test_finisher};
 use crate::machine::StopReason;
 use crate::memmap::*;
@@ -30,6 +32,9 @@ pub struct Bus {
     /// Disk requests carried out since the hart last looked: the slot and
     /// the request.
     pub disk_requests: Vec<(usize, Request)>,
+    /// Frames the network devices moved since the hart last looked: the
+    /// slot and the event.
+    pub net_events: Vec<(usize, NetEvent)>,
 }
 
 impl Bus {
@@ -45,6 +50,7 @@ impl Bus {
             stop: None,
             dma_written: Vec::new(),
             disk_requests: Vec::new(),
+            net_events: Vec::new(),
         }
     }
 
@@ -88,8 +94,9 @@ impl Bus {
     }
 
     /// Writes `size` bytes to a device register; false where no device
-    /// answers.
-    pub fn device_write(&mut self, pa: u64, size: u8, value: u64, ticks: u64) -> bool {
+    /// answers. `ticks` is the hart's clock, for `mtime`; `steps` the
+    /// same in cycles, for the network.
+    pub fn device_write(&mut self, pa: u64, size: u8, value: u64, ticks: u64, steps: u64) -> bool {
         if let Some(offset) = within(pa, size, UART_BASE, UART_SIZE) {
             for i in 0..size as u64 {
                 self.uart.write(offset + i, (value >> (8 * i)) as u8);
@@ -114,11 +121,42 @@ impl Bus {
         if let Some(offset) = within(pa, size, VIRTIO_BASE, VIRTIO_SIZE * VIRTIO_SLOTS as u64) {
             let index = (offset / VIRTIO_SIZE) as usize;
             let slot = &mut self.virtio[index];
-            slot.write(offset % VIRTIO_SIZE, size, value, &mut self.ram, &mut self.dma_written);
+            slot.write(
+                offset % VIRTIO_SIZE,
+                size,
+                value,
+                &mut Dma { ram: &mut self.ram, written: &mut self.dma_written },
+                steps,
+            );
             self.disk_requests.extend(slot.requests.drain(..).map(|r| (index, r)));
+            self.net_events.extend(slot.take_net_events().into_iter().map(|e| (index, e)));
             return true;
         }
         false
+    }
+
+    /// Lets every virtio device finish work of its own (frames that
+    /// arrived by step `now`), noting what it moved.
+    pub fn poll_devices(&mut self, now: u64) {
+        for (index, slot) in self.virtio.iter_mut().enumerate() {
+            slot.poll(now, &mut Dma { ram: &mut self.ram, written: &mut self.dma_written });
+            self.net_events.extend(slot.take_net_events().into_iter().map(|e| (index, e)));
+        }
+    }
+
+    /// The earliest step at which a device has work of its own, if known.
+    pub fn next_device_event(&mut self) -> Option<u64> {
+        self.virtio.iter_mut().filter_map(VirtioMmio::next_event).min()
+    }
+
+    /// Whether a network device is attached.
+    pub fn has_network(&self) -> bool {
+        self.virtio.iter().any(|slot| slot.net_stats().is_some())
+    }
+
+    /// Whether a device's work arrives in real time (a socket).
+    pub fn real_time_devices(&self) -> bool {
+        self.virtio.iter().any(VirtioMmio::real_time)
     }
 
     /// Reads bytes of physical memory for a tool (RAM only).

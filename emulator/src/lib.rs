@@ -21,9 +21,11 @@
 
 pub mod bench;
 pub mod boot_layout;
+pub mod bootargs;
 pub mod builtin;
 pub mod bus;
 pub mod cli;
+pub mod cluster;
 pub mod cpu;
 pub mod debugger;
 pub mod devices;
@@ -35,6 +37,7 @@ pub mod loader;
 pub mod machine;
 pub mod memmap;
 pub mod mmu;
+pub mod net;
 pub mod ram;
 pub mod stats;
 pub mod terminal;

@@ -9,9 +9,10 @@ use std::time::Duration;
 use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
-use crate::devices::virtio::VirtioMmio;
 use crate::devices::virtio::blk::Block;
+use crate::devices::virtio::net::Net;
 use crate::devices::virtio::storage::Storage;
+use crate::devices::virtio::{VirtioDevice, VirtioMmio};
 use crate::devices::{ConsoleInput, Htif, Uart};
 use crate::fdt::{self, DeviceTreeConfig};
 use crate::loader::{ElfImage, LoadError, Symbols};
@@ -51,6 +52,17 @@ pub struct MachineConfig {
     pub mmu: MmuConfig,
     /// Disks, behind the virtio-mmio windows in order from the first.
     pub disks: Vec<Disk>,
+    /// A network device, in the window after the disks.
+    pub nic: Option<Nic>,
+}
+
+/// A network device to attach: a virtio-net device with address `mac`,
+/// joined to a network by `backend`.
+pub struct Nic {
+    /// Its Ethernet address.
+    pub mac: crate::net::Mac,
+    /// What it sends through.
+    pub backend: Box<dyn crate::net::Backend>,
 }
 
 /// A disk to attach: a virtio-blk device over `storage`.
@@ -72,6 +84,7 @@ impl Default for MachineConfig {
             bootargs: String::new(),
             mmu: MmuConfig::default(),
             disks: Vec::new(),
+            nic: None,
         }
     }
 }
@@ -83,6 +96,10 @@ const POLL_INTERVAL: u64 = 1 << 16;
 /// Longest single host sleep while the hart idles in `wfi`; it then looks
 /// again, so a slow timer never makes rvsim unresponsive.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(50);
+
+/// Longest host sleep of a hart idling while frames may come from a
+/// socket at any moment.
+const NETWORK_POLL: Duration = Duration::from_millis(1);
 
 /// PLIC source of the UART, as on QEMU virt.
 pub const UART_IRQ: usize = 10;
@@ -119,12 +136,15 @@ impl Machine {
         let uart = Uart::new(config.console_output, config.console_input);
         let device_tree = DeviceTreeConfig { memory_size: config.memory_size, bootargs: config.bootargs, initrd: None };
         config.mmu.tlb.validate()?;
-        if config.disks.len() > VIRTIO_SLOTS {
-            return Err(format!("{} disks given: the machine has {VIRTIO_SLOTS} virtio slots", config.disks.len()));
+        let devices = config.disks.len() + config.nic.is_some() as usize;
+        if devices > VIRTIO_SLOTS {
+            return Err(format!("{devices} virtio devices given: the machine has {VIRTIO_SLOTS} virtio slots"));
         }
         let mut bus = Bus::new(ram, uart);
-        for (slot, disk) in bus.virtio.iter_mut().zip(config.disks) {
-            *slot = VirtioMmio::with(Box::new(Block::new(disk.storage, disk.readonly, &disk.serial)));
+        let disks = config.disks.into_iter().map(|d| Box::new(Block::new(d.storage, d.readonly, &d.serial)) as _);
+        let nic = config.nic.map(|n| Box::new(Net::new(n.mac, n.backend)) as Box<dyn VirtioDevice>);
+        for (slot, device) in bus.virtio.iter_mut().zip(disks.chain(nic)) {
+            *slot = VirtioMmio::with(device);
         }
         let cpu = Cpu::new(bus, config.mmu);
         Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })
@@ -234,6 +254,9 @@ impl Machine {
             if let Some(max) = max_steps {
                 deadline = deadline.min(max);
             }
+            if let Some(arrival) = self.cpu.bus.next_device_event() {
+                deadline = deadline.min(arrival);
+            }
             self.cpu.deadline = deadline.max(self.cpu.steps() + 1);
             self.cpu.run_until_deadline();
         };
@@ -264,7 +287,9 @@ impl Machine {
     /// software interrupts, and the PLIC's outputs for the M and S
     /// contexts, after moving console input that has arrived into the UART.
     fn update_interrupt_lines(&mut self) {
-        let ticks = self.cpu.ticks();
+        let (ticks, steps) = (self.cpu.ticks(), self.cpu.steps());
+        self.cpu.bus.poll_devices(steps);
+        self.cpu.after_dma();
         let bus = &mut self.cpu.bus;
         bus.uart.poll_input();
         bus.uart.flush();
@@ -289,13 +314,16 @@ impl Machine {
     }
 
     /// The hart waits in `wfi` with nothing pending: let time pass until
-    /// the timer can fire or console input arrives, sleeping on the host
-    /// meanwhile. Fails when no enabled interrupt could ever wake the hart.
+    /// the timer can fire, console input arrives or a frame does,
+    /// sleeping on the host meanwhile. Fails when no enabled interrupt
+    /// could ever wake the hart.
     fn idle(&mut self, max_steps: Option<u64>) -> Result<(), StopReason> {
         let mie = self.cpu.csr.mie;
         let timer = mie & irq::MTIP != 0;
-        let external = mie & (irq::MEIP | irq::SEIP) != 0 && self.cpu.bus.uart.input_open();
-        if !timer && !external {
+        let external_enabled = mie & (irq::MEIP | irq::SEIP) != 0;
+        let external = external_enabled && self.cpu.bus.uart.input_open();
+        let network = external_enabled && self.cpu.bus.has_network();
+        if !timer && !external && !network {
             return Err(StopReason::Stuck(format!(
                 "the hart waits in wfi at pc {:#x} but no enabled interrupt can wake it (mie = {:#x})",
                 self.cpu.pc, mie
@@ -307,11 +335,38 @@ impl Machine {
             // Never sleep past the instruction limit.
             wait = wait.min(max.saturating_sub(self.cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
         }
-        if self.virtual_idle && !external {
+        if network && self.frame_due_within(wait) {
+            return Ok(());
+        }
+        let real_time = network && self.cpu.bus.real_time_devices();
+        if self.virtual_idle && !external && !real_time {
             self.cpu.idle(wait.saturating_mul(STEPS_PER_TICK));
             return Ok(());
         }
-        let sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
+        self.sleep(wait, external, real_time);
+        Ok(())
+    }
+
+    /// Whether a frame arrives within `wait` ticks: if so, time passes to
+    /// its arrival, where the loop delivers it.
+    fn frame_due_within(&mut self, wait: u64) -> bool {
+        let Some(at) = self.cpu.bus.next_device_event() else { return false };
+        let steps = at.saturating_sub(self.cpu.steps()).max(1);
+        if steps >= wait.saturating_mul(STEPS_PER_TICK) {
+            return false;
+        }
+        self.cpu.idle(steps);
+        true
+    }
+
+    /// Sleeps on the host for up to `wait` ticks (less when console input
+    /// or, on a real-time network, a frame may end the wait), then lets
+    /// the time that passed pass for the hart.
+    fn sleep(&mut self, wait: u64, external: bool, real_time: bool) {
+        let mut sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
+        if real_time {
+            sleep = sleep.min(NETWORK_POLL);
+        }
         let started = std::time::Instant::now();
         if external {
             self.cpu.bus.uart.wait_for_input(sleep);
@@ -321,9 +376,9 @@ impl Machine {
         // Time passes as it did on the host, but never beyond the timer
         // (or limit) that ends the wait, so timer deadlines stay exact.
         let slept = (started.elapsed().as_nanos() / TICK.as_nanos()) as u64;
-        let advance = if sleep < MAX_IDLE_SLEEP && !external { wait } else { slept.clamp(1, wait) };
+        let whole = sleep < MAX_IDLE_SLEEP && !external && !real_time;
+        let advance = if whole { wait } else { slept.clamp(1, wait) };
         self.cpu.idle(advance * STEPS_PER_TICK);
-        Ok(())
     }
 
     /// Flushes console output held in the UART.

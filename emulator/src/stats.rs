@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::cpu::Access;
+use crate::devices::virtio::net::NetStats;
 use crate::machine::Machine;
 use crate::mmu::FlushForm;
 
@@ -28,6 +29,11 @@ impl PerAccess {
     /// The sum over kinds.
     pub fn total(&self) -> u64 {
         self.fetch + self.load + self.store
+    }
+
+    fn add(&mut self, other: &PerAccess) {
+        (self.fetch, self.load, self.store) =
+            (self.fetch + other.fetch, self.load + other.load, self.store + other.store);
     }
 
     fn get(&self, access: Access) -> u64 {
@@ -120,6 +126,15 @@ pub struct MmuReport {
     pub walk_access_faults: u64,
 }
 
+impl MmuReport {
+    fn add(&mut self, other: &MmuReport) {
+        (self.walks, self.pte_reads, self.ad_updates) =
+            (self.walks + other.walks, self.pte_reads + other.pte_reads, self.ad_updates + other.ad_updates);
+        self.page_faults.add(&other.page_faults);
+        self.walk_access_faults += other.walk_access_faults;
+    }
+}
+
 /// What one disk counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DiskReport {
@@ -154,6 +169,9 @@ pub struct RunStats {
     pub mmu: MmuReport,
     /// The disks (none unless attached).
     pub disks: Vec<DiskReport>,
+    /// The network device, if one is attached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetStats>,
 }
 
 impl RunStats {
@@ -201,7 +219,40 @@ impl RunStats {
                 walk_access_faults: cpu.mmu.stats.walk_access_faults,
             },
             disks: disks(machine),
+            network: machine.cpu.bus.virtio.iter().find_map(|slot| slot.net_stats()),
         }
+    }
+
+    /// The sum of `runs`' counters (a cluster's total); the shapes and
+    /// policies are the first run's.
+    pub fn total(runs: &[RunStats]) -> RunStats {
+        let mut total = runs.first().cloned().unwrap_or_default();
+        for run in runs.iter().skip(1) {
+            total.add(run);
+        }
+        total
+    }
+
+    /// Adds `other`'s counters to these.
+    fn add(&mut self, other: &RunStats) {
+        let (h, o) = (&mut self.hart, &other.hart);
+        (h.retired, h.cycles, h.traps) = (h.retired + o.retired, h.cycles + o.cycles, h.traps + o.traps);
+        let (m, om) = (&mut h.retired_by_mode, &o.retired_by_mode);
+        (m.user, m.supervisor, m.machine) = (m.user + om.user, m.supervisor + om.supervisor, m.machine + om.machine);
+        let (t, ot) = (&mut self.tlb, &other.tlb);
+        for (mine, theirs) in [(&mut t.lookups, &ot.lookups), (&mut t.hits, &ot.hits), (&mut t.misses, &ot.misses)] {
+            mine.add(theirs);
+        }
+        (t.fills, t.evictions, t.flushed_entries) =
+            (t.fills + ot.fills, t.evictions + ot.evictions, t.flushed_entries + ot.flushed_entries);
+        let (f, of) = (&mut t.flushes, &ot.flushes);
+        (f.all, f.asid, f.va, f.va_asid) = (f.all + of.all, f.asid + of.asid, f.va + of.va, f.va_asid + of.va_asid);
+        self.mmu.add(&other.mmu);
+        self.disks.extend(other.disks.iter().cloned());
+        self.network = match (self.network, other.network) {
+            (Some(a), Some(b)) => Some(a.sum(&b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// The statistics as JSON.
@@ -247,6 +298,14 @@ impl RunStats {
             "  page faults: fetch {}, load {}, store {}; PTE access faults {}",
             m.page_faults.fetch, m.page_faults.load, m.page_faults.store, m.walk_access_faults
         );
+        if let Some(n) = &self.network {
+            let _ = writeln!(out, "network");
+            let _ = writeln!(
+                out,
+                "  frames sent {} ({} bytes), received {} ({} bytes), dropped {}",
+                n.frames_sent, n.bytes_sent, n.frames_received, n.bytes_received, n.dropped
+            );
+        }
         for d in &self.disks {
             let _ = writeln!(out, "disk virtio{} ({} MiB)", d.slot, (d.sectors * 512) >> 20);
             let _ = writeln!(

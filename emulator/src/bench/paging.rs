@@ -248,7 +248,7 @@ fn machine(workload: &PagingWorkload<'_>, job: Job, console: &Captured) -> Resul
     let config = MachineConfig {
         memory_size: workload.memory,
         console_output: Box::new(console.clone()),
-        bootargs: with_options(&workload.bootargs, &kernel_options(workload, job)),
+        bootargs: crate::bootargs::with_options(&workload.bootargs, &kernel_options(workload, job)),
         disks: (workload.disks)()?,
         ..MachineConfig::default()
     };
@@ -304,16 +304,6 @@ fn run_retired(machine: &mut Machine, max: Option<u64>) -> StopReason {
 /// output must not.
 pub fn program_output(output: &str) -> String {
     output.lines().filter(|l| !l.starts_with('[')).map(|l| format!("{l}\n")).collect()
-}
-
-/// `bootargs` with `options` added at the end of its options, before the
-/// `--` that starts the program (so they win over any given earlier).
-fn with_options(bootargs: &str, options: &[String]) -> String {
-    let added = options.join(" ");
-    match bootargs.split_once("--") {
-        Some((before, after)) => format!("{} {added} --{after}", before.trim_end()).trim_start().to_string(),
-        None => format!("{} {added}", bootargs.trim_end()).trim_start().to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -388,9 +378,15 @@ mod tests {
     #[test]
     fn options_go_before_the_program() {
         let options = ["frames=8".to_string(), "pager=lru".to_string()];
-        assert_eq!(with_options("log=vmstat -- scan 1 1", &options), "log=vmstat frames=8 pager=lru -- scan 1 1");
-        assert_eq!(with_options("-- scan", &options), "frames=8 pager=lru -- scan");
-        assert_eq!(with_options("frames=99 -- a -- b", &options), "frames=99 frames=8 pager=lru -- a -- b");
+        assert_eq!(
+            crate::bootargs::with_options("log=vmstat -- scan 1 1", &options),
+            "log=vmstat frames=8 pager=lru -- scan 1 1"
+        );
+        assert_eq!(crate::bootargs::with_options("-- scan", &options), "frames=8 pager=lru -- scan");
+        assert_eq!(
+            crate::bootargs::with_options("frames=99 -- a -- b", &options),
+            "frames=99 frames=8 pager=lru -- a -- b"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod bench;
 mod bench_paging;
 mod boot;
+mod cluster;
 mod debug;
 mod disks;
 mod options;
@@ -46,6 +47,9 @@ pub mod exit_code {
     pub const INSTRUCTION_LIMIT: u8 = 124;
     /// The hart can make no progress (trap loop, `wfi` that nothing wakes).
     pub const STUCK: u8 = 125;
+    /// `rvsim cluster`: a node stopped other than by its first process
+    /// ending (stuck, or a reset).
+    pub const NODE_FAILED: u8 = 123;
 }
 
 #[derive(Parser, Debug)]
@@ -70,6 +74,9 @@ enum Command {
     /// Run PROGRAM under the built-in kernel, or boot a bare-metal kernel with --kernel.
     #[command(after_help = RUN_EXIT_STATUS)]
     Run(Box<RunArgs>),
+    /// Boot N machines joined by an emulated network, each running PROGRAM as its first process.
+    #[command(after_help = CLUSTER_EXIT_STATUS)]
+    Cluster(Box<cluster::ClusterArgs>),
     /// Boot as `run` would, stopped before the first instruction, under an interactive debugger.
     Debug(Box<RunArgs>),
     /// List the kernel, user programs and bare-metal images built into rvsim.
@@ -151,6 +158,10 @@ struct RunArgs {
     /// With --gdb: wait for gdb to attach before the first instruction.
     #[arg(long, requires = "gdb", help_heading = "Debugging")]
     gdb_wait: bool,
+    /// Attach a virtio-net device joined to other rvsim processes by UDP: listen=ADDR,peer=ADDR[,peer=ADDR...]
+    /// (every member's address; sorted, they number the nodes). The kernel gets node=K nodes=N.
+    #[arg(long, value_name = "SPEC", value_parser = crate::net::socket::NetSpec::parse)]
+    net: Option<crate::net::socket::NetSpec>,
 }
 
 /// The debug trace's options.
@@ -158,8 +169,8 @@ struct RunArgs {
 #[command(next_help_heading = "Tracing")]
 struct TraceArgs {
     /// Trace categories, comma-separated: insn (retired instructions, in the shape of Spike's
-    /// --log-commits), mem (loads and stores, VA -> PA), mmu (TLB and page walks), trap, csr, dev;
-    /// or all.
+    /// --log-commits), mem (loads and stores, VA -> PA), mmu (TLB and page walks), trap, csr, dev,
+    /// net (frames on the network); or all.
     #[arg(long, value_name = "LIST", value_parser = options::parse_trace)]
     trace: Option<Categories>,
     /// Write the trace to FILE instead of standard error.
@@ -220,6 +231,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(*args),
         Command::Debug(args) => debug::debug(*args),
+        Command::Cluster(args) => cluster::cluster(*args),
         Command::List => list(),
         Command::Image(args) => image(args),
         Command::Bench(command) => bench::bench(command),
@@ -355,6 +367,17 @@ Exit status:
   74     the guest ran, but rvsim could not write its results (console output, trace, --stats, --stats-json)
   124    --max-insns reached
   125    the hart is stuck";
+
+/// `rvsim cluster --help` ends with the exit statuses.
+const CLUSTER_EXIT_STATUS: &str = "\
+Exit status:
+  0      every node's first program exited 0
+  1-255  else the first non-zero status, in node order
+  2      bad command line
+  3      the guest image cannot be loaded
+  74     rvsim could not write its results
+  123    a node failed (its hart stuck, or a reset); the others were told, then the cluster stopped
+  124    --max-insns reached";
 
 #[cfg(test)]
 mod tests {

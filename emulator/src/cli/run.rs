@@ -10,10 +10,13 @@ use super::boot::{Boot, Input, plan_boot};
 use super::disks;
 use super::output::{CheckedWriter, OutputFailures, say};
 use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
+use crate::bootargs::node_options;
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
-use crate::machine::{Machine, MachineConfig, StopReason};
+use crate::machine::{Machine, MachineConfig, Nic, StopReason};
 use crate::mmu::MmuConfig;
+use crate::net::node_mac;
+use crate::net::socket::SocketBackend;
 use crate::stats::RunStats;
 use crate::terminal::RawTerminal;
 use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
@@ -35,6 +38,7 @@ pub(super) fn build_machine(
         bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
         disks: disks::open(&args.boot.disk_specs())?,
+        nic: network(args)?,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
@@ -44,13 +48,29 @@ pub(super) fn build_machine(
     Ok(machine)
 }
 
+/// The network device `--net` asks for: a socket joined to the peers.
+fn network(args: &RunArgs) -> Result<Option<Nic>, Failure> {
+    let Some(spec) = &args.net else { return Ok(None) };
+    let backend = SocketBackend::open(spec).map_err(|e| (exit_code::USAGE, e))?;
+    Ok(Some(Nic { mac: node_mac(spec.node()), backend: Box::new(backend) }))
+}
+
+/// `boot` with the kernel told its place in the `--net` cluster.
+fn with_node_options(mut boot: Boot, args: &RunArgs) -> Boot {
+    if let (Some(spec), Some(_)) = (&args.net, &boot.first) {
+        let nodes = spec.members().len() as u16;
+        boot.bootargs = crate::bootargs::with_options(&boot.bootargs, &node_options(spec.node(), nodes));
+    }
+    boot
+}
+
 /// Standard output for the guest's console, its failures recorded.
 pub(super) fn console_output(what: &str, failures: &OutputFailures) -> Box<dyn Write + Send> {
     Box::new(CheckedWriter::new(std::io::stdout(), what, failures))
 }
 
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let boot = plan_boot(&args.boot, Input::Stdin)?;
+    let boot = with_node_options(plan_boot(&args.boot, Input::Stdin)?, &args);
     let failures = OutputFailures::default();
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
@@ -195,6 +215,14 @@ pub(super) fn parse_address(text: &str, symbols: &Symbolizer) -> Option<u64> {
 
 /// The tracer the options ask for, if any.
 fn tracer(args: &TraceArgs, boot: &Boot, failures: &OutputFailures) -> Result<Option<Tracer>, Failure> {
+    let Some(config) = trace_config(args, boot)? else { return Ok(None) };
+    Ok(Some(Tracer::new(config, trace_output(args, failures)?, symbolizer(boot))))
+}
+
+/// What the trace options ask for, if anything: refuses the options that
+/// shape a trace without `--trace`, and a `--trace-from` that names no
+/// address.
+pub(super) fn trace_config(args: &TraceArgs, boot: &Boot) -> Result<Option<TraceConfig>, Failure> {
     let Some(categories) = args.trace else {
         if args.trace_file.is_some()
             || args.trace_from.is_some()
@@ -208,19 +236,17 @@ fn tracer(args: &TraceArgs, boot: &Boot, failures: &OutputFailures) -> Result<Op
         }
         return Ok(None);
     };
-    let symbols = symbolizer(boot);
     let from = match &args.trace_from {
-        Some(text) => Some(parse_address(text, &symbols).ok_or_else(|| {
+        Some(text) => Some(parse_address(text, &symbolizer(boot)).ok_or_else(|| {
             (exit_code::USAGE, format!("--trace-from {text:?}: not an address, and no symbol of that name"))
         })?),
         None => None,
     };
-    let config = TraceConfig { categories, limit: args.trace_limit, from, asid: args.trace_asid };
-    Ok(Some(Tracer::new(config, trace_output(args, failures)?, symbols)))
+    Ok(Some(TraceConfig { categories, limit: args.trace_limit, from, asid: args.trace_asid }))
 }
 
 /// Where the trace goes: `--trace-file`, created now, or standard error.
-fn trace_output(args: &TraceArgs, failures: &OutputFailures) -> Result<Box<dyn Write + Send>, Failure> {
+pub(super) fn trace_output(args: &TraceArgs, failures: &OutputFailures) -> Result<Box<dyn Write + Send>, Failure> {
     let Some(path) = &args.trace_file else {
         let stderr = CheckedWriter::new(std::io::stderr(), "cannot write the trace (standard error)", failures);
         return Ok(Box::new(BufWriter::new(stderr)));

@@ -398,8 +398,8 @@ impl Cpu {
     }
 
     fn device_store(&mut self, pa: u64, size: u8, value: u64) -> Option<()> {
-        let ticks = self.ticks();
-        let done = self.bus.device_write(pa, size, value, ticks);
+        let (ticks, steps) = (self.ticks(), self.steps());
+        let done = self.bus.device_write(pa, size, value, ticks, steps);
         self.request_check();
         if self.observed {
             self.observe_device(true, pa, size, done.then_some(value));
@@ -409,8 +409,9 @@ impl Cpu {
     }
 
     /// After a device wrote RAM (a disk read): decoded code in those pages
-    /// goes, as for a store; and the disk requests reach the trace.
-    fn after_dma(&mut self) {
+    /// goes, as for a store; and the disk requests and frames reach the
+    /// trace.
+    pub(crate) fn after_dma(&mut self) {
         if !self.bus.dma_written.is_empty() {
             let mut pages = std::mem::take(&mut self.bus.dma_written);
             pages.dedup();
@@ -424,6 +425,14 @@ impl Cpu {
             if self.observed {
                 for (slot, request) in &requests {
                     self.observe_disk_request(*slot, request);
+                }
+            }
+        }
+        if !self.bus.net_events.is_empty() {
+            let events = std::mem::take(&mut self.bus.net_events);
+            if self.observed {
+                for (slot, event) in &events {
+                    self.observe_net_event(*slot, event);
                 }
             }
         }

@@ -191,6 +191,14 @@ impl Cpu {
         }
     }
 
+    /// A frame moved by the network device in `slot`.
+    pub(super) fn observe_net_event(&mut self, slot: usize, event: &crate::devices::virtio::net::NetEvent) {
+        let now = self.steps();
+        if let Some(t) = self.tracer_for(Category::Net) {
+            t.net_event(slot, now, event);
+        }
+    }
+
     /// A CSR write (`old` to `new`).
     pub(super) fn observe_csr_write(&mut self, csr: u16, old: u64, new: u64) {
         let asid = self.asid();

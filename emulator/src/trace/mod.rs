@@ -10,7 +10,8 @@
 //! - `trap`: exceptions and interrupts by name, tval, mode from -> to, and
 //!   returns from traps;
 //! - `csr`: CSR writes, with the old and new value;
-//! - `dev`: device register accesses.
+//! - `dev`: device register accesses;
+//! - `net`: frames the network device sends, receives and drops.
 //!
 //! A trace can start at an address (`--trace-from`), keep to one address
 //! space (`--trace-asid`) and stop after a number of lines
@@ -44,17 +45,20 @@ pub enum Category {
     Csr = 16,
     /// Device registers.
     Dev = 32,
+    /// Frames on the network.
+    Net = 64,
 }
 
 impl Category {
     /// Every category, with its name on the command line.
-    pub const ALL: [(Category, &'static str); 6] = [
+    pub const ALL: [(Category, &'static str); 7] = [
         (Category::Insn, "insn"),
         (Category::Mem, "mem"),
         (Category::Mmu, "mmu"),
         (Category::Trap, "trap"),
         (Category::Csr, "csr"),
         (Category::Dev, "dev"),
+        (Category::Net, "net"),
     ];
 }
 
@@ -68,11 +72,11 @@ impl Categories {
         let mut set = 0;
         for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             if word == "all" {
-                set |= 63;
+                set |= 127;
                 continue;
             }
             let (category, _) = Category::ALL.iter().find(|(_, name)| *name == word).ok_or_else(|| {
-                format!("unknown trace category '{word}' (use insn, mem, mmu, trap, csr, dev or all)")
+                format!("unknown trace category '{word}' (use insn, mem, mmu, trap, csr, dev, net or all)")
             })?;
             set |= *category as u8;
         }
@@ -257,5 +261,16 @@ impl Tracer {
         };
         let status = ["ok", "I/O error", "unsupported"].get(r.status as usize).copied().unwrap_or("?");
         self.line(&format!("dev   virtio{slot} disk {what}: {status}"));
+    }
+
+    /// A frame the network device in `slot` moved, at step `now`.
+    pub fn net_event(&mut self, slot: usize, now: u64, event: &crate::devices::virtio::net::NetEvent) {
+        use crate::devices::virtio::net::NetEvent;
+        let text = match event {
+            NetEvent::Sent(frame) => format!("sent     {}", crate::net::describe(frame)),
+            NetEvent::Received(frame) => format!("received {}", crate::net::describe(frame)),
+            NetEvent::Dropped(why) => format!("dropped  {why}"),
+        };
+        self.line(&format!("net   virtio{slot} @{now} {text}"));
     }
 }

@@ -13,7 +13,7 @@
 use super::dma::Dma;
 use super::queue::{Buffer, Chain, QueueError};
 use super::storage::{SECTOR, Storage};
-use super::{VirtioDevice, features};
+use super::{Done, VirtioDevice, features};
 
 /// Device ID of a block device.
 pub const DEVICE_ID: u32 = 2;
@@ -273,8 +273,8 @@ impl VirtioDevice for Block {
         if queue == 0 { QUEUE_SIZE } else { 0 }
     }
 
-    fn process(&mut self, _queue: usize, chain: &Chain, dma: &mut Dma) -> Result<(u32, Option<Request>), QueueError> {
-        self.carry_out(chain, dma).map(|(request, written)| (written, Some(request)))
+    fn process(&mut self, _queue: usize, chain: Chain, dma: &mut Dma, _now: u64) -> Result<Done, QueueError> {
+        self.carry_out(&chain, dma).map(|(request, written)| Done::Completed { written, request: Some(request) })
     }
 
     fn disk_stats(&self) -> Option<DiskStats> {

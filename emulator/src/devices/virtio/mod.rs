@@ -7,11 +7,16 @@
 //!
 //! The transport holds what the driver negotiates (status, features, the
 //! queues' addresses) and hands the device the chains a notify makes
-//! available. Devices complete requests at once, while the notify is
-//! written, and raise the interrupt when the driver wants one.
+//! available. A disk completes requests at once, while the notify is
+//! written; a network device keeps its receive buffers until frames
+//! arrive, and completes them when the machine polls it. Either raises
+//! the interrupt when the driver wants one.
 
 pub mod blk;
 pub mod dma;
+pub mod net;
+#[cfg(test)]
+mod net_tests;
 pub mod queue;
 pub mod storage;
 #[cfg(test)]
@@ -19,8 +24,6 @@ mod tests;
 
 use dma::Dma;
 use queue::{Chain, Queue, QueueError};
-
-use crate::ram::Ram;
 
 /// "virt", the first register of every window.
 pub const MAGIC: u32 = 0x7472_6976;
@@ -50,9 +53,35 @@ mod status {
 const INT_USED: u32 = 1;
 const INT_CONFIG: u32 = 2;
 
+/// What a device did with a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Carried out: the bytes written into the chain, and the request
+    /// for the trace (disks).
+    Completed {
+        /// Bytes written into the chain's device-writable buffers.
+        written: u32,
+        /// What a disk did.
+        request: Option<blk::Request>,
+    },
+    /// Kept by the device, to be completed later by [`VirtioDevice::poll`].
+    Held,
+}
+
+/// A chain a device completed on its own time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    /// The queue it came from.
+    pub queue: usize,
+    /// Its head descriptor.
+    pub head: u16,
+    /// Bytes written into it.
+    pub written: u32,
+}
+
 /// What sits behind a transport.
 pub trait VirtioDevice: Send {
-    /// The device type (2: block).
+    /// The device type (1: network, 2: block).
     fn device_id(&self) -> u32;
     /// The features it offers.
     fn features(&self) -> u64;
@@ -60,18 +89,39 @@ pub trait VirtioDevice: Send {
     fn config(&self) -> &[u8];
     /// The largest size of queue `queue` (0: no such queue).
     fn queue_max(&self, queue: usize) -> u16;
-    /// Carries out the request in `chain` from queue `queue`; returns the
-    /// bytes written into the chain and what was done, for the trace.
-    fn process(
-        &mut self,
-        queue: usize,
-        chain: &Chain,
-        dma: &mut Dma,
-    ) -> Result<(u32, Option<blk::Request>), QueueError>;
+    /// Carries out (or keeps) the request in `chain` from queue `queue`
+    /// at step `now` of the hart.
+    fn process(&mut self, queue: usize, chain: Chain, dma: &mut Dma, now: u64) -> Result<Done, QueueError>;
+    /// Completes what it kept and can now finish, at step `now`.
+    fn poll(&mut self, _now: u64, _dma: &mut Dma) -> Vec<Completion> {
+        Vec::new()
+    }
+    /// The step at which [`VirtioDevice::poll`] next has work, if known.
+    fn next_event(&mut self) -> Option<u64> {
+        None
+    }
+    /// Whether its work arrives in real time rather than at known steps.
+    fn real_time(&self) -> bool {
+        false
+    }
+    /// Forgets the chains it kept: the driver reset the device.
+    fn reset(&mut self) {}
     /// Its disk counters, if it is a disk.
-    fn disk_stats(&self) -> Option<blk::DiskStats>;
+    fn disk_stats(&self) -> Option<blk::DiskStats> {
+        None
+    }
     /// Its capacity in sectors, if it is a disk.
-    fn disk_sectors(&self) -> Option<u64>;
+    fn disk_sectors(&self) -> Option<u64> {
+        None
+    }
+    /// Its network counters, if it is a network device.
+    fn net_stats(&self) -> Option<net::NetStats> {
+        None
+    }
+    /// The frames it sent, received and dropped since last asked.
+    fn take_net_events(&mut self) -> Vec<net::NetEvent> {
+        Vec::new()
+    }
 }
 
 /// One virtio-mmio register window and the device behind it, if any.
@@ -111,6 +161,26 @@ impl VirtioMmio {
     /// The device's capacity in sectors, if it is a disk.
     pub fn disk_sectors(&self) -> Option<u64> {
         self.device.as_ref().and_then(|d| d.disk_sectors())
+    }
+
+    /// The device's network counters, if it is a network device.
+    pub fn net_stats(&self) -> Option<net::NetStats> {
+        self.device.as_ref().and_then(|d| d.net_stats())
+    }
+
+    /// The frames the device moved since last asked, for the trace.
+    pub fn take_net_events(&mut self) -> Vec<net::NetEvent> {
+        self.device.as_mut().map(|d| d.take_net_events()).unwrap_or_default()
+    }
+
+    /// The step at which the device next has work of its own, if known.
+    pub fn next_event(&mut self) -> Option<u64> {
+        self.device.as_mut().filter(|_| self.status & status::DRIVER_OK != 0).and_then(|d| d.next_event())
+    }
+
+    /// Whether the device's work arrives in real time.
+    pub fn real_time(&self) -> bool {
+        self.device.as_ref().is_some_and(|d| d.real_time())
     }
 
     /// The level of the interrupt line.
@@ -174,10 +244,9 @@ impl VirtioMmio {
         self.queues.get(self.queue_sel as usize)
     }
 
-    /// Writes `size` bytes at `offset`; `ram` is what the device reaches
-    /// when a notify makes requests available, noting pages it writes in
-    /// `written`.
-    pub fn write(&mut self, offset: u64, size: u8, value: u64, ram: &mut Ram, written: &mut Vec<u64>) {
+    /// Writes `size` bytes at `offset` at step `now` of the hart; `dma` is
+    /// what the device reaches when a notify makes requests available.
+    pub fn write(&mut self, offset: u64, size: u8, value: u64, dma: &mut Dma, now: u64) {
         if size != 4 || self.device.is_none() || offset >= 0x100 {
             // The configuration space of a block device is read-only.
             return;
@@ -190,7 +259,7 @@ impl VirtioMmio {
             0x30 => self.queue_sel = value,
             0x38 => self.with_queue(|q, max| q.size = if value as u16 <= max { value as u16 } else { q.size }),
             0x44 => self.with_queue(|q, _| q.ready = value & 1 != 0 && q.size > 0),
-            0x50 => self.notify(value as usize, &mut Dma { ram, written }),
+            0x50 => self.notify(value as usize, dma, now),
             0x64 => self.interrupt_status &= !value,
             0x70 => self.set_status(value),
             0x80 => self.with_queue(|q, _| q.desc = low(q.desc, value)),
@@ -240,37 +309,86 @@ impl VirtioMmio {
 
     fn reset(&mut self) {
         self.queues.iter_mut().for_each(Queue::reset);
+        if let Some(device) = self.device.as_mut() {
+            device.reset();
+        }
         (self.status, self.driver_features, self.interrupt_status, self.broken) = (0, 0, 0, None);
         (self.device_features_sel, self.driver_features_sel, self.queue_sel) = (0, 0, 0);
     }
 
     /// The driver made chains available on queue `index`: the device
-    /// carries them all out, and interrupts if the driver wants it.
-    fn notify(&mut self, index: usize, dma: &mut Dma) {
-        let live = self.status & status::DRIVER_OK != 0 && self.broken.is_none();
-        if !live || !self.queues.get(index).is_some_and(|q| q.ready) {
+    /// carries them all out (or keeps them), and interrupts if the driver
+    /// wants it.
+    fn notify(&mut self, index: usize, dma: &mut Dma, now: u64) {
+        if !self.live() || !self.queues.get(index).is_some_and(|q| q.ready) {
             return;
         }
-        if let Err(QueueError(why)) = self.serve(index, dma) {
-            log::warn!("virtio: the driver broke queue {index}: {why}; the device needs a reset");
+        let served = self.serve(index, dma, now);
+        self.check(served);
+    }
+
+    /// Whether the driver finished setting the device up and has not
+    /// broken it.
+    fn live(&self) -> bool {
+        self.status & status::DRIVER_OK != 0 && self.broken.is_none()
+    }
+
+    /// Marks the device as needing a reset when the driver broke a queue.
+    fn check(&mut self, result: Result<(), QueueError>) {
+        if let Err(QueueError(why)) = result {
+            log::warn!("virtio: the driver broke a queue: {why}; the device needs a reset");
             self.broken = Some(why);
             self.status |= status::NEEDS_RESET;
             self.interrupt_status |= INT_CONFIG;
         }
     }
 
-    fn serve(&mut self, index: usize, dma: &mut Dma) -> Result<(), QueueError> {
+    fn serve(&mut self, index: usize, dma: &mut Dma, now: u64) -> Result<(), QueueError> {
         let event_idx = self.driver_features & features::RING_EVENT_IDX != 0;
         let (Some(device), Some(queue)) = (self.device.as_mut(), self.queues.get_mut(index)) else { return Ok(()) };
         let mut pushed = false;
         while let Some(chain) = queue.pop(dma.ram)? {
-            let (written, request) = device.process(index, &chain, dma)?;
-            self.requests.extend(request);
-            queue.push(dma, chain.head, written)?;
-            pushed = true;
+            let head = chain.head;
+            if let Done::Completed { written, request } = device.process(index, chain, dma, now)? {
+                self.requests.extend(request);
+                queue.push(dma, head, written)?;
+                pushed = true;
+            }
         }
         queue.publish_seen(dma, event_idx)?;
         if pushed && queue.needs_interrupt(dma.ram, event_idx)? {
+            self.interrupt_status |= INT_USED;
+        }
+        Ok(())
+    }
+
+    /// Lets the device complete what it kept, at step `now`: the chains go
+    /// onto their used rings, with an interrupt if the driver wants one.
+    pub fn poll(&mut self, now: u64, dma: &mut Dma) {
+        if !self.live() {
+            return;
+        }
+        let Some(device) = self.device.as_mut() else { return };
+        let completions = device.poll(now, dma);
+        let result = self.complete(&completions, dma);
+        self.check(result);
+    }
+
+    fn complete(&mut self, completions: &[Completion], dma: &mut Dma) -> Result<(), QueueError> {
+        let event_idx = self.driver_features & features::RING_EVENT_IDX != 0;
+        let mut touched = Vec::new();
+        for c in completions {
+            let Some(queue) = self.queues.get_mut(c.queue) else { continue };
+            queue.push(dma, c.head, c.written)?;
+            if !touched.contains(&c.queue) {
+                touched.push(c.queue);
+            }
+        }
+        let mut interrupt = false;
+        for index in touched {
+            interrupt |= self.queues[index].needs_interrupt(dma.ram, event_idx)?;
+        }
+        if interrupt {
             self.interrupt_status |= INT_USED;
         }
         Ok(())

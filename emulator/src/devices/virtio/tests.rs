@@ -4,6 +4,7 @@
 use super::blk::{Block, DiskStats};
 use super::storage::Storage;
 use super::*;
+use crate::ram::Ram;
 
 const BASE: u64 = 0x8000_0000;
 const DESC: u64 = BASE + 0x1000;
@@ -29,7 +30,7 @@ impl Driver {
     }
 
     fn write(&mut self, offset: u64, value: u32) {
-        self.window.write(offset, 4, value as u64, &mut self.ram, &mut self.written);
+        self.window.write(offset, 4, value as u64, &mut dma::Dma { ram: &mut self.ram, written: &mut self.written }, 0);
     }
 
     fn read(&self, offset: u64) -> u32 {
