@@ -106,7 +106,7 @@ struct BootArgs {
     /// Extra kernel boot arguments, e.g. "cow=off" (fork copies every page at once).
     #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
     append: String,
-    /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, page-ins, page-outs, forks and exits; "vmstat" prints the VM counters on one line at the end; "syscalls" names each system call the kernel does not implement, once
+    /// Kernel logs to turn on: "vm" prints page faults, copy-on-write breaks, page-ins, page-outs, forks and exits; "vmstat" prints the VM counters on one line at the end; "syscalls" names each system call the kernel does not implement, once; "dsm" prints distributed shared memory's remote faults, invalidations and ownership transfers
     #[arg(long, value_name = "LIST", value_parser = options::parse_kernel_log)]
     kernel_log: Option<String>,
     /// RAM size: a number with K, M or G (KiB, MiB, GiB); a plain number is MiB, as in QEMU.

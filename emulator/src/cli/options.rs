@@ -10,7 +10,7 @@ use crate::trace::Categories;
 
 /// The kernel logs `--kernel-log` can turn on (the teaching kernel's
 /// `log=` boot argument).
-pub(super) const KERNEL_LOGS: [&str; 3] = ["vm", "vmstat", "syscalls"];
+pub(super) const KERNEL_LOGS: [&str; 4] = ["vm", "vmstat", "syscalls", "dsm"];
 
 /// The items of a comma-separated list, trimmed. Refused: an empty list,
 /// an empty item (`a,,b`, a trailing comma), an item given twice.

@@ -26,7 +26,7 @@ use std::sync::{Mutex, MutexGuard};
 use barrier::SpinBarrier;
 
 use crate::machine::{Machine, StopReason};
-use crate::net::node_down_notice;
+use crate::net::node_down;
 use crate::net::switch::{LinkConfig, Routed, Switch};
 
 /// Longest quantum: a bound on how long the nodes run unsynchronised
@@ -237,7 +237,7 @@ impl Control {
     /// The switch tells every other node that `failed` stopped.
     fn tell_failure(&mut self, failed: u16, nodes: u16, end: u64) {
         for other in (0..nodes).filter(|&n| n != failed) {
-            self.switch.inject(other, end + self.link.latency, node_down_notice(failed));
+            self.switch.inject(other, end + self.link.latency, node_down(failed));
         }
     }
 }

@@ -18,18 +18,11 @@ pub const MTU: usize = 9000;
 pub const ETHERNET_HEADER: usize = 14;
 /// Largest frame, header included.
 pub const MAX_FRAME: usize = MTU + ETHERNET_HEADER;
-/// The broadcast address.
-pub const BROADCAST: Mac = [0xff; 6];
+pub use rvsim_kernel_core::cluster_frame::BROADCAST;
 
-/// An Ethernet address.
-pub type Mac = [u8; 6];
+pub use rvsim_kernel_core::cluster_frame::Mac;
 
-/// The address of node `node`'s device: QEMU's prefix 52:54:00, then the
-/// node number.
-pub fn node_mac(node: u16) -> Mac {
-    let [high, low] = node.to_be_bytes();
-    [0x52, 0x54, 0x00, 0x00, high, low]
-}
+pub use rvsim_kernel_core::cluster_frame::{node_down, node_mac};
 
 /// The destination address of `frame`, if it holds a header.
 pub fn destination(frame: &[u8]) -> Option<Mac> {
@@ -58,28 +51,21 @@ pub trait Backend: Send {
     }
 }
 
-/// A frame as the trace shows it: the addresses, type and length.
+/// A frame as the trace shows it: who sent it to whom, its type and
+/// length.
 pub fn describe(frame: &[u8]) -> String {
-    let mac = |m: Option<Mac>| m.map_or("?".to_string(), |m| format!("{:02x}:{:02x}", m[4], m[5]));
     let kind = frame.get(12..14).map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
-    format!("{} -> {} type {kind:#06x} {} bytes", mac(source(frame)), mac(destination(frame)), frame.len())
+    let (from, to) = (who(source(frame)), who(destination(frame)));
+    format!("{from} -> {to}, type {kind:#06x}, {} bytes", frame.len())
 }
 
-/// The Ethernet type of rvsim's own frames: the cluster protocol's, and
-/// the switch's notices (IEEE 802's "local experimental" type).
-pub const RVSIM_ETHERTYPE: u16 = 0x88b5;
-/// The source address of the switch's notices.
-pub const SWITCH_MAC: Mac = [0x52, 0x54, 0x00, 0xff, 0xff, 0xff];
-/// What a notice's payload starts with: node `node` is down.
-pub const NODE_DOWN: &[u8; 8] = b"NODEDOWN";
-
-/// The switch's notice that node `node` stopped: broadcast from
-/// [`SWITCH_MAC`], [`NODE_DOWN`] then the node number (big-endian).
-pub fn node_down_notice(node: u16) -> Vec<u8> {
-    let mut frame = BROADCAST.to_vec();
-    frame.extend_from_slice(&SWITCH_MAC);
-    frame.extend_from_slice(&RVSIM_ETHERTYPE.to_be_bytes());
-    frame.extend_from_slice(NODE_DOWN);
-    frame.extend_from_slice(&node.to_be_bytes());
-    frame
+/// An address as the trace names it.
+fn who(mac: Option<Mac>) -> String {
+    use rvsim_kernel_core::cluster_frame::{SWITCH_MAC, node_of};
+    match mac {
+        Some(BROADCAST) => "everyone".into(),
+        Some(SWITCH_MAC) => "the switch".into(),
+        Some(mac) => node_of(&mac).map_or_else(|| format!("{mac:02x?}"), |n| format!("node {n}")),
+        None => "?".into(),
+    }
 }

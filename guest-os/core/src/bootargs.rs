@@ -7,7 +7,49 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::dsm::{ManagerKind, Protocol};
 use crate::replace::Policy;
+
+/// A machine's place in a cluster, and how the cluster shares memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cluster {
+    /// This node.
+    pub node: u16,
+    /// Nodes in the cluster.
+    pub nodes: u16,
+    /// `dsm=replicate` (default) or `dsm=migrate`.
+    pub protocol: Protocol,
+    /// `manager=distributed` (default, IVY's dynamic distributed manager)
+    /// or `manager=central` (node 0 knows every page's owner).
+    pub manager: ManagerKind,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster { node: 0, nodes: 1, protocol: Protocol::Replicate, manager: ManagerKind::Distributed }
+    }
+}
+
+impl Cluster {
+    /// Whether the machine is one of several.
+    pub fn is_cluster(&self) -> bool {
+        self.nodes > 1
+    }
+
+    /// Takes the option `key=value` if it is a cluster option.
+    fn take(&mut self, key: &str, value: &str) -> bool {
+        match (key, value) {
+            ("node", n) if n.parse::<u16>().is_ok() => self.node = n.parse().unwrap_or(0),
+            ("nodes", n) if n.parse::<u16>().is_ok_and(|n| n > 0) => self.nodes = n.parse().unwrap_or(1),
+            ("dsm", "replicate") => self.protocol = Protocol::Replicate,
+            ("dsm", "migrate") => self.protocol = Protocol::Migrate,
+            ("manager", "distributed") => self.manager = ManagerKind::Distributed,
+            ("manager", "central") => self.manager = ManagerKind::Central(0),
+            _ => return false,
+        }
+        true
+    }
+}
 
 /// Parsed boot arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +71,13 @@ pub struct BootArgs<'a> {
     /// `log=syscalls`: print each system call the kernel does not
     /// implement, once, by number and Linux name.
     pub log_syscalls: bool,
+    /// `log=dsm`: print one line per remote fault, invalidation and
+    /// ownership transfer of distributed shared memory.
+    pub log_dsm: bool,
+    /// `node=K` and `nodes=N`: this machine is node K of a cluster of N
+    /// (as `rvsim cluster` and `rvsim run --net` say); `node=0 nodes=1`
+    /// alone by default.
+    pub cluster: Cluster,
     /// `echo=on` (default) or `echo=off`: whether the console echoes what
     /// is typed (off when input is not a terminal).
     pub echo: bool,
@@ -60,6 +109,8 @@ pub fn parse(line: &str) -> BootArgs<'_> {
         log_vm: false,
         log_vmstat: false,
         log_syscalls: false,
+        log_dsm: false,
+        cluster: Cluster::default(),
         echo: true,
         pager: Policy::Clock,
         shared_sweeps: 2,
@@ -82,12 +133,14 @@ pub fn parse(line: &str) -> BootArgs<'_> {
             }
             Some(("shared", n)) if n.parse::<u32>().is_ok() => args.shared_sweeps = n.parse().unwrap_or(2),
             Some(("frames", n)) if n.parse::<usize>().is_ok_and(|n| n > 0) => args.frames = n.parse().ok(),
+            Some((key, value)) if args.cluster.take(key, value) => {}
             Some(("log", list)) => {
                 for what in list.split(',') {
                     match what {
                         "vm" => args.log_vm = true,
                         "vmstat" => args.log_vmstat = true,
                         "syscalls" => args.log_syscalls = true,
+                        "dsm" => args.log_dsm = true,
                         _ => args.unknown.push(option),
                     }
                 }
@@ -150,6 +203,17 @@ mod tests {
         let args = parse("pager=opt shared=x frames=0 --");
         assert_eq!((args.pager, args.shared_sweeps, args.frames), (Policy::Clock, 2, None), "the defaults stay");
         assert_eq!(args.unknown, ["pager=opt", "shared=x", "frames=0"]);
+    }
+
+    #[test]
+    fn cluster_options() {
+        let args = parse("node=2 nodes=4 dsm=migrate manager=central log=dsm -- dsmcounter");
+        let c = args.cluster;
+        assert_eq!((c.node, c.nodes, c.protocol, c.manager), (2, 4, Protocol::Migrate, ManagerKind::Central(0)));
+        assert!(args.log_dsm && c.is_cluster());
+        let args = parse("nodes=0 dsm=ivy manager=x --");
+        assert_eq!(args.cluster, Cluster::default());
+        assert_eq!(args.unknown, ["nodes=0", "dsm=ivy", "manager=x"]);
     }
 
     #[test]

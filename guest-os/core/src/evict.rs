@@ -197,6 +197,10 @@ fn evict<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Option<E
         return Some(drop_shared(vm, frame, why));
     }
     if let Some((id, index)) = vm.shm.owner(frame) {
+        // A cluster-wide segment's pages stay (see `ShmRegistry::distributed`).
+        if vm.shm.is_distributed(id) {
+            return None;
+        }
         return write_shm(vm, frame, id, index, why);
     }
     let mappings = vm.pager.rmap.mappings(frame);
@@ -355,7 +359,7 @@ pub fn page_in_done<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, frame: u64, o
 pub fn wait_slot(wait: Wait) -> Option<Slot> {
     match wait {
         Wait::PageIn { slot, .. } | Wait::Transfer { slot } | Wait::PageOut { slot, .. } => Some(slot),
-        Wait::Frames => None,
+        Wait::Frames | Wait::Remote { .. } => None,
     }
 }
 

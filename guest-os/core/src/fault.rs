@@ -122,6 +122,17 @@ pub enum Wait {
         /// The slot.
         slot: Slot,
     },
+    /// A page of a cluster-wide segment that this node may not access as
+    /// asked: the distributed shared memory engine must get it (a read
+    /// copy, or ownership to write) from another node first.
+    Remote {
+        /// The local segment.
+        segment: i32,
+        /// The page's index in it.
+        index: u64,
+        /// Whether write access is needed.
+        write: bool,
+    },
 }
 
 /// Why a fault is not resolved.
@@ -186,7 +197,7 @@ fn resolve_once<M: PhysMemory>(
                 return break_cow(space, vm, slot, entry, va);
             }
             if !permits(entry, access) {
-                return Err(Unresolved::Protection);
+                return Err(distributed(vm, regions, va, access).unwrap_or(Unresolved::Protection));
             }
             let needed = if access == Access::Store { pte::A | pte::D } else { pte::A };
             AddressSpace::set_entry(vm.mem, slot, entry | needed);
@@ -538,6 +549,9 @@ fn shm_page<M: PhysMemory>(
     if !permits(shm_flags(writable), access) {
         return Err(Unresolved::Protection);
     }
+    if vm.shm.is_distributed(id) {
+        return Err(remote(id, index, access));
+    }
     let frame = match vm.shm.page(id, index as usize).ok_or(Unresolved::NotMapped)? {
         ShmPage::Resident(frame) => frame,
         ShmPage::Zero => {
@@ -561,6 +575,25 @@ fn shm_page<M: PhysMemory>(
         return Err(Unresolved::Wait(Wait::Frames));
     }
     Ok(Resolved::ShmPage { frame })
+}
+
+/// A fault on a mapped page of a cluster-wide segment that its entry does
+/// not permit, when the attachment would: the engine must get access.
+fn distributed<M: PhysMemory>(
+    vm: &Vm<'_, M>,
+    regions: &[DemandRegion<'_>],
+    va: u64,
+    access: Access,
+) -> Option<Unresolved> {
+    let region = regions.iter().find(|r| r.contains(va))?;
+    let Backing::Shm { id, writable, first } = region.backing else { return None };
+    let allowed = vm.shm.is_distributed(id) && permits(shm_flags(writable), access);
+    allowed.then(|| remote(id, first + (va - region.start) / PAGE, access))
+}
+
+/// The wait for the engine to give page `index` of segment `id` access.
+fn remote(id: i32, index: u64, access: Access) -> Unresolved {
+    Unresolved::Wait(Wait::Remote { segment: id, index, write: access == Access::Store })
 }
 
 /// Breaks copy-on-write for the page at `va` whose PTE `entry` sits at

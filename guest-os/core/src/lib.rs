@@ -28,6 +28,8 @@
 //!   initial stack.
 //! - [`boot_memory`]: where the kernel's heap and frames go in RAM.
 //! - [`bootargs`]: the kernel command line.
+//! - [`cluster_frame`]: the frames between the nodes of a cluster.
+//! - [`cluster_shm`]: System V keys shared by the nodes of a cluster.
 //! - [`cpio`]: the initrd's archive format, read in place.
 //! - [`swap_header`]: the header that marks a disk as swap (Linux's).
 //! - [`tracking`]: the pager's records kept only once memory gets short.
@@ -36,13 +38,18 @@
 //! - [`initrd_fs`]: the initrd as a read-only file system, with `/dev`.
 //! - [`protect`]: mprotect, at once for pages in memory, on first touch
 //!   for the others.
+//! - [`dsm`]: distributed shared memory across machines: IVY's coherence
+//!   protocol, its central and distributed managers, reliable links.
 #![no_std]
 
 extern crate alloc;
 
 pub mod boot_memory;
 pub mod bootargs;
+pub mod cluster_frame;
+pub mod cluster_shm;
 pub mod cpio;
+pub mod dsm;
 pub mod evict;
 pub mod exec;
 pub mod fault;

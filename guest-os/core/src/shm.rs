@@ -82,6 +82,9 @@ pub struct ShmSegment {
     pub cpid: u32,
     /// Pid of the last attach or detach.
     pub lpid: u32,
+    /// The cluster-wide space it is, when its key is shared by the
+    /// nodes of a cluster (see [`crate::cluster_shm`]).
+    pub space: Option<u32>,
     /// Times (seconds since boot) of the last attach, detach, change.
     pub atime: u64,
     /// See `atime`.
@@ -184,6 +187,7 @@ impl ShmRegistry {
             removed: false,
             cpid: caller.pid,
             lpid: 0,
+            space: None,
             atime: 0,
             dtime: 0,
             ctime: caller.now,
@@ -207,6 +211,58 @@ impl ShmRegistry {
             return Err(ShmError::Access);
         }
         Ok(id)
+    }
+
+    /// The local segment of cluster-wide segment `found`, made the first
+    /// time with every page in memory from the start, in `frames` (one a
+    /// page, zeroed, its pages committed by the caller), and never sent
+    /// to swap: the distributed shared memory engine must reach any page
+    /// at any moment (from an interrupt, where nothing may wait for a
+    /// disk). It is never destroyed either, while the machine runs: this
+    /// node may own pages that others will ask for.
+    pub fn distributed(
+        &mut self,
+        found: &crate::cluster_shm::Found,
+        caller: Caller,
+        frames: Vec<u64>,
+    ) -> Result<i32, ShmError> {
+        if let Some(id) = self.of_space(found.space) {
+            return Ok(id);
+        }
+        if self.segments.len() >= SHMMNI || frames.len() != found.pages as usize {
+            return Err(ShmError::NoSpace);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        for (index, &frame) in frames.iter().enumerate() {
+            self.owners.insert(frame, (id, index));
+        }
+        let segment = ShmSegment {
+            key: found.key,
+            size: found.size,
+            pages: frames.into_iter().map(ShmPage::Resident).collect(),
+            mode: found.mode,
+            nattch: 0,
+            removed: false,
+            cpid: caller.pid,
+            lpid: 0,
+            space: Some(found.space),
+            atime: 0,
+            dtime: 0,
+            ctime: caller.now,
+        };
+        self.segments.insert(id, segment);
+        Ok(id)
+    }
+
+    /// The local segment of cluster-wide space `space`, if there is one.
+    pub fn of_space(&self, space: u32) -> Option<i32> {
+        self.segments.iter().find(|(_, s)| s.space == Some(space)).map(|(&id, _)| id)
+    }
+
+    /// Whether segment `id` is a cluster-wide one.
+    pub fn is_distributed(&self, id: i32) -> bool {
+        self.segments.get(&id).is_some_and(|s| s.space.is_some())
     }
 
     /// The segment `id`.
@@ -238,7 +294,7 @@ impl ShmRegistry {
         segment.nattch = segment.nattch.saturating_sub(1);
         segment.lpid = caller.pid;
         segment.dtime = caller.now;
-        if segment.removed && segment.nattch == 0 {
+        if segment.removed && segment.nattch == 0 && segment.space.is_none() {
             self.destroy(id, frames, pager);
         }
     }
@@ -263,7 +319,7 @@ impl ShmRegistry {
         segment.removed = true;
         segment.key = IPC_PRIVATE;
         segment.ctime = caller.now;
-        if segment.nattch == 0 {
+        if segment.nattch == 0 && segment.space.is_none() {
             self.destroy(id, frames, pager);
         }
         Ok(())
@@ -401,6 +457,24 @@ mod tests {
         }
         assert_eq!(shm2.get(IPC_PRIVATE, 1, 0o600, ME, &mut pager2.commit), Err(ShmError::NoSpace));
         assert_eq!(shm.len(), 0);
+    }
+
+    #[test]
+    fn distributed_segments_are_resident_and_outlive_their_key() {
+        let (mut shm, mut frames, mut pager) = setup(16);
+        let found = crate::cluster_shm::Found { key: 9, space: 4, pages: 2, size: 5000, mode: 0o600, home: 1 };
+        let id = shm.distributed(&found, ME, alloc::vec![0x8000_3000, 0x8000_5000]).unwrap();
+        assert_eq!(shm.distributed(&found, ME, Vec::new()), Ok(id), "made once");
+        assert_eq!(shm.of_space(4), Some(id));
+        assert!(shm.is_distributed(id));
+        assert_eq!(shm.owner(0x8000_5000), Some((id, 1)));
+        assert_eq!(shm.page(id, 0), Some(ShmPage::Resident(0x8000_3000)));
+        shm.attach(id, false, ME).unwrap();
+        shm.remove(id, ME, &mut frames, &mut pager).unwrap();
+        shm.detach(id, ME, &mut frames, &mut pager);
+        assert_eq!(shm.len(), 1, "a node may still own pages others need: it stays");
+        let short = crate::cluster_shm::Found { space: 5, ..found };
+        assert_eq!(shm.distributed(&short, ME, alloc::vec![1]), Err(ShmError::NoSpace), "one frame a page");
     }
 
     #[test]

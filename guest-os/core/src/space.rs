@@ -234,6 +234,37 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Makes the entry at `va` map `frame`, a cluster-wide segment's page,
+    /// as the distributed shared memory engine allows: not at all
+    /// (`None`), read-only, or read-write (`Some(writable)`). A new
+    /// mapping holds one more reference to the frame, as `map_shm`'s do.
+    /// Returns whether anything changed, so that the caller flushes.
+    pub fn set_shm_access<M: PhysMemory>(
+        &mut self,
+        vm: &mut Vm<'_, M>,
+        va: u64,
+        frame: u64,
+        access: Option<bool>,
+    ) -> Result<bool, OutOfMemory> {
+        let present = self.lookup(vm.mem, va).filter(|&(_, e)| pte::address(e) == frame);
+        match (access, present) {
+            (None, None) => Ok(false),
+            (None, Some(_)) => Ok(self.unmap(vm, va).is_some()),
+            (Some(writable), Some((slot, entry))) => {
+                let flags = shm_flags(writable);
+                Self::set_entry(vm.mem, slot, pte::make(frame, flags) | (entry & (pte::A | pte::D)));
+                Ok(pte::flags(entry) & pte::W != flags & pte::W)
+            }
+            (Some(writable), None) => {
+                vm.frames.incref(frame);
+                self.map(vm, va, frame, shm_flags(writable)).inspect_err(|_| {
+                    vm.frames.decref(frame);
+                })?;
+                Ok(true)
+            }
+        }
+    }
+
     /// Unmaps `pages` pages from `start` (those mapped), then frees the
     /// page tables the range leaves empty, so that memory returns to what
     /// it was before the range was mapped.

@@ -7,11 +7,11 @@
 
 use rvsim_kernel_core::frame::FrameTable;
 use rvsim_kernel_core::space::OutOfMemory;
-use rvsim_kernel_core::{PAGE, PhysMemory, pte};
+use rvsim_kernel_core::{PAGE, PhysMemory, page_floor, pte};
 
 use crate::memory::KernelMemory;
 use crate::param::{
-    DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART, VIRTIO, VIRTIO_SIZE, VIRTIO_SLOTS,
+    CLINT_MTIMECMP, DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART, VIRTIO, VIRTIO_SIZE, VIRTIO_SLOTS,
 };
 
 /// Kernel stacks: slot `i` at `KSTACK_BASE + i * KSTACK_STRIDE`, its
@@ -114,7 +114,10 @@ pub fn build(frames: &mut FrameTable, ram_start: u64, ram_end: u64) -> Result<u6
         region += MEGA2;
     }
     let virtio = (0..VIRTIO_SLOTS as u64).map(|i| VIRTIO + i * VIRTIO_SIZE);
-    for device in [UART, FINISHER].into_iter().chain(virtio) {
+    // The CLINT's mtimecmp page too: a node of a cluster sets an early
+    // timer interrupt for the DSM engine's deadlines (dsm.rs).
+    let clint = page_floor(CLINT_MTIMECMP);
+    for device in [UART, FINISHER, clint].into_iter().chain(virtio) {
         map(frames, root, DEVICE_BASE + device, device, pte::R | pte::W, 0)?;
     }
     let mut plic = PLIC;

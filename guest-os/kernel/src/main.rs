@@ -14,8 +14,10 @@
 extern crate alloc;
 
 mod boot;
+mod cluster;
 mod console;
 mod disk;
+mod dsm;
 mod errno;
 mod exec;
 mod fpu;
@@ -24,6 +26,7 @@ mod initrd;
 mod kvm;
 mod lock;
 mod memory;
+mod net;
 mod param;
 mod pipe;
 mod placement;
@@ -68,6 +71,8 @@ pub struct Config {
     pub log_vmstat: bool,
     /// Print each unimplemented system call once (`log=syscalls`).
     pub log_syscalls: bool,
+    /// Print distributed shared memory's faults and transfers (`log=dsm`).
+    pub log_dsm: bool,
     /// The initrd.
     pub initrd: &'static [u8],
     /// The swap disk, if there is one.
@@ -91,13 +96,20 @@ pub fn config() -> &'static Config {
     CONFIG.get()
 }
 
-/// Stops the machine through the test finisher with exit `code`.
-pub fn shutdown(code: u32) -> ! {
+/// Tells the test finisher the run ended with exit `code`. A lone machine
+/// stops there; a node of a cluster (`rvsim cluster`) runs on, serving
+/// the others, until every node has said so.
+pub fn report_exit(code: u32) {
     let base = if PAGING.load(Ordering::Relaxed) { DEVICE_BASE } else { 0 };
     let value = if code == 0 { 0x5555 } else { ((code & 0xffff) << 16) | 0x3333 };
     // SAFETY: the finisher's register, mapped at `base + FINISHER` (the
     // identity before paging, the kernel half after).
     unsafe { ((base + FINISHER) as *mut u32).write_volatile(value) };
+}
+
+/// Stops the machine through the test finisher with exit `code`.
+pub fn shutdown(code: u32) -> ! {
+    report_exit(code);
     loop {
         // SAFETY: nothing left to do.
         unsafe { core::arch::asm!("wfi") };
@@ -208,6 +220,7 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
         log_vm: args.log_vm,
         log_vmstat: args.log_vmstat,
         log_syscalls: args.log_syscalls,
+        log_dsm: args.log_dsm,
         initrd: boot.initrd,
         swap,
     });
@@ -224,6 +237,8 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     }
     trap::init();
     plic::init();
+    let mac = net::probe();
+    dsm::init(args.cluster, cluster::init(args.cluster, mac));
     // The process table before the console: input that arrived before
     // boot completes lines, which wakes readers.
     proc::init();

@@ -35,6 +35,7 @@ use crate::{config, kprintln, trap, vmlog, vmwait};
 use rvsim_kernel_core::fd_table::{AccessMode, FdTable};
 use rvsim_kernel_core::initrd_fs::{Device, Node};
 
+pub mod dsm_store;
 mod fp_switch;
 mod signals;
 mod threads;
@@ -863,7 +864,12 @@ fn exit_process(status: i32) -> ! {
     if pid == init_pid {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
         end_of_run_summary();
-        crate::shutdown(code as u32);
+        if !crate::dsm::on() {
+            crate::shutdown(code as u32);
+        }
+        // A node of a cluster reports its status and serves on: other
+        // nodes may still need the pages it owns.
+        crate::report_exit(code as u32);
     }
     use_kernel_space();
     let context = PROCS.with(|t| vmm::with(|vmm| exit_in(t, vmm, status)));
@@ -1041,7 +1047,10 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
             Ok(_) => return,
             Err(Unresolved::Wait(wait)) => {
                 if !vmwait::serve(wait) {
-                    kill_current(signal::SIGBUS, format_args!("the swap disk failed to read the page at {va:#x}"));
+                    kill_current(
+                        signal::SIGBUS,
+                        format_args!("the page at {va:#x} cannot be had (a swap disk error, or its node died)"),
+                    );
                     return;
                 }
                 if current_killed() {
@@ -1335,6 +1344,7 @@ pub fn tick() {
             evict::sample(&mut k.vm());
         }
     });
+    crate::dsm::tick();
     let now = crate::time::now();
     PROCS.with(|t| {
         for p in t.procs() {

@@ -250,6 +250,8 @@ fn interrupt(code: u64) {
             let irq = plic::claim();
             if irq == UART_IRQ {
                 console::interrupt();
+            } else if crate::net::owns(irq) {
+                crate::cluster::deliver(crate::net::interrupt());
             } else if (VIRTIO_IRQ..VIRTIO_IRQ + VIRTIO_SLOTS as u32).contains(&irq) {
                 disk::interrupt(irq);
             }

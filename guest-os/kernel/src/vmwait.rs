@@ -46,6 +46,7 @@ pub fn serve(wait: Wait) -> bool {
             write_out(frame, slot);
             true
         }
+        Wait::Remote { segment, index, write } => crate::dsm::fault(segment, index, write),
     }
 }
 

@@ -118,3 +118,30 @@ impl Semaphore {
         }
     }
 }
+
+/// A barrier for a fixed number of processes, reusable round after
+/// round: how many have arrived, and a generation word that the last to
+/// arrive moves on and the others sleep on. All zero is a fresh barrier,
+/// so it can live in a shared-memory segment.
+#[repr(C)]
+pub struct Barrier {
+    arrived: AtomicU32,
+    generation: AtomicU32,
+}
+
+impl Barrier {
+    /// Waits until `parties` processes (this one included) have called
+    /// `wait` in this round.
+    pub fn wait(&self, parties: u32) {
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == parties {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+            sys::futex_wake(&self.generation, i32::MAX as u32);
+            return;
+        }
+        while self.generation.load(Ordering::Acquire) == generation {
+            sys::futex_wait(&self.generation, generation);
+        }
+    }
+}

@@ -203,6 +203,21 @@ pub fn shmget(key: i32, size: usize, flags: u32) -> isize {
     syscall(nr::SHMGET, [key as usize, size, flags as usize, 0, 0, 0])
 }
 
+/// The segment of `key` (made if it does not exist, `size` bytes), attached
+/// read-write where the kernel chooses; its address, or why not. On a
+/// cluster a key names the same segment on every node.
+pub fn attach_key(key: i32, size: usize) -> Result<*mut u8, &'static str> {
+    let id = shmget(key, size, ipc::IPC_CREAT | 0o600);
+    if id < 0 {
+        return Err(errno::name(id));
+    }
+    let addr = shmat(id, 0, 0);
+    if addr < 0 {
+        return Err(errno::name(addr));
+    }
+    Ok(addr as *mut u8)
+}
+
 /// shmat(id, addr, flags): the attachment's address, or -errno.
 pub fn shmat(id: isize, addr: usize, flags: u32) -> isize {
     syscall(nr::SHMAT, [id as usize, addr, flags as usize, 0, 0, 0])

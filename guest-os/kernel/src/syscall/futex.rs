@@ -150,7 +150,33 @@ fn wait(uaddr: u64, expected: u32, timeout: Timeout, bitset: u32) -> Result<u64,
 /// below 1 still wakes one (it counts after each wake).
 fn wake(uaddr: u64, shared: bool, count: i32, bitset: u32) -> Result<usize, Errno> {
     let chan = wake_channel(uaddr, shared)?;
-    Ok(proc::wake_some(chan, count.max(1) as usize, bitset))
+    let count = count.max(1) as usize;
+    let woken = proc::wake_some(chan, count, bitset);
+    if woken < count
+        && let Some((space, offset)) = distributed_word(chan)
+    {
+        crate::dsm::futex_wake_others(space, offset, (count - woken) as u32, bitset);
+    }
+    Ok(woken)
+}
+
+/// The cluster-wide space and offset of a futex in a distributed segment
+/// (other nodes have sleepers on it too).
+fn distributed_word(chan: usize) -> Option<(u32, u64)> {
+    if chan & SEGMENT_KEY == 0 {
+        return None;
+    }
+    let id = ((chan & !(FUTEX_CHANNEL | SEGMENT_KEY)) >> 32) as i32;
+    let space = proc::with_vm(|k| k.shm.segment(id).ok().and_then(|s| s.space))?;
+    Some((space, (chan & 0xffff_ffff) as u64))
+}
+
+/// Another node's `FUTEX_WAKE` on a word of distributed segment `space`:
+/// wakes up to `count` sleepers here.
+pub fn wake_distributed(space: u32, offset: u64, count: u32, bitset: u32) {
+    let Some(id) = proc::with_vm(|k| k.shm.of_space(space)) else { return };
+    let chan = FUTEX_CHANNEL | SEGMENT_KEY | (id as usize) << 32 | offset as usize;
+    proc::wake_some(chan, count as usize, bitset);
 }
 
 /// Wakes one waiter on the futex at `uaddr` (a thread's exit, for

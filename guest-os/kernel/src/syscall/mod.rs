@@ -52,7 +52,7 @@
 
 mod clock;
 pub mod files;
-mod futex;
+pub mod futex;
 mod identity;
 mod io;
 pub mod limits;

@@ -2,7 +2,7 @@
 //! numbers, flags and errors. The segments live in `rvsim-kernel-core`'s
 //! registry; this file places attachments in address spaces.
 
-use rvsim_abi::ipc::{IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
+use rvsim_abi::ipc::{IPC_PRIVATE, IPC_RMID, IPC_STAT, SHM_RDONLY, SHM_RND};
 use rvsim_kernel_core::region::{Backing, DemandRegion};
 use rvsim_kernel_core::shm::{Caller, ShmError};
 use rvsim_kernel_core::space::USER_END;
@@ -33,9 +33,13 @@ fn caller() -> Caller {
     Caller { pid: proc::current_pid(), now: crate::time::seconds() }
 }
 
-/// shmget(key, size, flags).
+/// shmget(key, size, flags). On a cluster, a key names the same segment
+/// on every node (`dsm.rs`).
 pub fn shmget(key: u64, size: u64, flags: u64) -> Result<u64, Errno> {
     let caller = caller();
+    if key as i32 != IPC_PRIVATE && crate::dsm::on() {
+        return Ok(crate::dsm::shmget(key as i32, size, flags as u32, caller).map_err(errno)? as u64);
+    }
     let id = vmm::with(|k| k.shm.get(key as i32, size, flags as u32, caller, &mut k.pager.commit));
     Ok(id.map_err(errno)? as u64)
 }
@@ -72,7 +76,11 @@ fn attach(p: &mut Proc, k: &mut Vmm, id: i32, addr: u64, flags: u32, caller: Cal
     let pages = k.shm.segment(id).map_err(errno)?.pages();
     let start = place(p, addr, pages, flags)?;
     let writable = flags & SHM_RDONLY == 0;
-    let frames = k.shm.attach(id, !writable, caller).map_err(errno)?;
+    let mut frames = k.shm.attach(id, !writable, caller).map_err(errno)?;
+    if k.shm.is_distributed(id) {
+        // The engine decides what may be mapped: every page faults first.
+        frames.fill(None);
+    }
     let space = p.space.as_mut().expect("user process");
     if space.map_shm(&mut k.vm(), start, &frames, writable).is_err() {
         k.shm.detach(id, caller, &mut k.frames, &mut k.pager);
@@ -116,7 +124,11 @@ pub fn shmctl(id: u64, cmd: u64, buf: u64) -> Result<u64, Errno> {
             Ok(0)
         }
         IPC_RMID => {
+            let space = vmm::with(|k| k.shm.segment(id).map(|s| s.space)).map_err(errno)?;
             vmm::with(|k| k.shm.remove(id, caller, &mut k.frames, &mut k.pager)).map_err(errno)?;
+            if let Some(space) = space {
+                crate::dsm::remove(space);
+            }
             Ok(0)
         }
         _ => Err(EINVAL),
