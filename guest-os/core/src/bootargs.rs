@@ -22,11 +22,14 @@ pub struct Cluster {
     /// `manager=distributed` (default, IVY's dynamic distributed manager)
     /// or `manager=central` (node 0 knows every page's owner).
     pub manager: ManagerKind,
+    /// `hold=CYCLES`: how long a page granted for a local fault stays
+    /// before another node may take it (default 20,000: 200 us).
+    pub hold: u64,
 }
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster { node: 0, nodes: 1, protocol: Protocol::Replicate, manager: ManagerKind::Distributed }
+        Cluster { node: 0, nodes: 1, protocol: Protocol::Replicate, manager: ManagerKind::Distributed, hold: 20_000 }
     }
 }
 
@@ -45,6 +48,7 @@ impl Cluster {
             ("dsm", "migrate") => self.protocol = Protocol::Migrate,
             ("manager", "distributed") => self.manager = ManagerKind::Distributed,
             ("manager", "central") => self.manager = ManagerKind::Central(0),
+            ("hold", n) if n.parse::<u64>().is_ok() => self.hold = n.parse().unwrap_or(0),
             _ => return false,
         }
         true
@@ -207,13 +211,14 @@ mod tests {
 
     #[test]
     fn cluster_options() {
-        let args = parse("node=2 nodes=4 dsm=migrate manager=central log=dsm -- dsmcounter");
+        let args = parse("node=2 nodes=4 dsm=migrate manager=central hold=0 log=dsm -- dsmcounter");
         let c = args.cluster;
         assert_eq!((c.node, c.nodes, c.protocol, c.manager), (2, 4, Protocol::Migrate, ManagerKind::Central(0)));
+        assert_eq!(c.hold, 0);
         assert!(args.log_dsm && c.is_cluster());
-        let args = parse("nodes=0 dsm=ivy manager=x --");
+        let args = parse("nodes=0 dsm=ivy manager=x hold=-1 --");
         assert_eq!(args.cluster, Cluster::default());
-        assert_eq!(args.unknown, ["nodes=0", "dsm=ivy", "manager=x"]);
+        assert_eq!(args.unknown, ["nodes=0", "dsm=ivy", "manager=x", "hold=-1"]);
     }
 
     #[test]

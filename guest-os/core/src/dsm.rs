@@ -189,10 +189,16 @@ pub struct Config {
     /// death is noticed within about one and a half times this.
     pub dead_after: u64,
     /// Cycles a page granted for a local fault stays put before requests
-    /// and invalidations for it are served (0: IVY's behaviour). It
-    /// should cover the time from the grant to the faulting thread's
-    /// retry.
+    /// and invalidations for it are served (0: IVY's behaviour), counted
+    /// from the faulting thread's retry when `retry_wait` is set.
     pub hold: u64,
+    /// Longest a granted page waits for the faulting thread's retry (a
+    /// [`Dsm::fault`] that finds the access allowed) before the hold
+    /// starts anyway (0: the hold starts at the grant). Waking a thread
+    /// takes a kernel a while; if the page could go meanwhile, two nodes
+    /// could take it from each other forever without either using it. A
+    /// thread killed before its retry holds the page this long.
+    pub retry_wait: u64,
 }
 
 /// What [`Dsm::fault`] says to the faulting thread.

@@ -54,7 +54,7 @@ pub fn init(place: Cluster, clustered: bool) {
 }
 
 /// The engine's settings: retransmission after five ticks (50 ms), death
-/// after ten seconds of silence, and a hold of a tenth of a tick.
+/// after ten seconds of silence, and the hold the command line gives.
 fn engine_config(place: Cluster) -> Config {
     let tick = TICK_INTERVAL * CYCLES_PER_TICK;
     Config {
@@ -64,7 +64,8 @@ fn engine_config(place: Cluster) -> Config {
         manager: place.manager,
         retransmit_after: 5 * tick,
         dead_after: 1000 * tick,
-        hold: tick / 10,
+        hold: place.hold,
+        retry_wait: tick,
     }
 }
 

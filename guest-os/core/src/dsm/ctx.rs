@@ -102,7 +102,12 @@ impl Ctx {
     /// Holds `page` for [`Config::hold`] cycles from now; returns when the
     /// hold ends.
     pub(crate) fn hold(&mut self, page: PageId) -> u64 {
-        let until = self.now.saturating_add(self.cfg.hold);
+        self.hold_for(page, self.cfg.hold)
+    }
+
+    /// Holds `page` for `cycles` from now; returns when the hold ends.
+    pub(crate) fn hold_for(&mut self, page: PageId, cycles: u64) -> u64 {
+        let until = self.now.saturating_add(cycles);
         self.timer(until, page);
         until
     }

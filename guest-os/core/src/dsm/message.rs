@@ -30,7 +30,7 @@
 //! | 9 | locate | page | none |
 //! | 10 | located | page | ownership |
 //! | 11 | keepalive | nothing | none |
-//! | 12 | application | the rest of the frame: the kernel's own message | none |
+//! | 12 | application | length (2), then the kernel's own message | none |
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -207,6 +207,7 @@ impl Body {
             out.extend_from_slice(&data[..]);
         }
         if let Body::App { data } = self {
+            out.extend_from_slice(&(data.len() as u16).to_le_bytes());
             out.extend_from_slice(data);
         }
     }
@@ -300,7 +301,10 @@ fn decode_body(kind: u8, flags: u8, r: &mut Reader<'_>) -> Result<Body, MessageE
         9 => Body::Locate { page: r.page()? },
         10 => Body::Located { page: r.page()?, owner: write },
         11 => Body::Keepalive,
-        12 => Body::App { data: r.take(r.bytes.len())?.to_vec() },
+        12 => {
+            let len = r.node()?;
+            Body::App { data: r.take(usize::from(len))?.to_vec() }
+        }
         other => return Err(MessageError::BadKind(other)),
     })
 }

@@ -72,6 +72,10 @@ pub(crate) struct PageState {
     pub deferred: Vec<(NodeId, NodeId)>,
     /// Until when the page is held for the local fault it just satisfied.
     pub held_until: u64,
+    /// A local fault was granted and no thread has retried since: the
+    /// page is held until one does (the hold then runs from the retry),
+    /// or [`super::Config::retry_wait`] cycles have passed.
+    pub retry_pending: bool,
     /// Whether the page is lost (its owner died).
     pub lost: bool,
     /// The search for the owner in progress (distributed, after a death).
@@ -107,6 +111,7 @@ impl PageState {
             queue: VecDeque::new(),
             deferred: Vec::new(),
             held_until: 0,
+            retry_pending: false,
             lost: false,
         }
     }

@@ -26,6 +26,14 @@ impl PageState {
     pub(crate) fn fault(&mut self, page: PageId, write: bool, ctx: &mut Ctx, store: &mut dyn PageStore) -> Fault {
         let need = if write { Access::Write } else { Access::Read };
         if self.access >= need {
+            // The retry of a fault just granted: the hold runs from now,
+            // so that the time the thread took to wake up does not eat it
+            // (else the page can go before the thread uses it, round
+            // after round: a livelock).
+            if self.retry_pending {
+                self.retry_pending = false;
+                self.held_until = ctx.hold(page);
+            }
             return Fault::Granted;
         }
         if self.lost {
@@ -114,7 +122,9 @@ impl PageState {
         let waited = ctx.now.saturating_sub(want.since);
         ctx.stats.wait_cycles += waited;
         ctx.event(Event::Granted { page, write: want.write, from, waited });
-        self.held_until = ctx.hold(page);
+        // Held until the faulting thread retries (see `fault`).
+        self.retry_pending = true;
+        self.held_until = ctx.hold_for(page, ctx.cfg.retry_wait.max(ctx.cfg.hold));
     }
 
     /// Ends the local fault in failure: the page is lost.

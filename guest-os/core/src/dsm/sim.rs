@@ -187,7 +187,16 @@ pub(crate) struct Sim {
 
 /// The engine settings the simulations use.
 pub(crate) fn config(node: NodeId, nodes: u16, protocol: Protocol, manager: ManagerKind) -> Config {
-    Config { node, nodes, protocol, manager, retransmit_after: 30 * STEP, dead_after: 1 << 40, hold: 3 * STEP }
+    Config {
+        node,
+        nodes,
+        protocol,
+        manager,
+        retransmit_after: 30 * STEP,
+        dead_after: 1 << 40,
+        hold: 3 * STEP,
+        retry_wait: 0,
+    }
 }
 
 impl Sim {
