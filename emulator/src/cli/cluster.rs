@@ -15,7 +15,7 @@ use super::run::{symbolizer, trace_config, trace_output};
 use super::{BootArgs, Failure, TraceArgs, exit_code, load_failure, options};
 use crate::bootargs::{node_options, with_options};
 use crate::cluster::output::NodeOutputs;
-use crate::cluster::{Cluster, ClusterStop, NodeState, QuantumReport};
+use crate::cluster::{self, Cluster, ClusterStop, NodeState, QuantumReport};
 use crate::devices::ConsoleInput;
 use crate::machine::{Machine, MachineConfig, Nic, StopReason};
 use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
@@ -42,6 +42,10 @@ pub(super) struct ClusterArgs {
     /// Host threads to run the nodes on (default: the host's cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
+    /// Switch node K off once it has run CYCLES cycles, as if it lost its power (to see what the others
+    /// do when a node dies).
+    #[arg(long, value_name = "K@CYCLES", value_parser = parse_kill)]
+    kill_node: Option<(u16, u64)>,
     #[command(flatten)]
     boot: BootArgs,
     /// Stop after N cycles of each node, with exit status 124.
@@ -115,6 +119,12 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let threads = args.threads.map_or_else(host_cores, usize::from);
     let mut cluster = Cluster::new(machines, switch, link, threads);
+    if let Some((node, at)) = args.kill_node {
+        if node >= args.nodes {
+            return Err((exit_code::USAGE, format!("--kill-node {node}@{at}: there are {} nodes", args.nodes)));
+        }
+        cluster.kill_at(node, at);
+    }
     log::info!("{} nodes, quantum {} cycles, {} host threads", args.nodes, cluster.quantum(), cluster.threads());
     let started = std::time::Instant::now();
     let stop = cluster.run(args.max_insns, |report| watch(report, &mut outputs));
@@ -123,6 +133,14 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
     write_stats(&args, &mut cluster, stats_json, &outputs.failures);
     let code = report(&cluster, &stop);
     Ok(if outputs.failures.report() { ExitCode::from(exit_code::OUTPUT) } else { code })
+}
+
+/// `K@CYCLES`.
+fn parse_kill(text: &str) -> Result<(u16, u64), String> {
+    let (node, at) = text.split_once('@').ok_or("expected NODE@CYCLES, such as 1@5000000")?;
+    let node = node.trim().parse().map_err(|_| format!("{node:?} is not a node number"))?;
+    let at = at.trim().parse().map_err(|_| format!("{at:?} is not a number of cycles"))?;
+    Ok((node, at))
 }
 
 /// The host's cores.
@@ -180,13 +198,14 @@ fn watch(report: &QuantumReport, outputs: &mut Outputs) {
     outputs.drain(false);
 }
 
-/// A node's stop, in words.
-fn describe(reason: &StopReason) -> String {
-    match reason {
-        StopReason::Stuck(why) => format!("its hart is stuck ({why})"),
-        StopReason::ResetRequested => "its guest asked for a reset".into(),
-        StopReason::Quit => "quit".into(),
-        other => format!("{other:?}"),
+/// A node's failure, in words.
+fn describe(failure: &cluster::Failure) -> String {
+    match failure {
+        cluster::Failure::Killed => "switched off (--kill-node)".into(),
+        cluster::Failure::Stopped(StopReason::Stuck(why)) => format!("its hart is stuck ({why})"),
+        cluster::Failure::Stopped(StopReason::ResetRequested) => "its guest asked for a reset".into(),
+        cluster::Failure::Stopped(StopReason::Quit) => "quit".into(),
+        cluster::Failure::Stopped(other) => format!("{other:?}"),
     }
 }
 

@@ -159,7 +159,8 @@ struct RunArgs {
     #[arg(long, requires = "gdb", help_heading = "Debugging")]
     gdb_wait: bool,
     /// Attach a virtio-net device joined to other rvsim processes by UDP: listen=ADDR,peer=ADDR[,peer=ADDR...]
-    /// (every member's address; sorted, they number the nodes). The kernel gets node=K nodes=N.
+    /// [,wait=SECONDS] (every member's address; sorted, they number the nodes). rvsim waits for every peer
+    /// (30 s unless wait= says) before booting; the kernel gets node=K nodes=N.
     #[arg(long, value_name = "SPEC", value_parser = crate::net::socket::NetSpec::parse)]
     net: Option<crate::net::socket::NetSpec>,
 }

@@ -51,7 +51,8 @@ pub(super) fn build_machine(
 /// The network device `--net` asks for: a socket joined to the peers.
 fn network(args: &RunArgs) -> Result<Option<Nic>, Failure> {
     let Some(spec) = &args.net else { return Ok(None) };
-    let backend = SocketBackend::open(spec).map_err(|e| (exit_code::USAGE, e))?;
+    let mut backend = SocketBackend::open(spec).map_err(|e| (exit_code::USAGE, e))?;
+    backend.join(spec.wait).map_err(|e| (exit_code::USAGE, e))?;
     Ok(Some(Nic { mac: node_mac(spec.node()), backend: Box::new(backend) }))
 }
 

@@ -43,7 +43,17 @@ pub enum NodeState {
     /// Its first process ended with this status; the node runs on.
     Exited(u64),
     /// The machine stopped for this reason, at this step.
-    Failed(StopReason, u64),
+    Failed(Failure, u64),
+}
+
+/// Why a node failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Its machine stopped other than through the finisher.
+    Stopped(StopReason),
+    /// The user asked for it (`--kill-node`): the machine was switched
+    /// off.
+    Killed,
 }
 
 /// Why a cluster stopped.
@@ -82,12 +92,14 @@ pub struct Cluster {
     control: Control,
 }
 
-/// What the coordinator keeps between quanta: the switch and the clock.
+/// What the coordinator keeps between quanta: the switch, the clock, and
+/// the nodes to switch off at a given step.
 struct Control {
     switch: Switch,
     link: LinkConfig,
     quantum: u64,
     now: u64,
+    kills: Vec<(u16, u64)>,
 }
 
 /// Locks a node. Only one thread at a time ever touches a node (its
@@ -111,12 +123,18 @@ impl Cluster {
             .collect::<Vec<_>>();
         let threads = threads.clamp(1, nodes.len().max(1));
         let quantum = link.latency.clamp(1, MAX_QUANTUM);
-        Cluster { nodes, threads, control: Control { switch, link, quantum, now: 0 } }
+        Cluster { nodes, threads, control: Control { switch, link, quantum, now: 0, kills: Vec::new() } }
     }
 
     /// The quantum, in cycles.
     pub fn quantum(&self) -> u64 {
         self.control.quantum
+    }
+
+    /// Switches node `node` off at the end of the quantum that reaches
+    /// step `at`, as if it had lost its power: the other nodes are told.
+    pub fn kill_at(&mut self, node: u16, at: u64) {
+        self.control.kills.push((node, at));
     }
 
     /// Host threads the nodes run on.
@@ -219,10 +237,13 @@ impl Control {
         let mut changed = Vec::new();
         for (i, node) in nodes.iter().enumerate() {
             let mut node = lock(node);
+            let killed = self.kills.iter().any(|&(n, at)| n as usize == i && end >= at);
             let new = match (node.last.take(), &node.state) {
+                (_, NodeState::Failed(..)) => continue,
+                _ if killed => NodeState::Failed(Failure::Killed, end),
                 (Some(StopReason::Exit(code)), NodeState::Running) => NodeState::Exited(code),
                 (None | Some(StopReason::InstructionLimit(_) | StopReason::Exit(_)), _) => continue,
-                (Some(reason), _) => NodeState::Failed(reason, end),
+                (Some(reason), _) => NodeState::Failed(Failure::Stopped(reason), end),
             };
             node.state = new.clone();
             drop(node);

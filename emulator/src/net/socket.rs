@@ -10,8 +10,15 @@
 //!
 //! Time here is real: a datagram arrives when the host delivers it, and
 //! UDP may delay, reorder or lose it. The guest's protocol must cope.
+//!
+//! Before the machine boots, the members find each other ([`SocketBackend::join`]):
+//! each sends every peer a hello, over and over, saying whether it has
+//! heard from that peer yet, and goes on when every peer has said it has
+//! heard from it. So the nodes boot at about the same time, and a peer
+//! that never answers is an error before anything runs.
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::time::{Duration, Instant};
 
 use super::{BROADCAST, Backend, MAX_FRAME, destination, node_mac};
 
@@ -22,28 +29,31 @@ pub struct NetSpec {
     pub listen: SocketAddr,
     /// The other nodes.
     pub peers: Vec<SocketAddr>,
+    /// How long to wait for the peers before booting (`wait=SECONDS`,
+    /// default 30).
+    pub wait: Duration,
 }
 
 impl NetSpec {
     /// Parses `listen=ADDR,peer=ADDR,...`; each address must resolve, and
     /// none may repeat.
     pub fn parse(text: &str) -> Result<NetSpec, String> {
-        let (mut listen, mut peers) = (None, Vec::new());
+        let (mut listen, mut peers, mut wait) = (None, Vec::new(), Duration::from_secs(30));
         for item in text.split(',').map(str::trim) {
             let (key, value) = item.split_once('=').ok_or_else(|| format!("{item:?} is not key=value"))?;
-            let addr = resolve(value)?;
             match key.trim() {
-                "listen" if listen.is_none() => listen = Some(addr),
+                "listen" if listen.is_none() => listen = Some(resolve(value)?),
                 "listen" => return Err("listen= is given twice".into()),
-                "peer" => peers.push(addr),
-                other => return Err(format!("unknown key {other:?} (use listen= and peer=)")),
+                "peer" => peers.push(resolve(value)?),
+                "wait" => wait = Duration::from_secs(value.trim().parse().map_err(|_| format!("wait={value}: not seconds"))?),
+                other => return Err(format!("unknown key {other:?} (use listen=, peer= and wait=)")),
             }
         }
         let listen = listen.ok_or("no listen=ADDR")?;
         if peers.is_empty() {
             return Err("no peer=ADDR".into());
         }
-        let spec = NetSpec { listen, peers };
+        let spec = NetSpec { listen, peers, wait };
         if spec.members().windows(2).any(|w| w[0] == w[1]) {
             return Err("an address is given twice".into());
         }
@@ -75,6 +85,13 @@ fn resolve(text: &str) -> Result<SocketAddr, String> {
     Ok(addr)
 }
 
+/// What a hello datagram starts with (then one byte: whether the sender
+/// has heard from the receiver). No frame starts so: a frame starts with
+/// a node's address.
+const HELLO: &[u8; 12] = b"rvsim-hello\0";
+/// How often the hellos go out while the members find each other.
+const HELLO_EVERY: Duration = Duration::from_millis(50);
+
 /// The backend: a bound, non-blocking UDP socket and the members.
 pub struct SocketBackend {
     socket: UdpSocket,
@@ -105,6 +122,56 @@ impl SocketBackend {
     }
 }
 
+impl SocketBackend {
+    /// Waits, up to `timeout`, until every peer has answered this node's
+    /// hello and heard this one's answer; an error names those that did
+    /// not.
+    pub fn join(&mut self, timeout: Duration) -> Result<(), String> {
+        let peers: Vec<SocketAddr> = self.members.iter().copied().filter(|a| *a != self.members[self.node as usize]).collect();
+        let (mut heard, mut acked) = (vec![false; peers.len()], vec![false; peers.len()]);
+        let started = Instant::now();
+        while !(heard.iter().all(|&h| h) && acked.iter().all(|&a| a)) {
+            if started.elapsed() > timeout {
+                let silent: Vec<String> = peers.iter().zip(&acked).filter(|(_, a)| !**a).map(|(p, _)| p.to_string()).collect();
+                return Err(format!("--net: no answer from {} within {} s", silent.join(", "), timeout.as_secs()));
+            }
+            for (peer, &h) in peers.iter().zip(&heard) {
+                self.hello(*peer, h);
+            }
+            let until = Instant::now() + HELLO_EVERY;
+            while Instant::now() < until {
+                let Some((from, their_heard)) = self.next_hello() else {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                };
+                if let Some(i) = peers.iter().position(|p| *p == from) {
+                    heard[i] = true;
+                    acked[i] |= their_heard;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `peer` a hello saying whether this node has heard from it.
+    fn hello(&self, peer: SocketAddr, heard: bool) {
+        let mut datagram = HELLO.to_vec();
+        datagram.push(heard as u8);
+        let _ = self.socket.send_to(&datagram, peer);
+    }
+
+    /// The next hello that arrived: its sender and whether it has heard
+    /// from this node. Anything else is dropped (nothing else is sent
+    /// before the machines boot).
+    fn next_hello(&self) -> Option<(SocketAddr, bool)> {
+        let mut buf = [0u8; 64];
+        let (len, from) = self.socket.recv_from(&mut buf).ok()?;
+        let datagram = &buf[..len];
+        let heard = datagram.strip_prefix(HELLO.as_slice())?.first().copied();
+        Some((from, heard == Some(1)))
+    }
+}
+
 impl Backend for SocketBackend {
     fn send(&mut self, _now: u64, frame: Vec<u8>) {
         for addr in self.targets(&frame) {
@@ -124,6 +191,12 @@ impl Backend for SocketBackend {
         let mut buf = vec![0u8; MAX_FRAME + 1];
         loop {
             let (len, from) = self.socket.recv_from(&mut buf).ok()?;
+            if buf[..len].starts_with(HELLO) {
+                // A peer still finding the others: it has heard from us,
+                // and we from it.
+                self.hello(from, true);
+                continue;
+            }
             if len <= MAX_FRAME && self.members.contains(&from) {
                 buf.truncate(len);
                 return Some(buf);
@@ -166,14 +239,30 @@ mod tests {
     }
 
     #[test]
+    fn a_silent_peer_is_an_error() {
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let me = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let spec = NetSpec { listen: me, peers: vec![silent.local_addr().unwrap()], wait: Duration::from_secs(1) };
+        let mut backend = SocketBackend::open(&spec).unwrap();
+        let err = backend.join(Duration::from_millis(300)).unwrap_err();
+        assert!(err.contains("no answer from 127.0.0.1:"), "{err}");
+    }
+
+    #[test]
     fn two_sockets_exchange_frames() {
         let (pa, pb) = ("127.0.0.1:0", "127.0.0.1:0");
         // Ports picked by the host, then the specs built from them.
         let sa = UdpSocket::bind(pa).unwrap().local_addr().unwrap();
         let sb = UdpSocket::bind(pb).unwrap().local_addr().unwrap();
-        let spec_a = NetSpec { listen: sa, peers: vec![sb] };
-        let spec_b = NetSpec { listen: sb, peers: vec![sa] };
+        let spec_a = NetSpec { listen: sa, peers: vec![sb], wait: Duration::from_secs(10) };
+        let spec_b = NetSpec { listen: sb, peers: vec![sa], wait: Duration::from_secs(10) };
         let (mut a, mut b) = (SocketBackend::open(&spec_a).unwrap(), SocketBackend::open(&spec_b).unwrap());
+        let joined = std::thread::scope(|s| {
+            let other = s.spawn(|| b.join(Duration::from_secs(10)));
+            let mine = a.join(Duration::from_secs(10));
+            (mine, other.join().unwrap())
+        });
+        assert_eq!(joined, (Ok(()), Ok(())));
         let mut frame = vec![0u8; 64];
         frame[..6].copy_from_slice(&node_mac(spec_b.node()));
         frame[20] = 42;

@@ -425,6 +425,28 @@ pub struct MemStat {
     pub swap_total: u64,
     /// Slots holding a page.
     pub swap_used: u64,
+    /// Read faults that needed another node (distributed shared memory).
+    pub dsm_read_faults: u64,
+    /// Write faults that needed another node or invalidations.
+    pub dsm_write_faults: u64,
+    /// Pages this node sent to others.
+    pub dsm_pages_sent: u64,
+    /// Pages this node received.
+    pub dsm_pages_received: u64,
+    /// Invalidations this node sent.
+    pub dsm_invalidations_sent: u64,
+    /// Invalidations this node received.
+    pub dsm_invalidations_received: u64,
+    /// Protocol messages sent (retransmissions and bare acknowledgements aside).
+    pub dsm_messages_sent: u64,
+    /// Protocol messages received.
+    pub dsm_messages_received: u64,
+    /// Bytes sent on the cluster's links, everything included.
+    pub dsm_bytes_sent: u64,
+    /// Bytes received on the cluster's links.
+    pub dsm_bytes_received: u64,
+    /// Cycles faults spent waiting for other nodes, summed.
+    pub dsm_wait_cycles: u64,
 }
 
 impl MemStat {
@@ -466,6 +488,17 @@ impl MemStat {
             ("drops", self.drops),
             ("swap_total", self.swap_total),
             ("swap_used", self.swap_used),
+            ("dsm_read_faults", self.dsm_read_faults),
+            ("dsm_write_faults", self.dsm_write_faults),
+            ("dsm_pages_sent", self.dsm_pages_sent),
+            ("dsm_pages_received", self.dsm_pages_received),
+            ("dsm_invalidations_sent", self.dsm_invalidations_sent),
+            ("dsm_invalidations_received", self.dsm_invalidations_received),
+            ("dsm_messages_sent", self.dsm_messages_sent),
+            ("dsm_messages_received", self.dsm_messages_received),
+            ("dsm_bytes_sent", self.dsm_bytes_sent),
+            ("dsm_bytes_received", self.dsm_bytes_received),
+            ("dsm_wait_cycles", self.dsm_wait_cycles),
         ]
     }
 
@@ -487,7 +520,7 @@ mod tests {
     fn memstat_bytes_are_the_fields_in_order() {
         let m = MemStat { frames_total: 1, committed: 4, demand_zero: 9, swap_used: 2, ..MemStat::default() };
         let bytes = m.to_bytes();
-        assert_eq!(bytes.len(), 23 * 8);
+        assert_eq!(bytes.len(), 34 * 8);
         assert_eq!(bytes[22 * 8], 2);
         assert_eq!(bytes[0], 1);
         assert_eq!(bytes[3 * 8], 4);

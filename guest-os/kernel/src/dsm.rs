@@ -319,6 +319,25 @@ pub fn futex_wake_others(space: u32, offset: u64, count: u32, bitset: u32) {
     }
 }
 
+/// The engine's counters, in memstat's record (zero off a cluster).
+pub fn counters() -> rvsim_abi::MemStat {
+    let Some(s) = NODE.with(|n| n.as_ref().map(|n| *n.engine.stats())) else { return rvsim_abi::MemStat::default() };
+    rvsim_abi::MemStat {
+        dsm_read_faults: s.read_faults,
+        dsm_write_faults: s.write_faults,
+        dsm_pages_sent: s.pages_sent,
+        dsm_pages_received: s.pages_received,
+        dsm_invalidations_sent: s.invalidations_sent,
+        dsm_invalidations_received: s.invalidations_received,
+        dsm_messages_sent: s.messages_sent,
+        dsm_messages_received: s.messages_received,
+        dsm_bytes_sent: s.bytes_sent,
+        dsm_bytes_received: s.bytes_received,
+        dsm_wait_cycles: s.wait_cycles,
+        ..rvsim_abi::MemStat::default()
+    }
+}
+
 /// What this node knows of a distributed page, for `vmprint`.
 pub fn describe(space: u32, index: u64) -> Option<alloc::string::String> {
     let page = PageId { space: SpaceId(space), index: index as u32 };

@@ -28,6 +28,8 @@ const RX_BUFFERS: usize = 16;
 /// Bytes of a receive buffer: the virtio header and a jumbo frame (MTU
 /// 9000 plus the Ethernet header), rounded up.
 const RX_LEN: usize = 9216;
+/// virtio's device ID of a network device.
+const NETWORK_DEVICE: u32 = 1;
 /// Largest frame this driver sends or takes.
 pub const MAX_FRAME: usize = 9014;
 /// Bytes of the virtio header before a frame (`virtio_net_hdr` with
@@ -78,6 +80,14 @@ pub fn probe() -> Option<Mac> {
 /// The network device in window `slot`, set up, if there is one.
 fn open(slot: usize) -> Option<Box<NetDevice>> {
     let address = DEVICE_BASE + VIRTIO + slot as u64 * VIRTIO_SIZE;
+    // Making a transport resets the device: look at the device ID first,
+    // so that a disk the pager already uses is left alone.
+    // SAFETY: the window's DeviceID register, mapped at `address + 8` in
+    // the kernel half; reading it changes nothing.
+    let id = unsafe { ((address + 8) as *const u32).read_volatile() };
+    if id != NETWORK_DEVICE {
+        return None;
+    }
     let header = NonNull::new(address as *mut VirtIOHeader)?;
     // SAFETY: the window is mapped at `address` in the kernel half for the
     // whole run (kvm.rs), and nothing else uses it.

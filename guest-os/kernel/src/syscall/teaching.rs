@@ -57,6 +57,7 @@ pub fn record(k: &Vmm) -> MemStat {
         drops: s.drops,
         swap_total: swap.total as u64,
         swap_used: swap.used as u64,
+        ..crate::dsm::counters()
     }
 }
 

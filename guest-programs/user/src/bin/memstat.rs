@@ -29,5 +29,21 @@ fn main(_: Args) -> i32 {
         "paging: {} page-ins, {} page-outs, {} pages dropped; swap: {} of {} slots used",
         m.page_ins, m.page_outs, m.drops, m.swap_used, m.swap_total
     );
+    if m.dsm_messages_sent + m.dsm_messages_received > 0 {
+        println!(
+            "distributed shared memory: {} read and {} write faults, {} cycles waited; pages sent {}, received {}; invalidations sent {}, received {}; messages sent {}, received {}; bytes sent {}, received {}",
+            m.dsm_read_faults,
+            m.dsm_write_faults,
+            m.dsm_wait_cycles,
+            m.dsm_pages_sent,
+            m.dsm_pages_received,
+            m.dsm_invalidations_sent,
+            m.dsm_invalidations_received,
+            m.dsm_messages_sent,
+            m.dsm_messages_received,
+            m.dsm_bytes_sent,
+            m.dsm_bytes_received
+        );
+    }
     0
 }
