@@ -360,7 +360,7 @@ fn list_and_key_value_options_refuse_empty_repeated_and_unknown_items() {
     }
     let program = |option: &str, value: &str| rvsim_args(&["run", option, value, "hello"]);
     for (value, says) in [
-        ("bogus", "unknown kernel log \"bogus\" (known: vm, vmstat, syscalls)"),
+        ("bogus", "unknown kernel log \"bogus\" (known: vm, vmstat, syscalls, dsm)"),
         ("", "the list is empty"),
         ("vm,vm", "\"vm\" is given twice"),
         ("vm,", "an empty item"),

@@ -165,8 +165,8 @@ fn a_fork_bomb_ends_with_fork_failing_and_everything_reclaimed() {
 
 #[test]
 fn running_out_of_memory_makes_fork_fail_not_the_kernel() {
-    // 8 MiB of RAM: the bomb runs out of frames before process slots.
-    let out = expect_success(&run(&["--memory", "8M", "forkbomb"]));
+    // 10 MiB of RAM: the bomb runs out of frames before process slots.
+    let out = expect_success(&run(&["--memory", "10M", "forkbomb"]));
     assert!(out.starts_with("forkbomb: fork failed with ENOMEM"), "{out}");
     assert!(out.contains("all frames back after the bomb: ok"), "{out}");
 }
@@ -834,7 +834,7 @@ fn a_kernel_without_room_to_boot_says_so_and_stops() {
     let output = run(&["--kernel", kernel, "--memory", "2M"]);
     assert_boot_failed(&output, "2048 KiB of RAM is too little");
     // Room enough, but the heap would run over the initrd, half way up.
-    let output = run(&["--kernel", kernel, "--memory", "4200K", "hello"]);
+    let output = run(&["--kernel", kernel, "--memory", "6400K", "hello"]);
     assert_boot_failed(&output, "would cover the initrd");
 }
 

@@ -8,6 +8,8 @@
 //! lower bound; [`paging_report`] and [`paging_plot`] present it.
 
 pub mod belady;
+pub mod dsm;
+pub mod dsm_plot;
 pub mod mmu;
 pub mod paging;
 pub mod paging_plot;

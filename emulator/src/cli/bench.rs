@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::bench_dsm;
 use super::bench_paging;
 use super::boot::{Input, plan_boot};
 use super::output::say;
@@ -28,6 +29,9 @@ pub(super) enum BenchCommand {
     /// its page faults, page-ins and page-outs, with Belady's optimal policy as the lower bound.
     #[command(after_help = bench_paging::PAGING_HELP)]
     Paging(Box<bench_paging::PagingArgs>),
+    /// Run a distributed shared memory workload on clusters of each size, link latency and
+    /// protocol given, and report its guest cycles, speedup over one node, and traffic.
+    Dsm(Box<bench_dsm::DsmArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -70,6 +74,7 @@ pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
         BenchCommand::Mmu(args) => bench_mmu(&args),
         BenchCommand::Tlb(args) => bench_tlb(&args),
         BenchCommand::Paging(args) => bench_paging::bench_paging(&args),
+        BenchCommand::Dsm(args) => bench_dsm::bench_dsm(&args),
     }
 }
 

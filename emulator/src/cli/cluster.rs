@@ -12,15 +12,13 @@ use clap::Args;
 use super::boot::{Boot, Input, plan_boot};
 use super::output::{CheckedWriter, OutputFailures, say};
 use super::run::{symbolizer, trace_config, trace_output};
-use super::{BootArgs, Failure, TraceArgs, exit_code, load_failure, options};
-use crate::bootargs::{node_options, with_options};
+use super::{BootArgs, Failure, TraceArgs, exit_code, options};
+use crate::cluster::build::{ClusterSpec, build};
 use crate::cluster::output::NodeOutputs;
 use crate::cluster::{self, Cluster, ClusterStop, NodeState, QuantumReport};
-use crate::devices::ConsoleInput;
-use crate::machine::{Machine, MachineConfig, Nic, StopReason};
+use crate::machine::StopReason;
 use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
-use crate::net::node_mac;
-use crate::net::switch::{LinkConfig, Switch, SwitchPort};
+use crate::net::switch::LinkConfig;
 use crate::stats::RunStats;
 use crate::trace::Tracer;
 
@@ -111,14 +109,20 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         None => None,
     };
     let link = LinkConfig { latency: args.latency, bandwidth: args.bandwidth };
-    let (switch, ports) = Switch::new(args.nodes, link);
-    let machines = ports
-        .into_iter()
-        .enumerate()
-        .map(|(node, port)| node_machine(&args, &boot, node as u16, port, &outputs))
-        .collect::<Result<Vec<_>, _>>()?;
-    let threads = args.threads.map_or_else(host_cores, usize::from);
-    let mut cluster = Cluster::new(machines, switch, link, threads);
+    let disks = || super::disks::open(&args.boot.disk_specs()).map_err(|(_, e)| e);
+    let spec = ClusterSpec {
+        kernel: &boot.kernel,
+        initrd: boot.initrd.as_deref(),
+        bootargs: &boot.bootargs,
+        memory: args.boot.memory,
+        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
+        nodes: args.nodes,
+        link,
+        threads: args.threads.map_or_else(host_cores, usize::from),
+        disks: &disks,
+    };
+    let mut cluster = build(&spec, &outputs.console).map_err(|e| (exit_code::USAGE, e))?;
+    attach_tracers(&args, &boot, &mut cluster, &outputs)?;
     if let Some((node, at)) = args.kill_node {
         if node >= args.nodes {
             return Err((exit_code::USAGE, format!("--kill-node {node}@{at}: there are {} nodes", args.nodes)));
@@ -161,30 +165,15 @@ fn refuse_shared_disks(args: &ClusterArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Node `node`'s machine: the kernel told its place, its console and
-/// trace into the node's buffers, its network device on `port`.
-fn node_machine(
-    args: &ClusterArgs,
-    boot: &Boot,
-    node: u16,
-    port: SwitchPort,
-    outputs: &Outputs,
-) -> Result<Machine, Failure> {
-    let config = MachineConfig {
-        memory_size: args.boot.memory,
-        console_output: outputs.console.writer(node),
-        console_input: ConsoleInput::None,
-        bootargs: with_options(&boot.bootargs, &node_options(node, args.nodes)),
-        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
-        disks: super::disks::open(&args.boot.disk_specs())?,
-        nic: Some(Nic { mac: node_mac(node), backend: Box::new(port) }),
-    };
-    let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
-    machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
-    if let Some(config) = trace_config(&args.trace, boot)? {
-        machine.cpu.set_tracer(Some(Tracer::new(config, outputs.trace.writer(node), symbolizer(boot))));
-    }
-    Ok(machine)
+/// Each node's tracer, when `--trace` asks, writing into the node's
+/// trace buffer.
+fn attach_tracers(args: &ClusterArgs, boot: &Boot, cluster: &mut Cluster, outputs: &Outputs) -> Result<(), Failure> {
+    let Some(config) = trace_config(&args.trace, boot)? else { return Ok(()) };
+    cluster.for_each_machine(|node, machine| {
+        let tracer = Tracer::new(config.clone(), outputs.trace.writer(node), symbolizer(boot));
+        machine.cpu.set_tracer(Some(tracer));
+    });
+    Ok(())
 }
 
 /// Between quanta: the outputs, and a line for each node that failed.

@@ -28,7 +28,7 @@ pub(super) fn debug(args: RunArgs) -> Result<ExitCode, Failure> {
     let boot = plan_boot(&args.boot, Input::Stdin)?;
     let failures = OutputFailures::default();
     let console = console_output(STDOUT_FAILED, &failures);
-    let machine = build_machine(&args, &boot, ConsoleInput::None, console, &failures)?;
+    let machine = build_machine(&args, &boot, ConsoleInput::None, console, &failures, None)?;
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = interrupt.clone();
     // Ctrl-C while the machine runs stops it; at the prompt the line

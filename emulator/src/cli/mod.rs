@@ -6,9 +6,10 @@
 //! the run, else one of [`exit_code`]'s values.
 
 mod bench;
+mod bench_dsm;
 mod bench_paging;
 mod boot;
-mod cluster;
+pub(crate) mod cluster;
 mod debug;
 mod disks;
 mod options;

@@ -5,6 +5,7 @@ use std::io::{BufWriter, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::boot::{Boot, Input, plan_boot};
 use super::disks;
@@ -16,7 +17,7 @@ use crate::gdb::SessionEnd;
 use crate::machine::{Machine, MachineConfig, Nic, StopReason};
 use crate::mmu::MmuConfig;
 use crate::net::node_mac;
-use crate::net::socket::SocketBackend;
+use crate::net::socket::{Membership, SocketBackend};
 use crate::stats::RunStats;
 use crate::terminal::RawTerminal;
 use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
@@ -30,6 +31,7 @@ pub(super) fn build_machine(
     input: ConsoleInput,
     console: Box<dyn Write + Send>,
     failures: &OutputFailures,
+    nic: Option<Nic>,
 ) -> Result<Machine, Failure> {
     let config = MachineConfig {
         memory_size: args.boot.memory,
@@ -38,7 +40,7 @@ pub(super) fn build_machine(
         bootargs: boot.bootargs.clone(),
         mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
         disks: disks::open(&args.boot.disk_specs())?,
-        nic: network(args)?,
+        nic,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
@@ -48,12 +50,53 @@ pub(super) fn build_machine(
     Ok(machine)
 }
 
-/// The network device `--net` asks for: a socket joined to the peers.
-fn network(args: &RunArgs) -> Result<Option<Nic>, Failure> {
+/// The network device `--net` asks for: a socket joined to the peers,
+/// and the membership that says when every peer is done.
+fn network(args: &RunArgs) -> Result<Option<(Nic, Membership)>, Failure> {
     let Some(spec) = &args.net else { return Ok(None) };
     let mut backend = SocketBackend::open(spec).map_err(|e| (exit_code::USAGE, e))?;
     backend.join(spec.wait).map_err(|e| (exit_code::USAGE, e))?;
-    Ok(Some(Nic { mac: node_mac(spec.node()), backend: Box::new(backend) }))
+    let membership = backend.membership();
+    Ok(Some((Nic { mac: node_mac(spec.node()), backend: Box::new(backend) }, membership)))
+}
+
+/// Steps a node runs between looks at whether its peers are done.
+const SERVE_SLICE: u64 = 1 << 20;
+/// A peer silent this long, and not done, is given up on.
+const PEER_SILENCE: Duration = Duration::from_secs(30);
+
+/// After the guest of a `--net` node exited: the machine runs on, its
+/// kernel serving the pages it owns, until every peer is done too (or
+/// silent for long); then the run ends as the guest said.
+fn serve_until_peers_finish(
+    machine: &mut Machine,
+    membership: &Membership,
+    stop: StopReason,
+    max: Option<u64>,
+) -> StopReason {
+    if !matches!(stop, StopReason::Exit(_)) {
+        return stop;
+    }
+    membership.finish();
+    while !membership.all_done() {
+        let silent = membership.silent(PEER_SILENCE);
+        if !silent.is_empty() {
+            say(&format!(
+                "rvsim: warning: --net: {} said nothing for {} s; ending anyway",
+                silent.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                PEER_SILENCE.as_secs()
+            ));
+            break;
+        }
+        let slice = machine.cpu.steps().saturating_add(SERVE_SLICE);
+        match machine.run(Some(max.map_or(slice, |m| m.min(slice)))) {
+            StopReason::InstructionLimit(n) if max != Some(n) => {}
+            StopReason::Exit(_) => {}
+            other => return other,
+        }
+        membership.finish();
+    }
+    stop
 }
 
 /// `boot` with the kernel told its place in the `--net` cluster.
@@ -76,7 +119,8 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
     let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
     let console = console_output("cannot write the console output (standard output)", &failures);
-    let machine = build_machine(&args, &boot, input, console, &failures)?;
+    let (nic, membership) = network(&args)?.unzip();
+    let machine = build_machine(&args, &boot, input, console, &failures, nic)?;
     let stats_json = stats_json_file(&args)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
@@ -89,7 +133,10 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let (mut machine, ending) = match &args.gdb {
         None => {
             let mut machine = machine;
-            let stop = machine.run(args.max_insns);
+            let mut stop = machine.run(args.max_insns);
+            if let Some(membership) = &membership {
+                stop = serve_until_peers_finish(&mut machine, membership, stop, args.max_insns);
+            }
             (machine, Ending::Stopped(stop))
         }
         Some(addr) => run_with_gdb(machine, addr, args.gdb_wait, args.max_insns)?,

@@ -19,6 +19,7 @@
 //! cluster stops.
 
 mod barrier;
+pub mod build;
 pub mod output;
 
 use std::sync::{Mutex, MutexGuard};

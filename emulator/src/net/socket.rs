@@ -16,8 +16,13 @@
 //! heard from that peer yet, and goes on when every peer has said it has
 //! heard from it. So the nodes boot at about the same time, and a peer
 //! that never answers is an error before anything runs.
+//!
+//! At the end the same again ([`Membership`]): a node whose guest has
+//! exited keeps running (its kernel serves the pages it owns) and tells
+//! the others it is done, until every member is done and has heard so.
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{BROADCAST, Backend, MAX_FRAME, destination, node_mac};
@@ -45,7 +50,9 @@ impl NetSpec {
                 "listen" if listen.is_none() => listen = Some(resolve(value)?),
                 "listen" => return Err("listen= is given twice".into()),
                 "peer" => peers.push(resolve(value)?),
-                "wait" => wait = Duration::from_secs(value.trim().parse().map_err(|_| format!("wait={value}: not seconds"))?),
+                "wait" => {
+                    wait = Duration::from_secs(value.trim().parse().map_err(|_| format!("wait={value}: not seconds"))?)
+                }
                 other => return Err(format!("unknown key {other:?} (use listen=, peer= and wait=)")),
             }
         }
@@ -91,10 +98,100 @@ fn resolve(text: &str) -> Result<SocketAddr, String> {
 const HELLO: &[u8; 12] = b"rvsim-hello\0";
 /// How often the hellos go out while the members find each other.
 const HELLO_EVERY: Duration = Duration::from_millis(50);
+/// What a goodbye starts with (then whether the sender has heard the
+/// receiver's).
+const DONE: &[u8; 12] = b"rvsim-done\0\0";
+
+/// What the members know of each other's end.
+#[derive(Debug)]
+struct Ending {
+    /// This node's guest has exited.
+    finished: bool,
+    /// Each peer (by index in `peers`) said it is done.
+    done: Vec<bool>,
+    /// Each peer said it heard that this node is done.
+    heard: Vec<bool>,
+    /// When each peer was last heard from.
+    last: Vec<Instant>,
+}
+
+/// The end of a run on a socket network: shared between the backend,
+/// which reads the peers' goodbyes, and the run, which says its own.
+#[derive(Clone)]
+pub struct Membership {
+    socket: Arc<UdpSocket>,
+    peers: Vec<SocketAddr>,
+    ending: Arc<Mutex<Ending>>,
+}
+
+impl Membership {
+    fn new(socket: Arc<UdpSocket>, peers: Vec<SocketAddr>) -> Membership {
+        let n = peers.len();
+        let ending =
+            Ending { finished: false, done: vec![false; n], heard: vec![false; n], last: vec![Instant::now(); n] };
+        Membership { socket, peers, ending: Arc::new(Mutex::new(ending)) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Ending> {
+        self.ending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// This node's guest has exited: say goodbye to every peer, saying
+    /// whether we heard theirs.
+    pub fn finish(&self) {
+        let done = {
+            let mut ending = self.lock();
+            ending.finished = true;
+            ending.done.clone()
+        };
+        for (peer, heard) in self.peers.iter().zip(done) {
+            goodbye(&self.socket, *peer, heard);
+        }
+    }
+
+    /// Whether every peer is done and knows this node is.
+    pub fn all_done(&self) -> bool {
+        let ending = self.lock();
+        ending.done.iter().all(|&d| d) && ending.heard.iter().all(|&h| h)
+    }
+
+    /// Peers not heard from for `timeout`, that are not done.
+    pub fn silent(&self, timeout: Duration) -> Vec<SocketAddr> {
+        let ending = self.lock();
+        let quiet = |i: usize| !ending.done[i] && ending.last[i].elapsed() > timeout;
+        self.peers.iter().enumerate().filter(|&(i, _)| quiet(i)).map(|(_, p)| *p).collect()
+    }
+
+    /// A datagram from `from` arrived (`goodbye`: it was one, saying
+    /// whether the sender heard ours). Answers a goodbye once this node is
+    /// done too.
+    fn note(&self, from: SocketAddr, goodbye_heard: Option<bool>) {
+        let Some(i) = self.peers.iter().position(|p| *p == from) else { return };
+        let finished = {
+            let mut ending = self.lock();
+            ending.last[i] = Instant::now();
+            let Some(heard) = goodbye_heard else { return };
+            ending.done[i] = true;
+            ending.heard[i] |= heard;
+            ending.finished
+        };
+        if finished {
+            goodbye(&self.socket, from, true);
+        }
+    }
+}
+
+/// Sends `peer` a goodbye saying whether we heard its own.
+fn goodbye(socket: &UdpSocket, peer: SocketAddr, heard: bool) {
+    let mut datagram = DONE.to_vec();
+    datagram.push(heard as u8);
+    let _ = socket.send_to(&datagram, peer);
+}
 
 /// The backend: a bound, non-blocking UDP socket and the members.
 pub struct SocketBackend {
-    socket: UdpSocket,
+    socket: Arc<UdpSocket>,
+    membership: Membership,
     members: Vec<SocketAddr>,
     node: u16,
     /// Datagrams refused (too large, or from no member).
@@ -107,7 +204,9 @@ impl SocketBackend {
         let socket =
             UdpSocket::bind(spec.listen).map_err(|e| format!("--net: cannot listen on {}: {e}", spec.listen))?;
         socket.set_nonblocking(true).map_err(|e| format!("--net: {e}"))?;
-        Ok(SocketBackend { socket, members: spec.members(), node: spec.node(), refused: 0 })
+        let socket = Arc::new(socket);
+        let membership = Membership::new(Arc::clone(&socket), spec.peers.clone());
+        Ok(SocketBackend { socket, membership, members: spec.members(), node: spec.node(), refused: 0 })
     }
 
     /// The addresses a frame goes to.
@@ -123,16 +222,23 @@ impl SocketBackend {
 }
 
 impl SocketBackend {
+    /// The end of the run, shared with the backend.
+    pub fn membership(&self) -> Membership {
+        self.membership.clone()
+    }
+
     /// Waits, up to `timeout`, until every peer has answered this node's
     /// hello and heard this one's answer; an error names those that did
     /// not.
     pub fn join(&mut self, timeout: Duration) -> Result<(), String> {
-        let peers: Vec<SocketAddr> = self.members.iter().copied().filter(|a| *a != self.members[self.node as usize]).collect();
+        let peers: Vec<SocketAddr> =
+            self.members.iter().copied().filter(|a| *a != self.members[self.node as usize]).collect();
         let (mut heard, mut acked) = (vec![false; peers.len()], vec![false; peers.len()]);
         let started = Instant::now();
         while !(heard.iter().all(|&h| h) && acked.iter().all(|&a| a)) {
             if started.elapsed() > timeout {
-                let silent: Vec<String> = peers.iter().zip(&acked).filter(|(_, a)| !**a).map(|(p, _)| p.to_string()).collect();
+                let silent: Vec<String> =
+                    peers.iter().zip(&acked).filter(|(_, a)| !**a).map(|(p, _)| p.to_string()).collect();
                 return Err(format!("--net: no answer from {} within {} s", silent.join(", "), timeout.as_secs()));
             }
             for (peer, &h) in peers.iter().zip(&heard) {
@@ -197,6 +303,11 @@ impl Backend for SocketBackend {
                 self.hello(from, true);
                 continue;
             }
+            if let Some(rest) = buf[..len].strip_prefix(DONE.as_slice()) {
+                self.membership.note(from, Some(rest.first() == Some(&1)));
+                continue;
+            }
+            self.membership.note(from, None);
             if len <= MAX_FRAME && self.members.contains(&from) {
                 buf.truncate(len);
                 return Some(buf);

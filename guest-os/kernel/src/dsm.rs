@@ -179,7 +179,11 @@ fn handle(event: Event) {
         Event::Granted { page, write, from, waited } => {
             if log {
                 let kind = if write { "write" } else { "read" };
-                kprintln!("[dsm] node {me}: {kind} fault on page {}:{} served by node {from}, waited {waited} cycles", page.space.0, page.index);
+                kprintln!(
+                    "[dsm] node {me}: {kind} fault on page {}:{} served by node {from}, waited {waited} cycles",
+                    page.space.0,
+                    page.index
+                );
             }
             proc::wakeup(page_channel(page));
         }
@@ -262,10 +266,12 @@ fn ask_directory(key: i32, size: u64, flags: u32) -> Result<Found, ShmError> {
     if me == DIRECTORY {
         return lookup(me, key, size, flags);
     }
-    let request = NODE.with(|n| n.as_mut().map(|n| {
-        n.next_request += 1;
-        n.next_request
-    }));
+    let request = NODE.with(|n| {
+        n.as_mut().map(|n| {
+            n.next_request += 1;
+            n.next_request
+        })
+    });
     let request = request.ok_or(ShmError::Invalid)?;
     send(DIRECTORY, &Message::Lookup { request, key, size, flags });
     loop {

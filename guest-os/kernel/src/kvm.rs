@@ -11,7 +11,8 @@ use rvsim_kernel_core::{PAGE, PhysMemory, page_floor, pte};
 
 use crate::memory::KernelMemory;
 use crate::param::{
-    CLINT_MTIMECMP, DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART, VIRTIO, VIRTIO_SIZE, VIRTIO_SLOTS,
+    CLINT_MTIMECMP, DEVICE_BASE, FINISHER, KSTACK_PAGES, NPROC, PLIC, PLIC_SIZE, UART, VIRTIO, VIRTIO_SIZE,
+    VIRTIO_SLOTS,
 };
 
 /// Kernel stacks: slot `i` at `KSTACK_BASE + i * KSTACK_STRIDE`, its

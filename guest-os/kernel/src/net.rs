@@ -48,10 +48,6 @@ struct Nic {
     posted: BTreeMap<u16, Box<[u8]>>,
     /// Frames handed to the device to send, by token, until it is done.
     sending: BTreeMap<u16, Vec<u8>>,
-    /// Frames sent and received, and those that could not be.
-    sent: u64,
-    received: u64,
-    failed: u64,
 }
 
 static NIC: Lock<Option<Nic>> = Lock::new("the network device");
@@ -73,7 +69,7 @@ pub fn probe() -> Option<Mac> {
         post(&mut device, &mut posted, alloc::vec![0u8; RX_LEN].into_boxed_slice());
     }
     device.enable_interrupts();
-    NIC.init(Some(Nic { slot, device, posted, sending: BTreeMap::new(), sent: 0, received: 0, failed: 0 }));
+    NIC.init(Some(Nic { slot, device, posted, sending: BTreeMap::new() }));
     Some(mac)
 }
 
@@ -119,9 +115,7 @@ pub fn send(frame: &[u8]) -> bool {
     NIC.with(|nic| {
         let Some(nic) = nic.as_mut() else { return false };
         reap(nic);
-        let sent = frame.len() <= MAX_FRAME && transmit(nic, frame);
-        if sent { nic.sent += 1 } else { nic.failed += 1 }
-        sent
+        frame.len() <= MAX_FRAME && transmit(nic, frame)
     })
 }
 
@@ -167,15 +161,9 @@ pub fn interrupt() -> Vec<Vec<u8>> {
             // SAFETY: the buffer posted with this token.
             if let Ok((header, len)) = unsafe { nic.device.receive_complete(token, &mut buffer) } {
                 frames.extend(buffer.get(header..header + len).map(<[u8]>::to_vec));
-                nic.received += 1;
             }
             post(&mut nic.device, &mut nic.posted, buffer);
         }
         frames
     })
-}
-
-/// Frames sent, received, and not sent.
-pub fn counts() -> (u64, u64, u64) {
-    NIC.with(|nic| nic.as_ref().map_or((0, 0, 0), |n| (n.sent, n.received, n.failed)))
 }

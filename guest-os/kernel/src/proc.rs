@@ -1462,4 +1462,23 @@ pub fn vmprint() {
             let _ = space.vmprint(&KernelMemory, &mut crate::console::Writer);
         }
     });
+    vmprint_distributed();
+}
+
+/// vmprint's part for cluster-wide segments: each attached page's state
+/// here (owned, read copy, invalid) and its probable owner, mapped or
+/// not (an invalid page has no entry to print above).
+fn vmprint_distributed() {
+    let attached: Vec<(u64, u64, u64, u32)> = with_current_vm(|p, k| {
+        let space = |id: i32| k.shm.segment(id).ok().and_then(|s| s.space);
+        p.attachments.iter().filter_map(|a| Some((a.start, a.pages, a.first, space(a.id)?))).collect()
+    });
+    for (start, pages, first, space) in attached {
+        kprintln!("[vmprint] cluster-wide segment (space {space}) at {start:#x}, {pages} pages:");
+        for i in 0..pages {
+            if let Some(state) = crate::dsm::describe(space, first + i) {
+                kprintln!("  {:#x}: page {space}:{}: {state}", start + i * PAGE, first + i);
+            }
+        }
+    }
 }

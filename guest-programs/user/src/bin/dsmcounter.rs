@@ -54,6 +54,8 @@ fn main(args: Args) -> i32 {
     let counter = unsafe { (&raw const shared.counter).read_volatile() };
     let expected = processes as u64 * increments;
     let verdict = if counter == expected { "exact" } else { "WRONG" };
-    println!("dsmcounter: process {rank} of {processes} added {increments} in {cycles} cycles; counter {counter}, expected {expected}: {verdict}");
+    println!(
+        "dsmcounter: process {rank} of {processes} added {increments} in {cycles} cycles; counter {counter}, expected {expected}: {verdict}"
+    );
     if counter == expected { 0 } else { 1 }
 }
