@@ -3,6 +3,7 @@
 //! Linux riscv64 numbers, and printing.
 #![no_std]
 
+pub mod dsm;
 pub mod sync;
 pub mod sys;
 pub mod workload;

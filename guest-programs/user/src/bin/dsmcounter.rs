@@ -57,5 +57,6 @@ fn main(args: Args) -> i32 {
     println!(
         "dsmcounter: process {rank} of {processes} added {increments} in {cycles} cycles; counter {counter}, expected {expected}: {verdict}"
     );
+    rvsim_user::dsm::print_traffic("dsmcounter");
     if counter == expected { 0 } else { 1 }
 }

@@ -55,6 +55,7 @@ fn main(args: Args) -> i32 {
     let cycles = sys::cycles() - start;
     let sum = c.iter().fold(0, |s, &v| mix(s, v as u64));
     println!("dsmmatmul: process {rank} of {processes}: {n}x{n} product in {cycles} cycles, checksum {sum:#018x}");
+    rvsim_user::dsm::print_traffic("dsmmatmul");
     0
 }
 
