@@ -234,3 +234,30 @@ fn two_rvsim_processes_share_memory_over_udp() {
         assert!(text.contains("counter 600, expected 600: exact"), "{text}");
     }
 }
+
+#[test]
+fn bench_dsm_reports_speedup_and_traffic_and_draws_them() {
+    let dir = common::scratch_dir("bench_dsm_reports_speedup_and_traffic_and_draws_them");
+    let plot = dir.join("dsm.svg");
+    let mut command = rvsim();
+    command.args(["bench", "dsm", "--nodes", "1,2", "--latency", "1000", "--csv", "--plot"]);
+    command.arg(&plot).args(["dsmmatmul", "64"]);
+    let out = expect_success(&run_with_timeout(&mut command, RUN_TIMEOUT));
+    let rows: Vec<Vec<&str>> = out.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(&rows[0][..3], ["replicate", "1000", "1"], "{out}");
+    assert_eq!(rows[0][4], "1.0000", "one node is the base:\n{out}");
+    let cycles = |r: &[&str]| r[3].parse::<u64>().expect("cycles");
+    assert!(cycles(&rows[1]) < cycles(&rows[0]), "two nodes are faster:\n{out}");
+    assert_eq!(rows[0][5], "0", "one node sends nothing:\n{out}");
+    assert!(rows[1][5].parse::<u64>().expect("frames") > 0, "{out}");
+    let svg = std::fs::read_to_string(&plot).expect("the plot");
+    assert!(svg.contains("<svg") && svg.contains("replicate, latency 1000"), "{svg}");
+    for bad in [&["--nodes", "0"][..], &["--latency", "5"], &["--protocol", "ivy"], &["--nodes", "1,,2"]] {
+        let mut command = rvsim();
+        command.args(["bench", "dsm", "dsmmatmul"]).args(bad);
+        let out = run_with_timeout(&mut command, RUN_TIMEOUT);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", describe(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{bad:?}: {}", describe(&out));
+    }
+}

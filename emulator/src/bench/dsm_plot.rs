@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 use super::dsm::DsmResult;
-use super::plot::COLOURS;
+use super::plot::draw_lines;
 
 /// One protocol and latency's line: (nodes, speedup) points.
 type Series = (String, Vec<(f64, f64)>);
@@ -39,22 +39,7 @@ pub fn svg(results: &[DsmResult], title: &str, path: &std::path::Path) -> Result
         .map_err(|e| fail(&e))?
         .label("ideal")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.3)));
-    for (i, (name, points)) in series.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
-            .map_err(|e| fail(&e))?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| fail(&e))?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| fail(&e))?;
+    draw_lines(&mut chart, &series, SeriesLabelPosition::UpperLeft).map_err(|e| fail(&e))?;
     root.present().map_err(|e| fail(&e))
 }
 

@@ -1,6 +1,7 @@
 //! A sweep drawn as an SVG (plotters): hit rate against TLB size, one
 //! line per policy and associativity.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::sweep::ShapeResult;
@@ -58,21 +59,27 @@ pub fn svg(results: &[ShapeResult], title: &str, path: &std::path::Path) -> Resu
         .y_label_formatter(&|y| format!("{y:.2}"))
         .draw()
         .map_err(|e| fail(&e))?;
+    draw_lines(&mut chart, &series, SeriesLabelPosition::LowerRight).map_err(|e| fail(&e))?;
+    root.present().map_err(|e| fail(&e))
+}
+
+/// A plot's chart: an SVG drawing area with linear axes.
+pub(super) type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws each labelled series as a line of its colour with a dot at each
+/// point, and the legend at `legend`.
+pub(super) fn draw_lines<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    series: &[(String, Vec<(f64, f64)>)],
+    legend: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
     for (i, (label, points)) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
-            .map_err(|e| fail(&e))?
+            .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))?
             .label(label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| fail(&e))?;
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| fail(&e))?;
-    root.present().map_err(|e| fail(&e))
+    chart.configure_series_labels().position(legend).background_style(WHITE).border_style(BLACK).draw()
 }

@@ -12,12 +12,11 @@ use clap::Args;
 use super::boot::{Boot, Input, plan_boot};
 use super::output::{CheckedWriter, OutputFailures, say};
 use super::run::{symbolizer, trace_config, trace_output};
-use super::{BootArgs, Failure, TraceArgs, exit_code, options};
+use super::{BootArgs, Failure, MachineArgs, TraceArgs, exit_code};
 use crate::cluster::build::{ClusterSpec, build};
 use crate::cluster::output::NodeOutputs;
 use crate::cluster::{self, Cluster, ClusterStop, NodeState, QuantumReport};
 use crate::machine::StopReason;
-use crate::mmu::{AdPolicy, MmuConfig, TlbShape};
 use crate::net::switch::LinkConfig;
 use crate::stats::RunStats;
 use crate::trace::Tracer;
@@ -49,18 +48,8 @@ pub(super) struct ClusterArgs {
     /// Stop after N cycles of each node, with exit status 124.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_insns: Option<u64>,
-    /// Shape of each node's modelled TLB (as for `run`).
-    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
-    tlb: TlbShape,
-    /// Accessed/Dirty bits: "hw" or "fault" (as for `run`).
-    #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
-    ad: AdPolicy,
-    /// Print each node's counters and their total on stderr at exit.
-    #[arg(long)]
-    stats: bool,
-    /// Write the counters as JSON to FILE at exit: {"nodes": [...], "total": {...}}.
-    #[arg(long, value_name = "FILE")]
-    stats_json: Option<PathBuf>,
+    #[command(flatten)]
+    machine: MachineArgs,
     #[command(flatten)]
     trace: TraceArgs,
 }
@@ -101,7 +90,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
     };
     let mut outputs =
         Outputs { console: NodeOutputs::new(args.nodes), trace: NodeOutputs::new(args.nodes), trace_sink, failures };
-    let stats_json = match &args.stats_json {
+    let stats_json = match &args.machine.stats_json {
         Some(path) => Some((
             path,
             File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?,
@@ -115,7 +104,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         initrd: boot.initrd.as_deref(),
         bootargs: &boot.bootargs,
         memory: args.boot.memory,
-        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
+        mmu: args.machine.mmu(),
         nodes: args.nodes,
         link,
         threads: args.threads.map_or_else(host_cores, usize::from),
@@ -206,7 +195,7 @@ fn write_stats(args: &ClusterArgs, cluster: &mut Cluster, json: Option<(&PathBuf
         nodes.push(RunStats::collect(machine));
     });
     let total = RunStats::total(&nodes);
-    if args.stats {
+    if args.machine.stats {
         let mut text = String::new();
         for (i, stats) in nodes.iter().enumerate() {
             text.push_str(&format!("== node {i}\n{}", stats.table()));

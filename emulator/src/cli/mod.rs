@@ -137,19 +137,8 @@ struct RunArgs {
     /// Stop after N instructions (counting ones that trap), with exit status 124.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_insns: Option<u64>,
-    /// Shape of the modelled TLB: entries, ways (1 = direct-mapped, "full" = fully associative)
-    /// and replacement policy (lru, fifo, random).
-    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
-    tlb: TlbShape,
-    /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
-    #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
-    ad: AdPolicy,
-    /// Print hart, TLB and MMU counters on stderr at exit.
-    #[arg(long)]
-    stats: bool,
-    /// Write the same counters as JSON to FILE at exit.
-    #[arg(long, value_name = "FILE")]
-    stats_json: Option<PathBuf>,
+    #[command(flatten)]
+    machine: MachineArgs,
     #[command(flatten)]
     trace: TraceArgs,
     /// Serve gdb's remote protocol on ADDR (e.g. 127.0.0.1:1234; port 0 picks a free port, which
@@ -164,6 +153,32 @@ struct RunArgs {
     /// (30 s unless wait= says) before booting; the kernel gets node=K nodes=N.
     #[arg(long, value_name = "SPEC", value_parser = crate::net::socket::NetSpec::parse)]
     net: Option<crate::net::socket::NetSpec>,
+}
+
+/// A machine's MMU, and the counters reported at exit: shared by `run`,
+/// `debug` and `cluster` (where each node has them).
+#[derive(Args, Debug, Clone)]
+struct MachineArgs {
+    /// Shape of the modelled TLB: entries, ways (1 = direct-mapped, "full" = fully associative)
+    /// and replacement policy (lru, fifo, random).
+    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
+    tlb: TlbShape,
+    /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
+    #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
+    ad: AdPolicy,
+    /// Print hart, TLB and MMU counters on stderr at exit (a cluster: each node's, then the total).
+    #[arg(long)]
+    stats: bool,
+    /// Write the same counters as JSON to FILE at exit (a cluster: {"nodes": [...], "total": {...}}).
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+}
+
+impl MachineArgs {
+    /// The MMU these options describe.
+    fn mmu(&self) -> crate::mmu::MmuConfig {
+        crate::mmu::MmuConfig { tlb: self.tlb, ad: self.ad }
+    }
 }
 
 /// The debug trace's options.

@@ -15,7 +15,6 @@ use crate::bootargs::node_options;
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
 use crate::machine::{Machine, MachineConfig, Nic, StopReason};
-use crate::mmu::MmuConfig;
 use crate::net::node_mac;
 use crate::net::socket::{Membership, SocketBackend};
 use crate::stats::RunStats;
@@ -38,7 +37,7 @@ pub(super) fn build_machine(
         console_output: console,
         console_input: input,
         bootargs: boot.bootargs.clone(),
-        mmu: MmuConfig { tlb: args.tlb, ad: args.ad },
+        mmu: args.machine.mmu(),
         disks: disks::open(&args.boot.disk_specs())?,
         nic,
     };
@@ -152,7 +151,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
 /// The `--stats-json` file, created before the run so that a path that
 /// cannot be written is refused before the guest runs.
 fn stats_json_file(args: &RunArgs) -> Result<Option<(&Path, File)>, Failure> {
-    let Some(path) = &args.stats_json else { return Ok(None) };
+    let Some(path) = &args.machine.stats_json else { return Ok(None) };
     let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?;
     Ok(Some((path, file)))
 }
@@ -178,7 +177,7 @@ fn log_speed(machine: &Machine, seconds: f64) {
 /// `--stats` (on standard error) and `--stats-json`, failures recorded.
 fn write_stats(args: &RunArgs, machine: &Machine, json: Option<(&Path, File)>, failures: &OutputFailures) {
     let stats = RunStats::collect(machine);
-    if args.stats {
+    if args.machine.stats {
         let written = std::io::stderr().lock().write_all(stats.table().as_bytes());
         failures.check("cannot write the statistics (standard error)", written);
     }
