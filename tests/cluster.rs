@@ -217,21 +217,40 @@ fn two_ports() -> (u16, u16) {
     (a.local_addr().expect("port").port(), b.local_addr().expect("port").port())
 }
 
-#[test]
-fn two_rvsim_processes_share_memory_over_udp() {
+/// Runs `program ARGS` as two rvsim processes joined over UDP on
+/// 127.0.0.1; returns each one's output, after checking it exited 0.
+fn over_udp(program: &str, args: &[&str]) -> Vec<String> {
     let (a, b) = two_ports();
     let start = |me: u16, peer: u16| {
         let mut command: Command = rvsim();
         let spec = format!("listen=127.0.0.1:{me},peer=127.0.0.1:{peer}");
-        command.args(["run", "--net", &spec, "dsmcounter", "2", "300"]);
+        command.args(["run", "--net", &spec, program]).args(args);
         command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
         command.spawn().expect("rvsim starts")
     };
     let (first, second) = (start(a, b), start(b, a));
-    for child in [first, second] {
-        let out = common::wait_for(&rvsim(), child, RUN_TIMEOUT + Duration::from_secs(30));
-        let text = expect_success(&out);
+    [first, second]
+        .into_iter()
+        .map(|child| expect_success(&common::wait_for(&rvsim(), child, RUN_TIMEOUT + Duration::from_secs(30))))
+        .collect()
+}
+
+#[test]
+fn two_rvsim_processes_share_memory_over_udp() {
+    for text in over_udp("dsmcounter", &["2", "300"]) {
         assert!(text.contains("counter 600, expected 600: exact"), "{text}");
+    }
+}
+
+#[test]
+fn the_c_program_runs_over_udp_too() {
+    let test = "the_c_program_runs_over_udp_too";
+    if !c_tools(test) {
+        return;
+    }
+    let program = build_shmkey(test);
+    for text in over_udp(program.to_str().expect("utf-8 path"), &["2", "0x5e11", "2000"]) {
+        assert!(text.contains("expected 4000: exact"), "{text}");
     }
 }
 
@@ -260,4 +279,56 @@ fn bench_dsm_reports_speedup_and_traffic_and_draws_them() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", describe(&out));
         assert_eq!(stderr(&out).lines().count(), 1, "{bad:?}: {}", describe(&out));
     }
+}
+
+/// `tests/c/shmkey.c`, built with Debian's cross compiler for test `test`.
+fn build_shmkey(test: &str) -> std::path::PathBuf {
+    let program = common::scratch_dir(test).join("shmkey");
+    let source = common::repo_root().join("tests/c/shmkey.c");
+    let built = Command::new("riscv64-linux-gnu-gcc")
+        .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .output()
+        .expect("the cross compiler runs");
+    assert!(built.status.success(), "{}", describe(&built));
+    program
+}
+
+/// Debian's cross compiler and qemu-user, or a loud skip.
+fn c_tools(test: &str) -> bool {
+    common::tool_available("riscv64-linux-gnu-gcc", test) && common::tool_available("qemu-riscv64", test)
+}
+
+#[test]
+fn a_c_program_for_one_linux_machine_runs_unchanged_one_process_per_node() {
+    let test = "a_c_program_for_one_linux_machine_runs_unchanged_one_process_per_node";
+    if !c_tools(test) {
+        return;
+    }
+    let program = build_shmkey(test);
+    // Linux: four processes at once, on a key of this run's own.
+    let key = format!("{}", 0x5000_0000 + std::process::id() % 0x1000_0000);
+    let args = ["4", key.as_str(), "3000"];
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut c = Command::new("qemu-riscv64");
+            c.arg(&program).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+            c.spawn().expect("qemu-riscv64 starts")
+        })
+        .collect();
+    let mut linux: Vec<String> = Vec::new();
+    for child in children {
+        let out = common::wait_for(&Command::new("qemu-riscv64"), child, RUN_TIMEOUT);
+        linux.extend(expect_success(&out).lines().map(str::to_string));
+    }
+    // rvsim: one process per node, the same program and arguments.
+    let out =
+        expect_success(&cluster(&["--nodes", "4", program.to_str().expect("utf-8 path"), args[0], args[1], args[2]]));
+    let mut ours: Vec<String> =
+        out.lines().filter_map(|l| l.split_once("] ").map(|(_, rest)| rest.to_string())).collect();
+    linux.sort();
+    ours.sort();
+    assert_eq!(ours, linux, "rvsim:\n{out}");
+    assert!(ours.iter().all(|l| l.ends_with("expected 12000: exact")), "{out}");
 }
