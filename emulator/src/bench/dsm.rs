@@ -95,6 +95,9 @@ pub struct DsmResult {
     pub frames: u64,
     /// Bytes sent by all nodes.
     pub bytes: u64,
+    /// Host seconds the run took (the cluster's speed; the only figure
+    /// that depends on the host).
+    pub seconds: f64,
     /// Why the run failed, if it did.
     pub failure: Option<String>,
 }
@@ -115,7 +118,7 @@ pub fn run(workload: &DsmWorkload, points: &[DsmPoint], progress: &dyn Fn()) -> 
 
 /// Boots and runs one cluster.
 fn run_one(workload: &DsmWorkload, point: DsmPoint) -> DsmResult {
-    let mut result = DsmResult { point, cycles: None, speedup: None, frames: 0, bytes: 0, failure: None };
+    let mut result = DsmResult { point, cycles: None, speedup: None, frames: 0, bytes: 0, seconds: 0.0, failure: None };
     let console = NodeOutputs::new(point.nodes);
     let bootargs = (workload.bootargs)(point.nodes, point.protocol);
     let no_disks = || Ok(Vec::<Disk>::new());
@@ -134,7 +137,9 @@ fn run_one(workload: &DsmWorkload, point: DsmPoint) -> DsmResult {
         Ok(cluster) => cluster,
         Err(e) => return DsmResult { failure: Some(e), ..result },
     };
+    let started = std::time::Instant::now();
     let stop = cluster.run(Some(workload.max_steps), |_| {});
+    result.seconds = started.elapsed().as_secs_f64();
     let mut stats = Vec::new();
     cluster.for_each_machine(|_, machine| {
         machine.flush_console();
@@ -183,19 +188,20 @@ fn add_speedups(results: &mut [DsmResult]) {
 /// The results as a table.
 pub fn table(results: &[DsmResult]) -> String {
     let mut out = format!(
-        "{:<10}{:>10}{:>7}{:>16}{:>9}{:>10}{:>14}\n",
-        "protocol", "latency", "nodes", "cycles", "speedup", "frames", "KiB sent"
+        "{:<10}{:>10}{:>7}{:>16}{:>9}{:>10}{:>11}{:>9}\n",
+        "protocol", "latency", "nodes", "cycles", "speedup", "frames", "KiB sent", "host s"
     );
     for r in results {
         let cycles = r.cycles.map_or("-".into(), |c| c.to_string());
         let speedup = r.speedup.map_or("-".into(), |s| format!("{s:.2}"));
         out.push_str(&format!(
-            "{:<10}{:>10}{:>7}{cycles:>16}{speedup:>9}{:>10}{:>14}",
+            "{:<10}{:>10}{:>7}{cycles:>16}{speedup:>9}{:>10}{:>11}{:>9.2}",
             r.point.protocol.name(),
             r.point.latency,
             r.point.nodes,
             r.frames,
-            r.bytes / 1024
+            r.bytes / 1024,
+            r.seconds
         ));
         if let Some(why) = &r.failure {
             out.push_str(&format!("  failed: {why}"));
@@ -207,18 +213,19 @@ pub fn table(results: &[DsmResult]) -> String {
 
 /// The results as CSV.
 pub fn csv(results: &[DsmResult]) -> String {
-    let mut out = String::from("protocol,latency,nodes,cycles,speedup,frames,bytes,failure\n");
+    let mut out = String::from("protocol,latency,nodes,cycles,speedup,frames,bytes,seconds,failure\n");
     for r in results {
         let cycles = r.cycles.map_or(String::new(), |c| c.to_string());
         let speedup = r.speedup.map_or(String::new(), |s| format!("{s:.4}"));
         let failure = r.failure.as_deref().unwrap_or("").replace(',', ";");
         out.push_str(&format!(
-            "{},{},{},{cycles},{speedup},{},{},{failure}\n",
+            "{},{},{},{cycles},{speedup},{},{},{:.3},{failure}\n",
             r.point.protocol.name(),
             r.point.latency,
             r.point.nodes,
             r.frames,
-            r.bytes
+            r.bytes,
+            r.seconds
         ));
     }
     out
@@ -249,6 +256,7 @@ mod tests {
             speedup: None,
             frames: 0,
             bytes: 0,
+            seconds: 0.0,
             failure: None,
         };
         let mut results = vec![
@@ -261,7 +269,11 @@ mod tests {
         add_speedups(&mut results);
         let speedups: Vec<_> = results.iter().map(|r| r.speedup).collect();
         assert_eq!(speedups, [Some(1.0), Some(4.0), Some(1.0), Some(1.6), None]);
-        assert!(table(&results).contains("replicate         10      2             500     1.60"));
+        assert!(
+            table(&results).contains("replicate         10      2             500     1.60"),
+            "{}",
+            table(&results)
+        );
         assert_eq!(csv(&results).lines().count(), 6);
         assert_eq!(Protocol::parse("migrate"), Ok(Protocol::Migrate));
         assert!(Protocol::parse("ivy").is_err());

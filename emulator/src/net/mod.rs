@@ -54,9 +54,15 @@ pub trait Backend: Send {
 /// A frame as the trace shows it: who sent it to whom, its type and
 /// length.
 pub fn describe(frame: &[u8]) -> String {
+    use rvsim_kernel_core::cluster_frame::{Incoming, parse};
     let kind = frame.get(12..14).map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
     let (from, to) = (who(source(frame)), who(destination(frame)));
-    format!("{from} -> {to}, type {kind:#06x}, {} bytes", frame.len())
+    let what = match parse(frame) {
+        Some(Incoming::Message { payload, .. }) => rvsim_kernel_core::dsm::describe(payload).map(|d| format!(": {d}")),
+        Some(Incoming::NodeDown(node)) => Some(format!(": node {node} stopped")),
+        None => None,
+    };
+    format!("{from} -> {to}, type {kind:#06x}, {} bytes{}", frame.len(), what.unwrap_or_default())
 }
 
 /// An address as the trace names it.

@@ -114,7 +114,7 @@ use alloc::vec::Vec;
 
 pub use engine::{ConfigError, Dsm};
 pub use link::WINDOW;
-pub use message::{MAX_FRAME, MAX_MESSAGE, MessageError};
+pub use message::{MAX_FRAME, MAX_MESSAGE, MessageError, describe};
 pub use stats::DsmStats;
 
 /// A node of the cluster: nodes are numbered `0..nodes`.

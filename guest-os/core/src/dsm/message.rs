@@ -344,6 +344,42 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Frame, MessageError> {
     Ok(Frame { seq, ack, body })
 }
 
+/// What a frame says, in a few words, for a trace of the wire (the
+/// emulator's `--trace net`): its sequence number and acknowledgement,
+/// and the message. `None` if it does not decode.
+pub fn describe(bytes: &[u8]) -> Option<alloc::string::String> {
+    use alloc::format;
+    let frame = decode(bytes).ok()?;
+    let p = |page: &PageId| format!("page {}:{}", page.space.0, page.index);
+    let rw = |write: bool| if write { "write" } else { "read" };
+    let what = match &frame.body {
+        None => "ack".into(),
+        Some(Body::Request { page, write, requester, hops }) => {
+            format!("{} request, {}, from node {requester}, {hops} hops", rw(*write), p(page))
+        }
+        Some(Body::Forward { page, write, requester }) => {
+            format!("forward {} request, {}, from node {requester}", rw(*write), p(page))
+        }
+        Some(Body::Grant { page, owner, data }) => {
+            let bytes = if data.is_some() { " with its bytes" } else { "" };
+            format!("grant {}, {}{bytes}", if *owner { "ownership" } else { "a read copy" }, p(page))
+        }
+        Some(Body::Invalidate { page, new_owner }) => format!("invalidate {}, new owner node {new_owner}", p(page)),
+        Some(Body::InvalidateAck { page }) => format!("invalidated {}", p(page)),
+        Some(Body::Confirm { page, .. }) => format!("confirm {}", p(page)),
+        Some(Body::Lost { page }) => format!("lost {}", p(page)),
+        Some(Body::PeerDead { node }) => format!("node {node} is dead"),
+        Some(Body::Locate { page }) => format!("who owns {}?", p(page)),
+        Some(Body::Located { page, owner }) => format!("{} {}", if *owner { "I own" } else { "I do not own" }, p(page)),
+        Some(Body::Keepalive) => "keepalive".into(),
+        Some(Body::App { data }) => match crate::cluster_shm::Message::decode(data) {
+            Ok(message) => format!("{message:?}"),
+            Err(_) => format!("kernel message, {} bytes", data.len()),
+        },
+    };
+    Some(format!("dsm seq {} ack {}: {what}", frame.seq, frame.ack))
+}
+
 /// Checks a decoded frame's numbers against the cluster and its spaces:
 /// `pages` tells how many pages a space has, if this node has it.
 pub(crate) fn validate(body: &Body, nodes: u16, pages: impl Fn(SpaceId) -> Option<u32>) -> Result<(), MessageError> {

@@ -62,6 +62,17 @@ fn a_grant_with_its_page_fits_one_frame() {
 }
 
 #[test]
+fn frames_describe_themselves_for_a_trace() {
+    let request = encode(4, 2, Some(&Body::Request { page: page(1), write: true, requester: 3, hops: 1 }));
+    assert_eq!(
+        super::describe(&request).as_deref(),
+        Some("dsm seq 4 ack 2: write request, page 7:1, from node 3, 1 hops")
+    );
+    assert_eq!(super::describe(&encode(0, 9, None)).as_deref(), Some("dsm seq 0 ack 9: ack"));
+    assert_eq!(super::describe(b"not a frame"), None);
+}
+
+#[test]
 fn malformed_frames_are_refused() {
     let good = encode(1, 0, Some(&Body::InvalidateAck { page: page(0) }));
     let with = |i: usize, b: u8| {
