@@ -12,6 +12,7 @@
 //! all three are released.
 
 use alloc::collections::BTreeMap;
+use core::sync::atomic::{AtomicBool, Ordering};
 use alloc::vec::Vec;
 
 use rvsim_kernel_core::bootargs::Cluster;
@@ -41,10 +42,12 @@ struct Node {
 }
 
 static NODE: Lock<Option<Node>> = Lock::new("the DSM engine");
+static ON: AtomicBool = AtomicBool::new(false);
 
 /// Starts the engine when the machine is a node of a cluster.
 pub fn init(place: Cluster, clustered: bool) {
     let engine = clustered.then(|| Dsm::new(engine_config(place)).ok()).flatten();
+    ON.store(engine.is_some(), Ordering::Relaxed);
     NODE.init(engine.map(|engine| Node {
         engine,
         directory: Directory::new(),
@@ -69,9 +72,10 @@ fn engine_config(place: Cluster) -> Config {
     }
 }
 
-/// Whether the machine shares memory with a cluster.
+/// Whether the machine shares memory with a cluster (set once at boot;
+/// read on hot paths, such as every futex wake, without a lock).
 pub fn on() -> bool {
-    NODE.with(|n| n.is_some())
+    ON.load(Ordering::Relaxed)
 }
 
 /// The hart's clock in cycles.

@@ -152,12 +152,21 @@ fn wake(uaddr: u64, shared: bool, count: i32, bitset: u32) -> Result<usize, Errn
     let chan = wake_channel(uaddr, shared)?;
     let count = count.max(1) as usize;
     let woken = proc::wake_some(chan, count, bitset);
-    if woken < count
-        && let Some((space, offset)) = distributed_word(chan)
-    {
-        crate::dsm::futex_wake_others(space, offset, (count - woken) as u32, bitset);
+    if woken < count && crate::dsm::on() {
+        wake_others(chan, count - woken, bitset);
     }
     Ok(woken)
+}
+
+/// On a cluster, wake-ups a wake on a distributed word left unused go to
+/// the other nodes. Out of line: a lone machine never comes here, and
+/// every futex call should not pay for it.
+#[cold]
+#[inline(never)]
+fn wake_others(chan: usize, left: usize, bitset: u32) {
+    if let Some((space, offset)) = distributed_word(chan) {
+        crate::dsm::futex_wake_others(space, offset, left as u32, bitset);
+    }
 }
 
 /// The cluster-wide space and offset of a futex in a distributed segment
