@@ -12,8 +12,8 @@
 //! all three are released.
 
 use alloc::collections::BTreeMap;
-use core::sync::atomic::{AtomicBool, Ordering};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use rvsim_kernel_core::bootargs::Cluster;
 use rvsim_kernel_core::cluster_shm::{DIRECTORY, Directory, Found, Message};
