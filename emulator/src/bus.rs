@@ -2,10 +2,10 @@
 //! addresses. Addresses that nothing answers fail, and the hart turns the
 //! failure into an access fault.
 
-use crate::devices::virtio::VirtioMmio;
 use crate::devices::virtio::blk::Request;
 use crate::devices::virtio::dma::Dma;
 use crate::devices::virtio::net::NetEvent;
+use crate::devices::virtio::{VirtioDevice, VirtioMmio};
 use crate::devices::{Clint, Htif, Plic, Uart, test_finisher};
 use crate::machine::StopReason;
 use crate::memmap::*;
@@ -35,6 +35,10 @@ pub struct Bus {
     /// Frames the network devices moved since the hart last looked: the
     /// slot and the event.
     pub net_events: Vec<(usize, NetEvent)>,
+    /// A network device is attached: the only kind that completes work on
+    /// its own time, so the only reason for the machine's loop to poll
+    /// the devices (a machine without one does nothing more than before).
+    network: bool,
 }
 
 impl Bus {
@@ -51,6 +55,7 @@ impl Bus {
             dma_written: Vec::new(),
             disk_requests: Vec::new(),
             net_events: Vec::new(),
+            network: false,
         }
     }
 
@@ -138,6 +143,9 @@ impl Bus {
     /// Lets every virtio device finish work of its own (frames that
     /// arrived by step `now`), noting what it moved.
     pub fn poll_devices(&mut self, now: u64) {
+        if !self.network {
+            return;
+        }
         for (index, slot) in self.virtio.iter_mut().enumerate() {
             slot.poll(now, &mut Dma { ram: &mut self.ram, written: &mut self.dma_written });
             self.net_events.extend(slot.take_net_events().into_iter().map(|e| (index, e)));
@@ -146,12 +154,21 @@ impl Bus {
 
     /// The earliest step at which a device has work of its own, if known.
     pub fn next_device_event(&mut self) -> Option<u64> {
+        if !self.network {
+            return None;
+        }
         self.virtio.iter_mut().filter_map(VirtioMmio::next_event).min()
     }
 
     /// Whether a network device is attached.
     pub fn has_network(&self) -> bool {
-        self.virtio.iter().any(|slot| slot.net_stats().is_some())
+        self.network
+    }
+
+    /// Puts `device` behind the virtio window `slot`.
+    pub fn attach(&mut self, slot: usize, device: Box<dyn VirtioDevice>) {
+        self.network |= device.net_stats().is_some();
+        self.virtio[slot] = VirtioMmio::with(device);
     }
 
     /// Whether a device's work arrives in real time (a socket).

@@ -9,10 +9,10 @@ use std::time::Duration;
 use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
+use crate::devices::virtio::VirtioDevice;
 use crate::devices::virtio::blk::Block;
 use crate::devices::virtio::net::Net;
 use crate::devices::virtio::storage::Storage;
-use crate::devices::virtio::{VirtioDevice, VirtioMmio};
 use crate::devices::{ConsoleInput, Htif, Uart};
 use crate::fdt::{self, DeviceTreeConfig};
 use crate::loader::{ElfImage, LoadError, Symbols};
@@ -143,8 +143,8 @@ impl Machine {
         let mut bus = Bus::new(ram, uart);
         let disks = config.disks.into_iter().map(|d| Box::new(Block::new(d.storage, d.readonly, &d.serial)) as _);
         let nic = config.nic.map(|n| Box::new(Net::new(n.mac, n.backend)) as Box<dyn VirtioDevice>);
-        for (slot, device) in bus.virtio.iter_mut().zip(disks.chain(nic)) {
-            *slot = VirtioMmio::with(device);
+        for (slot, device) in disks.chain(nic).enumerate() {
+            bus.attach(slot, device);
         }
         let cpu = Cpu::new(bus, config.mmu);
         Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })

@@ -4,14 +4,14 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::boot::{Boot, Input, plan_boot};
 use super::output::{CheckedWriter, OutputFailures, say};
-use super::run::{symbolizer, trace_config, trace_output};
+use super::run::{stats_json_file, symbolizer, trace_config, trace_output};
 use super::{BootArgs, Failure, MachineArgs, TraceArgs, exit_code};
 use crate::cluster::build::{ClusterSpec, build};
 use crate::cluster::output::NodeOutputs;
@@ -90,13 +90,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
     };
     let mut outputs =
         Outputs { console: NodeOutputs::new(args.nodes), trace: NodeOutputs::new(args.nodes), trace_sink, failures };
-    let stats_json = match &args.machine.stats_json {
-        Some(path) => Some((
-            path,
-            File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?,
-        )),
-        None => None,
-    };
+    let stats_json = stats_json_file(&args.machine)?;
     let link = LinkConfig { latency: args.latency, bandwidth: args.bandwidth };
     let disks = || super::disks::open(&args.boot.disk_specs()).map_err(|(_, e)| e);
     let spec = ClusterSpec {
@@ -188,7 +182,7 @@ fn describe(failure: &cluster::Failure) -> String {
 }
 
 /// `--stats` and `--stats-json`: each node's counters, and their total.
-fn write_stats(args: &ClusterArgs, cluster: &mut Cluster, json: Option<(&PathBuf, File)>, failures: &OutputFailures) {
+fn write_stats(args: &ClusterArgs, cluster: &mut Cluster, json: Option<(&Path, File)>, failures: &OutputFailures) {
     let mut nodes = Vec::new();
     cluster.for_each_machine(|_, machine| {
         machine.flush_console();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::boot::{Boot, Input, plan_boot};
 use super::disks;
 use super::output::{CheckedWriter, OutputFailures, say};
-use super::{Failure, RunArgs, TraceArgs, exit_code, load_failure};
+use super::{Failure, MachineArgs, RunArgs, TraceArgs, exit_code, load_failure};
 use crate::bootargs::node_options;
 use crate::devices::ConsoleInput;
 use crate::gdb::SessionEnd;
@@ -120,7 +120,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let console = console_output("cannot write the console output (standard output)", &failures);
     let (nic, membership) = network(&args)?.unzip();
     let machine = build_machine(&args, &boot, input, console, &failures, nic)?;
-    let stats_json = stats_json_file(&args)?;
+    let stats_json = stats_json_file(&args.machine)?;
     log::info!(
         "booting {} at {:#x}, device tree at {:#x}, bootargs {:?}",
         boot.kernel.name,
@@ -150,8 +150,8 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
 
 /// The `--stats-json` file, created before the run so that a path that
 /// cannot be written is refused before the guest runs.
-fn stats_json_file(args: &RunArgs) -> Result<Option<(&Path, File)>, Failure> {
-    let Some(path) = &args.machine.stats_json else { return Ok(None) };
+pub(super) fn stats_json_file(args: &MachineArgs) -> Result<Option<(&Path, File)>, Failure> {
+    let Some(path) = &args.stats_json else { return Ok(None) };
     let file = File::create(path).map_err(|e| (exit_code::USAGE, format!("{path:?}: cannot write statistics: {e}")))?;
     Ok(Some((path, file)))
 }

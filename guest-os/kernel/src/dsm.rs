@@ -86,7 +86,7 @@ fn now() -> u64 {
 /// Runs `f` on the node with the store, then sends the frames the engine
 /// queued and handles its events, with nothing locked.
 fn with_node<R>(f: impl FnOnce(&mut Node, &mut Store) -> R) -> Option<R> {
-    let result = with_store(|store| {
+    let (result, outgoing, events, deadline) = with_store(|store| {
         NODE.with(|node| {
             let node = node.as_mut()?;
             let result = f(node, store);
@@ -95,7 +95,6 @@ fn with_node<R>(f: impl FnOnce(&mut Node, &mut Store) -> R) -> Option<R> {
             Some((result, outgoing, events, node.engine.next_deadline()))
         })
     })?;
-    let (result, outgoing, events, deadline) = (result.0, result.1, result.2, result.3);
     if let Some(at) = deadline {
         arm_timer(at);
     }
