@@ -83,6 +83,7 @@
 //! events, counters), `page` (one page's state at one node), `protocol`
 //! (the IVY handlers: fault, serve, invalidate, grant), `manager` (where a
 //! request goes: the central manager's table, or probable-owner hints),
+//! `sparse` (a space's per-page records, made on first use),
 //! `failure` (what a node does when a peer dies), `locate` (asking every
 //! node who owns a page, when hints fail after a death), `engine` (the
 //! public [`Dsm`]), `stats` (the counters).
@@ -103,6 +104,7 @@ mod manager;
 mod message;
 mod page;
 mod protocol;
+mod sparse;
 mod stats;
 
 #[cfg(test)]

@@ -63,14 +63,28 @@ impl Dsm {
     /// Nothing is mapped: the kernel maps a page on its first fault, with
     /// the access [`Dsm::access`] gives.
     pub fn add_space(&mut self, space: SpaceId, pages: u32, home: NodeId) -> Result<(), ConfigError> {
+        self.add(space, pages, home, true)
+    }
+
+    /// Adds a process's address space as a distributed space of `pages`
+    /// pages (its page numbers), as [`Dsm::add_space`] does, but keeping a
+    /// record only of pages that have left `home`'s ownership: such a
+    /// space is mostly unused. A node that dies is then known to have
+    /// owned only the pages it took (`home`'s death loses the process
+    /// anyway).
+    pub fn add_address_space(&mut self, space: SpaceId, pages: u32, home: NodeId) -> Result<(), ConfigError> {
+        self.add(space, pages, home, false)
+    }
+
+    fn add(&mut self, space: SpaceId, pages: u32, home: NodeId, dense: bool) -> Result<(), ConfigError> {
         if home >= self.ctx.cfg.nodes {
             return Err(ConfigError::BadNode(home));
         }
-        if !self.pages.add(space, pages, self.ctx.me(), home) {
+        if !self.pages.add(space, pages, self.ctx.me(), home, dense) {
             return Err(ConfigError::SpaceExists(space));
         }
         if self.ctx.manager() == Some(self.ctx.me()) {
-            self.manager.add_space(space, pages, home);
+            self.manager.add_space(space, pages, home, dense);
         }
         Ok(())
     }

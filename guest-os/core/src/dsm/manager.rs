@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use super::ctx::Ctx;
 use super::message::Body;
 use super::page::{PageState, Req};
+use super::sparse::Sparse;
 use super::{NodeId, PageId, SpaceId};
 
 /// The central manager's entry for one page.
@@ -37,14 +38,15 @@ struct Entry {
 /// The central manager's table; empty on every other node.
 #[derive(Debug, Default)]
 pub(crate) struct Manager {
-    spaces: BTreeMap<SpaceId, Vec<Entry>>,
+    spaces: BTreeMap<SpaceId, Sparse<Entry>>,
 }
 
 impl Manager {
-    /// Adds a space whose pages `home` owns.
-    pub(crate) fn add_space(&mut self, space: SpaceId, pages: u32, home: NodeId) {
+    /// Adds a space whose pages `home` owns (every entry made now, or
+    /// on first use: see [`Sparse`]).
+    pub(crate) fn add_space(&mut self, space: SpaceId, pages: u32, home: NodeId, dense: bool) {
         let entry = Entry { owner: home, lock: None, queue: VecDeque::new(), lost: false };
-        self.spaces.insert(space, alloc::vec![entry; pages as usize]);
+        self.spaces.insert(space, Sparse::new(pages, entry, dense));
     }
 
     /// The owner the table gives, for `vmprint`.
@@ -60,12 +62,12 @@ impl Manager {
 
     // The entry of a page, if this node manages it.
     fn entry(&self, page: PageId) -> Option<&Entry> {
-        self.spaces.get(&page.space)?.get(page.index as usize)
+        self.spaces.get(&page.space)?.get(page.index)
     }
 
     // The entry of a page, to change.
     fn entry_mut(&mut self, page: PageId) -> Option<&mut Entry> {
-        self.spaces.get_mut(&page.space)?.get_mut(page.index as usize)
+        self.spaces.get_mut(&page.space)?.get_mut(page.index)
     }
 
     /// A fault's request (IVY's manager: lock, forward to the owner).
@@ -94,7 +96,7 @@ impl Manager {
     pub(crate) fn on_peer_dead(&mut self, dead: NodeId, ctx: &mut Ctx) -> Vec<PageId> {
         let mut lost = Vec::new();
         for (&space, entries) in self.spaces.iter_mut() {
-            for (index, entry) in (0..).zip(entries.iter_mut()) {
+            for (index, entry) in entries.iter_mut() {
                 let page = PageId { space, index };
                 if entry.peer_dead(page, dead, ctx) {
                     lost.push(page);

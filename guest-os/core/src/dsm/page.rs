@@ -7,6 +7,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
+use super::sparse::Sparse;
 use super::{Access, NodeId, PageId, PageInfo, SpaceId};
 
 /// A request for a page: who wants it, and for what.
@@ -156,38 +157,39 @@ impl PageState {
 /// Every page of every space this node has.
 #[derive(Debug, Default)]
 pub(crate) struct PageTable {
-    spaces: BTreeMap<SpaceId, Vec<PageState>>,
+    spaces: BTreeMap<SpaceId, Sparse<PageState>>,
 }
 
 impl PageTable {
-    /// Adds a space of `pages` pages owned by `home`; false if it exists.
-    pub(crate) fn add(&mut self, space: SpaceId, pages: u32, me: NodeId, home: NodeId) -> bool {
+    /// Adds a space of `pages` pages owned by `home`, every record made
+    /// now (`dense`) or on first use; false if it exists.
+    pub(crate) fn add(&mut self, space: SpaceId, pages: u32, me: NodeId, home: NodeId, dense: bool) -> bool {
         if self.spaces.contains_key(&space) {
             return false;
         }
-        self.spaces.insert(space, alloc::vec![PageState::new(me, home); pages as usize]);
+        self.spaces.insert(space, Sparse::new(pages, PageState::new(me, home), dense));
         true
     }
 
     /// How many pages a space has, if this node has it.
     pub(crate) fn pages_in(&self, space: SpaceId) -> Option<u32> {
-        self.spaces.get(&space).map(|p| p.len() as u32)
+        self.spaces.get(&space).map(Sparse::len)
     }
 
     /// A page's state.
     pub(crate) fn get(&self, page: PageId) -> Option<&PageState> {
-        self.spaces.get(&page.space)?.get(page.index as usize)
+        self.spaces.get(&page.space)?.get(page.index)
     }
 
     /// A page's state, to change.
     pub(crate) fn get_mut(&mut self, page: PageId) -> Option<&mut PageState> {
-        self.spaces.get_mut(&page.space)?.get_mut(page.index as usize)
+        self.spaces.get_mut(&page.space)?.get_mut(page.index)
     }
 
-    /// Every page, to change.
+    /// Every page that has left its first state, to change.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (PageId, &mut PageState)> {
-        self.spaces.iter_mut().flat_map(|(&space, pages)| {
-            (0..).zip(pages.iter_mut()).map(move |(index, st)| (PageId { space, index }, st))
-        })
+        self.spaces
+            .iter_mut()
+            .flat_map(|(&space, pages)| pages.iter_mut().map(move |(index, st)| (PageId { space, index }, st)))
     }
 }

@@ -332,6 +332,27 @@ fn the_home_owns_every_page_at_first() {
 }
 
 #[test]
+fn an_address_space_keeps_records_only_of_the_pages_that_moved() {
+    // A whole Sv39 user half: 2^26 pages, of which two are used here.
+    let space = SpaceId(0x8001_0005);
+    let (high, low) = (PageId { space, index: (1 << 26) - 3 }, PageId { space, index: 0x10 });
+    for manager in MANAGERS {
+        let (mut dsms, mut stores) = engines(3, Protocol::Replicate, manager);
+        dsms.iter_mut().for_each(|d| d.add_address_space(space, 1 << 26, 1).unwrap());
+        assert_eq!(dsms[1].access(high), Access::Write, "the home owns it");
+        assert_eq!(dsms[2].fault(high, true, 0, &mut stores[2]), Fault::Wait);
+        settle(&mut dsms, &mut stores, 1);
+        assert_eq!((dsms[2].access(high), dsms[1].access(high)), (Access::Write, Access::None), "{manager:?}");
+        assert_eq!(dsms[0].fault(low, false, 2, &mut stores[0]), Fault::Wait);
+        settle(&mut dsms, &mut stores, 3);
+        assert_eq!((dsms[0].access(low), dsms[1].access(low)), (Access::Read, Access::Read), "{manager:?}");
+        let beyond = PageId { space, index: 1 << 26 };
+        assert_eq!(dsms[0].fault(beyond, false, 4, &mut stores[0]), Fault::Lost);
+        assert_eq!(dsms[1].add_address_space(space, 1, 1), Err(ConfigError::SpaceExists(space)));
+    }
+}
+
+#[test]
 fn a_read_fault_costs_two_messages_distributed_and_four_central() {
     for (manager, cost) in [(ManagerKind::Distributed, 2), (ManagerKind::Central(0), 3), (ManagerKind::Central(2), 4)] {
         let (mut dsms, mut stores) = engines(3, Protocol::Replicate, manager);
