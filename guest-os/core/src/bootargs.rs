@@ -25,11 +25,23 @@ pub struct Cluster {
     /// `hold=CYCLES`: how long a page granted for a local fault stays
     /// before another node may take it (default 20,000: 200 us).
     pub hold: u64,
+    /// `threads=spread`: a process's threads run on the other nodes, its
+    /// address space distributed shared memory (see `spread.rs`), and the
+    /// first program runs on node 0 only; `threads=local` (default) keeps
+    /// them on their process's node.
+    pub spread: bool,
 }
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster { node: 0, nodes: 1, protocol: Protocol::Replicate, manager: ManagerKind::Distributed, hold: 20_000 }
+        Cluster {
+            node: 0,
+            nodes: 1,
+            protocol: Protocol::Replicate,
+            manager: ManagerKind::Distributed,
+            hold: 20_000,
+            spread: false,
+        }
     }
 }
 
@@ -49,6 +61,8 @@ impl Cluster {
             ("manager", "distributed") => self.manager = ManagerKind::Distributed,
             ("manager", "central") => self.manager = ManagerKind::Central(0),
             ("hold", n) if n.parse::<u64>().is_ok() => self.hold = n.parse().unwrap_or(0),
+            ("threads", "spread") => self.spread = true,
+            ("threads", "local") => self.spread = false,
             _ => return false,
         }
         true
@@ -215,10 +229,11 @@ mod tests {
         let c = args.cluster;
         assert_eq!((c.node, c.nodes, c.protocol, c.manager), (2, 4, Protocol::Migrate, ManagerKind::Central(0)));
         assert_eq!(c.hold, 0);
-        assert!(args.log_dsm && c.is_cluster());
-        let args = parse("nodes=0 dsm=ivy manager=x hold=-1 --");
+        assert!(args.log_dsm && c.is_cluster() && !c.spread);
+        assert!(parse("threads=spread --").cluster.spread);
+        let args = parse("nodes=0 dsm=ivy manager=x hold=-1 threads=all --");
         assert_eq!(args.cluster, Cluster::default());
-        assert_eq!(args.unknown, ["nodes=0", "dsm=ivy", "manager=x", "hold=-1"]);
+        assert_eq!(args.unknown, ["nodes=0", "dsm=ivy", "manager=x", "hold=-1", "threads=all"]);
     }
 
     #[test]

@@ -204,6 +204,10 @@ fn evict<M: PhysMemory>(vm: &mut Vm<'_, M>, frame: u64, why: Reason) -> Option<E
         return write_shm(vm, frame, id, index, why);
     }
     let mappings = vm.pager.rmap.mappings(frame);
+    // A spread process's pages stay (see `Pager::spread_roots`).
+    if mappings.iter().any(|m| vm.pager.spread_roots.contains(&m.root)) {
+        return None;
+    }
     if mappings.is_empty() {
         // Only the swap cache holds it: its copy is on the disk.
         let slot = vm.pager.cache.slot_of(frame)?;
@@ -359,7 +363,7 @@ pub fn page_in_done<M: PhysMemory>(vm: &mut Vm<'_, M>, slot: Slot, frame: u64, o
 pub fn wait_slot(wait: Wait) -> Option<Slot> {
     match wait {
         Wait::PageIn { slot, .. } | Wait::Transfer { slot } | Wait::PageOut { slot, .. } => Some(slot),
-        Wait::Frames | Wait::Remote { .. } => None,
+        Wait::Frames | Wait::Remote { .. } | Wait::Spread { .. } => None,
     }
 }
 

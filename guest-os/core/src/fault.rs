@@ -133,6 +133,17 @@ pub enum Wait {
         /// Whether write access is needed.
         write: bool,
     },
+    /// A page of a spread process's address space (`threads=spread`)
+    /// that this node may not access as asked: the engine must get it
+    /// from the node that has it first.
+    Spread {
+        /// The process's DSM space.
+        space: u32,
+        /// The page's number (its address over the page size).
+        index: u64,
+        /// Whether write access is needed.
+        write: bool,
+    },
 }
 
 /// Why a fault is not resolved.
@@ -191,6 +202,11 @@ fn resolve_once<M: PhysMemory>(
         return Err(Unresolved::NotMapped);
     }
     let va = page_floor(va);
+    if space.spread.is_some()
+        && let Some(why) = spread_wait(space, regions, va, access)
+    {
+        return Err(why);
+    }
     match space.entry(vm.mem, va) {
         Some((slot, entry)) if pte::is_leaf(entry) => {
             if access == Access::Store && pte::is_cow(entry) {
@@ -594,6 +610,27 @@ fn distributed<M: PhysMemory>(
 /// The wait for the engine to give page `index` of segment `id` access.
 fn remote(id: i32, index: u64, access: Access) -> Unresolved {
     Unresolved::Wait(Wait::Remote { segment: id, index, write: access == Access::Store })
+}
+
+/// A spread process's coherent page whose access the DSM engine does not
+/// (yet) allow here: the engine must get it, if the page's region and
+/// protection allow the access; else it fails here, as it would wherever
+/// the page is (it is never made locally behind the engine's back).
+/// Anything else goes the usual way.
+fn spread_wait(space: &AddressSpace, regions: &[DemandRegion<'_>], va: u64, access: Access) -> Option<Unresolved> {
+    let spread = space.spread.as_ref()?;
+    if spread.limit(va) >= crate::spread::needed(access) {
+        return None;
+    }
+    let region = regions.iter().find(|r| r.contains(va))?;
+    if !crate::spread::is_coherent(region, va) {
+        return None;
+    }
+    if !permits(crate::spread::flags_at(space, region, va), access) {
+        return Some(Unresolved::Protection);
+    }
+    let write = access == Access::Store;
+    Some(Unresolved::Wait(Wait::Spread { space: spread.space, index: va / PAGE, write }))
 }
 
 /// Breaks copy-on-write for the page at `va` whose PTE `entry` sits at

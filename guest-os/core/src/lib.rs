@@ -73,6 +73,8 @@ pub mod shm;
 pub mod signal;
 pub mod signal_frame;
 pub mod space;
+pub mod spread;
+pub mod spread_message;
 pub mod stats;
 pub mod swap;
 pub mod swap_cache;

@@ -119,6 +119,10 @@ pub struct Pager {
     /// TLB entries to flush: PTEs of other address spaces (or of the
     /// current one, away from the faulting address) that changed.
     pub flushes: Vec<Mapping>,
+    /// Page-table roots of spread address spaces (`threads=spread`), whose
+    /// pages stay in memory: other nodes' copies are kept coherent with
+    /// the frame here, which the DSM engine reads and writes directly.
+    pub spread_roots: Vec<u64>,
 }
 
 impl Pager {
@@ -138,6 +142,7 @@ impl Pager {
             user_frames: 0,
             tracking: false,
             flushes: Vec::new(),
+            spread_roots: Vec::new(),
         }
     }
 

@@ -84,6 +84,9 @@ pub struct AddressSpace {
     heap: (u64, u64),
     /// Ranges mprotect gave permissions of their own (see `protect.rs`).
     pub(crate) protections: alloc::vec::Vec<crate::protect::Protected>,
+    /// Under `threads=spread`, once the process has threads on other
+    /// nodes: what the DSM engine lets this node do with each page.
+    pub spread: Option<crate::spread::SpreadSpace>,
 }
 
 impl AddressSpace {
@@ -95,7 +98,7 @@ impl AddressSpace {
             let entry = mem.read_u64(kernel_root + i * 8);
             mem.write_u64(root + i * 8, entry);
         }
-        Ok(AddressSpace { root, heap: (0, 0), protections: alloc::vec::Vec::new() })
+        Ok(AddressSpace { root, heap: (0, 0), protections: alloc::vec::Vec::new(), spread: None })
     }
 
     /// Physical address of the root table (for `satp`).

@@ -1,0 +1,298 @@
+//! The messages that spread a process's threads over a cluster
+//! (`threads=spread`, see `spread.rs`), carried as the DSM engine's
+//! kernel messages: a new address space, a thread started on another
+//! node, that thread's system calls forwarded to the process's home and
+//! their answers, a thread ended by its process, and the address-space
+//! layout each node checks faults against.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::dsm::NodeId;
+use crate::protect::Protected;
+
+/// Kinds, after `cluster_shm`'s (1 to 4).
+const SPACE: u8 = 16;
+const SPAWN: u8 = 17;
+const CALL: u8 = 18;
+const ANSWER: u8 = 19;
+const KILL: u8 = 20;
+const LAYOUT: u8 = 21;
+
+/// A range of a process's coherent pages, with its entry flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Area {
+    /// First address.
+    pub start: u64,
+    /// One past the last.
+    pub end: u64,
+    /// R, W, X.
+    pub flags: u64,
+}
+
+/// What a node needs of a process's address space to check faults: its
+/// coherent areas, mprotect's ranges, and the program images mapped
+/// (whose shared pages every node loads from its own initrd), by name and
+/// address.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Layout {
+    /// Data, heap, stacks, private mappings.
+    pub areas: Vec<Area>,
+    /// mprotect's ranges.
+    pub protections: Vec<Protected>,
+    /// Images: name and first address.
+    pub images: Vec<(String, u64)>,
+}
+
+/// One message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpreadMessage {
+    /// Process space `space`, whose home is `home`, is distributed now.
+    Space {
+        /// The DSM space.
+        space: u32,
+        /// Its home.
+        home: NodeId,
+    },
+    /// Run thread `tid` of the process of `space` here.
+    Spawn {
+        /// The DSM space.
+        space: u32,
+        /// Its thread id (at the home, where it has a proxy).
+        tid: u32,
+        /// The program's name.
+        name: String,
+        /// Where it starts.
+        pc: u64,
+        /// Its registers (x0 to x31).
+        regs: [u64; 32],
+        /// The address space's layout.
+        layout: Layout,
+    },
+    /// Thread `tid` made a system call at `pc` with registers `regs`.
+    Call {
+        /// The thread.
+        tid: u32,
+        /// Where it resumes.
+        pc: u64,
+        /// Its registers (the number in a7, arguments in a0 to a5).
+        regs: [u64; 32],
+    },
+    /// The result of thread `tid`'s call.
+    Answer {
+        /// The thread.
+        tid: u32,
+        /// For a0.
+        value: u64,
+    },
+    /// Thread `tid` ended at its home (exit_group, a fatal signal).
+    Kill {
+        /// The thread.
+        tid: u32,
+    },
+    /// The layout of the process of `space` changed.
+    Layout {
+        /// The DSM space.
+        space: u32,
+        /// The layout now.
+        layout: Layout,
+    },
+}
+
+/// A message that is not one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadMessage;
+
+/// Whether `bytes` is a spread message (by its kind).
+pub fn is_spread(bytes: &[u8]) -> bool {
+    bytes.first().is_some_and(|k| (SPACE..=LAYOUT).contains(k))
+}
+
+impl SpreadMessage {
+    /// The bytes: a kind, then little-endian fields; strings and lists
+    /// after their length.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::new();
+        match self {
+            SpreadMessage::Space { space, home } => put(&mut w, SPACE, &[u64::from(*space), u64::from(*home)]),
+            SpreadMessage::Spawn { space, tid, name, pc, regs, layout } => {
+                put(&mut w, SPAWN, &[u64::from(*space), u64::from(*tid), *pc]);
+                words(&mut w, regs);
+                text(&mut w, name);
+                put_layout(&mut w, layout);
+            }
+            SpreadMessage::Call { tid, pc, regs } => {
+                put(&mut w, CALL, &[u64::from(*tid), *pc]);
+                words(&mut w, regs);
+            }
+            SpreadMessage::Answer { tid, value } => put(&mut w, ANSWER, &[u64::from(*tid), *value]),
+            SpreadMessage::Kill { tid } => put(&mut w, KILL, &[u64::from(*tid)]),
+            SpreadMessage::Layout { space, layout } => {
+                put(&mut w, LAYOUT, &[u64::from(*space)]);
+                put_layout(&mut w, layout);
+            }
+        }
+        w
+    }
+
+    /// The message in `bytes` (from the network: anything malformed is
+    /// [`BadMessage`]).
+    pub fn decode(bytes: &[u8]) -> Result<SpreadMessage, BadMessage> {
+        let (&kind, rest) = bytes.split_first().ok_or(BadMessage)?;
+        let mut r = Reader(rest);
+        let message = match kind {
+            SPACE => SpreadMessage::Space { space: r.u32()?, home: r.u16()? },
+            SPAWN => {
+                let (space, tid, pc) = (r.u32()?, r.u32()?, r.u64()?);
+                let (regs, name, layout) = (r.regs()?, r.text()?, r.layout()?);
+                SpreadMessage::Spawn { space, tid, name, pc, regs, layout }
+            }
+            CALL => SpreadMessage::Call { tid: r.u32()?, pc: r.u64()?, regs: r.regs()? },
+            ANSWER => SpreadMessage::Answer { tid: r.u32()?, value: r.u64()? },
+            KILL => SpreadMessage::Kill { tid: r.u32()? },
+            LAYOUT => SpreadMessage::Layout { space: r.u32()?, layout: r.layout()? },
+            _ => return Err(BadMessage),
+        };
+        if r.0.is_empty() { Ok(message) } else { Err(BadMessage) }
+    }
+}
+
+/// Appends a kind and its fields.
+fn put(w: &mut Vec<u8>, kind: u8, fields: &[u64]) {
+    w.push(kind);
+    words(w, fields);
+}
+
+/// Appends words.
+fn words(w: &mut Vec<u8>, fields: &[u64]) {
+    fields.iter().for_each(|f| w.extend_from_slice(&f.to_le_bytes()));
+}
+
+/// Appends a string after its length.
+fn text(w: &mut Vec<u8>, s: &str) {
+    words(w, &[s.len() as u64]);
+    w.extend_from_slice(s.as_bytes());
+}
+
+/// Appends a layout: its three lists, each after its length.
+fn put_layout(w: &mut Vec<u8>, layout: &Layout) {
+    words(w, &[layout.areas.len() as u64]);
+    layout.areas.iter().for_each(|a| words(w, &[a.start, a.end, a.flags]));
+    words(w, &[layout.protections.len() as u64]);
+    layout.protections.iter().for_each(|p| words(w, &[p.start, p.end, p.prot]));
+    words(w, &[layout.images.len() as u64]);
+    layout.images.iter().for_each(|(name, base)| {
+        text(w, name);
+        words(w, &[*base]);
+    });
+}
+
+/// The bytes not read yet.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn u64(&mut self) -> Result<u64, BadMessage> {
+        let (head, rest) = self.0.split_first_chunk::<8>().ok_or(BadMessage)?;
+        self.0 = rest;
+        Ok(u64::from_le_bytes(*head))
+    }
+
+    fn u32(&mut self) -> Result<u32, BadMessage> {
+        u32::try_from(self.u64()?).map_err(|_| BadMessage)
+    }
+
+    fn u16(&mut self) -> Result<u16, BadMessage> {
+        u16::try_from(self.u64()?).map_err(|_| BadMessage)
+    }
+
+    /// A length that the bytes left could hold, `each` bytes an item.
+    fn count(&mut self, each: usize) -> Result<usize, BadMessage> {
+        let n = usize::try_from(self.u64()?).map_err(|_| BadMessage)?;
+        if n.checked_mul(each).is_none_or(|b| b > self.0.len()) {
+            return Err(BadMessage);
+        }
+        Ok(n)
+    }
+
+    fn regs(&mut self) -> Result<[u64; 32], BadMessage> {
+        let mut regs = [0; 32];
+        for r in &mut regs {
+            *r = self.u64()?;
+        }
+        Ok(regs)
+    }
+
+    fn text(&mut self) -> Result<String, BadMessage> {
+        let n = self.count(1)?;
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8(head.to_vec()).map_err(|_| BadMessage)
+    }
+
+    fn layout(&mut self) -> Result<Layout, BadMessage> {
+        let mut layout = Layout::default();
+        for _ in 0..self.count(24)? {
+            layout.areas.push(Area { start: self.u64()?, end: self.u64()?, flags: self.u64()? });
+        }
+        for _ in 0..self.count(24)? {
+            layout.protections.push(Protected { start: self.u64()?, end: self.u64()?, prot: self.u64()? });
+        }
+        for _ in 0..self.count(16)? {
+            layout.images.push((self.text()?, self.u64()?));
+        }
+        Ok(layout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every() -> Vec<SpreadMessage> {
+        let mut regs = [0u64; 32];
+        regs.iter_mut().enumerate().for_each(|(i, r)| *r = (i as u64) << 40 | 7);
+        let layout = Layout {
+            areas: alloc::vec![Area { start: 0x1000, end: 0x3000, flags: 6 }],
+            protections: alloc::vec![Protected { start: 0x2000, end: 0x3000, prot: 0 }],
+            images: alloc::vec![(String::from("spreadsum"), 0x1_0000), (String::from("sigreturn"), 0x7000_0000)],
+        };
+        alloc::vec![
+            SpreadMessage::Space { space: 0x8001_0002, home: 1 },
+            SpreadMessage::Spawn { space: 5, tid: 9, name: String::from("p"), pc: 0x10074, regs, layout: layout.clone() },
+            SpreadMessage::Call { tid: 9, pc: u64::MAX, regs },
+            SpreadMessage::Answer { tid: 9, value: (-38i64) as u64 },
+            SpreadMessage::Kill { tid: 65535 },
+            SpreadMessage::Layout { space: 5, layout },
+            SpreadMessage::Layout { space: 5, layout: Layout::default() },
+        ]
+    }
+
+    #[test]
+    fn every_kind_round_trips_and_is_told_from_the_segment_layers() {
+        for m in every() {
+            let bytes = m.encode();
+            assert!(is_spread(&bytes));
+            assert_eq!(SpreadMessage::decode(&bytes), Ok(m));
+        }
+        assert!(!is_spread(&crate::cluster_shm::Message::Remove { space: 3 }.encode()));
+        assert!(!is_spread(&[]));
+    }
+
+    #[test]
+    fn truncated_padded_or_lying_messages_are_refused() {
+        for m in every() {
+            let bytes = m.encode();
+            for cut in 0..bytes.len() {
+                assert_eq!(SpreadMessage::decode(&bytes[..cut]), Err(BadMessage), "{m:?} cut at {cut}");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert_eq!(SpreadMessage::decode(&longer), Err(BadMessage));
+        }
+        // A list claiming more items than the bytes hold.
+        let mut lying = SpreadMessage::Layout { space: 5, layout: Layout::default() }.encode();
+        lying[9..17].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(SpreadMessage::decode(&lying), Err(BadMessage));
+        assert_eq!(SpreadMessage::decode(&[SPACE, 1, 2]), Err(BadMessage));
+    }
+}
