@@ -395,6 +395,10 @@ fn fault_around<M: PhysMemory>(
     heap: (u64, u64),
     flags: u64,
 ) -> u32 {
+    // A spread process's pages are each the DSM engine's to give.
+    if space.spread.is_some() {
+        return 0;
+    }
     let room = vm.pager.fault_around_room(vm.frames.counts().free);
     let group = FAULT_AROUND * PAGE;
     let (group_start, group_end) = (va & !(group - 1), (va & !(group - 1)) + group);

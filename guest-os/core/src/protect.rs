@@ -190,6 +190,12 @@ impl AddressSpace {
         &self.protections
     }
 
+    /// Takes `ranges` as mprotect's ranges (another node's, for a spread
+    /// process: see `spread.rs`), without touching any entry.
+    pub fn set_protected_ranges(&mut self, ranges: alloc::vec::Vec<Protected>) {
+        self.protections = ranges;
+    }
+
     /// The permissions mprotect gave the page at `va`, if it did.
     pub fn protection(&self, va: u64) -> Option<u64> {
         self.protections.iter().find(|p| p.start <= va && va < p.end).map(|p| p.prot)

@@ -428,6 +428,7 @@ impl AddressSpace {
     pub fn destroy<M: PhysMemory>(self, vm: &mut Vm<'_, M>) -> usize {
         let before = vm.frames.counts().free;
         vm.pager.pools.remove_space(self.root);
+        vm.pager.spread_roots.retain(|&root| root != self.root);
         vm.pager.commit.uncharge(self.heap_pages());
         for i2 in 0..USER_ROOT_ENTRIES {
             let e2 = vm.mem.read_u64(self.root + i2 * 8);

@@ -87,6 +87,13 @@ impl SpreadSpace {
         }
     }
 
+    /// The pages of `[start, end)` this node may not write (at the
+    /// home: those other nodes took or copied), by address.
+    pub fn not_writable_in(&self, start: u64, end: u64) -> impl Iterator<Item = u64> + '_ {
+        let pages = start / PAGE..end.div_ceil(PAGE);
+        self.limits.range(pages).filter(|(_, a)| **a != DsmAccess::Write).map(|(p, _)| p * PAGE)
+    }
+
     /// Whether this is the home's view.
     pub fn is_home(&self) -> bool {
         self.default == DsmAccess::Write
@@ -248,7 +255,12 @@ mod tests {
         home.set_limit(0x1000, DsmAccess::Read);
         other.set_limit(0x1fff, DsmAccess::Read);
         assert_eq!((home.limit(0x1ff8), other.limit(0x1000)), (DsmAccess::Read, DsmAccess::Read));
+        home.set_limit(0x5000, DsmAccess::None);
+        let taken: alloc::vec::Vec<u64> = home.not_writable_in(0x1000, 0x5001).collect();
+        assert_eq!(taken, [0x1000, 0x5000]);
+        assert_eq!(home.not_writable_in(0x2000, 0x5000).count(), 0);
         home.set_limit(0x1000, DsmAccess::Write);
+        home.set_limit(0x5000, DsmAccess::Write);
         assert!(home.limits.is_empty(), "back to the default, nothing is kept");
         assert!(home.is_home() && !other.is_home());
         assert_eq!((needed(Access::Store), needed(Access::Fetch)), (DsmAccess::Write, DsmAccess::Read));

@@ -2,8 +2,8 @@
 //! (`threads=spread`, see `spread.rs`), carried as the DSM engine's
 //! kernel messages: a new address space, a thread started on another
 //! node, that thread's system calls forwarded to the process's home and
-//! their answers, a thread ended by its process, and the address-space
-//! layout each node checks faults against.
+//! their answers, a thread ended by its process, the process's end, and
+//! the address-space layout each node checks faults against.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,6 +18,7 @@ const CALL: u8 = 18;
 const ANSWER: u8 = 19;
 const KILL: u8 = 20;
 const LAYOUT: u8 = 21;
+const ENDED: u8 = 22;
 
 /// A range of a process's coherent pages, with its entry flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,11 @@ pub enum SpreadMessage {
         /// The thread.
         tid: u32,
     },
+    /// The process of `space` ended: the pages its threads left here go.
+    Ended {
+        /// The DSM space.
+        space: u32,
+    },
     /// The layout of the process of `space` changed.
     Layout {
         /// The DSM space.
@@ -105,7 +111,7 @@ pub struct BadMessage;
 
 /// Whether `bytes` is a spread message (by its kind).
 pub fn is_spread(bytes: &[u8]) -> bool {
-    bytes.first().is_some_and(|k| (SPACE..=LAYOUT).contains(k))
+    bytes.first().is_some_and(|k| (SPACE..=ENDED).contains(k))
 }
 
 impl SpreadMessage {
@@ -127,6 +133,7 @@ impl SpreadMessage {
             }
             SpreadMessage::Answer { tid, value } => put(&mut w, ANSWER, &[u64::from(*tid), *value]),
             SpreadMessage::Kill { tid } => put(&mut w, KILL, &[u64::from(*tid)]),
+            SpreadMessage::Ended { space } => put(&mut w, ENDED, &[u64::from(*space)]),
             SpreadMessage::Layout { space, layout } => {
                 put(&mut w, LAYOUT, &[u64::from(*space)]);
                 put_layout(&mut w, layout);
@@ -150,6 +157,7 @@ impl SpreadMessage {
             CALL => SpreadMessage::Call { tid: r.u32()?, pc: r.u64()?, regs: r.regs()? },
             ANSWER => SpreadMessage::Answer { tid: r.u32()?, value: r.u64()? },
             KILL => SpreadMessage::Kill { tid: r.u32()? },
+            ENDED => SpreadMessage::Ended { space: r.u32()? },
             LAYOUT => SpreadMessage::Layout { space: r.u32()?, layout: r.layout()? },
             _ => return Err(BadMessage),
         };
@@ -262,6 +270,7 @@ mod tests {
             SpreadMessage::Call { tid: 9, pc: u64::MAX, regs },
             SpreadMessage::Answer { tid: 9, value: (-38i64) as u64 },
             SpreadMessage::Kill { tid: 65535 },
+            SpreadMessage::Ended { space: 0x8000_0001 },
             SpreadMessage::Layout { space: 5, layout },
             SpreadMessage::Layout { space: 5, layout: Layout::default() },
         ]

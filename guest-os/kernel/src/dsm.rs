@@ -153,7 +153,12 @@ fn page_channel(page: PageId) -> usize {
 /// never can be (its owner died) or the process was killed meanwhile.
 pub fn fault(segment: i32, index: u64, write: bool) -> bool {
     let Some(space) = proc::with_vm(|k| k.shm.segment(segment).ok().and_then(|s| s.space)) else { return false };
-    let page = PageId { space: SpaceId(space), index: index as u32 };
+    fault_page(PageId { space: SpaceId(space), index: index as u32 }, write)
+}
+
+/// A fault needs `page` (to write, with `write`): asks the engine,
+/// sleeping until it is granted (see [`fault`]).
+pub fn fault_page(page: PageId, write: bool) -> bool {
     loop {
         let outcome = with_node(|node, store| {
             let fault = node.engine.fault(page, write, now(), store);
@@ -172,6 +177,20 @@ pub fn fault(segment: i32, index: u64, write: bool) -> bool {
             return false;
         }
     }
+}
+
+/// Adds a spread process's address space, whose home is `home`, to the
+/// engine (once: a second time changes nothing).
+pub fn add_address_space(space: u32, home: NodeId) {
+    let pages = rvsim_kernel_core::spread::USER_PAGES;
+    with_node(|node, _| {
+        let _ = node.engine.add_address_space(SpaceId(space), pages, home);
+    });
+}
+
+/// Sends a `threads=spread` message to `to` over the engine's links.
+pub fn send_spread(to: NodeId, message: &rvsim_kernel_core::spread_message::SpreadMessage) {
+    with_node(|node, _| node.engine.send_message(to, message.encode()));
 }
 
 /// What an event means here.
@@ -214,8 +233,16 @@ fn report_lost(me: NodeId, node: NodeId, pages: &[PageId]) {
     kprintln!("[dsm] node {me}: node {node} died owning {} pages: {}{more}", pages.len(), shown.join(" "));
 }
 
-/// A System V layer message from node `from`.
+/// A kernel message from node `from`: the System V layer's, or
+/// `threads=spread`'s.
 fn message(from: NodeId, data: &[u8]) {
+    use rvsim_kernel_core::spread_message::{SpreadMessage, is_spread};
+    if is_spread(data) {
+        if let Ok(message) = SpreadMessage::decode(data) {
+            crate::spread::receive(from, message);
+        }
+        return;
+    }
     match Message::decode(data) {
         Ok(Message::Lookup { request, key, size, flags }) => {
             let result = lookup(from, key, size, flags);

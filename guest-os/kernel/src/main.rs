@@ -33,6 +33,7 @@ mod placement;
 mod plic;
 mod proc;
 mod procfs;
+mod spread;
 mod start;
 mod syscall;
 mod time;
@@ -245,7 +246,11 @@ extern "C" fn kmain(_hart: usize, dtb: usize) -> ! {
     images::init();
     console::set_echo(args.echo);
     console::init();
-    if let Err(errno) = proc::spawn_init(&args.init) {
+    if args.cluster.spread && args.cluster.node != 0 && dsm::on() {
+        // threads=spread: the program runs on node 0, and spreads here.
+        proc::no_init();
+        report_exit(0);
+    } else if let Err(errno) = proc::spawn_init(&args.init) {
         let name = args.init.first().map_or("", |s| s.as_str());
         kprintln!("[kernel] cannot run '{name}': {}", errno::name(errno));
         shutdown(127);

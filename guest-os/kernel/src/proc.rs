@@ -38,12 +38,14 @@ use rvsim_kernel_core::initrd_fs::{Device, Node};
 pub mod dsm_store;
 mod fp_switch;
 mod signals;
+pub mod spread;
 mod threads;
 pub use fp_switch::first_fp_use;
 use fp_switch::{note_fp_changes, save_owner_fp, switch_fp};
 pub use signals::{
     current_interrupted, current_restarts, force_current, send, send_all, send_group, send_thread, sigreturn,
 };
+pub use spread::SpreadRole;
 pub use threads::{ThreadStart, exec_alone, set_action};
 
 /// Callee-saved registers of a kernel thread, for `swtch`.
@@ -219,6 +221,11 @@ pub struct Proc {
     pub pgid: u32,
     /// Its session (`setsid`), inherited by fork.
     pub sid: u32,
+    /// Under `threads=spread`: its part in a process spread over the
+    /// cluster (see `proc/spread.rs`).
+    pub spread: Option<SpreadRole>,
+    /// The leader's: threads `threads=spread` placed so far.
+    spread_placed: u32,
 }
 
 /// A process's real-time interval timer: when it next sends SIGALRM, and
@@ -335,6 +342,10 @@ struct Table {
     detached_ended: bool,
     /// The slot of the running thread's group leader (set with `current`).
     current_leader: usize,
+    /// Address spaces of other nodes' spread processes whose threads here
+    /// have all ended: the pages they hold are still the DSM engine's to
+    /// serve, until the process ends (see `proc/spread.rs`).
+    retired: Vec<spread::Retired>,
 }
 
 static PROCS: Lock<Table> = Lock::new("the process table");
@@ -364,6 +375,7 @@ pub fn init() {
         detached_ended: false,
         current_leader: 0,
         fp_owner: fpu::Owner::default(),
+        retired: Vec::new(),
     });
 }
 
@@ -469,6 +481,8 @@ impl Table {
             futex_bitset: u32::MAX,
             pgid: pid,
             sid: pid,
+            spread: None,
+            spread_placed: 0,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -660,6 +674,12 @@ extern "C" fn first_entry() -> ! {
     // SAFETY: the frame describes a user context set up by exec or fork,
     // and no reference to it is live.
     unsafe { userret(current_frame()) }
+}
+
+/// Under `threads=spread`, a node other than the first runs no program
+/// of its own, only threads of node 0's: none of them is init.
+pub fn no_init() {
+    PROCS.with(|t| t.init_pid = 0);
 }
 
 /// Creates the first process, running `argv[0]` from the initrd.
@@ -860,6 +880,7 @@ fn end_thread(group: threads::GroupState, status: i32) -> ! {
 /// Ends the process (its last thread, the leader) with wait status
 /// `status`. The first process ending ends the machine.
 fn exit_process(status: i32) -> ! {
+    crate::spread::process_ended();
     let (pid, init_pid) = PROCS.with(|t| (t.current_mut().pid, t.init_pid));
     if pid == init_pid {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
@@ -888,6 +909,7 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
         t.fp_owner = fpu::Owner::default();
         fpu::disable();
     }
+    spread::retire_current(t);
     let p = t.current_mut();
     let (pid, parent) = (p.pid, p.parent);
     // Its files close now, as Linux's do at exit: a pipe's other end sees
@@ -917,7 +939,9 @@ fn exit_in(t: &mut Table, vmm: &mut Vmm, status: i32) -> *mut Context {
             signals::send_to(parent, signal::SIGCHLD, child_info(pid, status));
         }
     }
-    if unwatched {
+    // A thread spread from another node's process has no parent here.
+    let orphan = !t.procs().any(|p| p.pid == parent);
+    if unwatched || orphan {
         t.current_mut().detached = true;
         t.detached_ended = true;
     }

@@ -47,6 +47,10 @@ pub fn serve(wait: Wait) -> bool {
             true
         }
         Wait::Remote { segment, index, write } => crate::dsm::fault(segment, index, write),
+        Wait::Spread { space, index, write } => {
+            use rvsim_kernel_core::dsm::{PageId, SpaceId};
+            crate::dsm::fault_page(PageId { space: SpaceId(space), index: index as u32 }, write)
+        }
     }
 }
 

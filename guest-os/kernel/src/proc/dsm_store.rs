@@ -1,12 +1,15 @@
 //! The kernel's side of a distributed page, for core's DSM engine (its
-//! `PageStore`): the bytes of the page's frame in the local segment, and
-//! every local mapping of it, in every process that attached the segment.
-//! It lives here, beside the process table, because changing a page's
-//! access walks every address space.
+//! `PageStore`): for a cluster-wide segment, the bytes of the page's
+//! frame in the local segment, and every local mapping of it, in every
+//! process that attached the segment; for a spread process's address
+//! space (`threads=spread`), the page at that address in the local
+//! process of the space. It lives here, beside the process table,
+//! because changing a page's access walks every address space.
 
 use rvsim_kernel_core::dsm::{Access, PAGE_SIZE, PageId, PageStore};
 use rvsim_kernel_core::shm::ShmPage;
-use rvsim_kernel_core::{PAGE, PhysMemory};
+use rvsim_kernel_core::spread::{self, is_process_space};
+use rvsim_kernel_core::{PAGE, PhysMemory, pte};
 
 use super::{Table, flush_page, with_table_vm};
 use crate::vmm::Vmm;
@@ -34,8 +37,47 @@ impl Store<'_> {
     }
 }
 
+impl Store<'_> {
+    /// A spread process's page: its bytes here.
+    fn read_spread(&mut self, page: PageId, buf: &mut [u8; PAGE_SIZE]) {
+        let va = page.index as u64 * PAGE;
+        match super::spread::spread_space(self.table, page.space.0) {
+            Some((space, regions, _)) => spread::read(space, &self.vmm.vm(), regions, va, buf),
+            None => buf.fill(0),
+        }
+    }
+
+    /// A spread process's page: received bytes installed here.
+    fn write_spread(&mut self, page: PageId, data: &[u8; PAGE_SIZE]) {
+        let va = page.index as u64 * PAGE;
+        let Some((space, _, asid)) = super::spread::spread_space(self.table, page.space.0) else { return };
+        if !spread::install(space, &mut self.vmm.vm(), va, data) {
+            crate::kprintln!("[dsm] no frame for page {va:#x} of space {}: its bytes are lost here", page.space.0);
+        }
+        if let Some(asid) = asid {
+            flush_page(va, asid);
+        }
+    }
+
+    /// A spread process's page: its entry as the engine now allows.
+    fn set_spread_access(&mut self, page: PageId, access: Access) {
+        let va = page.index as u64 * PAGE;
+        let Some((space, regions, asid)) = super::spread::spread_space(self.table, page.space.0) else { return };
+        let region = regions.iter().find(|r| r.contains(va));
+        let writable = region.is_some_and(|r| spread::flags_at(space, r, va) & pte::W != 0);
+        if spread::set_access(space, &mut self.vmm.vm(), va, access, writable)
+            && let Some(asid) = asid
+        {
+            flush_page(va, asid);
+        }
+    }
+}
+
 impl PageStore for Store<'_> {
     fn read(&mut self, page: PageId, buf: &mut [u8; PAGE_SIZE]) {
+        if is_process_space(page.space.0) {
+            return self.read_spread(page, buf);
+        }
         match self.frame(page) {
             Some((_, frame)) => self.vmm.vm().mem.read(frame, buf),
             None => buf.fill(0),
@@ -43,12 +85,18 @@ impl PageStore for Store<'_> {
     }
 
     fn write(&mut self, page: PageId, data: &[u8; PAGE_SIZE]) {
+        if is_process_space(page.space.0) {
+            return self.write_spread(page, data);
+        }
         if let Some((_, frame)) = self.frame(page) {
             self.vmm.vm().mem.write(frame, data);
         }
     }
 
     fn set_access(&mut self, page: PageId, access: Access) {
+        if is_process_space(page.space.0) {
+            return self.set_spread_access(page, access);
+        }
         let Some((id, frame)) = self.frame(page) else { return };
         let index = page.index as u64;
         for p in self.table.procs().filter(|p| p.is_leader()) {

@@ -40,12 +40,24 @@ fn group_channel(tgid: u32) -> usize {
     0x3_0000 + tgid as usize
 }
 
-/// Makes a thread in the running thread's group; returns its id.
+/// Makes a thread in the running thread's group; returns its id. Under
+/// `threads=spread` it may run on another node, this one holding its
+/// proxy (see `spread.rs`).
 pub fn spawn(start: ThreadStart) -> Result<u32, Errno> {
-    PROCS.with(|t| vmm::with(|vmm| spawn_in(t, vmm, start)))
+    let remote = crate::spread::place_next_thread();
+    let tid = PROCS.with(|t| vmm::with(|vmm| spawn_in(t, vmm, start, remote)))?;
+    if let Some(node) = remote {
+        crate::spread::start_remote(tid, node);
+    }
+    Ok(tid)
 }
 
-fn spawn_in(t: &mut Table, vmm: &mut vmm::Vmm, start: ThreadStart) -> Result<u32, Errno> {
+fn spawn_in(
+    t: &mut Table,
+    vmm: &mut vmm::Vmm,
+    start: ThreadStart,
+    remote: Option<rvsim_kernel_core::dsm::NodeId>,
+) -> Result<u32, Errno> {
     // The new thread starts with its creator's FP registers as they are.
     fp_switch::note_fp_changes(t);
     fp_switch::save_owner_fp(t);
@@ -68,6 +80,9 @@ fn spawn_in(t: &mut Table, vmm: &mut vmm::Vmm, start: ThreadStart) -> Result<u32
     thread.signals = creator.signals.fork();
     thread.set_child_tid = start.set_tid;
     thread.clear_child_tid = start.clear_tid;
+    if let Some(node) = remote {
+        super::spread::make_proxy(thread, node);
+    }
     thread.state = State::Runnable;
     Ok(thread.pid)
 }

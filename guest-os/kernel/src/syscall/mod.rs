@@ -82,11 +82,20 @@ use crate::{vmlog, vmwait};
 /// `None` when a0 must stay as it is: rt_sigreturn restored it, or the
 /// call is to start again after a signal's handler (SA_RESTART).
 pub fn dispatch(resume: u64) -> Option<u64> {
-    let (number, a) = proc::with_current(|p| {
+    let (number, a, shadow) = proc::with_current(|p| {
         p.frame.epc = resume;
         let regs = &p.frame.regs;
-        (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]))
+        let shadow = matches!(p.spread, Some(proc::SpreadRole::Shadow { .. }));
+        (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]), shadow)
     });
+    // A thread of another node's process (threads=spread): its call runs
+    // at the process's home.
+    if shadow && let Some(result) = crate::spread::forward(number, resume) {
+        return result;
+    }
+    if crate::spread::on() {
+        crate::spread::take_back(number, &a);
+    }
     let result: Result<u64, Errno> = match number {
         nr::READ => files::read(a[0], a[1], a[2]),
         nr::WRITE => files::write(a[0], a[1], a[2]),
@@ -167,6 +176,9 @@ pub fn dispatch(resume: u64) -> Option<u64> {
         nr::FRAME_POOL => pool::frame_pool(a[0], a[1], a[2], a[3]),
         _ => unknown(number),
     };
+    if crate::spread::changes_layout(number) && crate::spread::on() {
+        crate::spread::layout_changed();
+    }
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
     match result {
         Ok(value) => Some(value),

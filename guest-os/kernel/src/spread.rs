@@ -1,0 +1,183 @@
+//! `threads=spread`: a process's threads run on the other nodes of the
+//! cluster, its address space shared through the DSM engine (core's
+//! `spread.rs` has the policy: which pages are coherent, where threads
+//! go). This file is the kernel's half: spreading a process when it
+//! creates its first thread, starting each thread on its node (a proxy
+//! here, a shadow there: see `proc/spread.rs`), running the shadows'
+//! system calls at the home through their proxies, and telling every node
+//! of the process's layout when it changes.
+//!
+//! A forwarded call runs at the home as the proxy thread, with the
+//! shadow's registers: it reads and writes the caller's memory through
+//! the home's page table, so its buffers come over as DSM pages, and its
+//! futexes, files, console and process calls are the home's.
+
+use rvsim_abi::nr;
+use rvsim_kernel_core::dsm::NodeId;
+use rvsim_kernel_core::spread::{place, space_of};
+use rvsim_kernel_core::spread_message::SpreadMessage;
+
+use crate::proc::spread::{self as table, Call, ShadowStart};
+use crate::trap::reg;
+use crate::{cluster, dsm, kprintln, proc};
+
+/// Whether this machine spreads threads (a node of a cluster booted with
+/// `threads=spread`).
+pub fn on() -> bool {
+    dsm::on() && cluster::place().spread
+}
+
+/// Where the running process's next thread goes: another node (the
+/// process is spread first, if it was not), or `None` to stay here.
+pub fn place_next_thread() -> Option<NodeId> {
+    if !on() {
+        return None;
+    }
+    let here = cluster::place();
+    let node = place(here.node, here.nodes, table::next_placement());
+    if node == here.node {
+        return None;
+    }
+    if table::current_space().is_none() {
+        spread_current(here.node);
+    }
+    Some(node)
+}
+
+/// Makes the running process's address space a DSM space whose home is
+/// this node, and tells every node.
+fn spread_current(home: NodeId) {
+    let space = space_of(home, proc::current_pid());
+    dsm::add_address_space(space, home);
+    table::make_home(space);
+    for to in (0..cluster::place().nodes).filter(|&n| n != home) {
+        dsm::send_spread(to, &SpreadMessage::Space { space, home });
+    }
+}
+
+/// Thread `tid`, just made as the proxy of a thread on `node`: sends
+/// `node` what the thread needs to start.
+pub fn start_remote(tid: u32, node: NodeId) {
+    let (Some(space), Some((pc, regs, name))) = (table::current_space(), table::start_of(tid)) else { return };
+    let layout = table::current_layout();
+    dsm::send_spread(node, &SpreadMessage::Spawn { space, tid, name, pc, regs, layout });
+}
+
+/// The running process's layout changed (mmap, munmap, mprotect, brk):
+/// every node its threads run on is told.
+pub fn layout_changed() {
+    let Some(space) = table::current_space() else { return };
+    let layout = table::current_layout();
+    for to in table::current_nodes() {
+        dsm::send_spread(to, &SpreadMessage::Layout { space, layout: layout.clone() });
+    }
+}
+
+/// Before a call that drops pages of `[start, start + len)` (munmap,
+/// madvise, mmap over them with MAP_FIXED): the home takes back every
+/// such page other nodes took or copied, so that no copy outlives the
+/// drop (a page mapped there again must read as new everywhere).
+pub fn take_back(number: u64, args: &[u64; 6]) {
+    const MAP_FIXED: u64 = 0x10;
+    let drops = matches!(number, nr::MUNMAP | nr::MADVISE) || (number == nr::MMAP && args[3] & MAP_FIXED != 0);
+    let Some(space) = table::current_space().filter(|_| drops) else { return };
+    let end = args[0].saturating_add(args[1]);
+    for va in table::not_writable_in(args[0], end) {
+        let page = rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
+        dsm::fault_page(page, true);
+    }
+}
+
+/// The running process, spread, is ending: every node forgets it.
+pub fn process_ended() {
+    let Some(space) = table::current_space().filter(|_| on()) else { return };
+    let me = cluster::place().node;
+    for to in (0..cluster::place().nodes).filter(|&n| n != me) {
+        dsm::send_spread(to, &SpreadMessage::Ended { space });
+    }
+}
+
+/// Whether call `number` changes an address space's layout.
+pub fn changes_layout(number: u64) -> bool {
+    matches!(number, nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::BRK)
+}
+
+/// A spread message from node `from`.
+pub fn receive(from: NodeId, message: SpreadMessage) {
+    match message {
+        SpreadMessage::Space { space, home } => dsm::add_address_space(space, home),
+        SpreadMessage::Spawn { space, tid, name, pc, regs, layout } => {
+            let start = ShadowStart { space, home: from, tid, name, pc, regs, layout };
+            if table::make_shadow(start).is_err() {
+                kprintln!("[kernel] node {}: no room for thread {tid} of node {from}", cluster::place().node);
+            }
+        }
+        SpreadMessage::Call { tid, pc, regs } => {
+            table::queue_call(tid, Call { pc, regs });
+        }
+        SpreadMessage::Answer { tid, value } => table::answer(from, tid, value),
+        SpreadMessage::Kill { tid } => table::kill_shadow(from, tid),
+        SpreadMessage::Layout { space, layout } => table::new_layout(space, &layout),
+        SpreadMessage::Ended { space } => table::forget(space),
+    }
+}
+
+/// A shadow's system call `number`: sent home, and its answer awaited;
+/// `None` for the calls that run here (yielding the hart, returning from
+/// a signal handler). exit and exit_group end the thread here too.
+pub fn forward(number: u64, resume: u64) -> Option<Option<u64>> {
+    if matches!(number, nr::SCHED_YIELD | nr::RT_SIGRETURN) {
+        return None;
+    }
+    let (home, tid) = table::current_shadow()?;
+    let regs = proc::with_current(|p| p.frame.regs);
+    dsm::send_spread(home, &SpreadMessage::Call { tid, pc: resume, regs });
+    if matches!(number, nr::EXIT | nr::EXIT_GROUP) {
+        proc::exit_thread(0);
+    }
+    loop {
+        if let Some(value) = table::take_answer() {
+            return Some(Some(value));
+        }
+        if proc::current_killed() {
+            return Some(None);
+        }
+        proc::sleep(table::channel(proc::current_tid()));
+    }
+}
+
+/// First code a proxy runs: its thread-id word, then the calls its
+/// thread forwards, until the thread or its process ends.
+pub extern "C" fn proxy_entry() -> ! {
+    let (set_tid, tid) = table::take_set_tid();
+    if set_tid != 0 {
+        let _ = crate::syscall::with_user(|u| u.copy_out(set_tid, &tid.to_le_bytes()));
+    }
+    loop {
+        match table::next_call() {
+            Some(call) => run_call(tid, call),
+            None if proc::current_killed() => end_proxy(tid),
+            None => proc::sleep(table::channel(tid)),
+        }
+    }
+}
+
+/// Runs a forwarded call as the proxy, and sends the answer back.
+fn run_call(tid: u32, call: Call) {
+    proc::with_current(|p| {
+        p.frame.regs = call.regs;
+        p.frame.epc = call.pc;
+    });
+    let value = crate::syscall::dispatch(call.pc).unwrap_or_else(|| proc::with_current(|p| p.frame.regs[reg::A0]));
+    if let Some(node) = table::proxy_node() {
+        dsm::send_spread(node, &SpreadMessage::Answer { tid, value });
+    }
+}
+
+/// The proxy's process is ending: its thread is told, and it ends.
+fn end_proxy(tid: u32) -> ! {
+    if let Some(node) = table::proxy_node() {
+        dsm::send_spread(node, &SpreadMessage::Kill { tid });
+    }
+    proc::exit_thread(0)
+}
