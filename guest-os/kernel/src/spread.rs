@@ -88,9 +88,11 @@ pub fn take_back(number: u64, args: &[u64; 6]) {
     }
 }
 
-/// The running process, spread, is ending: every node forgets it.
+/// The running process is ending: if it is a spread process's home,
+/// every node forgets the process (a shadow process ending is only the
+/// end of that node's threads).
 pub fn process_ended() {
-    let Some(space) = table::current_space().filter(|_| on()) else { return };
+    let Some(space) = table::current_home_space().filter(|_| on()) else { return };
     let me = cluster::place().node;
     for to in (0..cluster::place().nodes).filter(|&n| n != me) {
         dsm::send_spread(to, &SpreadMessage::Ended { space });

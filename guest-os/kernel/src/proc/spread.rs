@@ -71,6 +71,11 @@ pub fn current_space() -> Option<u32> {
     super::with_process(|p| space_of(p))
 }
 
+/// The running process's DSM space, if it is spread from this node.
+pub fn current_home_space() -> Option<u32> {
+    super::with_process(|p| p.space.as_ref()?.spread.as_ref().filter(|s| s.is_home()).map(|s| s.space))
+}
+
 /// The pages of `[start, end)` of the running process that this node
 /// may not write, by address.
 pub fn not_writable_in(start: u64, end: u64) -> Vec<u64> {
