@@ -94,6 +94,12 @@ impl SpreadSpace {
         self.limits.range(pages).filter(|(_, a)| **a != DsmAccess::Write).map(|(p, _)| p * PAGE)
     }
 
+    /// The pages this node has no copy of (at the home: those other
+    /// nodes took), by address.
+    pub fn absent(&self) -> alloc::vec::Vec<u64> {
+        self.limits.iter().filter(|(_, a)| **a == DsmAccess::None).map(|(p, _)| p * PAGE).collect()
+    }
+
     /// Whether this is the home's view.
     pub fn is_home(&self) -> bool {
         self.default == DsmAccess::Write
@@ -168,6 +174,25 @@ pub fn set_access<M: PhysMemory>(
     };
     AddressSpace::set_entry(vm.mem, slot, new);
     new != entry
+}
+
+/// Before a spread process forks (at its home, every page here): its
+/// read copies of writable pages become copy-on-write, as its writable
+/// pages are about to. Fork shares a read-only page as it is; a read
+/// copy made writable later, when the engine gives it write access,
+/// would then be written under the child.
+pub fn prepare_fork<M: PhysMemory>(space: &mut AddressSpace, vm: &mut Vm<'_, M>, regions: &[DemandRegion<'_>]) {
+    let Some(spread) = space.spread.as_ref() else { return };
+    let copies: alloc::vec::Vec<u64> =
+        spread.limits.iter().filter(|(_, a)| **a == DsmAccess::Read).map(|(p, _)| p * PAGE).collect();
+    for va in copies {
+        let writable = regions.iter().find(|r| r.contains(va)).is_some_and(|r| flags_at(space, r, va) & pte::W != 0);
+        if let Some((slot, entry)) = space.lookup(vm.mem, va).filter(|_| writable)
+            && pte::kind(entry) == pte::PageKind::Private
+        {
+            AddressSpace::set_entry(vm.mem, slot, (entry & !pte::W) | pte::COW);
+        }
+    }
 }
 
 /// Installs `data`, received from another node, as the page of `va`: a
@@ -301,5 +326,34 @@ mod tests {
         assert!(set_access(&mut home, &mut vm, data, DsmAccess::Read, true));
         assert_eq!(resolve(&mut home, &mut vm, &regions, data, Access::Store), spread(9, data / PAGE, true));
         assert_eq!(resolve(&mut home, &mut vm, &regions, data, Access::Load), Ok(Resolved::AccessedDirty));
+    }
+
+    #[test]
+    fn a_read_copy_forked_stays_the_childs_when_the_parent_writes_it_later() {
+        use crate::fault::{Resolved, resolve};
+        use crate::space::ForkMode;
+        let mut w = World::new(64);
+        let data = 0x40_0000;
+        let regions = [DemandRegion::zero(data, data + PAGE, pte::R | pte::W)];
+        let mut home = w.space();
+        home.spread = Some(SpreadSpace::home(9));
+        let mut vm = w.vm();
+        assert!(matches!(resolve(&mut home, &mut vm, &regions, data, Access::Store), Ok(Resolved::DemandZero { .. })));
+        assert!(set_access(&mut home, &mut vm, data, DsmAccess::Read, true), "another node took a read copy");
+        prepare_fork(&mut home, &mut vm, &regions);
+        let (mut child, _) = home.fork(&mut vm, crate::testmem::KERNEL_ROOT, ForkMode::CopyOnWrite).expect("fork");
+        let frame = |s: &AddressSpace, vm: &Vm<'_, _>| s.lookup(vm.mem, data).map(|(_, e)| (pte::address(e), e));
+        let (shared, _) = frame(&child, &vm).expect("the child maps it");
+        // The engine gives the parent write access: the page stays shared
+        // until the parent's store copies it.
+        set_access(&mut home, &mut vm, data, DsmAccess::Write, true);
+        assert!(frame(&home, &vm).is_some_and(|(f, e)| f == shared && e & pte::W == 0 && pte::is_cow(e)));
+        assert!(matches!(resolve(&mut home, &mut vm, &regions, data, Access::Store), Ok(Resolved::CowCopied { .. })));
+        assert!(frame(&home, &vm).is_some_and(|(f, _)| f != shared));
+        assert_eq!(frame(&child, &vm).map(|(f, _)| f), Some(shared));
+        assert!(matches!(resolve(&mut child, &mut vm, &regions, data, Access::Store), Ok(Resolved::CowReused { .. })));
+        assert!(home.spread.as_ref().is_some_and(|s| s.absent().is_empty()));
+        child.destroy(&mut vm);
+        home.destroy(&mut vm);
     }
 }

@@ -1,8 +1,8 @@
 //! The messages that spread a process's threads over a cluster
 //! (`threads=spread`, see `spread.rs`), carried as the DSM engine's
 //! kernel messages: a new address space, a thread started on another
-//! node, that thread's system calls forwarded to the process's home and
-//! their answers, a thread ended by its process, the process's end, and
+//! node, that thread's system calls (and signals, and death) forwarded to
+//! the process's home and their answers, a thread ended by its process, the process's end, and
 //! the address-space layout each node checks faults against.
 
 use alloc::string::String;
@@ -19,6 +19,7 @@ const ANSWER: u8 = 19;
 const KILL: u8 = 20;
 const LAYOUT: u8 = 21;
 const ENDED: u8 = 22;
+const INTERRUPT: u8 = 23;
 
 /// A range of a process's coherent pages, with its entry flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,17 @@ pub struct Layout {
     pub protections: Vec<Protected>,
     /// Images: name and first address.
     pub images: Vec<(String, u64)>,
+}
+
+/// What a thread on another node asks of its proxy at the home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// Run the system call in its registers.
+    Syscall,
+    /// Deliver the signals pending for it (it was interrupted for them).
+    Signals,
+    /// It died of a signal (this wait status): so does its process.
+    Fatal(i32),
 }
 
 /// One message.
@@ -70,21 +82,32 @@ pub enum SpreadMessage {
         /// The address space's layout.
         layout: Layout,
     },
-    /// Thread `tid` made a system call at `pc` with registers `regs`.
+    /// Thread `tid`, at `pc` with registers `regs`, asks its proxy.
     Call {
+        /// The thread.
+        tid: u32,
+        /// What it asks.
+        kind: CallKind,
+        /// Where it resumes.
+        pc: u64,
+        /// Its registers (for a system call, the number in a7 and the
+        /// arguments in a0 to a5).
+        regs: [u64; 32],
+    },
+    /// Thread `tid` goes on at `pc` with registers `regs` (the call's
+    /// result in a0, or a signal handler's frame set up).
+    Answer {
         /// The thread.
         tid: u32,
         /// Where it resumes.
         pc: u64,
-        /// Its registers (the number in a7, arguments in a0 to a5).
+        /// Its registers.
         regs: [u64; 32],
     },
-    /// The result of thread `tid`'s call.
-    Answer {
+    /// Signals wait for thread `tid` at its home: it should ask for them.
+    Interrupt {
         /// The thread.
         tid: u32,
-        /// For a0.
-        value: u64,
     },
     /// Thread `tid` ended at its home (exit_group, a fatal signal).
     Kill {
@@ -111,7 +134,7 @@ pub struct BadMessage;
 
 /// Whether `bytes` is a spread message (by its kind).
 pub fn is_spread(bytes: &[u8]) -> bool {
-    bytes.first().is_some_and(|k| (SPACE..=ENDED).contains(k))
+    bytes.first().is_some_and(|k| (SPACE..=INTERRUPT).contains(k))
 }
 
 impl SpreadMessage {
@@ -127,11 +150,20 @@ impl SpreadMessage {
                 text(&mut w, name);
                 put_layout(&mut w, layout);
             }
-            SpreadMessage::Call { tid, pc, regs } => {
-                put(&mut w, CALL, &[u64::from(*tid), *pc]);
+            SpreadMessage::Call { tid, kind, pc, regs } => {
+                let (k, status) = match kind {
+                    CallKind::Syscall => (0, 0),
+                    CallKind::Signals => (1, 0),
+                    CallKind::Fatal(status) => (2, *status as u32 as u64),
+                };
+                put(&mut w, CALL, &[u64::from(*tid), k, status, *pc]);
                 words(&mut w, regs);
             }
-            SpreadMessage::Answer { tid, value } => put(&mut w, ANSWER, &[u64::from(*tid), *value]),
+            SpreadMessage::Answer { tid, pc, regs } => {
+                put(&mut w, ANSWER, &[u64::from(*tid), *pc]);
+                words(&mut w, regs);
+            }
+            SpreadMessage::Interrupt { tid } => put(&mut w, INTERRUPT, &[u64::from(*tid)]),
             SpreadMessage::Kill { tid } => put(&mut w, KILL, &[u64::from(*tid)]),
             SpreadMessage::Ended { space } => put(&mut w, ENDED, &[u64::from(*space)]),
             SpreadMessage::Layout { space, layout } => {
@@ -154,8 +186,18 @@ impl SpreadMessage {
                 let (regs, name, layout) = (r.regs()?, r.text()?, r.layout()?);
                 SpreadMessage::Spawn { space, tid, name, pc, regs, layout }
             }
-            CALL => SpreadMessage::Call { tid: r.u32()?, pc: r.u64()?, regs: r.regs()? },
-            ANSWER => SpreadMessage::Answer { tid: r.u32()?, value: r.u64()? },
+            CALL => {
+                let tid = r.u32()?;
+                let kind = match (r.u64()?, r.u32()?) {
+                    (0, 0) => CallKind::Syscall,
+                    (1, 0) => CallKind::Signals,
+                    (2, status) => CallKind::Fatal(status as i32),
+                    _ => return Err(BadMessage),
+                };
+                SpreadMessage::Call { tid, kind, pc: r.u64()?, regs: r.regs()? }
+            }
+            ANSWER => SpreadMessage::Answer { tid: r.u32()?, pc: r.u64()?, regs: r.regs()? },
+            INTERRUPT => SpreadMessage::Interrupt { tid: r.u32()? },
             KILL => SpreadMessage::Kill { tid: r.u32()? },
             ENDED => SpreadMessage::Ended { space: r.u32()? },
             LAYOUT => SpreadMessage::Layout { space: r.u32()?, layout: r.layout()? },
@@ -267,8 +309,11 @@ mod tests {
         alloc::vec![
             SpreadMessage::Space { space: 0x8001_0002, home: 1 },
             SpreadMessage::Spawn { space: 5, tid: 9, name: String::from("p"), pc: 0x10074, regs, layout: layout.clone() },
-            SpreadMessage::Call { tid: 9, pc: u64::MAX, regs },
-            SpreadMessage::Answer { tid: 9, value: (-38i64) as u64 },
+            SpreadMessage::Call { tid: 9, kind: CallKind::Syscall, pc: u64::MAX, regs },
+            SpreadMessage::Call { tid: 9, kind: CallKind::Signals, pc: 4, regs },
+            SpreadMessage::Call { tid: 9, kind: CallKind::Fatal(11), pc: 0, regs },
+            SpreadMessage::Answer { tid: 9, pc: 0x10074, regs },
+            SpreadMessage::Interrupt { tid: 3 },
             SpreadMessage::Kill { tid: 65535 },
             SpreadMessage::Ended { space: 0x8000_0001 },
             SpreadMessage::Layout { space: 5, layout },

@@ -741,6 +741,13 @@ pub struct ForkStart {
 
 /// Forks the current process; returns the child's pid.
 pub fn fork(start: ForkStart) -> Result<u32, Errno> {
+    // A spread process first brings home what other nodes took (they may
+    // take some back meanwhile: a few rounds).
+    for _ in 0..SPREAD_GATHER_TRIES {
+        if crate::spread::gather_home() == 0 {
+            break;
+        }
+    }
     // Others may fault while reclaim sleeps on its writes, taking frames
     // back: try again a few times, with some margin, before refusing.
     for _ in 0..FORK_RECLAIM_TRIES {
@@ -757,6 +764,9 @@ pub fn fork(start: ForkStart) -> Result<u32, Errno> {
         outcome => outcome,
     }
 }
+
+/// Rounds of gathering a spread process's pages a fork tries.
+const SPREAD_GATHER_TRIES: usize = 8;
 
 /// Rounds of reclaim a fork tries before it refuses for want of frames.
 const FORK_RECLAIM_TRIES: usize = 16;
@@ -782,6 +792,14 @@ fn fork_in(t: &mut Table, vmm: &mut Vmm, start: ForkStart) -> Result<u32, Errno>
     let child_slot = t.allocate(vmm, &name, ppid).map_err(|e| if e == ENOMEM { NO_FRAME } else { e })?;
     let (parent, child) = t.pair(parent_slot, child_slot);
     let mode = if config().cow { ForkMode::CopyOnWrite } else { ForkMode::Eager };
+    if let Some(space) = parent.space.as_mut().filter(|s| s.spread.is_some()) {
+        // Other nodes took pages back since they were gathered.
+        if space.spread.as_ref().is_some_and(|s| !s.absent().is_empty()) {
+            t.release(vmm, child_slot);
+            return Err(EAGAIN);
+        }
+        rvsim_kernel_core::spread::prepare_fork(space, &mut vmm.vm(), &parent.regions);
+    }
     let space = parent.space.as_ref().expect("a user process has an address space");
     let (child_space, report) = match space.fork(&mut vmm.vm(), config().kernel_root, mode) {
         Ok(forked) => forked,
@@ -858,6 +876,7 @@ pub fn exit_thread(status: i32) -> ! {
 /// thread's group, the process with wait status `status`. The first
 /// process ending ends the machine.
 pub fn exit(status: i32) -> ! {
+    crate::spread::shadow_dies(status);
     let group = threads::end_others(Some(status));
     end_thread(group, status)
 }
@@ -866,6 +885,7 @@ pub fn exit(status: i32) -> ! {
 /// than the leader just goes; the leader waits for the others, then ends
 /// the process.
 fn end_thread(group: threads::GroupState, status: i32) -> ! {
+    crate::spread::proxy_ends();
     threads::clear_child_tid();
     if !group.leader {
         threads::exit_detached();
@@ -1219,13 +1239,16 @@ pub fn return_to_user(a0: Option<u64>) -> *mut TrapFrame {
         if let Some(a0) = a0 {
             p.frame.regs[reg::A0] = a0;
         }
-        (p.killed, p.signals.deliverable(), &raw mut p.frame)
+        let interrupted = matches!(p.spread, Some(SpreadRole::Shadow { interrupted: true, .. }));
+        (p.killed, p.signals.deliverable() || interrupted, &raw mut p.frame)
     });
     // The common case, nothing to deliver, costs one look.
-    if (killed.is_some() || signalled)
-        && let Some(sig) = killed.or_else(signals::deliver_all)
-    {
-        exit(sig as i32);
+    if killed.is_some() || signalled {
+        // A thread of another node's process gets its signals from there.
+        crate::spread::deliver_to_shadow();
+        if let Some(sig) = killed.or_else(signals::deliver_all) {
+            exit(sig as i32);
+        }
     }
     frame
 }

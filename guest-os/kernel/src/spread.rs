@@ -15,7 +15,7 @@
 use rvsim_abi::nr;
 use rvsim_kernel_core::dsm::NodeId;
 use rvsim_kernel_core::spread::{place, space_of};
-use rvsim_kernel_core::spread_message::SpreadMessage;
+use rvsim_kernel_core::spread_message::{CallKind, SpreadMessage};
 
 use crate::proc::spread::{self as table, Call, ShadowStart};
 use crate::trap::reg;
@@ -99,6 +99,19 @@ pub fn process_ended() {
     }
 }
 
+/// Before a spread process forks here, at its home: a read copy of every
+/// page other nodes took, so that the child, a process of this node
+/// alone, gets the whole address space. Returns how many pages came.
+pub fn gather_home() -> usize {
+    let Some(space) = table::current_home_space().filter(|_| on()) else { return 0 };
+    let absent = table::absent();
+    for &va in &absent {
+        let page = rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
+        dsm::fault_page(page, false);
+    }
+    absent.len()
+}
+
 /// Whether call `number` changes an address space's layout.
 pub fn changes_layout(number: u64) -> bool {
     matches!(number, nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::BRK)
@@ -114,10 +127,11 @@ pub fn receive(from: NodeId, message: SpreadMessage) {
                 kprintln!("[kernel] node {}: no room for thread {tid} of node {from}", cluster::place().node);
             }
         }
-        SpreadMessage::Call { tid, pc, regs } => {
-            table::queue_call(tid, Call { pc, regs });
+        SpreadMessage::Call { tid, kind, pc, regs } => {
+            table::queue_call(tid, Call { kind, pc, regs });
         }
-        SpreadMessage::Answer { tid, value } => table::answer(from, tid, value),
+        SpreadMessage::Answer { tid, pc, regs } => table::answer(from, tid, pc, regs),
+        SpreadMessage::Interrupt { tid } => table::interrupt_shadow(from, tid),
         SpreadMessage::Kill { tid } => table::kill_shadow(from, tid),
         SpreadMessage::Layout { space, layout } => table::new_layout(space, &layout),
         SpreadMessage::Ended { space } => table::forget(space),
@@ -125,31 +139,62 @@ pub fn receive(from: NodeId, message: SpreadMessage) {
 }
 
 /// A shadow's system call `number`: sent home, and its answer awaited;
-/// `None` for the calls that run here (yielding the hart, returning from
-/// a signal handler). exit and exit_group end the thread here too.
+/// `None` for a call that runs here (yielding the hart). exit and
+/// exit_group end the thread here too.
 pub fn forward(number: u64, resume: u64) -> Option<Option<u64>> {
-    if matches!(number, nr::SCHED_YIELD | nr::RT_SIGRETURN) {
+    if number == nr::SCHED_YIELD {
         return None;
     }
     let (home, tid) = table::current_shadow()?;
     let regs = proc::with_current(|p| p.frame.regs);
-    dsm::send_spread(home, &SpreadMessage::Call { tid, pc: resume, regs });
+    dsm::send_spread(home, &SpreadMessage::Call { tid, kind: CallKind::Syscall, pc: resume, regs });
     if matches!(number, nr::EXIT | nr::EXIT_GROUP) {
         proc::exit_thread(0);
     }
+    await_answer();
+    Some(None)
+}
+
+/// A shadow on its way back to user mode, told that signals wait for it
+/// at the home: asks for them, and goes on as the answer says (in a
+/// handler, perhaps).
+pub fn deliver_to_shadow() {
+    let Some((home, tid)) = table::current_shadow().filter(|_| table::take_interrupt()) else { return };
+    let (pc, regs) = proc::with_current(|p| (p.frame.epc, p.frame.regs));
+    dsm::send_spread(home, &SpreadMessage::Call { tid, kind: CallKind::Signals, pc, regs });
+    await_answer();
+}
+
+/// Sleeps until the answer comes, and takes its registers; a killed
+/// thread stops waiting (it is ending).
+fn await_answer() {
     loop {
-        if let Some(value) = table::take_answer() {
-            return Some(Some(value));
+        if let Some((pc, regs)) = table::take_answer() {
+            proc::with_current(|p| {
+                p.frame.regs = regs;
+                p.frame.epc = pc;
+            });
+            return;
         }
         if proc::current_killed() {
-            return Some(None);
+            return;
         }
         proc::sleep(table::channel(proc::current_tid()));
     }
 }
 
+/// The running thread dies of a signal here (`status`: its wait status):
+/// if it is a shadow, its whole process dies of it at the home. (A
+/// shadow killed because its process ended tells a proxy that is gone:
+/// nobody hears.)
+pub fn shadow_dies(status: i32) {
+    let Some((home, tid)) = table::current_shadow() else { return };
+    dsm::send_spread(home, &SpreadMessage::Call { tid, kind: CallKind::Fatal(status), pc: 0, regs: [0; 32] });
+}
+
 /// First code a proxy runs: its thread-id word, then the calls its
-/// thread forwards, until the thread or its process ends.
+/// thread forwards, until the thread or its process ends. Signals for
+/// the thread make it ask for them.
 pub extern "C" fn proxy_entry() -> ! {
     let (set_tid, tid) = table::take_set_tid();
     if set_tid != 0 {
@@ -159,27 +204,52 @@ pub extern "C" fn proxy_entry() -> ! {
         match table::next_call() {
             Some(call) => run_call(tid, call),
             None if proc::current_killed() => end_proxy(tid),
-            None => proc::sleep(table::channel(tid)),
+            None => {
+                if table::proxy_must_interrupt()
+                    && let Some(node) = table::proxy_node()
+                {
+                    dsm::send_spread(node, &SpreadMessage::Interrupt { tid });
+                }
+                proc::sleep(table::channel(tid));
+            }
         }
     }
 }
 
-/// Runs a forwarded call as the proxy, and sends the answer back.
+/// Runs a forwarded call as the proxy, with the thread's registers, then
+/// delivers the signals pending for it (as any thread's way back to user
+/// mode does), and sends the registers it goes on with.
 fn run_call(tid: u32, call: Call) {
     proc::with_current(|p| {
         p.frame.regs = call.regs;
         p.frame.epc = call.pc;
     });
-    let value = crate::syscall::dispatch(call.pc).unwrap_or_else(|| proc::with_current(|p| p.frame.regs[reg::A0]));
+    match call.kind {
+        CallKind::Fatal(status) => proc::exit(status),
+        CallKind::Syscall => {
+            if let Some(value) = crate::syscall::dispatch(call.pc) {
+                proc::with_current(|p| p.frame.regs[reg::A0] = value);
+            }
+        }
+        CallKind::Signals => {}
+    }
+    // Ends the group if a signal (or a kill) is fatal.
+    proc::return_to_user(None);
+    let (pc, regs) = proc::with_current(|p| (p.frame.epc, p.frame.regs));
     if let Some(node) = table::proxy_node() {
-        dsm::send_spread(node, &SpreadMessage::Answer { tid, value });
+        dsm::send_spread(node, &SpreadMessage::Answer { tid, pc, regs });
     }
 }
 
-/// The proxy's process is ending: its thread is told, and it ends.
-fn end_proxy(tid: u32) -> ! {
-    if let Some(node) = table::proxy_node() {
+/// The proxy's process is ending: it ends (and its thread is told).
+fn end_proxy(_tid: u32) -> ! {
+    proc::exit_thread(0)
+}
+
+/// The running thread ends: if it is a proxy, its thread on the other
+/// node ends too (it may have ended first, and then nobody hears).
+pub fn proxy_ends() {
+    if let (Some(node), tid) = (table::proxy_node(), proc::current_tid()) {
         dsm::send_spread(node, &SpreadMessage::Kill { tid });
     }
-    proc::exit_thread(0)
 }

@@ -33,6 +33,8 @@ pub enum SpreadRole {
         node: NodeId,
         /// Calls to run.
         calls: VecDeque<Call>,
+        /// The thread was told signals wait for it, and has not asked yet.
+        interrupting: bool,
     },
     /// On another node: a thread whose process's home is `home`, where
     /// its proxy is thread `tid`.
@@ -41,14 +43,21 @@ pub enum SpreadRole {
         home: NodeId,
         /// The thread's id there.
         tid: u32,
-        /// The answer to its forwarded call, once it came.
-        answer: Option<u64>,
+        /// The answer to its forwarded call, once it came: where it goes
+        /// on, with which registers.
+        answer: Option<(u64, [u64; 32])>,
+        /// Signals wait for it at the home: it asks for them on its way
+        /// back to user mode.
+        interrupted: bool,
     },
 }
 
-/// A forwarded system call: the thread's registers, and where it resumes.
+/// A forwarded call: what it asks, the thread's registers, and where it
+/// resumes.
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
+    /// What it asks.
+    pub kind: rvsim_kernel_core::spread_message::CallKind,
     /// Where it resumes.
     pub pc: u64,
     /// Its registers.
@@ -74,6 +83,11 @@ pub fn current_space() -> Option<u32> {
 /// The running process's DSM space, if it is spread from this node.
 pub fn current_home_space() -> Option<u32> {
     super::with_process(|p| p.space.as_ref()?.spread.as_ref().filter(|s| s.is_home()).map(|s| s.space))
+}
+
+/// The pages of the running process this node has no copy of.
+pub fn absent() -> Vec<u64> {
+    super::with_process(|p| p.space.as_ref().and_then(|s| s.spread.as_ref()).map(|s| s.absent()).unwrap_or_default())
 }
 
 /// The pages of `[start, end)` of the running process that this node
@@ -120,7 +134,7 @@ pub fn take_set_tid() -> (u64, u32) {
 
 /// Makes new thread `thread` the proxy of a thread on `node`.
 pub fn make_proxy(thread: &mut Proc, node: NodeId) {
-    thread.spread = Some(SpreadRole::Proxy { node, calls: VecDeque::new() });
+    thread.spread = Some(SpreadRole::Proxy { node, calls: VecDeque::new(), interrupting: false });
     thread.context.ra = crate::spread::proxy_entry as *const () as u64;
 }
 
@@ -173,8 +187,9 @@ pub fn current_nodes() -> Vec<NodeId> {
 pub fn queue_call(tid: u32, call: Call) -> bool {
     PROCS.with(|t| {
         let Some(p) = t.procs().find(|p| p.pid == tid) else { return false };
-        let Some(SpreadRole::Proxy { calls, .. }) = p.spread.as_mut() else { return false };
+        let Some(SpreadRole::Proxy { calls, interrupting, .. }) = p.spread.as_mut() else { return false };
         calls.push_back(call);
+        *interrupting = false;
         t.wakeup(channel(tid));
         true
     })
@@ -201,12 +216,13 @@ fn shadow<'a>(t: &'a mut Table, home: NodeId, tid: u32) -> Option<&'a mut Proc> 
     t.procs().find(|p| matches!(p.spread, Some(SpreadRole::Shadow { home: h, tid: i, .. }) if h == home && i == tid))
 }
 
-/// The answer to the call of the shadow of `home`'s thread `tid`.
-pub fn answer(home: NodeId, tid: u32, value: u64) {
+/// The answer to the call of the shadow of `home`'s thread `tid`: where
+/// it goes on, with which registers.
+pub fn answer(home: NodeId, tid: u32, pc: u64, regs: [u64; 32]) {
     PROCS.with(|t| {
         let Some(p) = shadow(t, home, tid) else { return };
         if let Some(SpreadRole::Shadow { answer, .. }) = p.spread.as_mut() {
-            *answer = Some(value);
+            *answer = Some((pc, regs));
         }
         let pid = p.pid;
         t.wakeup(channel(pid));
@@ -214,10 +230,44 @@ pub fn answer(home: NodeId, tid: u32, value: u64) {
 }
 
 /// The running shadow's answer, once it came.
-pub fn take_answer() -> Option<u64> {
+pub fn take_answer() -> Option<(u64, [u64; 32])> {
     with_current(|p| match p.spread.as_mut() {
         Some(SpreadRole::Shadow { answer, .. }) => answer.take(),
         _ => None,
+    })
+}
+
+/// Signals wait at `home` for its thread `tid`: its shadow asks for them
+/// on its way back to user mode (woken, if it sleeps here).
+pub fn interrupt_shadow(home: NodeId, tid: u32) {
+    PROCS.with(|t| {
+        let Some(p) = shadow(t, home, tid) else { return };
+        if let Some(SpreadRole::Shadow { interrupted, .. }) = p.spread.as_mut() {
+            *interrupted = true;
+        }
+    });
+}
+
+/// Whether the running shadow was interrupted (the mark is taken).
+pub fn take_interrupt() -> bool {
+    with_current(|p| match p.spread.as_mut() {
+        Some(SpreadRole::Shadow { interrupted, .. }) => core::mem::take(interrupted),
+        _ => false,
+    })
+}
+
+/// Whether the running proxy has signals to deliver that its thread has
+/// not been told of (it is marked told).
+pub fn proxy_must_interrupt() -> bool {
+    with_current(|p| {
+        let deliverable = p.signals.deliverable();
+        match p.spread.as_mut() {
+            Some(SpreadRole::Proxy { interrupting, .. }) if deliverable && !*interrupting => {
+                *interrupting = true;
+                true
+            }
+            _ => false,
+        }
     })
 }
 
@@ -290,7 +340,7 @@ fn make_shadow_in(t: &mut Table, vmm: &mut Vmm, start: ShadowStart) -> Result<()
     }
     let p = t.proc(slot);
     p.frame = TrapFrame { regs: start.regs, epc: start.pc, kernel_sp: p.kstack_top() };
-    p.spread = Some(SpreadRole::Shadow { home: start.home, tid: start.tid, answer: None });
+    p.spread = Some(SpreadRole::Shadow { home: start.home, tid: start.tid, answer: None, interrupted: false });
     p.state = State::Runnable;
     Ok(())
 }

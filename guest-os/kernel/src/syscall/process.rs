@@ -73,12 +73,6 @@ pub fn clone(flags: u64, stack: u64, parent_tid: u64, tls: u64, child_tid: u64) 
         crate::kprintln!("[kernel] pid {pid}: clone flags {flags:#x} are not supported (threads are not yet): EINVAL");
         return Err(EINVAL);
     }
-    if crate::spread::on() && proc::spread::current_space().is_some() {
-        // Its pages are spread over the cluster: this node has no whole
-        // copy to fork.
-        crate::kprintln!("[kernel] pid {}: fork of a process spread over the cluster: EAGAIN", proc::current_pid());
-        return Err(crate::errno::EAGAIN);
-    }
     let on = |flag: u64, at: u64| if flags & flag != 0 { at } else { 0 };
     let tid = proc::ChildTid { set: on(0x0100_0000, child_tid), clear: on(0x0020_0000, child_tid) };
     let pid = proc::fork(proc::ForkStart { tid, stack: (stack != 0).then_some(stack), vfork })?;
