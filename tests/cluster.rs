@@ -200,7 +200,7 @@ fn bad_input_is_one_line_and_a_failure() {
 fn a_peer_that_never_answers_is_one_line_and_a_failure() {
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
     let peer = silent.local_addr().expect("its address");
-    let (me, _) = two_ports();
+    let (me, _) = common::two_udp_ports();
     let mut command = rvsim();
     command.args(["run", "--net", &format!("listen=127.0.0.1:{me},peer={peer},wait=1"), "hello"]);
     let out = run_with_timeout(&mut command, RUN_TIMEOUT);
@@ -210,17 +210,10 @@ fn a_peer_that_never_answers_is_one_line_and_a_failure() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-/// Two free UDP ports on 127.0.0.1.
-fn two_ports() -> (u16, u16) {
-    let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
-    let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
-    (a.local_addr().expect("port").port(), b.local_addr().expect("port").port())
-}
-
 /// Runs `program ARGS` as two rvsim processes joined over UDP on
 /// 127.0.0.1; returns each one's output, after checking it exited 0.
 fn over_udp(program: &str, args: &[&str]) -> Vec<String> {
-    let (a, b) = two_ports();
+    let (a, b) = common::two_udp_ports();
     let start = |me: u16, peer: u16| {
         let mut command: Command = rvsim();
         let spec = format!("listen=127.0.0.1:{me},peer=127.0.0.1:{peer}");
@@ -283,16 +276,7 @@ fn bench_dsm_reports_speedup_and_traffic_and_draws_them() {
 
 /// `tests/c/shmkey.c`, built with Debian's cross compiler for test `test`.
 fn build_shmkey(test: &str) -> std::path::PathBuf {
-    let program = common::scratch_dir(test).join("shmkey");
-    let source = common::repo_root().join("tests/c/shmkey.c");
-    let built = Command::new("riscv64-linux-gnu-gcc")
-        .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
-        .arg(&program)
-        .arg(&source)
-        .output()
-        .expect("the cross compiler runs");
-    assert!(built.status.success(), "{}", describe(&built));
-    program
+    common::build_c("shmkey", &common::scratch_dir(test))
 }
 
 /// Debian's cross compiler and qemu-user, or a loud skip.

@@ -315,3 +315,26 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     eprintln!("SKIPPED (no test corpus at {}; set RVSIM_CORPUS): {test}", dir.display());
     None
 }
+
+/// `tests/c/NAME.c`, built into `dir` with Debian's cross compiler
+/// (static glibc, with pthreads and libm), warnings as errors.
+pub fn build_c(name: &str, dir: &Path) -> PathBuf {
+    let source = repo_root().join("tests/c").join(format!("{name}.c"));
+    let program = dir.join(name);
+    let output = Command::new("riscv64-linux-gnu-gcc")
+        .args(["-static", "-O2", "-Wall", "-Werror", "-pthread", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .arg("-lm")
+        .output()
+        .expect("run the cross compiler");
+    assert!(output.status.success(), "{}: {}", source.display(), describe(&output));
+    program
+}
+
+/// Two free UDP ports on 127.0.0.1.
+pub fn two_udp_ports() -> (u16, u16) {
+    let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+    let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+    (a.local_addr().expect("port").port(), b.local_addr().expect("port").port())
+}

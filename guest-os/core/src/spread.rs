@@ -309,7 +309,8 @@ mod tests {
         use crate::fault::{Resolved, Unresolved, Wait, resolve};
         let mut w = World::new(64);
         let (data, text) = (0x40_0000, 0x50_0000);
-        let regions = [DemandRegion::zero(data, data + 4 * PAGE, pte::R | pte::W), DemandRegion::zero(text, text + PAGE, pte::R)];
+        let regions =
+            [DemandRegion::zero(data, data + 4 * PAGE, pte::R | pte::W), DemandRegion::zero(text, text + PAGE, pte::R)];
         let spread = |space: u32, index: u64, write: bool| Err(Unresolved::Wait(Wait::Spread { space, index, write }));
         // Another node: nothing is here until the engine says so.
         let mut there = w.space();

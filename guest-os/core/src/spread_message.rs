@@ -308,7 +308,14 @@ mod tests {
         };
         alloc::vec![
             SpreadMessage::Space { space: 0x8001_0002, home: 1 },
-            SpreadMessage::Spawn { space: 5, tid: 9, name: String::from("p"), pc: 0x10074, regs, layout: layout.clone() },
+            SpreadMessage::Spawn {
+                space: 5,
+                tid: 9,
+                name: String::from("p"),
+                pc: 0x10074,
+                regs,
+                layout: layout.clone()
+            },
             SpreadMessage::Call { tid: 9, kind: CallKind::Syscall, pc: u64::MAX, regs },
             SpreadMessage::Call { tid: 9, kind: CallKind::Signals, pc: 4, regs },
             SpreadMessage::Call { tid: 9, kind: CallKind::Fatal(11), pc: 0, regs },

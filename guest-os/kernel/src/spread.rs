@@ -83,7 +83,8 @@ pub fn take_back(number: u64, args: &[u64; 6]) {
     let Some(space) = table::current_space().filter(|_| drops) else { return };
     let end = args[0].saturating_add(args[1]);
     for va in table::not_writable_in(args[0], end) {
-        let page = rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
+        let page =
+            rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
         dsm::fault_page(page, true);
     }
 }
@@ -106,7 +107,8 @@ pub fn gather_home() -> usize {
     let Some(space) = table::current_home_space().filter(|_| on()) else { return 0 };
     let absent = table::absent();
     for &va in &absent {
-        let page = rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
+        let page =
+            rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
         dsm::fault_page(page, false);
     }
     absent.len()

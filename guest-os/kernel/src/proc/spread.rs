@@ -155,7 +155,9 @@ fn layout_of(p: &mut Proc) -> Layout {
     for r in &p.regions {
         match r.backing {
             Backing::Image(image) => layout.images.push((String::from(image.name), r.start)),
-            Backing::Zero | Backing::File { .. } => layout.areas.push(Area { start: r.start, end: r.end, flags: r.flags }),
+            Backing::Zero | Backing::File { .. } => {
+                layout.areas.push(Area { start: r.start, end: r.end, flags: r.flags })
+            }
             Backing::Shm { .. } => {}
         }
     }
