@@ -94,6 +94,12 @@ impl SpreadSpace {
         self.limits.range(pages).filter(|(_, a)| **a != DsmAccess::Write).map(|(p, _)| p * PAGE)
     }
 
+    /// The pages whose access is not this node's first (at the home:
+    /// those other nodes took or copied), by address.
+    pub fn changed_pages(&self) -> alloc::vec::Vec<u64> {
+        self.limits.keys().map(|p| p * PAGE).collect()
+    }
+
     /// The pages this node has no copy of (at the home: those other
     /// nodes took), by address.
     pub fn absent(&self) -> alloc::vec::Vec<u64> {
@@ -283,6 +289,8 @@ mod tests {
         home.set_limit(0x5000, DsmAccess::None);
         let taken: alloc::vec::Vec<u64> = home.not_writable_in(0x1000, 0x5001).collect();
         assert_eq!(taken, [0x1000, 0x5000]);
+        assert_eq!(home.changed_pages(), [0x1000, 0x5000]);
+        assert_eq!(home.absent(), [0x5000]);
         assert_eq!(home.not_writable_in(0x2000, 0x5000).count(), 0);
         home.set_limit(0x1000, DsmAccess::Write);
         home.set_limit(0x5000, DsmAccess::Write);
@@ -353,7 +361,7 @@ mod tests {
         assert!(frame(&home, &vm).is_some_and(|(f, _)| f != shared));
         assert_eq!(frame(&child, &vm).map(|(f, _)| f), Some(shared));
         assert!(matches!(resolve(&mut child, &mut vm, &regions, data, Access::Store), Ok(Resolved::CowReused { .. })));
-        assert!(home.spread.as_ref().is_some_and(|s| s.absent().is_empty()));
+        assert!(home.spread.as_ref().is_some_and(|s| s.absent().is_empty() && s.changed_pages().is_empty()));
         child.destroy(&mut vm);
         home.destroy(&mut vm);
     }

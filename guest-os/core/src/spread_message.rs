@@ -207,6 +207,46 @@ impl SpreadMessage {
     }
 }
 
+impl SpreadMessage {
+    /// One line for a network trace.
+    pub fn summary(&self) -> String {
+        match self {
+            SpreadMessage::Space { space, home } => {
+                alloc::format!("spread: space {space:#x} is distributed, home node {home}")
+            }
+            SpreadMessage::Spawn { space, tid, name, pc, .. } => {
+                alloc::format!("spread: run thread {tid} of {name} (space {space:#x}) here from pc {pc:#x}")
+            }
+            SpreadMessage::Call { tid, kind: CallKind::Syscall, regs, .. } => {
+                alloc::format!("spread: thread {tid} calls {} ({})", regs[17], call_name(regs[17]))
+            }
+            SpreadMessage::Call { tid, kind: CallKind::Signals, .. } => {
+                alloc::format!("spread: thread {tid} asks for its signals")
+            }
+            SpreadMessage::Call { tid, kind: CallKind::Fatal(status), .. } => {
+                alloc::format!("spread: thread {tid} died of signal {}", status & 0x7f)
+            }
+            SpreadMessage::Answer { tid, pc, regs } => {
+                alloc::format!("spread: thread {tid} goes on at pc {pc:#x}, a0 {:#x}", regs[10])
+            }
+            SpreadMessage::Interrupt { tid } => alloc::format!("spread: signals wait for thread {tid}"),
+            SpreadMessage::Kill { tid } => alloc::format!("spread: thread {tid} ended at home"),
+            SpreadMessage::Ended { space } => alloc::format!("spread: the process of space {space:#x} ended"),
+            SpreadMessage::Layout { space, layout } => alloc::format!(
+                "spread: layout of space {space:#x}: {} areas, {} protected ranges, {} images",
+                layout.areas.len(),
+                layout.protections.len(),
+                layout.images.len()
+            ),
+        }
+    }
+}
+
+/// A Linux system call's name, for traces.
+fn call_name(number: u64) -> &'static str {
+    rvsim_abi::linux::syscall_name(number).unwrap_or("no Linux call")
+}
+
 /// Appends a kind and its fields.
 fn put(w: &mut Vec<u8>, kind: u8, fields: &[u64]) {
     w.push(kind);
@@ -337,6 +377,15 @@ mod tests {
         }
         assert!(!is_spread(&crate::cluster_shm::Message::Remove { space: 3 }.encode()));
         assert!(!is_spread(&[]));
+    }
+
+    #[test]
+    fn messages_sum_themselves_up_for_a_trace() {
+        let lines: Vec<String> = every().iter().map(SpreadMessage::summary).collect();
+        assert_eq!(lines[0], "spread: space 0x80010002 is distributed, home node 1");
+        assert!(lines[2].starts_with("spread: thread 9 calls "), "{}", lines[2]);
+        assert_eq!(lines[4], "spread: thread 9 died of signal 11");
+        assert!(lines.iter().all(|l| l.starts_with("spread: ") && l.len() < 120), "{lines:?}");
     }
 
     #[test]

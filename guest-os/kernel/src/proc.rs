@@ -1503,13 +1503,32 @@ pub fn for_each_space(mut f: impl FnMut(&mut AddressSpace, u16)) {
 
 /// Prints the current process's page table.
 pub fn vmprint() {
-    with_current(|p| {
+    with_process(|p| {
         if let Some(space) = &p.space {
             kprintln!("[vmprint] pid {} ({})", p.pid, p.name);
             let _ = space.vmprint(&KernelMemory, &mut crate::console::Writer);
         }
     });
     vmprint_distributed();
+    vmprint_spread();
+}
+
+/// vmprint's part for a spread process (`threads=spread`): each page
+/// whose DSM state here is not this node's first one (at the home: the
+/// pages other nodes took or copied), with its state and probable owner.
+fn vmprint_spread() {
+    let Some((space, pages)) = with_process(|p| {
+        let spread = p.space.as_ref()?.spread.as_ref()?;
+        Some((spread.space, spread.changed_pages()))
+    }) else {
+        return;
+    };
+    kprintln!("[vmprint] address space spread over the cluster (space {space:#x}): {} pages moved", pages.len());
+    for va in pages {
+        if let Some(state) = crate::dsm::describe(space, va / PAGE) {
+            kprintln!("  {va:#x}: {state}");
+        }
+    }
 }
 
 /// vmprint's part for cluster-wide segments: each attached page's state

@@ -74,12 +74,14 @@ pub fn layout_changed() {
 }
 
 /// Before a call that drops pages of `[start, start + len)` (munmap,
-/// madvise, mmap over them with MAP_FIXED): the home takes back every
-/// such page other nodes took or copied, so that no copy outlives the
-/// drop (a page mapped there again must read as new everywhere).
+/// madvise, mmap over them with MAP_FIXED) or changes their protection
+/// (mprotect): the home takes back every such page other nodes took or
+/// copied, so that no copy outlives the drop (a page mapped there again
+/// must read as new everywhere) and none keeps its old permissions.
 pub fn take_back(number: u64, args: &[u64; 6]) {
     const MAP_FIXED: u64 = 0x10;
-    let drops = matches!(number, nr::MUNMAP | nr::MADVISE) || (number == nr::MMAP && args[3] & MAP_FIXED != 0);
+    let drops =
+        matches!(number, nr::MUNMAP | nr::MADVISE | nr::MPROTECT) || (number == nr::MMAP && args[3] & MAP_FIXED != 0);
     let Some(space) = table::current_space().filter(|_| drops) else { return };
     let end = args[0].saturating_add(args[1]);
     for va in table::not_writable_in(args[0], end) {

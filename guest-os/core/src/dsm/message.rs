@@ -374,7 +374,10 @@ pub fn describe(bytes: &[u8]) -> Option<alloc::string::String> {
         Some(Body::Keepalive) => "keepalive".into(),
         Some(Body::App { data }) => match crate::cluster_shm::Message::decode(data) {
             Ok(message) => format!("{message:?}"),
-            Err(_) => format!("kernel message, {} bytes", data.len()),
+            Err(_) => match crate::spread_message::SpreadMessage::decode(data) {
+                Ok(message) => message.summary(),
+                Err(_) => format!("kernel message, {} bytes", data.len()),
+            },
         },
     };
     Some(format!("dsm seq {} ack {}: {what}", frame.seq, frame.ack))
