@@ -45,7 +45,7 @@ pub enum SpreadRole {
         tid: u32,
         /// The answer to its forwarded call, once it came: where it goes
         /// on, with which registers.
-        answer: Option<(u64, [u64; 32])>,
+        answer: Option<alloc::boxed::Box<(u64, [u64; 32])>>,
         /// Signals wait for it at the home: it asks for them on its way
         /// back to user mode.
         interrupted: bool,
@@ -214,7 +214,7 @@ pub fn proxy_node() -> Option<NodeId> {
 }
 
 /// The shadow of proxy `tid` at `home`, to change.
-fn shadow<'a>(t: &'a mut Table, home: NodeId, tid: u32) -> Option<&'a mut Proc> {
+fn shadow(t: &mut Table, home: NodeId, tid: u32) -> Option<&mut Proc> {
     t.procs().find(|p| matches!(p.spread, Some(SpreadRole::Shadow { home: h, tid: i, .. }) if h == home && i == tid))
 }
 
@@ -224,7 +224,7 @@ pub fn answer(home: NodeId, tid: u32, pc: u64, regs: [u64; 32]) {
     PROCS.with(|t| {
         let Some(p) = shadow(t, home, tid) else { return };
         if let Some(SpreadRole::Shadow { answer, .. }) = p.spread.as_mut() {
-            *answer = Some((pc, regs));
+            *answer = Some(alloc::boxed::Box::new((pc, regs)));
         }
         let pid = p.pid;
         t.wakeup(channel(pid));
@@ -234,7 +234,7 @@ pub fn answer(home: NodeId, tid: u32, pc: u64, regs: [u64; 32]) {
 /// The running shadow's answer, once it came.
 pub fn take_answer() -> Option<(u64, [u64; 32])> {
     with_current(|p| match p.spread.as_mut() {
-        Some(SpreadRole::Shadow { answer, .. }) => answer.take(),
+        Some(SpreadRole::Shadow { answer, .. }) => answer.take().map(|a| *a),
         _ => None,
     })
 }
@@ -385,10 +385,10 @@ pub fn forget(space: u32) {
 
 /// A spread address space here (a live process's, or a retired one),
 /// with its regions and, if live, its ASID: for the DSM engine.
-pub(super) fn spread_space<'a>(
-    t: &'a mut Table,
+pub(super) fn spread_space(
+    t: &mut Table,
     space: u32,
-) -> Option<(&'a mut AddressSpace, &'a [DemandRegion<'static>], Option<u16>)> {
+) -> Option<(&mut AddressSpace, &[DemandRegion<'static>], Option<u16>)> {
     let is = |s: &AddressSpace| s.spread.as_ref().is_some_and(|x| x.space == space);
     let live = t.procs().find(|p| p.is_leader() && p.space.as_ref().is_some_and(is)).map(|p| p.slot);
     match live {
