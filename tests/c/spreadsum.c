@@ -6,7 +6,10 @@
  * itself (glibc's per-thread arena: mmap and mprotect from the thread).
  * Only main prints, and nothing that differs between runs.
  *
- * Usage: spreadsum THREADS WORDS */
+ * With ROUNDS, each thread goes over its slice that many times (the r-th
+ * time adding each word r times): more work per page fetched.
+ *
+ * Usage: spreadsum THREADS WORDS [ROUNDS] */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +19,7 @@
 #define MAX_THREADS 16
 
 static uint64_t *data;
-static long words, nthreads;
+static long words, nthreads, rounds;
 static uint64_t slot[MAX_THREADS];
 static uint64_t total;
 static long agreed;
@@ -27,8 +30,9 @@ static void *work(void *arg) {
     long me = (long)arg;
     long from = words * me / nthreads, to = words * (me + 1) / nthreads;
     uint64_t sum = 0;
-    for (long i = from; i < to; i++)
-        sum += data[i];
+    for (long r = 1; r <= rounds; r++)
+        for (long i = from; i < to; i++)
+            sum += data[i] * r;
     /* A buffer of its own, from its own arena. */
     unsigned char *own = malloc(20000);
     memset(own, 1, 20000);
@@ -54,8 +58,9 @@ static void *work(void *arg) {
 int main(int argc, char **argv) {
     nthreads = argc > 1 ? atol(argv[1]) : 4;
     words = argc > 2 ? atol(argv[2]) : 100000;
-    if (nthreads < 1 || nthreads > MAX_THREADS || words < nthreads) {
-        fprintf(stderr, "usage: spreadsum THREADS(1-%d) WORDS\n", MAX_THREADS);
+    rounds = argc > 3 ? atol(argv[3]) : 1;
+    if (nthreads < 1 || nthreads > MAX_THREADS || words < nthreads || rounds < 1) {
+        fprintf(stderr, "usage: spreadsum THREADS(1-%d) WORDS [ROUNDS]\n", MAX_THREADS);
         return 2;
     }
     data = malloc(words * sizeof *data);
@@ -64,6 +69,7 @@ int main(int argc, char **argv) {
         data[i] = (uint64_t)i * 2654435761u % 1000003;
         expected += data[i];
     }
+    expected *= (uint64_t)rounds * (rounds + 1) / 2;
     pthread_barrier_init(&barrier, NULL, nthreads);
     pthread_t threads[MAX_THREADS];
     for (long t = 0; t < nthreads; t++)
@@ -77,7 +83,7 @@ int main(int argc, char **argv) {
         pthread_join(threads[t], &r);
         ones += (long)r;
     }
-    printf("threads %ld, words %ld\n", nthreads, words);
+    printf("threads %ld, words %ld, rounds %ld\n", nthreads, words, rounds);
     printf("total %llu, expected %llu: %s\n", (unsigned long long)total, (unsigned long long)expected,
            total == expected ? "exact" : "WRONG");
     printf("threads that saw every slot: %ld of %ld\n", agreed, nthreads);
