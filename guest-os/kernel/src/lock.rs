@@ -72,7 +72,9 @@ impl<T> Lock<T> {
         unsafe { *self.value.get() = Some(value) };
     }
 
-    /// Lends the value to `f`; panics if used before `init`.
+    /// Lends the value to `f`; panics if used before `init`. Always
+    /// inlined: the trap path's locks cost a call frame each otherwise.
+    #[inline(always)]
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let _release = self.acquire();
         // SAFETY: the busy flag is ours until `_release` drops, after `f`

@@ -223,9 +223,12 @@ pub struct Proc {
     pub sid: u32,
     /// Under `threads=spread`: its part in a process spread over the
     /// cluster (see `proc/spread.rs`).
-    pub spread: Option<SpreadRole>,
+    pub spread: Option<Box<SpreadRole>>,
     /// The leader's: threads `threads=spread` placed so far.
     spread_placed: u32,
+    /// A shadow (see `proc/spread.rs`): signals wait for it at its home,
+    /// and it asks for them on its way back to user mode.
+    spread_interrupted: bool,
 }
 
 /// A process's real-time interval timer: when it next sends SIGALRM, and
@@ -483,6 +486,7 @@ impl Table {
             sid: pid,
             spread: None,
             spread_placed: 0,
+            spread_interrupted: false,
         });
         proc.context.ra = first_entry as *const () as u64;
         proc.context.sp = proc.kstack_top();
@@ -544,6 +548,7 @@ fn unmap_kstack(vmm: &mut Vmm, slot: usize, kstack: &[u64]) {
 }
 
 /// Lends the running process to `f`.
+#[inline(always)]
 pub fn with_current<R>(f: impl FnOnce(&mut Proc) -> R) -> R {
     PROCS.with(|t| f(t.current_mut()))
 }
@@ -1234,13 +1239,14 @@ pub fn new_session() -> Result<u32, Errno> {
 
 /// On the way back to user mode: stores a system call's result (`a0`),
 /// ends a killed process, and returns the trap frame to resume.
+// Inlined into both callers, as `syscall::dispatch` is.
+#[inline(always)]
 pub fn return_to_user(a0: Option<u64>) -> *mut TrapFrame {
     let (killed, signalled, frame) = with_current(|p| {
         if let Some(a0) = a0 {
             p.frame.regs[reg::A0] = a0;
         }
-        let interrupted = matches!(p.spread, Some(SpreadRole::Shadow { interrupted: true, .. }));
-        (p.killed, p.signals.deliverable() || interrupted, &raw mut p.frame)
+        (p.killed, p.signals.deliverable() || p.spread_interrupted, &raw mut p.frame)
     });
     // The common case, nothing to deliver, costs one look.
     if killed.is_some() || signalled {

@@ -65,7 +65,7 @@ pub fn start_remote(tid: u32, node: NodeId) {
 
 /// The running process's layout changed (mmap, munmap, mprotect, brk):
 /// every node its threads run on is told.
-pub fn layout_changed() {
+fn layout_changed() {
     let Some(space) = table::current_space() else { return };
     let layout = table::current_layout();
     for to in table::current_nodes() {
@@ -78,7 +78,7 @@ pub fn layout_changed() {
 /// (mprotect): the home takes back every such page other nodes took or
 /// copied, so that no copy outlives the drop (a page mapped there again
 /// must read as new everywhere) and none keeps its old permissions.
-pub fn take_back(number: u64, args: &[u64; 6]) {
+fn take_back(number: u64, args: &[u64; 6]) {
     const MAP_FIXED: u64 = 0x10;
     let drops =
         matches!(number, nr::MUNMAP | nr::MADVISE | nr::MPROTECT) || (number == nr::MMAP && args[3] & MAP_FIXED != 0);
@@ -117,7 +117,7 @@ pub fn gather_home() -> usize {
 }
 
 /// Whether call `number` changes an address space's layout.
-pub fn changes_layout(number: u64) -> bool {
+fn changes_layout(number: u64) -> bool {
     matches!(number, nr::MMAP | nr::MUNMAP | nr::MPROTECT | nr::BRK)
 }
 
@@ -142,10 +142,36 @@ pub fn receive(from: NodeId, message: SpreadMessage) {
     }
 }
 
+/// Before system call `number` (arguments `args`) on a node of a
+/// cluster: a shadow's call is forwarded (its result is returned, as
+/// `dispatch` returns one); a spread process's home takes back pages the
+/// call drops. Out of line: most calls are not a spread process's.
+#[cold]
+#[inline(never)]
+pub fn before_call(number: u64, args: &[u64; 6], resume: u64) -> Option<Option<u64>> {
+    if let Some(result) = forward(number, resume) {
+        return Some(result);
+    }
+    if on() {
+        take_back(number, args);
+    }
+    None
+}
+
+/// After system call `number` on a node of a cluster: a layout change
+/// of a spread process goes to the nodes its threads run on.
+#[cold]
+#[inline(never)]
+pub fn after_call(number: u64) {
+    if changes_layout(number) && on() {
+        layout_changed();
+    }
+}
+
 /// A shadow's system call `number`: sent home, and its answer awaited;
 /// `None` for a call that runs here (yielding the hart). exit and
 /// exit_group end the thread here too.
-pub fn forward(number: u64, resume: u64) -> Option<Option<u64>> {
+fn forward(number: u64, resume: u64) -> Option<Option<u64>> {
     if number == nr::SCHED_YIELD {
         return None;
     }

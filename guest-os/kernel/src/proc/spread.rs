@@ -8,6 +8,7 @@
 //! pages through the DSM engine, and whose system calls go home.
 //! `spread.rs` carries the messages between the two.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,6 +26,8 @@ use crate::vmm::{self, Vmm};
 use crate::{config, images};
 
 /// What a thread is in a spread process.
+// A `Proc` holds it boxed, so the variants' sizes cost nothing there.
+#[allow(clippy::large_enum_variant)]
 pub enum SpreadRole {
     /// At the home: the stand-in of a thread running on `node`, with the
     /// calls it forwarded, oldest first.
@@ -45,10 +48,7 @@ pub enum SpreadRole {
         tid: u32,
         /// The answer to its forwarded call, once it came: where it goes
         /// on, with which registers.
-        answer: Option<alloc::boxed::Box<(u64, [u64; 32])>>,
-        /// Signals wait for it at the home: it asks for them on its way
-        /// back to user mode.
-        interrupted: bool,
+        answer: Option<(u64, [u64; 32])>,
     },
 }
 
@@ -101,8 +101,8 @@ pub fn not_writable_in(start: u64, end: u64) -> Vec<u64> {
 
 /// The running thread's home and proxy, if it is a shadow.
 pub fn current_shadow() -> Option<(NodeId, u32)> {
-    with_current(|p| match p.spread {
-        Some(SpreadRole::Shadow { home, tid, .. }) => Some((home, tid)),
+    with_current(|p| match p.spread.as_deref() {
+        Some(&SpreadRole::Shadow { home, tid, .. }) => Some((home, tid)),
         _ => None,
     })
 }
@@ -134,7 +134,7 @@ pub fn take_set_tid() -> (u64, u32) {
 
 /// Makes new thread `thread` the proxy of a thread on `node`.
 pub fn make_proxy(thread: &mut Proc, node: NodeId) {
-    thread.spread = Some(SpreadRole::Proxy { node, calls: VecDeque::new(), interrupting: false });
+    thread.spread = Some(Box::new(SpreadRole::Proxy { node, calls: VecDeque::new(), interrupting: false }));
     thread.context.ra = crate::spread::proxy_entry as *const () as u64;
 }
 
@@ -174,8 +174,8 @@ pub fn current_nodes() -> Vec<NodeId> {
         let mut nodes: Vec<NodeId> = t
             .procs()
             .filter(|p| p.tgid == tgid && p.state != State::Zombie)
-            .filter_map(|p| match p.spread {
-                Some(SpreadRole::Proxy { node, .. }) => Some(node),
+            .filter_map(|p| match p.spread.as_deref() {
+                Some(&SpreadRole::Proxy { node, .. }) => Some(node),
                 _ => None,
             })
             .collect();
@@ -189,7 +189,7 @@ pub fn current_nodes() -> Vec<NodeId> {
 pub fn queue_call(tid: u32, call: Call) -> bool {
     PROCS.with(|t| {
         let Some(p) = t.procs().find(|p| p.pid == tid) else { return false };
-        let Some(SpreadRole::Proxy { calls, interrupting, .. }) = p.spread.as_mut() else { return false };
+        let Some(SpreadRole::Proxy { calls, interrupting, .. }) = p.spread.as_deref_mut() else { return false };
         calls.push_back(call);
         *interrupting = false;
         t.wakeup(channel(tid));
@@ -199,7 +199,7 @@ pub fn queue_call(tid: u32, call: Call) -> bool {
 
 /// The running proxy's next call, if one is queued.
 pub fn next_call() -> Option<Call> {
-    with_current(|p| match p.spread.as_mut() {
+    with_current(|p| match p.spread.as_deref_mut() {
         Some(SpreadRole::Proxy { calls, .. }) => calls.pop_front(),
         _ => None,
     })
@@ -207,15 +207,17 @@ pub fn next_call() -> Option<Call> {
 
 /// The running proxy's node.
 pub fn proxy_node() -> Option<NodeId> {
-    with_current(|p| match p.spread {
-        Some(SpreadRole::Proxy { node, .. }) => Some(node),
+    with_current(|p| match p.spread.as_deref() {
+        Some(&SpreadRole::Proxy { node, .. }) => Some(node),
         _ => None,
     })
 }
 
 /// The shadow of proxy `tid` at `home`, to change.
 fn shadow(t: &mut Table, home: NodeId, tid: u32) -> Option<&mut Proc> {
-    t.procs().find(|p| matches!(p.spread, Some(SpreadRole::Shadow { home: h, tid: i, .. }) if h == home && i == tid))
+    t.procs().find(
+        |p| matches!(p.spread.as_deref(), Some(&SpreadRole::Shadow { home: h, tid: i, .. }) if h == home && i == tid),
+    )
 }
 
 /// The answer to the call of the shadow of `home`'s thread `tid`: where
@@ -223,8 +225,8 @@ fn shadow(t: &mut Table, home: NodeId, tid: u32) -> Option<&mut Proc> {
 pub fn answer(home: NodeId, tid: u32, pc: u64, regs: [u64; 32]) {
     PROCS.with(|t| {
         let Some(p) = shadow(t, home, tid) else { return };
-        if let Some(SpreadRole::Shadow { answer, .. }) = p.spread.as_mut() {
-            *answer = Some(alloc::boxed::Box::new((pc, regs)));
+        if let Some(SpreadRole::Shadow { answer, .. }) = p.spread.as_deref_mut() {
+            *answer = Some((pc, regs));
         }
         let pid = p.pid;
         t.wakeup(channel(pid));
@@ -233,8 +235,8 @@ pub fn answer(home: NodeId, tid: u32, pc: u64, regs: [u64; 32]) {
 
 /// The running shadow's answer, once it came.
 pub fn take_answer() -> Option<(u64, [u64; 32])> {
-    with_current(|p| match p.spread.as_mut() {
-        Some(SpreadRole::Shadow { answer, .. }) => answer.take().map(|a| *a),
+    with_current(|p| match p.spread.as_deref_mut() {
+        Some(SpreadRole::Shadow { answer, .. }) => answer.take(),
         _ => None,
     })
 }
@@ -243,19 +245,15 @@ pub fn take_answer() -> Option<(u64, [u64; 32])> {
 /// on its way back to user mode (woken, if it sleeps here).
 pub fn interrupt_shadow(home: NodeId, tid: u32) {
     PROCS.with(|t| {
-        let Some(p) = shadow(t, home, tid) else { return };
-        if let Some(SpreadRole::Shadow { interrupted, .. }) = p.spread.as_mut() {
-            *interrupted = true;
+        if let Some(p) = shadow(t, home, tid) {
+            p.spread_interrupted = true;
         }
     });
 }
 
 /// Whether the running shadow was interrupted (the mark is taken).
 pub fn take_interrupt() -> bool {
-    with_current(|p| match p.spread.as_mut() {
-        Some(SpreadRole::Shadow { interrupted, .. }) => core::mem::take(interrupted),
-        _ => false,
-    })
+    with_current(|p| core::mem::take(&mut p.spread_interrupted))
 }
 
 /// Whether the running proxy has signals to deliver that its thread has
@@ -263,7 +261,7 @@ pub fn take_interrupt() -> bool {
 pub fn proxy_must_interrupt() -> bool {
     with_current(|p| {
         let deliverable = p.signals.deliverable();
-        match p.spread.as_mut() {
+        match p.spread.as_deref_mut() {
             Some(SpreadRole::Proxy { interrupting, .. }) if deliverable && !*interrupting => {
                 *interrupting = true;
                 true
@@ -342,7 +340,7 @@ fn make_shadow_in(t: &mut Table, vmm: &mut Vmm, start: ShadowStart) -> Result<()
     }
     let p = t.proc(slot);
     p.frame = TrapFrame { regs: start.regs, epc: start.pc, kernel_sp: p.kstack_top() };
-    p.spread = Some(SpreadRole::Shadow { home: start.home, tid: start.tid, answer: None, interrupted: false });
+    p.spread = Some(Box::new(SpreadRole::Shadow { home: start.home, tid: start.tid, answer: None }));
     p.state = State::Runnable;
     Ok(())
 }
@@ -360,7 +358,7 @@ pub struct Retired {
 /// space is kept (the DSM engine may still be asked for its pages).
 pub(super) fn retire_current(t: &mut Table) {
     let p = t.current_mut();
-    if !matches!(p.spread, Some(SpreadRole::Shadow { .. })) {
+    if !matches!(p.spread.as_deref(), Some(SpreadRole::Shadow { .. })) {
         return;
     }
     if let Some(space) = p.space.take() {

@@ -81,20 +81,21 @@ use crate::{vmlog, vmwait};
 /// a0..a5), which resumes at `resume`; returns the result for a0, or
 /// `None` when a0 must stay as it is: rt_sigreturn restored it, or the
 /// call is to start again after a signal's handler (SA_RESTART).
+// Inlined into both callers (the trap handler, and a spread thread's
+// proxy): the trap handler is every system call's path, and a call there
+// costs a frame of saved registers.
+#[inline(always)]
 pub fn dispatch(resume: u64) -> Option<u64> {
-    let (number, a, shadow) = proc::with_current(|p| {
+    let (number, a) = proc::with_current(|p| {
         p.frame.epc = resume;
         let regs = &p.frame.regs;
-        let shadow = matches!(p.spread, Some(proc::SpreadRole::Shadow { .. }));
-        (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]), shadow)
+        (regs[reg::A7], [reg::A0, reg::A1, reg::A2, reg::A3, reg::A4, reg::A5].map(|r| regs[r]))
     });
-    // A thread of another node's process (threads=spread): its call runs
-    // at the process's home.
-    if shadow && let Some(result) = crate::spread::forward(number, resume) {
+    // On a cluster, a thread of another node's process (threads=spread)
+    // has its call run at the process's home.
+    let clustered = crate::dsm::on();
+    if clustered && let Some(result) = crate::spread::before_call(number, &a, resume) {
         return result;
-    }
-    if crate::spread::on() {
-        crate::spread::take_back(number, &a);
     }
     let result: Result<u64, Errno> = match number {
         nr::READ => files::read(a[0], a[1], a[2]),
@@ -176,8 +177,8 @@ pub fn dispatch(resume: u64) -> Option<u64> {
         nr::FRAME_POOL => pool::frame_pool(a[0], a[1], a[2], a[3]),
         _ => unknown(number),
     };
-    if crate::spread::changes_layout(number) && crate::spread::on() {
-        crate::spread::layout_changed();
+    if clustered {
+        crate::spread::after_call(number);
     }
     // execve replaced the registers; its success leaves a0 = 0 as Linux.
     match result {
