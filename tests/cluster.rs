@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use common::{RUN_TIMEOUT, describe, run_with_timeout, rvsim};
 
@@ -210,27 +209,9 @@ fn a_peer_that_never_answers_is_one_line_and_a_failure() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-/// Runs `program ARGS` as two rvsim processes joined over UDP on
-/// 127.0.0.1; returns each one's output, after checking it exited 0.
-fn over_udp(program: &str, args: &[&str]) -> Vec<String> {
-    let (a, b) = common::two_udp_ports();
-    let start = |me: u16, peer: u16| {
-        let mut command: Command = rvsim();
-        let spec = format!("listen=127.0.0.1:{me},peer=127.0.0.1:{peer}");
-        command.args(["run", "--net", &spec, program]).args(args);
-        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-        command.spawn().expect("rvsim starts")
-    };
-    let (first, second) = (start(a, b), start(b, a));
-    [first, second]
-        .into_iter()
-        .map(|child| expect_success(&common::wait_for(&rvsim(), child, RUN_TIMEOUT + Duration::from_secs(30))))
-        .collect()
-}
-
 #[test]
 fn two_rvsim_processes_share_memory_over_udp() {
-    for text in over_udp("dsmcounter", &["2", "300"]) {
+    for text in common::over_udp(&[], "dsmcounter", &["2", "300"]) {
         assert!(text.contains("counter 600, expected 600: exact"), "{text}");
     }
 }
@@ -242,7 +223,7 @@ fn the_c_program_runs_over_udp_too() {
         return;
     }
     let program = build_shmkey(test);
-    for text in over_udp(program.to_str().expect("utf-8 path"), &["2", "0x5e11", "2000"]) {
+    for text in common::over_udp(&[], program.to_str().expect("utf-8 path"), &["2", "0x5e11", "2000"]) {
         assert!(text.contains("expected 4000: exact"), "{text}");
     }
 }

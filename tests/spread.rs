@@ -7,7 +7,6 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use common::{RUN_TIMEOUT, describe, run_with_timeout, rvsim};
 
@@ -145,21 +144,9 @@ fn two_rvsim_processes_spread_threads_over_udp() {
     }
     let program = common::build_c("spreadsum", &common::scratch_dir(test));
     let args = ["4", "50000"];
-    let (a, b) = common::two_udp_ports();
-    let start = |me: u16, peer: u16| {
-        let mut command = rvsim();
-        let spec = format!("listen=127.0.0.1:{me},peer=127.0.0.1:{peer}");
-        command.args(["run", "--net", &spec, "--append", "threads=spread"]).arg(&program).args(args);
-        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-        command.spawn().expect("rvsim starts")
-    };
-    let (first, second) = (start(a, b), start(b, a));
-    let outs: Vec<String> = [first, second]
-        .into_iter()
-        .map(|child| expect_success(&common::wait_for(&rvsim(), child, RUN_TIMEOUT + Duration::from_secs(30))))
-        .collect();
-    // The node with the lower address is node 0: it alone runs the program.
-    let (home, other) = if a < b { (&outs[0], &outs[1]) } else { (&outs[1], &outs[0]) };
+    let outs = common::over_udp(&["--append", "threads=spread"], program.to_str().expect("utf-8 path"), &args);
+    // Node 0 alone runs the program; the other runs threads.
+    let (home, other) = (&outs[0], &outs[1]);
     assert_eq!(home, &linux(&program, &args));
     assert_eq!(other, "", "the other node runs threads, not the program");
 }

@@ -338,3 +338,30 @@ pub fn two_udp_ports() -> (u16, u16) {
     let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
     (a.local_addr().expect("port").port(), b.local_addr().expect("port").port())
 }
+
+/// Runs `rvsim run OPTIONS PROGRAM ARGS` as two rvsim processes joined
+/// over UDP on 127.0.0.1; returns each one's output in node order (the
+/// lower port is node 0), after checking that both exited 0.
+pub fn over_udp(options: &[&str], program: &str, args: &[&str]) -> Vec<String> {
+    let (a, b) = two_udp_ports();
+    let start = |me: u16, peer: u16| {
+        let mut command = rvsim();
+        let spec = format!("listen=127.0.0.1:{me},peer=127.0.0.1:{peer}");
+        command.args(["run", "--net", &spec]).args(options).arg(program).args(args);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.spawn().expect("rvsim starts")
+    };
+    let (first, second) = (start(a, b), start(b, a));
+    let mut outs: Vec<String> = [first, second]
+        .into_iter()
+        .map(|child| {
+            let out = wait_for(&rvsim(), child, RUN_TIMEOUT + Duration::from_secs(30));
+            assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect();
+    if b < a {
+        outs.reverse();
+    }
+    outs
+}
