@@ -55,6 +55,8 @@ pub enum CallKind {
     Signals,
     /// It died of a signal (this wait status): so does its process.
     Fatal(i32),
+    /// It faulted outside the layout it knows: send the layout now.
+    Layout,
 }
 
 /// One message.
@@ -155,6 +157,7 @@ impl SpreadMessage {
                     CallKind::Syscall => (0, 0),
                     CallKind::Signals => (1, 0),
                     CallKind::Fatal(status) => (2, *status as u32 as u64),
+                    CallKind::Layout => (3, 0),
                 };
                 put(&mut w, CALL, &[u64::from(*tid), k, status, *pc]);
                 words(&mut w, regs);
@@ -192,6 +195,7 @@ impl SpreadMessage {
                     (0, 0) => CallKind::Syscall,
                     (1, 0) => CallKind::Signals,
                     (2, status) => CallKind::Fatal(status as i32),
+                    (3, 0) => CallKind::Layout,
                     _ => return Err(BadMessage),
                 };
                 SpreadMessage::Call { tid, kind, pc: r.u64()?, regs: r.regs()? }
@@ -225,6 +229,9 @@ impl SpreadMessage {
             }
             SpreadMessage::Call { tid, kind: CallKind::Fatal(status), .. } => {
                 alloc::format!("spread: thread {tid} died of signal {}", status & 0x7f)
+            }
+            SpreadMessage::Call { tid, kind: CallKind::Layout, .. } => {
+                alloc::format!("spread: thread {tid} asks for the layout")
             }
             SpreadMessage::Answer { tid, pc, regs } => {
                 alloc::format!("spread: thread {tid} goes on at pc {pc:#x}, a0 {:#x}", regs[10])
@@ -359,6 +366,7 @@ mod tests {
             SpreadMessage::Call { tid: 9, kind: CallKind::Syscall, pc: u64::MAX, regs },
             SpreadMessage::Call { tid: 9, kind: CallKind::Signals, pc: 4, regs },
             SpreadMessage::Call { tid: 9, kind: CallKind::Fatal(11), pc: 0, regs },
+            SpreadMessage::Call { tid: 9, kind: CallKind::Layout, pc: 0, regs },
             SpreadMessage::Answer { tid: 9, pc: 0x10074, regs },
             SpreadMessage::Interrupt { tid: 3 },
             SpreadMessage::Kill { tid: 65535 },
@@ -386,6 +394,9 @@ mod tests {
         assert!(lines[2].starts_with("spread: thread 9 calls "), "{}", lines[2]);
         assert_eq!(lines[4], "spread: thread 9 died of signal 11");
         assert!(lines.iter().all(|l| l.starts_with("spread: ") && l.len() < 120), "{lines:?}");
+        let mut unknown = every()[2].encode();
+        unknown[9] = 4;
+        assert_eq!(SpreadMessage::decode(&unknown), Err(BadMessage), "a call of no kind");
     }
 
     #[test]

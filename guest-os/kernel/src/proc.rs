@@ -1091,6 +1091,7 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
     // Reclaim before the fault takes its frame, never after: the page just
     // brought in must not be the one taken away before the process uses it.
     vmwait::keep_frames_free();
+    let mut asked_layout = false;
     loop {
         match with_current_vm(|p, vmm| resolve_fault(p, vmm, va, access)) {
             Ok(_) => return,
@@ -1110,6 +1111,9 @@ pub fn user_fault(va: u64, access: Access, pc: u64) {
                 kill_current(signal::SIGKILL, format_args!("out of memory at {va:#x}"));
                 return;
             }
+            // A thread of another node's process may not know the newest
+            // layout yet: once, it asks.
+            Err(_) if !asked_layout && crate::dsm::on() && crate::spread::refresh_layout() => asked_layout = true,
             Err(why) => {
                 let kind = match access {
                     Access::Fetch => "instruction",

@@ -195,6 +195,18 @@ pub fn deliver_to_shadow() {
     await_answer();
 }
 
+/// The running thread faulted outside the layout it knows: if it is a
+/// shadow, it asks the home for the layout now (a mapping another thread
+/// made may not have reached this node yet, if word of it came sooner
+/// through a third node) and says whether to try the fault again.
+pub fn refresh_layout() -> bool {
+    let Some((home, tid)) = table::current_shadow() else { return false };
+    let (pc, regs) = proc::with_current(|p| (p.frame.epc, p.frame.regs));
+    dsm::send_spread(home, &SpreadMessage::Call { tid, kind: CallKind::Layout, pc, regs });
+    await_answer();
+    !proc::current_killed()
+}
+
 /// Sleeps until the answer comes, and takes its registers; a killed
 /// thread stops waiting (it is ending).
 fn await_answer() {
@@ -256,6 +268,12 @@ fn run_call(tid: u32, call: Call) {
     });
     match call.kind {
         CallKind::Fatal(status) => proc::exit(status),
+        CallKind::Layout => {
+            // Before the answer, on the same ordered link.
+            if let (Some(space), Some(node)) = (table::current_space(), table::proxy_node()) {
+                dsm::send_spread(node, &SpreadMessage::Layout { space, layout: table::current_layout() });
+            }
+        }
         CallKind::Syscall => {
             if let Some(value) = crate::syscall::dispatch(call.pc) {
                 proc::with_current(|p| p.frame.regs[reg::A0] = value);
