@@ -100,6 +100,26 @@ fn every_protocol_and_manager_gives_linuxs_answer() {
 }
 
 #[test]
+fn a_hundred_threads_spread_though_their_layout_takes_several_messages() {
+    let test = "a_hundred_threads_spread_though_their_layout_takes_several_messages";
+    if !c_tools(test) {
+        return;
+    }
+    // A hundred stacks, their guard pages and the malloc arenas make a
+    // layout far longer than one message: it goes in parts.
+    let dir = common::scratch_dir(test);
+    let program = common::build_c("spreadsum", &dir);
+    let args = ["100", "20000"];
+    let mut command = rvsim();
+    command.args(["cluster", "--nodes", "4", "--trace", "net", "--trace-file"]).arg(dir.join("net.txt"));
+    command.args(["--append", "threads=spread"]).arg(&program).args(args);
+    let out = expect_success(&run_with_timeout(&mut command, RUN_TIMEOUT * 2));
+    assert_eq!(program_lines(&out), linux(&program, &args));
+    let trace = std::fs::read_to_string(dir.join("net.txt")).expect("the trace");
+    assert!(trace.contains("spread: layout (more) of space"), "no layout went in parts");
+}
+
+#[test]
 fn the_threads_suite_runs_unchanged_with_its_threads_spread() {
     let test = "the_threads_suite_runs_unchanged_with_its_threads_spread";
     if !c_tools(test) {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_THREADS 16
+#define MAX_THREADS 128
 
 static uint64_t *data;
 static long words, nthreads, rounds;

@@ -59,6 +59,41 @@ pub enum CallKind {
     Layout,
 }
 
+impl Layout {
+    /// The layout in parts whose messages fit `max` bytes each (at least
+    /// one part; the images, and as many areas and ranges as fit, in the
+    /// first). A part holds at least one item, whatever `max` says.
+    pub fn parts(&self, max: usize) -> Vec<Layout> {
+        // A Layout message's kind, space, flag and three list lengths.
+        const HEADER: usize = 1 + 8 * 5;
+        let image_bytes: usize = self.images.iter().map(|(n, _)| 16 + n.len()).sum();
+        let mut parts = alloc::vec![Layout { images: self.images.clone(), ..Layout::default() }];
+        let mut room = max.saturating_sub(HEADER + image_bytes);
+        let items =
+            self.areas.iter().map(|&a| (Some(a), None)).chain(self.protections.iter().map(|&p| (None, Some(p))));
+        for (area, range) in items {
+            let part = parts.last_mut().expect("one part at least");
+            let empty = part.areas.is_empty() && part.protections.is_empty() && part.images.is_empty();
+            if room < 24 && !empty {
+                parts.push(Layout::default());
+                room = max.saturating_sub(HEADER);
+            }
+            let part = parts.last_mut().expect("one part at least");
+            part.areas.extend(area);
+            part.protections.extend(range);
+            room = room.saturating_sub(24);
+        }
+        parts
+    }
+
+    /// Adds a later part's areas, ranges and images.
+    pub fn extend(&mut self, more: Layout) {
+        self.areas.extend(more.areas);
+        self.protections.extend(more.protections);
+        self.images.extend(more.images);
+    }
+}
+
 /// One message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpreadMessage {
@@ -121,11 +156,15 @@ pub enum SpreadMessage {
         /// The DSM space.
         space: u32,
     },
-    /// The layout of the process of `space` changed.
+    /// The layout of the process of `space` changed: this is it, or
+    /// (`more`) the next part of it. A layout too long for one message
+    /// goes in parts ([`Layout::parts`]), in order on one link.
     Layout {
         /// The DSM space.
         space: u32,
-        /// The layout now.
+        /// A part after the first: added to the layout, not replacing it.
+        more: bool,
+        /// The layout now, or its next part.
         layout: Layout,
     },
 }
@@ -169,8 +208,8 @@ impl SpreadMessage {
             SpreadMessage::Interrupt { tid } => put(&mut w, INTERRUPT, &[u64::from(*tid)]),
             SpreadMessage::Kill { tid } => put(&mut w, KILL, &[u64::from(*tid)]),
             SpreadMessage::Ended { space } => put(&mut w, ENDED, &[u64::from(*space)]),
-            SpreadMessage::Layout { space, layout } => {
-                put(&mut w, LAYOUT, &[u64::from(*space)]);
+            SpreadMessage::Layout { space, more, layout } => {
+                put(&mut w, LAYOUT, &[u64::from(*space), u64::from(*more)]);
                 put_layout(&mut w, layout);
             }
         }
@@ -204,7 +243,15 @@ impl SpreadMessage {
             INTERRUPT => SpreadMessage::Interrupt { tid: r.u32()? },
             KILL => SpreadMessage::Kill { tid: r.u32()? },
             ENDED => SpreadMessage::Ended { space: r.u32()? },
-            LAYOUT => SpreadMessage::Layout { space: r.u32()?, layout: r.layout()? },
+            LAYOUT => {
+                let space = r.u32()?;
+                let more = match r.u64()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(BadMessage),
+                };
+                SpreadMessage::Layout { space, more, layout: r.layout()? }
+            }
             _ => return Err(BadMessage),
         };
         if r.0.is_empty() { Ok(message) } else { Err(BadMessage) }
@@ -239,8 +286,9 @@ impl SpreadMessage {
             SpreadMessage::Interrupt { tid } => alloc::format!("spread: signals wait for thread {tid}"),
             SpreadMessage::Kill { tid } => alloc::format!("spread: thread {tid} ended at home"),
             SpreadMessage::Ended { space } => alloc::format!("spread: the process of space {space:#x} ended"),
-            SpreadMessage::Layout { space, layout } => alloc::format!(
-                "spread: layout of space {space:#x}: {} areas, {} protected ranges, {} images",
+            SpreadMessage::Layout { space, more, layout } => alloc::format!(
+                "spread: layout{} of space {space:#x}: {} areas, {} protected ranges, {} images",
+                if *more { " (more)" } else { "" },
                 layout.areas.len(),
                 layout.protections.len(),
                 layout.images.len()
@@ -371,8 +419,8 @@ mod tests {
             SpreadMessage::Interrupt { tid: 3 },
             SpreadMessage::Kill { tid: 65535 },
             SpreadMessage::Ended { space: 0x8000_0001 },
-            SpreadMessage::Layout { space: 5, layout },
-            SpreadMessage::Layout { space: 5, layout: Layout::default() },
+            SpreadMessage::Layout { space: 5, more: false, layout },
+            SpreadMessage::Layout { space: 5, more: true, layout: Layout::default() },
         ]
     }
 
@@ -400,6 +448,25 @@ mod tests {
     }
 
     #[test]
+    fn a_long_layout_goes_in_parts_that_each_fit_and_add_up_to_it() {
+        let areas = (0..500).map(|i| Area { start: i * 0x2000, end: i * 0x2000 + 0x1000, flags: 6 }).collect();
+        let protections =
+            (0..300).map(|i| Protected { start: i * 0x2000, end: i * 0x2000 + 0x1000, prot: 0 }).collect();
+        let images = alloc::vec![(String::from("spreadsum"), 0x1_0000)];
+        let layout = Layout { areas, protections, images };
+        let parts = layout.parts(crate::dsm::MAX_MESSAGE);
+        assert!(parts.len() >= 5, "{} parts", parts.len());
+        let mut whole = Layout::default();
+        for (i, part) in parts.into_iter().enumerate() {
+            let message = SpreadMessage::Layout { space: 5, more: i > 0, layout: part.clone() };
+            assert!(message.encode().len() <= crate::dsm::MAX_MESSAGE, "part {i}");
+            whole.extend(part);
+        }
+        assert_eq!(whole, layout);
+        assert_eq!(Layout::default().parts(64), [Layout::default()], "an empty layout is one part");
+    }
+
+    #[test]
     fn truncated_padded_or_lying_messages_are_refused() {
         for m in every() {
             let bytes = m.encode();
@@ -411,8 +478,8 @@ mod tests {
             assert_eq!(SpreadMessage::decode(&longer), Err(BadMessage));
         }
         // A list claiming more items than the bytes hold.
-        let mut lying = SpreadMessage::Layout { space: 5, layout: Layout::default() }.encode();
-        lying[9..17].copy_from_slice(&u64::MAX.to_le_bytes());
+        let mut lying = SpreadMessage::Layout { space: 5, more: false, layout: Layout::default() }.encode();
+        lying[17..25].copy_from_slice(&u64::MAX.to_le_bytes());
         assert_eq!(SpreadMessage::decode(&lying), Err(BadMessage));
         assert_eq!(SpreadMessage::decode(&[SPACE, 1, 2]), Err(BadMessage));
     }

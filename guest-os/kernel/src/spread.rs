@@ -13,9 +13,10 @@
 //! futexes, files, console and process calls are the home's.
 
 use rvsim_abi::nr;
+use rvsim_kernel_core::dsm::MAX_MESSAGE;
 use rvsim_kernel_core::dsm::NodeId;
 use rvsim_kernel_core::spread::{place, space_of};
-use rvsim_kernel_core::spread_message::{CallKind, SpreadMessage};
+use rvsim_kernel_core::spread_message::{CallKind, Layout, SpreadMessage};
 
 use crate::proc::spread::{self as table, Call, ShadowStart};
 use crate::trap::reg;
@@ -56,11 +57,25 @@ fn spread_current(home: NodeId) {
 }
 
 /// Thread `tid`, just made as the proxy of a thread on `node`: sends
-/// `node` what the thread needs to start.
+/// `node` what the thread needs to start (a long layout's rest follows
+/// in parts; the thread asks for it if it faults before they come).
 pub fn start_remote(tid: u32, node: NodeId) {
     let (Some(space), Some((pc, regs, name))) = (table::current_space(), table::start_of(tid)) else { return };
-    let layout = table::current_layout();
+    // A Spawn's kind, space, tid, pc, registers and name.
+    let spawn = 1 + 8 * 3 + 8 * 32 + 8 + name.len();
+    let mut parts = table::current_layout().parts(MAX_MESSAGE.saturating_sub(spawn)).into_iter();
+    let layout = parts.next().unwrap_or_default();
     dsm::send_spread(node, &SpreadMessage::Spawn { space, tid, name, pc, regs, layout });
+    for layout in parts {
+        dsm::send_spread(node, &SpreadMessage::Layout { space, more: true, layout });
+    }
+}
+
+/// Sends `to` the running process's layout, in as many parts as it takes.
+fn send_layout(to: NodeId, space: u32, layout: &Layout) {
+    for (i, layout) in layout.parts(MAX_MESSAGE).into_iter().enumerate() {
+        dsm::send_spread(to, &SpreadMessage::Layout { space, more: i > 0, layout });
+    }
 }
 
 /// The running process's layout changed (mmap, munmap, mprotect, brk):
@@ -69,7 +84,7 @@ fn layout_changed() {
     let Some(space) = table::current_space() else { return };
     let layout = table::current_layout();
     for to in table::current_nodes() {
-        dsm::send_spread(to, &SpreadMessage::Layout { space, layout: layout.clone() });
+        send_layout(to, space, &layout);
     }
 }
 
@@ -137,7 +152,7 @@ pub fn receive(from: NodeId, message: SpreadMessage) {
         SpreadMessage::Answer { tid, pc, regs } => table::answer(from, tid, pc, regs),
         SpreadMessage::Interrupt { tid } => table::interrupt_shadow(from, tid),
         SpreadMessage::Kill { tid } => table::kill_shadow(from, tid),
-        SpreadMessage::Layout { space, layout } => table::new_layout(space, &layout),
+        SpreadMessage::Layout { space, more, layout } => table::new_layout(space, more, &layout),
         SpreadMessage::Ended { space } => table::forget(space),
     }
 }
@@ -245,7 +260,8 @@ pub extern "C" fn proxy_entry() -> ! {
     loop {
         match table::next_call() {
             Some(call) => run_call(tid, call),
-            None if proc::current_killed() => end_proxy(tid),
+            // Its process is ending: it ends (and its thread is told).
+            None if proc::current_killed() => proc::exit_thread(0),
             None => {
                 if table::proxy_must_interrupt()
                     && let Some(node) = table::proxy_node()
@@ -271,7 +287,7 @@ fn run_call(tid: u32, call: Call) {
         CallKind::Layout => {
             // Before the answer, on the same ordered link.
             if let (Some(space), Some(node)) = (table::current_space(), table::proxy_node()) {
-                dsm::send_spread(node, &SpreadMessage::Layout { space, layout: table::current_layout() });
+                send_layout(node, space, &table::current_layout());
             }
         }
         CallKind::Syscall => {
@@ -287,11 +303,6 @@ fn run_call(tid: u32, call: Call) {
     if let Some(node) = table::proxy_node() {
         dsm::send_spread(node, &SpreadMessage::Answer { tid, pc, regs });
     }
-}
-
-/// The proxy's process is ending: it ends (and its thread is told).
-fn end_proxy(_tid: u32) -> ! {
-    proc::exit_thread(0)
 }
 
 /// The running thread ends: if it is a proxy, its thread on the other

@@ -427,11 +427,25 @@ fn apply_layout(p: &mut Proc, layout: &Layout) {
     }
 }
 
-/// The home of DSM space `space` says its layout changed.
-pub fn new_layout(space: u32, layout: &Layout) {
+/// The home of DSM space `space` says its layout changed: this is it,
+/// or (`more`) its next part.
+pub fn new_layout(space: u32, more: bool, layout: &Layout) {
     PROCS.with(|t| {
-        if let Some(p) = t.procs().find(|p| p.is_leader() && space_of(p) == Some(space)) {
+        let Some(p) = t.procs().find(|p| p.is_leader() && space_of(p) == Some(space)) else { return };
+        if more {
+            add_to_layout(p, layout);
+        } else {
             apply_layout(p, layout);
         }
     });
+}
+
+/// Adds a later part of a layout to `p`'s areas and protections.
+fn add_to_layout(p: &mut Proc, part: &Layout) {
+    p.regions.extend(part.areas.iter().map(|a| DemandRegion::zero(a.start, a.end, a.flags)));
+    if let Some(space) = p.space.as_mut() {
+        let mut ranges = space.protected_ranges().to_vec();
+        ranges.extend_from_slice(&part.protections);
+        space.set_protected_ranges(ranges);
+    }
 }
