@@ -219,7 +219,7 @@ fn two_rvsim_processes_share_memory_over_udp() {
 #[test]
 fn the_c_program_runs_over_udp_too() {
     let test = "the_c_program_runs_over_udp_too";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let program = build_shmkey(test);
@@ -260,15 +260,10 @@ fn build_shmkey(test: &str) -> std::path::PathBuf {
     common::build_c("shmkey", &common::scratch_dir(test))
 }
 
-/// Debian's cross compiler and qemu-user, or a loud skip.
-fn c_tools(test: &str) -> bool {
-    common::tool_available("riscv64-linux-gnu-gcc", test) && common::tool_available("qemu-riscv64", test)
-}
-
 #[test]
 fn a_c_program_for_one_linux_machine_runs_unchanged_one_process_per_node() {
     let test = "a_c_program_for_one_linux_machine_runs_unchanged_one_process_per_node";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let program = build_shmkey(test);

@@ -10,11 +10,6 @@ use std::process::{Command, Output};
 
 use common::{RUN_TIMEOUT, describe, run_with_timeout, rvsim};
 
-/// Debian's cross compiler and qemu-user, or a loud skip.
-fn c_tools(test: &str) -> bool {
-    common::tool_available("riscv64-linux-gnu-gcc", test) && common::tool_available("qemu-riscv64", test)
-}
-
 /// `program ARGS` under qemu-riscv64: its output (which must be a success).
 fn linux(program: &PathBuf, args: &[&str]) -> String {
     let mut command = Command::new("qemu-riscv64");
@@ -65,7 +60,7 @@ fn stat(path: &PathBuf, node: usize, keys: &[&str]) -> u64 {
 #[test]
 fn a_pthreads_program_spreads_over_four_nodes_and_answers_as_linux() {
     let test = "a_pthreads_program_spreads_over_four_nodes_and_answers_as_linux";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let dir = common::scratch_dir(test);
@@ -87,7 +82,7 @@ fn a_pthreads_program_spreads_over_four_nodes_and_answers_as_linux() {
 #[test]
 fn every_protocol_and_manager_gives_linuxs_answer() {
     let test = "every_protocol_and_manager_gives_linuxs_answer";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let program = common::build_c("spreadsum", &common::scratch_dir(test));
@@ -102,7 +97,7 @@ fn every_protocol_and_manager_gives_linuxs_answer() {
 #[test]
 fn a_hundred_threads_spread_though_their_layout_takes_several_messages() {
     let test = "a_hundred_threads_spread_though_their_layout_takes_several_messages";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     // A hundred stacks, their guard pages and the malloc arenas make a
@@ -122,7 +117,7 @@ fn a_hundred_threads_spread_though_their_layout_takes_several_messages() {
 #[test]
 fn the_threads_suite_runs_unchanged_with_its_threads_spread() {
     let test = "the_threads_suite_runs_unchanged_with_its_threads_spread";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     // Create and join, mutexes, condition variables, barriers, TLS,
@@ -139,7 +134,7 @@ fn the_threads_suite_runs_unchanged_with_its_threads_spread() {
 #[test]
 fn a_spread_run_gives_the_same_counters_twice() {
     let test = "a_spread_run_gives_the_same_counters_twice";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let dir = common::scratch_dir(test);
@@ -159,7 +154,7 @@ fn a_spread_run_gives_the_same_counters_twice() {
 #[test]
 fn two_rvsim_processes_spread_threads_over_udp() {
     let test = "two_rvsim_processes_spread_threads_over_udp";
-    if !c_tools(test) {
+    if !common::c_tools(test) {
         return;
     }
     let program = common::build_c("spreadsum", &common::scratch_dir(test));

@@ -316,6 +316,12 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// Debian's cross compiler and qemu-user (to build C programs and get
+/// Linux's answer), or a loud skip (see [`tool_available`]).
+pub fn c_tools(test: &str) -> bool {
+    tool_available("riscv64-linux-gnu-gcc", test) && tool_available("qemu-riscv64", test)
+}
+
 /// `tests/c/NAME.c`, built into `dir` with Debian's cross compiler
 /// (static glibc, with pthreads and libm), warnings as errors.
 pub fn build_c(name: &str, dir: &Path) -> PathBuf {

@@ -13,8 +13,9 @@
 //! futexes, files, console and process calls are the home's.
 
 use rvsim_abi::nr;
-use rvsim_kernel_core::dsm::MAX_MESSAGE;
+use rvsim_kernel_core::PAGE;
 use rvsim_kernel_core::dsm::NodeId;
+use rvsim_kernel_core::dsm::{MAX_MESSAGE, PageId, SpaceId};
 use rvsim_kernel_core::spread::{place, space_of};
 use rvsim_kernel_core::spread_message::{CallKind, Layout, SpreadMessage};
 
@@ -51,9 +52,7 @@ fn spread_current(home: NodeId) {
     let space = space_of(home, proc::current_pid());
     dsm::add_address_space(space, home);
     table::make_home(space);
-    for to in (0..cluster::place().nodes).filter(|&n| n != home) {
-        dsm::send_spread(to, &SpreadMessage::Space { space, home });
-    }
+    send_to_others(&SpreadMessage::Space { space, home });
 }
 
 /// Thread `tid`, just made as the proxy of a thread on `node`: sends
@@ -99,10 +98,22 @@ fn take_back(number: u64, args: &[u64; 6]) {
         matches!(number, nr::MUNMAP | nr::MADVISE | nr::MPROTECT) || (number == nr::MMAP && args[3] & MAP_FIXED != 0);
     let Some(space) = table::current_space().filter(|_| drops) else { return };
     let end = args[0].saturating_add(args[1]);
-    for va in table::not_writable_in(args[0], end) {
-        let page =
-            rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
-        dsm::fault_page(page, true);
+    fault_in(space, &table::not_writable_in(args[0], end), true);
+}
+
+/// Faults in the pages at `vas` of spread space `space` here (to write,
+/// with `write`), one after another, through the engine.
+fn fault_in(space: u32, vas: &[u64], write: bool) {
+    for &va in vas {
+        dsm::fault_page(PageId { space: SpaceId(space), index: (va / PAGE) as u32 }, write);
+    }
+}
+
+/// Sends `message` to every other node of the cluster.
+fn send_to_others(message: &SpreadMessage) {
+    let here = cluster::place();
+    for to in (0..here.nodes).filter(|&n| n != here.node) {
+        dsm::send_spread(to, message);
     }
 }
 
@@ -111,10 +122,7 @@ fn take_back(number: u64, args: &[u64; 6]) {
 /// end of that node's threads).
 pub fn process_ended() {
     let Some(space) = table::current_home_space().filter(|_| on()) else { return };
-    let me = cluster::place().node;
-    for to in (0..cluster::place().nodes).filter(|&n| n != me) {
-        dsm::send_spread(to, &SpreadMessage::Ended { space });
-    }
+    send_to_others(&SpreadMessage::Ended { space });
 }
 
 /// Before a spread process forks here, at its home: a read copy of every
@@ -123,11 +131,7 @@ pub fn process_ended() {
 pub fn gather_home() -> usize {
     let Some(space) = table::current_home_space().filter(|_| on()) else { return 0 };
     let absent = table::absent();
-    for &va in &absent {
-        let page =
-            rvsim_kernel_core::dsm::PageId { space: rvsim_kernel_core::dsm::SpaceId(space), index: (va / 4096) as u32 };
-        dsm::fault_page(page, false);
-    }
+    fault_in(space, &absent, false);
     absent.len()
 }
 
