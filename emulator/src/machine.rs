@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
+use crate::devices::plic::Gateway;
 use crate::devices::virtio::VirtioDevice;
 use crate::devices::virtio::blk::Block;
 use crate::devices::virtio::net::Net;
@@ -54,6 +55,8 @@ pub struct MachineConfig {
     pub disks: Vec<Disk>,
     /// A network device, in the window after the disks.
     pub nic: Option<Nic>,
+    /// How the PLIC's gateways make sources pending.
+    pub plic: Gateway,
 }
 
 /// A network device to attach: a virtio-net device with address `mac`,
@@ -85,6 +88,7 @@ impl Default for MachineConfig {
             mmu: MmuConfig::default(),
             disks: Vec::new(),
             nic: None,
+            plic: Gateway::default(),
         }
     }
 }
@@ -141,6 +145,7 @@ impl Machine {
             return Err(format!("{devices} virtio devices given: the machine has {VIRTIO_SLOTS} virtio slots"));
         }
         let mut bus = Bus::new(ram, uart);
+        bus.plic.gateway = config.plic;
         let disks = config.disks.into_iter().map(|d| Box::new(Block::new(d.storage, d.readonly, &d.serial)) as _);
         let nic = config.nic.map(|n| Box::new(Net::new(n.mac, n.backend)) as Box<dyn VirtioDevice>);
         for (slot, device) in disks.chain(nic).enumerate() {
@@ -293,9 +298,9 @@ impl Machine {
         let bus = &mut self.cpu.bus;
         bus.uart.poll_input();
         bus.uart.flush();
-        bus.plic.set_level(UART_IRQ, bus.uart.interrupt_pending());
-        for (i, slot) in bus.virtio.iter().enumerate() {
-            bus.plic.set_level(crate::memmap::VIRTIO_IRQ as usize + i, slot.interrupt_pending());
+        bus.plic.drive(UART_IRQ, bus.uart.irq_line());
+        for (i, slot) in bus.virtio.iter_mut().enumerate() {
+            bus.plic.drive(crate::memmap::VIRTIO_IRQ as usize + i, slot.irq_line());
         }
         let mut lines = 0;
         if bus.clint.timer_pending(ticks) {

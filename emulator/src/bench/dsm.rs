@@ -128,6 +128,7 @@ fn run_one(workload: &DsmWorkload, point: DsmPoint) -> DsmResult {
         bootargs: &bootargs,
         memory: workload.memory,
         mmu: MmuConfig::default(),
+        plic: crate::devices::plic::Gateway::default(),
         nodes: point.nodes,
         link: LinkConfig { latency: point.latency, bandwidth: workload.bandwidth },
         threads: workload.threads,

@@ -99,6 +99,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         bootargs: &boot.bootargs,
         memory: args.boot.memory,
         mmu: args.machine.mmu(),
+        plic: args.machine.plic,
         nodes: args.nodes,
         link,
         threads: args.threads.map_or_else(host_cores, usize::from),

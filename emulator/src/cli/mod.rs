@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::builtin::{self, ImageKind};
+use crate::devices::plic::Gateway;
 use crate::loader::LoadError;
 use crate::memmap::{DEFAULT_RAM_SIZE, MAX_RAM_SIZE, MIN_RAM_SIZE};
 use crate::mmu::{AdPolicy, TlbShape};
@@ -166,6 +167,11 @@ struct MachineArgs {
     /// Accessed/Dirty bits: "hw" sets them in the walk (as QEMU), "fault" raises a page fault (as Spike).
     #[arg(long, value_name = "POLICY", default_value = "hw", value_parser = AdPolicy::parse)]
     ad: AdPolicy,
+    /// How the PLIC makes a source pending: "qemu" each time its device asserts the line, as QEMU
+    /// 7.2 (stock xv6 needs it); "level" while the line is high and again at completion, as the
+    /// PLIC specification's level-triggered gateway.
+    #[arg(long, value_name = "GATEWAY", default_value = "qemu", value_parser = Gateway::parse)]
+    plic: Gateway,
     /// Print hart, TLB and MMU counters on stderr at exit (a cluster: each node's, then the total).
     #[arg(long)]
     stats: bool,

@@ -40,6 +40,7 @@ pub(super) fn build_machine(
         mmu: args.machine.mmu(),
         disks: disks::open(&args.boot.disk_specs())?,
         nic,
+        plic: args.machine.plic,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;

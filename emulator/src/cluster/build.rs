@@ -7,6 +7,7 @@ use super::Cluster;
 use super::output::NodeOutputs;
 use crate::bootargs::{node_options, with_options};
 use crate::devices::ConsoleInput;
+use crate::devices::plic::Gateway;
 use crate::loader::ElfImage;
 use crate::machine::{Disk, Machine, MachineConfig, Nic};
 use crate::mmu::MmuConfig;
@@ -25,6 +26,8 @@ pub struct ClusterSpec<'a> {
     pub memory: u64,
     /// Each node's TLB shape and A/D policy.
     pub mmu: MmuConfig,
+    /// Each node's PLIC gateways.
+    pub plic: Gateway,
     /// How many nodes.
     pub nodes: u16,
     /// The switch's links.
@@ -49,6 +52,7 @@ pub fn build(spec: &ClusterSpec, console: &NodeOutputs) -> Result<Cluster, Strin
             mmu: spec.mmu,
             disks: (spec.disks)()?,
             nic: Some(Nic { mac: node_mac(node), backend: Box::new(port) }),
+            plic: spec.plic,
         };
         let mut machine = Machine::new(config)?;
         machine.load_kernel(spec.kernel, spec.initrd).map_err(|e| e.to_string())?;

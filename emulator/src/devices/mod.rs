@@ -2,6 +2,7 @@
 
 mod clint;
 pub mod htif;
+mod line;
 pub mod plic;
 pub mod test_finisher;
 mod uart;
@@ -9,5 +10,6 @@ pub mod virtio;
 
 pub use clint::Clint;
 pub use htif::Htif;
+pub use line::{Assertion, IrqLine};
 pub use plic::Plic;
 pub use uart::{ConsoleInput, Uart};

@@ -1,12 +1,17 @@
-//! PLIC (platform-level interrupt controller) at QEMU `virt`'s layout, for
-//! hart 0's two contexts: 0 drives MEIP, 1 drives SEIP. Sources are
-//! level-triggered (UART is 10); a source is pending while its line is
-//! high and it is not claimed, and claim/complete follow the SiFive PLIC.
+//! PLIC (platform-level interrupt controller) at QEMU `virt`'s layout: two
+//! contexts per hart, 2h driving hart h's MEIP and 2h+1 its SEIP. Claim
+//! and complete follow the SiFive PLIC. How a source becomes pending is
+//! the [`Gateway`]'s choice: QEMU 7.2's rule or the specification's
+//! level-triggered gateway.
+
+use super::IrqLine;
 
 /// Interrupt sources (QEMU virt: 1..=95; 0 means "none").
 pub const SOURCES: usize = 96;
-/// Contexts: hart 0 M-mode and hart 0 S-mode.
-pub const CONTEXTS: usize = 2;
+/// Most harts a machine has.
+pub const MAX_HARTS: usize = 8;
+/// Contexts: M-mode and S-mode of each hart.
+pub const CONTEXTS: usize = 2 * MAX_HARTS;
 /// Largest priority (3 priority bits, as QEMU virt).
 pub const MAX_PRIORITY: u32 = 7;
 
@@ -18,9 +23,38 @@ const CONTEXT_BASE: u64 = 0x20_0000;
 const CONTEXT_STRIDE: u64 = 0x1000;
 const WORDS: usize = SOURCES.div_ceil(32);
 
+/// How a source's line makes it pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Gateway {
+    /// As QEMU 7.2's PLIC: a source becomes pending each time its device
+    /// asserts the line (re-evaluates its condition and finds it high) and
+    /// stops being pending when the line drops; completing a claim does
+    /// not make it pending again. Stock xv6 relies on this: it enables the
+    /// UART's transmit-empty interrupt and never reads IIR.
+    #[default]
+    Qemu,
+    /// As the PLIC specification's level-triggered gateway: a source is
+    /// pending while its line is high, and after completion it is pending
+    /// again at once if the line is still high.
+    Level,
+}
+
+impl Gateway {
+    /// `qemu` or `level`, as `--plic` takes it.
+    pub fn parse(text: &str) -> Result<Gateway, String> {
+        match text {
+            "qemu" => Ok(Gateway::Qemu),
+            "level" => Ok(Gateway::Level),
+            _ => Err(format!("'{text}' is not qemu or level")),
+        }
+    }
+}
+
 /// The PLIC's state.
 #[derive(Debug, Clone)]
 pub struct Plic {
+    /// How lines make sources pending.
+    pub gateway: Gateway,
     priority: [u32; SOURCES],
     level: [bool; SOURCES],
     pending: [u32; WORDS],
@@ -32,6 +66,7 @@ pub struct Plic {
 impl Default for Plic {
     fn default() -> Self {
         Plic {
+            gateway: Gateway::default(),
             priority: [0; SOURCES],
             level: [false; SOURCES],
             pending: [0; WORDS],
@@ -56,17 +91,21 @@ fn set_bit(words: &mut [u32; WORDS], source: usize, on: bool) {
 
 impl Plic {
     /// Drives the interrupt line of `source`.
-    pub fn set_level(&mut self, source: usize, high: bool) {
+    pub fn drive(&mut self, source: usize, line: IrqLine) {
         if source == 0 || source >= SOURCES {
             return;
         }
-        self.level[source] = high;
-        if high && !bit(&self.claimed, source) {
+        self.level[source] = line.level;
+        let raise = match self.gateway {
+            Gateway::Qemu => line.asserted,
+            Gateway::Level => line.level && !bit(&self.claimed, source),
+        };
+        if raise {
             set_bit(&mut self.pending, source, true);
         }
-        if !high {
-            // A level-triggered source that drops its line is no longer
-            // pending (as QEMU's PLIC models it).
+        if !line.level {
+            // A source whose line drops is no longer pending (under both
+            // rules: QEMU's PLIC follows the level down too).
             set_bit(&mut self.pending, source, false);
         }
     }
@@ -78,6 +117,7 @@ impl Plic {
         for source in 1..SOURCES {
             let priority = self.priority[source];
             if bit(&self.pending, source)
+                && !bit(&self.claimed, source)
                 && bit(&self.enable[context], source)
                 && priority > self.threshold[context]
                 && best.is_none_or(|(p, _)| priority > p)
@@ -110,7 +150,7 @@ impl Plic {
             return;
         }
         set_bit(&mut self.claimed, source, false);
-        if self.level[source] {
+        if self.gateway == Gateway::Level && self.level[source] {
             set_bit(&mut self.pending, source, true);
         }
     }
@@ -188,13 +228,20 @@ mod tests {
     use super::*;
 
     const UART: usize = 10;
+    const HIGH: IrqLine = IrqLine { level: true, asserted: true };
+    const STILL_HIGH: IrqLine = IrqLine { level: true, asserted: false };
+    const LOW: IrqLine = IrqLine { level: false, asserted: false };
 
     fn context_reg(context: u64, register: u64) -> u64 {
         CONTEXT_BASE + context * CONTEXT_STRIDE + register
     }
 
     fn plic_with_uart_enabled(context: u64) -> Plic {
-        let mut plic = Plic::default();
+        plic_with(Gateway::Qemu, context)
+    }
+
+    fn plic_with(gateway: Gateway, context: u64) -> Plic {
+        let mut plic = Plic { gateway, ..Plic::default() };
         assert!(plic.write(4 * UART as u64, 4, 1));
         assert!(plic.write(ENABLE_BASE + context * ENABLE_STRIDE, 4, 1 << UART));
         plic
@@ -202,8 +249,8 @@ mod tests {
 
     #[test]
     fn claim_and_complete_a_level_triggered_source() {
-        let mut plic = plic_with_uart_enabled(1);
-        plic.set_level(UART, true);
+        let mut plic = plic_with(Gateway::Level, 1);
+        plic.drive(UART, HIGH);
         assert!(plic.interrupt(1) && !plic.interrupt(0), "only the enabled context");
         assert_eq!(plic.read(PENDING_BASE, 4), Some(1 << UART));
         assert_eq!(plic.read(context_reg(1, 4), 4), Some(UART as u64));
@@ -212,14 +259,43 @@ mod tests {
         // Still high at completion: pending again.
         assert!(plic.write(context_reg(1, 4), 4, UART as u64));
         assert!(plic.interrupt(1));
-        plic.set_level(UART, false);
+        plic.drive(UART, LOW);
         assert!(!plic.interrupt(1));
+    }
+
+    #[test]
+    fn qemu_gateway_pends_only_when_the_device_asserts() {
+        let mut plic = plic_with_uart_enabled(1);
+        plic.drive(UART, STILL_HIGH);
+        assert!(!plic.interrupt(1), "a level alone does not make it pending");
+        plic.drive(UART, HIGH);
+        assert_eq!(plic.read(context_reg(1, 4), 4), Some(UART as u64));
+        assert!(plic.write(context_reg(1, 4), 4, UART as u64));
+        plic.drive(UART, STILL_HIGH);
+        assert!(!plic.interrupt(1), "completion with the line still high: not pending again");
+        // Asserted while claimed: delivered once the claim completes.
+        plic.drive(UART, HIGH);
+        assert_eq!(plic.read(context_reg(1, 4), 4), Some(UART as u64));
+        plic.drive(UART, HIGH);
+        assert!(!plic.interrupt(1), "a claimed source is not offered again");
+        assert!(plic.write(context_reg(1, 4), 4, UART as u64));
+        assert!(plic.interrupt(1));
+        plic.drive(UART, LOW);
+        assert!(!plic.interrupt(1), "the line dropped");
+    }
+
+    #[test]
+    fn every_hart_has_an_m_and_an_s_context() {
+        let mut plic = plic_with_uart_enabled(2 * 5 + 1);
+        plic.drive(UART, HIGH);
+        assert!(plic.interrupt(11) && !plic.interrupt(10) && !plic.interrupt(1));
+        assert_eq!(plic.read(context_reg(11, 4), 4), Some(UART as u64));
     }
 
     #[test]
     fn threshold_and_priority_gate_delivery() {
         let mut plic = plic_with_uart_enabled(0);
-        plic.set_level(UART, true);
+        plic.drive(UART, HIGH);
         assert!(plic.interrupt(0));
         assert!(plic.write(context_reg(0, 0), 4, 1));
         assert!(!plic.interrupt(0), "priority 1 is not above threshold 1");
@@ -233,7 +309,7 @@ mod tests {
         let mut plic = Plic::default();
         for (source, priority) in [(3, 2), (5, 6), (7, 6)] {
             assert!(plic.write(4 * source, 4, priority));
-            plic.set_level(source as usize, true);
+            plic.drive(source as usize, HIGH);
         }
         assert!(plic.write(ENABLE_BASE, 4, (1 << 3) | (1 << 5) | (1 << 7)));
         let claims: Vec<u64> = (0..4).map(|_| plic.read(context_reg(0, 4), 4).unwrap()).collect();

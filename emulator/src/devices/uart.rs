@@ -8,6 +8,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::thread;
 use std::time::Duration;
 
+use super::{Assertion, IrqLine};
+
 /// Where the console's input comes from.
 #[derive(Debug, Clone, Default)]
 pub enum ConsoleInput {
@@ -77,6 +79,9 @@ pub struct Uart {
     fifo_enabled: bool,
     divisor: u16,
     thr_empty_pending: bool,
+    /// Whether an access or event since the PLIC last looked re-evaluated
+    /// the interrupt and found it raised (see [`super::IrqLine`]).
+    assertion: Assertion,
     rx: VecDeque<u8>,
     source: Source,
     escape: Escape,
@@ -102,6 +107,7 @@ impl Uart {
             fifo_enabled: false,
             divisor: 0,
             thr_empty_pending: false,
+            assertion: Assertion::default(),
             rx,
             source,
             escape,
@@ -113,6 +119,15 @@ impl Uart {
 
     /// Reads register `offset`.
     pub fn read(&mut self, offset: u64) -> u8 {
+        let value = self.read_register(offset);
+        if matches!(offset, RBR_THR_DLL | IIR_FCR) {
+            // QEMU's 16550 re-evaluates its interrupt after these reads.
+            self.assertion.update(self.interrupt_pending());
+        }
+        value
+    }
+
+    fn read_register(&mut self, offset: u64) -> u8 {
         let dlab = self.lcr & LCR_DLAB != 0;
         match offset {
             RBR_THR_DLL if dlab => self.divisor as u8,
@@ -148,6 +163,16 @@ impl Uart {
 
     /// Writes register `offset`.
     pub fn write(&mut self, offset: u64, value: u8) {
+        self.write_register(offset, value);
+        if matches!(offset, RBR_THR_DLL | IER_DLM | IIR_FCR) {
+            // QEMU's 16550 re-evaluates its interrupt after these writes
+            // (a THR write lowers the line, and the instant transmission
+            // raises it again).
+            self.assertion.update(self.interrupt_pending());
+        }
+    }
+
+    fn write_register(&mut self, offset: u64, value: u8) {
         let dlab = self.lcr & LCR_DLAB != 0;
         match offset {
             RBR_THR_DLL if dlab => self.divisor = (self.divisor & 0xff00) | value as u16,
@@ -194,6 +219,12 @@ impl Uart {
     /// The level of the UART's interrupt line.
     pub fn interrupt_pending(&self) -> bool {
         self.interrupt_id() != IIR_NONE
+    }
+
+    /// Samples the interrupt line for the PLIC.
+    pub fn irq_line(&mut self) -> IrqLine {
+        let level = self.interrupt_pending();
+        self.assertion.sample(level)
     }
 
     /// Queues one byte of output.
@@ -250,6 +281,11 @@ impl Uart {
 
     /// Queues received bytes, interpreting the escape sequence if on.
     fn receive(&mut self, bytes: &[u8]) {
+        self.receive_bytes(bytes);
+        self.assertion.update(self.interrupt_pending());
+    }
+
+    fn receive_bytes(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.escape = match (self.escape, b) {
                 (Escape::Off, _) => {
@@ -275,6 +311,7 @@ impl Uart {
     fn input_ended(&mut self) {
         self.source = Source::Closed;
         self.rx.push_back(END_OF_TRANSMISSION);
+        self.assertion.update(self.interrupt_pending());
     }
 
     /// True once the user typed Ctrl-A x.

@@ -265,6 +265,12 @@ impl VirtioDevice for Block {
             | features::VERSION_1
     }
 
+    fn works_without_version_1(&self) -> bool {
+        // A legacy driver frames requests as a modern one does (header,
+        // data, status), which this device reads in any layout.
+        true
+    }
+
     fn config(&self) -> &[u8] {
         &self.config
     }

@@ -22,6 +22,7 @@ pub mod storage;
 #[cfg(test)]
 mod tests;
 
+use crate::devices::{Assertion, IrqLine};
 use dma::Dma;
 use queue::{Chain, Queue, QueueError};
 
@@ -85,6 +86,12 @@ pub trait VirtioDevice: Send {
     fn device_id(&self) -> u32;
     /// The features it offers.
     fn features(&self) -> u64;
+    /// Whether the device works for a driver that did not accept
+    /// VERSION_1 (the specification lets a device refuse such a driver;
+    /// QEMU's block device does not, and stock xv6 never accepts it).
+    fn works_without_version_1(&self) -> bool {
+        false
+    }
     /// Its configuration space.
     fn config(&self) -> &[u8];
     /// The largest size of queue `queue` (0: no such queue).
@@ -135,6 +142,8 @@ pub struct VirtioMmio {
     queue_sel: u32,
     queues: Vec<Queue>,
     interrupt_status: u32,
+    /// Whether the device raised an interrupt since the PLIC last looked.
+    assertion: Assertion,
     /// Requests carried out since the hart last took them (for the trace).
     pub requests: Vec<blk::Request>,
     /// Why the device stopped (a driver error), until it is reset.
@@ -186,6 +195,19 @@ impl VirtioMmio {
     /// The level of the interrupt line.
     pub fn interrupt_pending(&self) -> bool {
         self.interrupt_status != 0
+    }
+
+    /// Samples the interrupt line for the PLIC.
+    pub fn irq_line(&mut self) -> IrqLine {
+        let level = self.interrupt_pending();
+        self.assertion.sample(level)
+    }
+
+    /// Sets bits of InterruptStatus, asserting the line (QEMU's
+    /// `virtio_update_irq`).
+    fn raise(&mut self, bits: u32) {
+        self.interrupt_status |= bits;
+        self.assertion.update(true);
     }
 
     /// Reads `size` bytes at `offset`. Registers are 32-bit; other widths
@@ -260,7 +282,10 @@ impl VirtioMmio {
             0x38 => self.with_queue(|q, max| q.size = if value as u16 <= max { value as u16 } else { q.size }),
             0x44 => self.with_queue(|q, _| q.ready = value & 1 != 0 && q.size > 0),
             0x50 => self.notify(value as usize, dma, now),
-            0x64 => self.interrupt_status &= !value,
+            0x64 => {
+                self.interrupt_status &= !value;
+                self.assertion.update(self.interrupt_status != 0);
+            }
             0x70 => self.set_status(value),
             0x80 => self.with_queue(|q, _| q.desc = low(q.desc, value)),
             0x84 => self.with_queue(|q, _| q.desc = high(q.desc, value)),
@@ -292,14 +317,16 @@ impl VirtioMmio {
 
     /// A status write: 0 resets the device; FEATURES_OK sticks only if the
     /// driver's features are a subset of the device's that include
-    /// VERSION_1.
+    /// VERSION_1 (unless the device works without it).
     fn set_status(&mut self, value: u32) {
         if value == 0 {
             self.reset();
             return;
         }
         let offered = self.device.as_ref().map_or(0, |d| d.features());
-        let acceptable = self.driver_features & !offered == 0 && self.driver_features & features::VERSION_1 != 0;
+        let modern = self.driver_features & features::VERSION_1 != 0
+            || self.device.as_ref().is_some_and(|d| d.works_without_version_1());
+        let acceptable = self.driver_features & !offered == 0 && modern;
         let mut value = value;
         if value & status::FEATURES_OK != 0 && !acceptable {
             value &= !status::FEATURES_OK;
@@ -339,7 +366,7 @@ impl VirtioMmio {
             log::warn!("virtio: the driver broke a queue: {why}; the device needs a reset");
             self.broken = Some(why);
             self.status |= status::NEEDS_RESET;
-            self.interrupt_status |= INT_CONFIG;
+            self.raise(INT_CONFIG);
         }
     }
 
@@ -357,7 +384,7 @@ impl VirtioMmio {
         }
         queue.publish_seen(dma, event_idx)?;
         if pushed && queue.needs_interrupt(dma.ram, event_idx)? {
-            self.interrupt_status |= INT_USED;
+            self.raise(INT_USED);
         }
         Ok(())
     }
@@ -389,7 +416,7 @@ impl VirtioMmio {
             interrupt |= self.queues[index].needs_interrupt(dma.ram, event_idx)?;
         }
         if interrupt {
-            self.interrupt_status |= INT_USED;
+            self.raise(INT_USED);
         }
         Ok(())
     }

@@ -99,6 +99,17 @@ fn the_device_names_its_address_link_and_mtu() {
 }
 
 #[test]
+fn a_network_device_refuses_a_driver_without_version_1() {
+    let (_switch, mut a, _b) = pair();
+    for status in [0, 1, 3] {
+        a.write(0x70, status);
+    }
+    a.write(0x20, (1 << 5) as u32);
+    a.write(0x70, 11);
+    assert_eq!(a.window.read(0x70, 4) & 8, 0, "FEATURES_OK refused: its header would be 10 bytes");
+}
+
+#[test]
 fn a_frame_crosses_the_switch_and_arrives_on_time() {
     let (mut switch, mut a, mut b) = pair();
     a.initialise();
