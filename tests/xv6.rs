@@ -67,6 +67,35 @@ fn stock_xv6_boots_from_its_disk_and_runs_programs() {
 }
 
 #[test]
+fn stock_xv6_boots_on_three_harts_and_runs_programs() {
+    let test = "stock_xv6_boots_on_three_harts_and_runs_programs";
+    let Some((kernel, disk)) = xv6(test) else { return };
+    let console = session(&kernel, &disk, &["--smp", "3"]);
+    assert!(console.contains("hart 1 starting") && console.contains("hart 2 starting"), "{console}");
+    assert!(!console.contains("hart 3 starting"), "{console}");
+    assert_session(&console);
+}
+
+#[test]
+fn smp_outside_one_to_eight_or_with_the_teaching_kernel_is_a_one_line_error() {
+    for bad in ["0", "9", "99", "two", "-1"] {
+        let output = common::run_with_timeout(
+            common::rvsim().args(["run", "--smp", bad, "--kernel", "cpu-mix"]),
+            Duration::from_secs(20),
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--smp {bad}: {stderr}");
+        assert!(stderr.contains("is not a number of harts from 1 to 8"), "--smp {bad}: {stderr}");
+    }
+    let output =
+        common::run_with_timeout(common::rvsim().args(["run", "--smp", "2", "forktest"]), Duration::from_secs(20));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("the teaching kernel runs on one hart"), "{stderr}");
+}
+
+#[test]
 fn the_specification_gateway_livelocks_stock_xv6_as_the_corpus_readme_says() {
     // xv6 enables the UART's transmit-empty interrupt and never reads IIR:
     // under the level-triggered gateway the UART is pending again at every

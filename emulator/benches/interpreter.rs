@@ -30,7 +30,7 @@ fn interpreter(c: &mut Criterion) {
         group.bench_function(label, |b| {
             let mut machine = boot(name);
             b.iter(|| {
-                let limit = machine.cpu.steps() + SLICE;
+                let limit = machine.cpu().steps() + SLICE;
                 if !matches!(machine.run(Some(limit)), StopReason::InstructionLimit(_)) {
                     // The program finished within this slice: start it again.
                     machine = boot(name);

@@ -2,6 +2,7 @@
 //! addresses. Addresses that nothing answers fail, and the hart turns the
 //! failure into an access fault.
 
+use crate::cpu::icache::ICache;
 use crate::devices::virtio::blk::Request;
 use crate::devices::virtio::dma::Dma;
 use crate::devices::virtio::net::NetEvent;
@@ -11,10 +12,14 @@ use crate::machine::StopReason;
 use crate::memmap::*;
 use crate::ram::Ram;
 
-/// RAM plus devices.
+/// RAM plus devices, and the code decoded from RAM. A machine has one;
+/// its harts take turns holding it (see [`crate::cpu::Cpu::lend_bus`]).
 pub struct Bus {
     /// Guest RAM.
     pub ram: Ram,
+    /// Instructions decoded from RAM, shared by every hart: a store by
+    /// any hart drops the code it changes.
+    pub(crate) decoded: ICache,
     /// The console UART.
     pub uart: Uart,
     /// Timer and software interrupts.
@@ -42,12 +47,13 @@ pub struct Bus {
 }
 
 impl Bus {
-    /// A bus with `ram`, `uart` and reset-state devices.
-    pub fn new(ram: Ram, uart: Uart) -> Bus {
+    /// A bus with `ram`, `uart` and reset-state devices for `harts` harts.
+    pub fn new(ram: Ram, uart: Uart, harts: usize) -> Bus {
         Bus {
+            decoded: ICache::new(ram.host_address(0), ram.size()),
             ram,
             uart,
-            clint: Clint::default(),
+            clint: Clint::new(harts),
             plic: Plic::default(),
             htif: Htif::default(),
             virtio: Default::default(),
@@ -57,6 +63,15 @@ impl Bus {
             net_events: Vec::new(),
             network: false,
         }
+    }
+
+    /// What a hart holds while another holds the machine's bus: devices
+    /// attached to nothing and no RAM where the machine has any, so that
+    /// nothing could reach the machine through it.
+    pub fn parked() -> Result<Bus, String> {
+        let uart = Uart::new(Box::new(std::io::sink()), crate::devices::ConsoleInput::None);
+        // Eight bytes at address 0, where the machine has no RAM.
+        Ok(Bus::new(Ram::new(0, 8)?, uart, 1))
     }
 
     /// Stores to RAM, noticing writes to HTIF's `tohost`. False outside RAM.

@@ -17,10 +17,22 @@ pub struct DeviceTreeConfig {
     pub bootargs: String,
     /// Start and end of the initrd in guest memory, if any.
     pub initrd: Option<(u64, u64)>,
+    /// Harts (at least 1).
+    pub harts: usize,
 }
 
-const CPU_INTC_PHANDLE: u32 = 1;
-const PLIC_PHANDLE: u32 = 2;
+const PLIC_PHANDLE: u32 = 1;
+
+/// The phandle of hart `hart`'s local interrupt controller.
+fn intc_phandle(hart: usize) -> u32 {
+    2 + hart as u32
+}
+
+/// An `interrupts-extended` list: each hart's local controller with each
+/// of `irqs`, hart by hart.
+fn per_hart(harts: usize, irqs: &[u32]) -> Vec<u32> {
+    (0..harts).flat_map(|h| irqs.iter().flat_map(move |&irq| [intc_phandle(h), irq])).collect()
+}
 
 /// Interrupt numbers of the hart-local interrupt controller.
 const IRQ_M_SOFT: u32 = 3;
@@ -63,20 +75,9 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_u32("#address-cells", 1)?;
     fdt.property_u32("#size-cells", 0)?;
     fdt.property_u32("timebase-frequency", TIMEBASE_HZ as u32)?;
-    let cpu = fdt.begin_node("cpu@0")?;
-    fdt.property_string("device_type", "cpu")?;
-    fdt.property_u32("reg", 0)?;
-    fdt.property_string("status", "okay")?;
-    fdt.property_string("compatible", "riscv")?;
-    fdt.property_string("riscv,isa", "rv64imafdc_zicsr_zifencei_zba_zbb_zbs")?;
-    fdt.property_string("mmu-type", "riscv,sv39")?;
-    let intc = fdt.begin_node("interrupt-controller")?;
-    fdt.property_u32("#interrupt-cells", 1)?;
-    fdt.property_null("interrupt-controller")?;
-    fdt.property_string("compatible", "riscv,cpu-intc")?;
-    fdt.property_phandle(CPU_INTC_PHANDLE)?;
-    fdt.end_node(intc)?;
-    fdt.end_node(cpu)?;
+    for hart in 0..config.harts.max(1) {
+        write_cpu(&mut fdt, hart)?;
+    }
     fdt.end_node(cpus)?;
 
     let soc = fdt.begin_node("soc")?;
@@ -93,7 +94,7 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     let clint = fdt.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
     fdt.property_string_list("compatible", vec!["sifive,clint0".into(), "riscv,clint0".into()])?;
     fdt.property_array_u64("reg", &reg(CLINT_BASE, CLINT_SIZE))?;
-    fdt.property_array_u32("interrupts-extended", &[CPU_INTC_PHANDLE, IRQ_M_SOFT, CPU_INTC_PHANDLE, IRQ_M_TIMER])?;
+    fdt.property_array_u32("interrupts-extended", &per_hart(config.harts.max(1), &[IRQ_M_SOFT, IRQ_M_TIMER]))?;
     fdt.end_node(clint)?;
 
     let plic = fdt.begin_node(&format!("plic@{PLIC_BASE:x}"))?;
@@ -103,7 +104,8 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.property_u32("#interrupt-cells", 1)?;
     fdt.property_null("interrupt-controller")?;
     fdt.property_u32("riscv,ndev", crate::devices::plic::SOURCES as u32 - 1)?;
-    fdt.property_array_u32("interrupts-extended", &[CPU_INTC_PHANDLE, IRQ_M_EXT, CPU_INTC_PHANDLE, IRQ_S_EXT])?;
+    // Context 2h is hart h's M mode, 2h+1 its S mode.
+    fdt.property_array_u32("interrupts-extended", &per_hart(config.harts.max(1), &[IRQ_M_EXT, IRQ_S_EXT]))?;
     fdt.property_phandle(PLIC_PHANDLE)?;
     fdt.end_node(plic)?;
 
@@ -132,6 +134,24 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     fdt.finish()
 }
 
+/// The node of hart `hart`, with its local interrupt controller.
+fn write_cpu(fdt: &mut FdtWriter, hart: usize) -> FdtWriterResult<()> {
+    let cpu = fdt.begin_node(&format!("cpu@{hart}"))?;
+    fdt.property_string("device_type", "cpu")?;
+    fdt.property_u32("reg", hart as u32)?;
+    fdt.property_string("status", "okay")?;
+    fdt.property_string("compatible", "riscv")?;
+    fdt.property_string("riscv,isa", "rv64imafdc_zicsr_zifencei_zba_zbb_zbs")?;
+    fdt.property_string("mmu-type", "riscv,sv39")?;
+    let intc = fdt.begin_node("interrupt-controller")?;
+    fdt.property_u32("#interrupt-cells", 1)?;
+    fdt.property_null("interrupt-controller")?;
+    fdt.property_string("compatible", "riscv,cpu-intc")?;
+    fdt.property_phandle(intc_phandle(hart))?;
+    fdt.end_node(intc)?;
+    fdt.end_node(cpu)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +162,7 @@ mod tests {
             memory_size: 64 << 20,
             bootargs: "cow=off".into(),
             initrd: Some((0x8400_0000, 0x8400_1000)),
+            harts: 3,
         })
         .unwrap();
         assert_eq!(&blob[..4], &[0xd0, 0x0d, 0xfe, 0xed], "FDT magic");
@@ -152,6 +173,10 @@ mod tests {
         assert!(has(b"memory@80000000\0"));
         assert!(has(b"virtio_mmio@10001000\0") && has(b"virtio_mmio@10008000\0"));
         assert!(has(b"riscv,sv39\0"));
+        assert!(has(b"cpu@0\0") && has(b"cpu@2\0") && !has(b"cpu@3\0"), "one node per hart");
+        // The PLIC's contexts: hart 2's local controller (phandle 4) with
+        // 11 (M external), then with 9 (S external), last.
+        assert!(has(&[0, 0, 0, 4, 0, 0, 0, 11, 0, 0, 0, 4, 0, 0, 0, 9]));
         // The memory node's reg: base 0x80000000, size 64 MiB, big-endian cells.
         assert!(has(&[0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0]));
     }

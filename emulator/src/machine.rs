@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::boot_layout;
 use crate::bus::Bus;
 use crate::cpu::{Cpu, STEPS_PER_TICK, Trap, irq};
-use crate::devices::plic::Gateway;
+use crate::devices::plic::{Gateway, MAX_HARTS};
 use crate::devices::virtio::VirtioDevice;
 use crate::devices::virtio::blk::Block;
 use crate::devices::virtio::net::Net;
@@ -57,6 +57,8 @@ pub struct MachineConfig {
     pub nic: Option<Nic>,
     /// How the PLIC's gateways make sources pending.
     pub plic: Gateway,
+    /// Harts (1 to [`MAX_HARTS`]).
+    pub harts: usize,
 }
 
 /// A network device to attach: a virtio-net device with address `mac`,
@@ -89,6 +91,7 @@ impl Default for MachineConfig {
             disks: Vec::new(),
             nic: None,
             plic: Gateway::default(),
+            harts: 1,
         }
     }
 }
@@ -111,10 +114,19 @@ pub const UART_IRQ: usize = 10;
 /// Host time of one timer tick (10 MHz).
 const TICK: Duration = Duration::from_nanos(1_000_000_000 / crate::cpu::TIMEBASE_HZ);
 
-/// A QEMU `virt`-compatible machine with one RV64 hart.
+/// Steps each hart runs in its turn when a machine has several: the
+/// harts take turns on one host thread, round-robin, so a run is
+/// reproducible. At the end of each round every hart's clock reads the
+/// same.
+pub const QUANTUM: u64 = 10_000;
+
+/// A QEMU `virt`-compatible machine with one to eight RV64 harts.
 pub struct Machine {
-    /// The hart, which owns the bus.
-    pub cpu: Cpu,
+    /// The harts. The one that ran last holds the bus; the others hold a
+    /// parked one (see [`Cpu::lend_bus`]).
+    harts: Vec<Cpu>,
+    /// Which hart holds the bus.
+    holder: usize,
     /// Symbols of the loaded kernel, for traces and debuggers.
     pub symbols: Symbols,
     /// Where the device tree was placed.
@@ -136,23 +148,89 @@ impl Machine {
                 MAX_RAM_SIZE >> 30
             ));
         }
+        if !(1..=MAX_HARTS).contains(&config.harts) {
+            return Err(format!("{} harts asked for: a machine has 1 to {MAX_HARTS}", config.harts));
+        }
         let ram = Ram::new(RAM_BASE, config.memory_size)?;
         let uart = Uart::new(config.console_output, config.console_input);
-        let device_tree = DeviceTreeConfig { memory_size: config.memory_size, bootargs: config.bootargs, initrd: None };
+        let device_tree = DeviceTreeConfig {
+            memory_size: config.memory_size,
+            bootargs: config.bootargs,
+            initrd: None,
+            harts: config.harts,
+        };
         config.mmu.tlb.validate()?;
         let devices = config.disks.len() + config.nic.is_some() as usize;
         if devices > VIRTIO_SLOTS {
             return Err(format!("{devices} virtio devices given: the machine has {VIRTIO_SLOTS} virtio slots"));
         }
-        let mut bus = Bus::new(ram, uart);
+        let mut bus = Bus::new(ram, uart, config.harts);
         bus.plic.gateway = config.plic;
         let disks = config.disks.into_iter().map(|d| Box::new(Block::new(d.storage, d.readonly, &d.serial)) as _);
         let nic = config.nic.map(|n| Box::new(Net::new(n.mac, n.backend)) as Box<dyn VirtioDevice>);
         for (slot, device) in disks.chain(nic).enumerate() {
             bus.attach(slot, device);
         }
-        let cpu = Cpu::new(bus, config.mmu);
-        Ok(Machine { cpu, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })
+        let mut harts = vec![Cpu::new(bus, config.mmu)];
+        for hart_id in 1..config.harts {
+            let mut hart = Cpu::new(Bus::parked()?, config.mmu);
+            hart.hart_id = hart_id;
+            harts.push(hart);
+        }
+        Ok(Machine { harts, holder: 0, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })
+    }
+
+    /// How many harts the machine has.
+    pub fn hart_count(&self) -> usize {
+        self.harts.len()
+    }
+
+    /// Hart `hart`, to look at (it may not hold the bus).
+    pub fn hart(&self, hart: usize) -> &Cpu {
+        &self.harts[hart.min(self.harts.len() - 1)]
+    }
+
+    /// Hart `hart`, holding the bus, to run or to change.
+    pub fn hart_mut(&mut self, hart: usize) -> &mut Cpu {
+        let hart = hart.min(self.harts.len() - 1);
+        self.lend_bus(hart);
+        &mut self.harts[hart]
+    }
+
+    /// Hart 0, holding the bus: the hart tools look at.
+    pub fn cpu(&mut self) -> &mut Cpu {
+        self.hart_mut(0)
+    }
+
+    /// Every hart.
+    pub fn harts(&self) -> &[Cpu] {
+        &self.harts
+    }
+
+    /// The bus: RAM and devices.
+    pub fn bus(&self) -> &Bus {
+        &self.harts[self.holder].bus
+    }
+
+    /// The bus, to change.
+    pub fn bus_mut(&mut self) -> &mut Bus {
+        &mut self.harts[self.holder].bus
+    }
+
+    /// Moves the bus to hart `to`.
+    fn lend_bus(&mut self, to: usize) {
+        if to == self.holder {
+            return;
+        }
+        let (from, into) = if self.holder < to {
+            let (low, high) = self.harts.split_at_mut(to);
+            (&mut low[self.holder], &mut high[0])
+        } else {
+            let (low, high) = self.harts.split_at_mut(self.holder);
+            (&mut high[0], &mut low[to])
+        };
+        into.lend_bus(&mut from.bus);
+        self.holder = to;
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
@@ -161,7 +239,8 @@ impl Machine {
     /// entry point with a0 = 0 (hart id) and a1 = the device tree's
     /// address. An HTIF `tohost` symbol, if present, is connected.
     pub fn load_kernel(&mut self, image: &ElfImage, initrd: Option<&[u8]>) -> Result<(), LoadError> {
-        let ram = &mut self.cpu.bus.ram;
+        self.lend_bus(0);
+        let ram = &mut self.harts[0].bus.ram;
         let (ram_start, ram_end) = (ram.base(), ram.end());
         for segment in &image.segments {
             let end = segment.paddr.checked_add(segment.mem_size);
@@ -205,16 +284,18 @@ impl Machine {
         ram.slice_mut(dtb_addr, dtb.len() as u64).expect("device tree placed inside RAM").copy_from_slice(&dtb);
         self.dtb_addr = dtb_addr;
 
-        self.cpu.bus.htif = match image.symbols.address_of("tohost") {
+        self.bus_mut().htif = match image.symbols.address_of("tohost") {
             Some(tohost) if tohost % 8 == 0 => {
                 Htif { tohost, fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0) }
             }
             _ => Htif::default(),
         };
         self.symbols = image.symbols.clone();
-        self.cpu.pc = image.entry;
-        self.cpu.set_reg(10, 0);
-        self.cpu.set_reg(11, dtb_addr);
+        for cpu in &mut self.harts {
+            cpu.pc = image.entry;
+            cpu.set_reg(10, cpu.hart_id as u64);
+            cpu.set_reg(11, dtb_addr);
+        }
         Ok(())
     }
 
@@ -228,74 +309,136 @@ impl Machine {
         self.virtual_idle = on;
     }
 
-    /// Runs until the guest stops the machine, the hart gets stuck, or
-    /// `max_steps` instructions (counting those that trap) have executed.
+    /// Runs until the guest stops the machine, a hart gets stuck, or
+    /// `max_steps` instructions (counting those that trap) have executed
+    /// (with several harts: until the machine's clock, which every hart's
+    /// reads at the end of a round, reaches `max_steps`).
     pub fn run(&mut self, max_steps: Option<u64>) -> StopReason {
-        let stop = loop {
-            if let Some(stop) = self.check_stop(max_steps) {
-                break stop;
+        let stop = if self.harts.len() == 1 {
+            self.run_hart(0, max_steps, None).unwrap_or_else(|| StopReason::Stuck("no hart ran".into()))
+        } else {
+            self.run_rounds(max_steps)
+        };
+        self.bus_mut().uart.flush();
+        stop
+    }
+
+    /// Several harts take turns of [`QUANTUM`] steps, round-robin, until
+    /// one of them stops the machine. A hart's LR reservation does not
+    /// survive another hart's turn: a store there would have broken it,
+    /// and the specification lets an SC fail for no visible reason.
+    fn run_rounds(&mut self, max_steps: Option<u64>) -> StopReason {
+        loop {
+            if self.harts.iter().all(|h| h.waiting && !h.interrupt_waiting())
+                && let Err(stuck) = self.idle(max_steps)
+            {
+                return stuck;
             }
-            self.update_interrupt_lines();
-            if let Some(interrupt) = self.cpu.pending_interrupt() {
-                self.cpu.waiting = false;
-                self.cpu.take_trap(Trap::Interrupt(interrupt));
+            let start = self.harts[0].steps();
+            let end = max_steps.map_or(start + QUANTUM, |max| max.min(start + QUANTUM)).max(start + 1);
+            for hart in 0..self.harts.len() {
+                let retired = self.harts[hart].retired();
+                if let Some(stop) = self.run_hart(hart, max_steps, Some(end)) {
+                    return stop;
+                }
+                if self.harts[hart].retired() != retired {
+                    self.harts.iter_mut().filter(|h| h.hart_id != hart).for_each(|h| h.reservation = None);
+                }
             }
-            if self.cpu.waiting {
-                if self.cpu.interrupt_waiting() {
-                    self.cpu.waiting = false;
+        }
+    }
+
+    /// Runs hart `hart` until it stops the machine (`Some`), or, given a
+    /// `turn_end`, until its clock reaches it (`None`). A waiting hart
+    /// with others beside it idles through its turn, up to its timer.
+    fn run_hart(&mut self, hart: usize, max_steps: Option<u64>, turn_end: Option<u64>) -> Option<StopReason> {
+        self.lend_bus(hart);
+        loop {
+            if let Some(stop) = self.check_stop(hart, max_steps) {
+                return Some(stop);
+            }
+            if turn_end.is_some_and(|end| self.harts[hart].steps() >= end) {
+                return None;
+            }
+            self.update_interrupt_lines(hart);
+            let cpu = &mut self.harts[hart];
+            if let Some(interrupt) = cpu.pending_interrupt() {
+                cpu.waiting = false;
+                cpu.take_trap(Trap::Interrupt(interrupt));
+            }
+            if cpu.waiting {
+                if cpu.interrupt_waiting() {
+                    cpu.waiting = false;
+                } else if let Some(end) = turn_end {
+                    let wake = self.timer_step(hart).min(end);
+                    let cpu = &mut self.harts[hart];
+                    cpu.idle(wake.saturating_sub(cpu.steps()).max(1));
+                    continue;
                 } else {
                     if let Err(stuck) = self.idle(max_steps) {
-                        break stuck;
+                        return Some(stuck);
                     }
                     continue;
                 }
             }
-            let mut deadline = self.cpu.steps().saturating_add(POLL_INTERVAL);
-            let ticks = self.cpu.ticks();
-            if !self.cpu.bus.clint.timer_pending(ticks) {
-                let timer_step = (ticks + self.cpu.bus.clint.ticks_until_timer(ticks)).saturating_mul(STEPS_PER_TICK);
-                deadline = deadline.min(timer_step);
-            }
+            let mut deadline = self.harts[hart].steps().saturating_add(POLL_INTERVAL).min(self.timer_step(hart));
             if let Some(max) = max_steps {
                 deadline = deadline.min(max);
             }
-            if let Some(arrival) = self.cpu.bus.next_device_event() {
+            if let Some(end) = turn_end {
+                deadline = deadline.min(end);
+            }
+            if let Some(arrival) = self.bus_mut().next_device_event() {
                 deadline = deadline.min(arrival);
             }
-            self.cpu.deadline = deadline.max(self.cpu.steps() + 1);
-            self.cpu.run_until_deadline();
-        };
-        self.cpu.bus.uart.flush();
-        stop
+            let cpu = &mut self.harts[hart];
+            cpu.deadline = deadline.max(cpu.steps() + 1);
+            cpu.run_until_deadline();
+        }
     }
 
-    fn check_stop(&mut self, max_steps: Option<u64>) -> Option<StopReason> {
-        if let Some(stop) = self.cpu.bus.stop.take() {
+    /// The step at which hart `hart`'s machine timer fires (`u64::MAX`
+    /// when it already has).
+    fn timer_step(&self, hart: usize) -> u64 {
+        let ticks = self.harts[hart].ticks();
+        let clint = &self.bus().clint;
+        if clint.timer_pending(hart, ticks) {
+            return u64::MAX;
+        }
+        (ticks + clint.ticks_until_timer(hart, ticks)).saturating_mul(STEPS_PER_TICK)
+    }
+
+    fn check_stop(&mut self, hart: usize, max_steps: Option<u64>) -> Option<StopReason> {
+        if let Some(stop) = self.bus_mut().stop.take() {
             return Some(stop);
         }
-        if let Some(reason) = self.cpu.stuck.take() {
+        let cpu = &mut self.harts[hart];
+        if let Some(reason) = cpu.stuck.take() {
             return Some(StopReason::Stuck(reason));
         }
-        if self.cpu.bus.uart.quit_requested() {
+        if cpu.bus.uart.quit_requested() {
             return Some(StopReason::Quit);
         }
-        if let Some(stop) = self.cpu.take_debug_stop() {
+        if let Some(stop) = cpu.take_debug_stop() {
             return Some(StopReason::Debug(stop));
         }
+        let steps = cpu.steps();
         match max_steps {
-            Some(max) if self.cpu.steps() >= max => Some(StopReason::InstructionLimit(max)),
+            Some(max) if steps >= max => Some(StopReason::InstructionLimit(max)),
             _ => None,
         }
     }
 
-    /// Brings device interrupt lines into `mip`: the CLINT's timer and
-    /// software interrupts, and the PLIC's outputs for the M and S
-    /// contexts, after moving console input that has arrived into the UART.
-    fn update_interrupt_lines(&mut self) {
-        let (ticks, steps) = (self.cpu.ticks(), self.cpu.steps());
-        self.cpu.bus.poll_devices(steps);
-        self.cpu.after_dma();
-        let bus = &mut self.cpu.bus;
+    /// Brings device interrupt lines into hart `hart`'s `mip`: the CLINT's
+    /// timer and software interrupts, and the PLIC's outputs for its M and
+    /// S contexts, after moving console input that has arrived into the
+    /// UART.
+    fn update_interrupt_lines(&mut self, hart: usize) {
+        let cpu = &mut self.harts[hart];
+        let (ticks, steps) = (cpu.ticks(), cpu.steps());
+        cpu.bus.poll_devices(steps);
+        cpu.after_dma();
+        let bus = &mut cpu.bus;
         bus.uart.poll_input();
         bus.uart.flush();
         bus.plic.drive(UART_IRQ, bus.uart.irq_line());
@@ -303,70 +446,84 @@ impl Machine {
             bus.plic.drive(crate::memmap::VIRTIO_IRQ as usize + i, slot.irq_line());
         }
         let mut lines = 0;
-        if bus.clint.timer_pending(ticks) {
+        if bus.clint.timer_pending(hart, ticks) {
             lines |= irq::MTIP;
         }
-        if bus.clint.msip {
+        if bus.clint.msip[hart] {
             lines |= irq::MSIP;
         }
-        if bus.plic.interrupt(0) {
+        if bus.plic.interrupt(2 * hart) {
             lines |= irq::MEIP;
         }
-        if bus.plic.interrupt(1) {
+        if bus.plic.interrupt(2 * hart + 1) {
             lines |= irq::SEIP;
         }
-        self.cpu.mip_lines = lines;
+        cpu.mip_lines = lines;
     }
 
-    /// The hart waits in `wfi` with nothing pending: let time pass until
-    /// the timer can fire, console input arrives or a frame does,
-    /// sleeping on the host meanwhile. Fails when no enabled interrupt
-    /// could ever wake the hart.
+    /// Every hart waits in `wfi` with nothing pending: let time pass until
+    /// a timer can fire, console input arrives or a frame does, sleeping
+    /// on the host meanwhile. Fails when no enabled interrupt could ever
+    /// wake a hart.
     fn idle(&mut self, max_steps: Option<u64>) -> Result<(), StopReason> {
-        let mie = self.cpu.csr.mie;
+        let mie = self.harts.iter().fold(0, |all, h| all | h.csr.mie);
         let timer = mie & irq::MTIP != 0;
         let external_enabled = mie & (irq::MEIP | irq::SEIP) != 0;
-        let external = external_enabled && self.cpu.bus.uart.input_open();
-        let network = external_enabled && self.cpu.bus.has_network();
+        let external = external_enabled && self.bus().uart.input_open();
+        let network = external_enabled && self.bus().has_network();
         if !timer && !external && !network {
-            return Err(StopReason::Stuck(format!(
-                "the hart waits in wfi at pc {:#x} but no enabled interrupt can wake it (mie = {:#x})",
-                self.cpu.pc, mie
-            )));
+            let pc = self.harts[0].pc;
+            return Err(StopReason::Stuck(if self.harts.len() == 1 {
+                format!("the hart waits in wfi at pc {pc:#x} but no enabled interrupt can wake it (mie = {mie:#x})")
+            } else {
+                format!(
+                    "every hart waits in wfi (hart 0 at pc {pc:#x}) but no enabled interrupt can wake one (mie = {mie:#x})"
+                )
+            }));
         }
-        let ticks = self.cpu.ticks();
-        let mut wait = if timer { self.cpu.bus.clint.ticks_until_timer(ticks).max(1) } else { u64::MAX };
+        let now = self.harts[0].steps();
+        let mut wait = u64::MAX;
+        for (hart, cpu) in self.harts.iter().enumerate() {
+            if cpu.csr.mie & irq::MTIP != 0 {
+                wait = wait.min(self.bus().clint.ticks_until_timer(hart, cpu.ticks()).max(1));
+            }
+        }
         if let Some(max) = max_steps {
             // Never sleep past the instruction limit.
-            wait = wait.min(max.saturating_sub(self.cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
+            wait = wait.min(max.saturating_sub(now).div_ceil(STEPS_PER_TICK).max(1));
         }
         if network && self.frame_due_within(wait) {
             return Ok(());
         }
-        let real_time = network && self.cpu.bus.real_time_devices();
+        let real_time = network && self.bus().real_time_devices();
         if self.virtual_idle && !external && !real_time {
-            self.cpu.idle(wait.saturating_mul(STEPS_PER_TICK));
+            self.idle_all(wait.saturating_mul(STEPS_PER_TICK));
             return Ok(());
         }
         self.sleep(wait, external, real_time);
         Ok(())
     }
 
+    /// Lets `steps` of time pass for every hart.
+    fn idle_all(&mut self, steps: u64) {
+        self.harts.iter_mut().for_each(|h| h.idle(steps));
+    }
+
     /// Whether a frame arrives within `wait` ticks: if so, time passes to
     /// its arrival, where the loop delivers it.
     fn frame_due_within(&mut self, wait: u64) -> bool {
-        let Some(at) = self.cpu.bus.next_device_event() else { return false };
-        let steps = at.saturating_sub(self.cpu.steps()).max(1);
+        let Some(at) = self.bus_mut().next_device_event() else { return false };
+        let steps = at.saturating_sub(self.harts[0].steps()).max(1);
         if steps >= wait.saturating_mul(STEPS_PER_TICK) {
             return false;
         }
-        self.cpu.idle(steps);
+        self.idle_all(steps);
         true
     }
 
     /// Sleeps on the host for up to `wait` ticks (less when console input
     /// or, on a real-time network, a frame may end the wait), then lets
-    /// the time that passed pass for the hart.
+    /// the time that passed pass for the harts.
     fn sleep(&mut self, wait: u64, external: bool, real_time: bool) {
         let mut sleep = TICK.saturating_mul(u32::try_from(wait).unwrap_or(u32::MAX)).min(MAX_IDLE_SLEEP);
         if real_time {
@@ -374,7 +531,7 @@ impl Machine {
         }
         let started = std::time::Instant::now();
         if external {
-            self.cpu.bus.uart.wait_for_input(sleep);
+            self.bus_mut().uart.wait_for_input(sleep);
         } else if sleep >= Duration::from_micros(100) {
             std::thread::sleep(sleep);
         }
@@ -383,12 +540,12 @@ impl Machine {
         let slept = (started.elapsed().as_nanos() / TICK.as_nanos()) as u64;
         let whole = sleep < MAX_IDLE_SLEEP && !external && !real_time;
         let advance = if whole { wait } else { slept.clamp(1, wait) };
-        self.cpu.idle(advance * STEPS_PER_TICK);
+        self.idle_all(advance * STEPS_PER_TICK);
     }
 
     /// Flushes console output held in the UART.
     pub fn flush_console(&mut self) {
-        self.cpu.bus.uart.flush();
+        self.bus_mut().uart.flush();
     }
 }
 
@@ -435,7 +592,7 @@ mod robustness {
                 ..MachineConfig::default()
             };
             let mut machine = Machine::new(config).unwrap();
-            let cpu = &mut machine.cpu;
+            let cpu = machine.cpu();
             for i in 0..(64 << 10) / 8 {
                 cpu.bus.ram.write::<8>(RAM_BASE + i * 8, rng.next());
             }

@@ -177,7 +177,7 @@ pub struct RunStats {
 impl RunStats {
     /// Collects the counters of `machine`.
     pub fn collect(machine: &Machine) -> RunStats {
-        let cpu = &machine.cpu;
+        let cpu = machine.hart(0);
         let [user, supervisor, machine_mode] = cpu.retired_by_mode();
         let tlb = &cpu.mmu.tlb;
         let shape = tlb.shape();
@@ -219,7 +219,7 @@ impl RunStats {
                 walk_access_faults: cpu.mmu.stats.walk_access_faults,
             },
             disks: disks(machine),
-            network: machine.cpu.bus.virtio.iter().find_map(|slot| slot.net_stats()),
+            network: machine.bus().virtio.iter().find_map(|slot| slot.net_stats()),
         }
     }
 
@@ -320,7 +320,7 @@ impl RunStats {
 
 /// The counters of every attached disk.
 fn disks(machine: &Machine) -> Vec<DiskReport> {
-    let slots = machine.cpu.bus.virtio.iter().enumerate();
+    let slots = machine.bus().virtio.iter().enumerate();
     slots
         .filter_map(|(slot, window)| {
             let (s, sectors) = (window.disk_stats()?, window.disk_sectors()?);

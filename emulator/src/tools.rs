@@ -85,7 +85,7 @@ impl Cpu {
             done += piece;
         }
         self.flush_all_cached();
-        self.icache.clear();
+        self.bus.decoded.clear();
         Ok(())
     }
 

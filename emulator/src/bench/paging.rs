@@ -236,8 +236,8 @@ fn run_job(workload: &PagingWorkload<'_>, job: Job) -> Result<Ran, String> {
     let start = Instant::now();
     let stop = run_retired(&mut machine, workload.max_steps);
     let seconds = start.elapsed().as_secs_f64();
-    let refs = machine.cpu.take_page_recorder().map(PageRecorder::into_refs);
-    let instructions = machine.cpu.retired();
+    let refs = machine.cpu().take_page_recorder().map(PageRecorder::into_refs);
+    let instructions = machine.cpu().retired();
     drop(machine);
     Ok(Ran { stop, instructions, seconds, output: console.text(), refs })
 }
@@ -258,7 +258,7 @@ fn machine(workload: &PagingWorkload<'_>, job: Job, console: &Captured) -> Resul
     // real time that would be most of a run's wall-clock time.
     machine.set_virtual_idle(true);
     if job == Job::Record {
-        machine.cpu.set_page_recorder(Some(PageRecorder::new()));
+        machine.cpu().set_page_recorder(Some(PageRecorder::new()));
     }
     Ok(machine)
 }
@@ -286,12 +286,13 @@ fn kernel_options(workload: &PagingWorkload<'_>, job: Job) -> Vec<String> {
 fn run_retired(machine: &mut Machine, max: Option<u64>) -> StopReason {
     let Some(max) = max else { return machine.run(None) };
     loop {
-        let left = max.saturating_sub(machine.cpu.retired());
+        let left = max.saturating_sub(machine.cpu().retired());
         if left == 0 {
             return StopReason::InstructionLimit(max);
         }
         // At most `left` instructions retire before the clock gets there.
-        match machine.run(Some(machine.cpu.steps().saturating_add(left))) {
+        let until = machine.cpu().steps().saturating_add(left);
+        match machine.run(Some(until)) {
             StopReason::InstructionLimit(_) => continue,
             stop => return stop,
         }
@@ -333,9 +334,9 @@ mod tests {
         let mut plain = randwalk();
         assert_eq!(plain.run(Some(100_000_000)), StopReason::Exit(0));
         let mut recorded = randwalk();
-        recorded.cpu.set_page_recorder(Some(PageRecorder::new()));
+        recorded.cpu().set_page_recorder(Some(PageRecorder::new()));
         assert_eq!(recorded.run(Some(100_000_000)), StopReason::Exit(0));
-        let recorder = recorded.cpu.take_page_recorder().expect("attached");
+        let recorder = recorded.cpu().take_page_recorder().expect("attached");
         assert_eq!(RunStats::collect(&plain), RunStats::collect(&recorded));
         // The heap's 48 pages, the stack and some text, each touched many
         // times, each fetch and load on another page than the last.

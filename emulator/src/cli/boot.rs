@@ -135,6 +135,12 @@ fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
 
 /// The kernel (built-in unless `--kernel`), with `program` first.
 fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Failure> {
+    if args.smp > 1 {
+        return Err((
+            exit_code::USAGE,
+            format!("--smp {}: the teaching kernel runs on one hart (--smp is for a --kernel booted bare)", args.smp),
+        ));
+    }
     let kernel = match &args.kernel {
         Some(spec) => load_image(spec, args.memory).map_err(load_failure)?,
         None => ElfImage::parse(builtin::kernel().elf, "rvsim-kernel").map_err(load_failure)?,
@@ -153,7 +159,7 @@ fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Fai
 /// initrd (its heap, page tables, initrd and device tree must all fit),
 /// naming the least that works.
 fn check_kernel_memory(kernel: &ElfImage, initrd_len: u64, bootargs: &str, memory: u64) -> Result<(), Failure> {
-    let tree = DeviceTreeConfig { memory_size: memory, bootargs: bootargs.to_string(), initrd: Some((0, 0)) };
+    let tree = DeviceTreeConfig { memory_size: memory, bootargs: bootargs.to_string(), initrd: Some((0, 0)), harts: 1 };
     let dtb_len = fdt::build(&tree).map_err(|e| (exit_code::LOAD, e))?.len() as u64;
     let (_, image_end) = kernel.extent();
     if boot_layout::kernel_boots(RAM_BASE, memory, image_end, initrd_len, dtb_len) {

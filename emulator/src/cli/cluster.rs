@@ -155,7 +155,7 @@ fn attach_tracers(args: &ClusterArgs, boot: &Boot, cluster: &mut Cluster, output
     let Some(config) = trace_config(&args.trace, boot)? else { return Ok(()) };
     cluster.for_each_machine(|node, machine| {
         let tracer = Tracer::new(config.clone(), outputs.trace.writer(node), symbolizer(boot));
-        machine.cpu.set_tracer(Some(tracer));
+        machine.cpu().set_tracer(Some(tracer));
     });
     Ok(())
 }

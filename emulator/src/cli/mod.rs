@@ -122,6 +122,19 @@ struct BootArgs {
     /// FILE, an image already formatted as swap (mkswap). The teaching kernel pages to it.
     #[arg(long, value_name = "SIZE|FILE", value_parser = disks::parse_swap)]
     swap: Option<disks::SwapSpec>,
+    /// Harts (1 to 8), as QEMU's -smp: they take turns of 10,000 instructions on one host thread,
+    /// so a run is reproducible. The teaching kernel runs on one.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_harts, allow_hyphen_values = true)]
+    smp: usize,
+}
+
+/// `--smp N`: 1 to 8 harts.
+fn parse_harts(text: &str) -> Result<usize, String> {
+    let max = crate::devices::plic::MAX_HARTS;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a number of harts from 1 to {max}")),
+    }
 }
 
 impl BootArgs {

@@ -41,11 +41,12 @@ pub(super) fn build_machine(
         disks: disks::open(&args.boot.disk_specs())?,
         nic,
         plic: args.machine.plic,
+        harts: args.boot.smp,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
     if let Some(tracer) = tracer(&args.trace, boot, failures)? {
-        machine.cpu.set_tracer(Some(tracer));
+        machine.cpu().set_tracer(Some(tracer));
     }
     Ok(machine)
 }
@@ -88,7 +89,7 @@ fn serve_until_peers_finish(
             ));
             break;
         }
-        let slice = machine.cpu.steps().saturating_add(SERVE_SLICE);
+        let slice = machine.cpu().steps().saturating_add(SERVE_SLICE);
         match machine.run(Some(max.map_or(slice, |m| m.min(slice)))) {
             StopReason::InstructionLimit(n) if max != Some(n) => {}
             StopReason::Exit(_) => {}
@@ -160,7 +161,7 @@ pub(super) fn stats_json_file(args: &MachineArgs) -> Result<Option<(&Path, File)
 /// Writes out what the console and the tracer still hold.
 fn flush_outputs(machine: &mut Machine) {
     machine.flush_console();
-    if let Some(tracer) = machine.cpu.observers().tracer.as_deref_mut() {
+    if let Some(tracer) = machine.cpu().observers().tracer.as_deref_mut() {
         tracer.flush();
     }
 }
@@ -168,10 +169,10 @@ fn flush_outputs(machine: &mut Machine) {
 fn log_speed(machine: &Machine, seconds: f64) {
     log::info!(
         "{} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
-        machine.cpu.retired(),
-        machine.cpu.traps_taken(),
+        machine.hart(0).retired(),
+        machine.hart(0).traps_taken(),
         seconds,
-        machine.cpu.steps() as f64 / seconds / 1e6
+        machine.hart(0).steps() as f64 / seconds / 1e6
     );
 }
 
@@ -206,7 +207,7 @@ fn report(machine: &Machine, ending: &Ending) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     let place = || match machine.symbols.lookup(cpu.pc) {
         Some((name, offset)) => format!("pc {:#x} <{name}+{offset:#x}>", cpu.pc),
         None => format!("pc {:#x}", cpu.pc),
@@ -351,7 +352,7 @@ fn run_until_gdb_attaches(
 ) -> std::io::Result<Result<TcpStream, StopReason>> {
     listener.set_nonblocking(true)?;
     loop {
-        let slice_end = machine.cpu.steps().saturating_add(GDB_POLL);
+        let slice_end = machine.cpu().steps().saturating_add(GDB_POLL);
         let limit = max_steps.map_or(slice_end, |max| max.min(slice_end));
         match machine.run(Some(limit)) {
             StopReason::InstructionLimit(n) if n == slice_end && max_steps != Some(n) => {

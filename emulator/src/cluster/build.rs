@@ -53,6 +53,7 @@ pub fn build(spec: &ClusterSpec, console: &NodeOutputs) -> Result<Cluster, Strin
             disks: (spec.disks)()?,
             nic: Some(Nic { mac: node_mac(node), backend: Box::new(port) }),
             plic: spec.plic,
+            harts: 1,
         };
         let mut machine = Machine::new(config)?;
         machine.load_kernel(spec.kernel, spec.initrd).map_err(|e| e.to_string())?;

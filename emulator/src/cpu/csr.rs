@@ -388,7 +388,8 @@ impl Cpu {
             MINSTRET | INSTRET => self.minstret(),
             TIME => self.mtime(),
             MHPMCOUNTER3..=MHPMCOUNTER31 | HPMCOUNTER3..=HPMCOUNTER31 => 0,
-            MVENDORID | MARCHID | MIMPID | MHARTID | MCONFIGPTR => 0,
+            MHARTID => self.hart_id as u64,
+            MVENDORID | MARCHID | MIMPID | MCONFIGPTR => 0,
             // Sdtrig with no triggers: tselect holds only 0, and its
             // tdata1 has type 0, "no trigger here".
             TSELECT | TDATA1 | TDATA2 | TDATA3 => 0,

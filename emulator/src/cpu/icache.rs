@@ -34,6 +34,8 @@ pub struct ICache {
     ram_host: usize,
     /// Blocks of decoded instructions, dropped with the code they hold.
     pub(super) blocks: BlockCache,
+    /// How many times a page became a code page.
+    code_pages_marked: u64,
 }
 
 impl ICache {
@@ -44,7 +46,20 @@ impl ICache {
         let placeholder = Slot { host: EMPTY, decoded: crate::isa::Decoder::get().decode(0) };
         let slots =
             vec![placeholder; ENTRIES].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("ENTRIES slots"));
-        ICache { slots, code_pages: vec![0; pages.div_ceil(64)], ram_host, blocks: BlockCache::new() }
+        ICache {
+            slots,
+            code_pages: vec![0; pages.div_ceil(64)],
+            ram_host,
+            blocks: BlockCache::new(),
+            code_pages_marked: 0,
+        }
+    }
+
+    /// How many times a page became a code page, ever: a hart whose host
+    /// fast path was built when the count was lower may hold store entries
+    /// for a page that is code now.
+    pub fn code_pages_marked(&self) -> u64 {
+        self.code_pages_marked
     }
 
     #[inline(always)]
@@ -69,6 +84,7 @@ impl ICache {
         match self.code_pages.get_mut(word) {
             Some(bits) if *bits & bit == 0 => {
                 *bits |= bit;
+                self.code_pages_marked += 1;
                 true
             }
             _ => false,

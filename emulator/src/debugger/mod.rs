@@ -113,10 +113,10 @@ impl Debugger {
             Command::Examine { count, shape, space, at } => self.examine(count, shape, space, &at)?,
             Command::Translate { at, access, privilege } => {
                 let va = self.address(&at)?;
-                self.machine.cpu.hart_probe(va, access, privilege).to_string()
+                self.machine.cpu().hart_probe(va, access, privilege).to_string()
             }
             Command::PageTable { all } => view::page_table(&self.machine, all),
-            Command::Tlb => crate::mmu::inspect::tlb_dump(&self.machine.cpu.mmu.tlb),
+            Command::Tlb => crate::mmu::inspect::tlb_dump(&self.machine.hart(0).mmu.tlb),
             Command::Stats => RunStats::collect(&self.machine).table(),
             Command::Where => self.location(),
         };
@@ -126,7 +126,7 @@ impl Debugger {
 
     /// An address expression, with the machine's registers and symbols.
     fn address(&self, text: &str) -> Result<u64, String> {
-        let cpu = &self.machine.cpu;
+        let cpu = self.machine.hart(0);
         command::address(text, |r| cpu.named_value(r), |s| self.symbols.address_of(s))
     }
 
@@ -146,10 +146,10 @@ impl Debugger {
     /// Runs until `stop_at` steps (or the end), resuming past a breakpoint
     /// at the current pc. Returns what stopped it, `None` at `stop_at`.
     fn run_to(&mut self, stop_at: Option<u64>) -> Option<StopReason> {
-        let pc = self.machine.cpu.pc;
-        self.machine.cpu.observers().resume_at = Some(pc);
+        let pc = self.machine.cpu().pc;
+        self.machine.cpu().observers().resume_at = Some(pc);
         loop {
-            let now = self.machine.cpu.steps();
+            let now = self.machine.cpu().steps();
             let slice_end = now.saturating_add(SLICE);
             let limit = [stop_at, self.max_steps, Some(slice_end)].into_iter().flatten().min();
             let stop = self.machine.run(limit);
@@ -193,7 +193,7 @@ impl Debugger {
 
     fn step(&mut self, n: u64) -> Result<String, String> {
         self.ensure_running()?;
-        let target = self.machine.cpu.steps().saturating_add(n);
+        let target = self.machine.cpu().steps().saturating_add(n);
         match self.run_to(Some(target)) {
             None => Ok(self.location()),
             Some(stop) => Ok(self.stopped(stop)),
@@ -203,8 +203,9 @@ impl Debugger {
     /// Steps over a call: runs to the instruction after it.
     fn next(&mut self) -> Result<String, String> {
         self.ensure_running()?;
-        let pc = self.machine.cpu.pc;
-        let d = self.machine.cpu.decode_at(pc).map_err(|e| format!("cannot fetch the instruction at {pc:#x}: {e}"))?;
+        let pc = self.machine.cpu().pc;
+        let d =
+            self.machine.cpu().decode_at(pc).map_err(|e| format!("cannot fetch the instruction at {pc:#x}: {e}"))?;
         let is_call = matches!(d.base.name, "jal" | "jalr") && d.rd_encoded() == 1;
         if !is_call {
             return self.step(1);
@@ -216,15 +217,15 @@ impl Debugger {
     /// Continues until a stop, or `until` (a temporary breakpoint).
     fn resume(&mut self, until: Option<u64>) -> Result<String, String> {
         self.ensure_running()?;
-        let temporary = until.filter(|addr| !self.machine.cpu.observers().breakpoints.contains(addr));
+        let temporary = until.filter(|addr| !self.machine.cpu().observers().breakpoints.contains(addr));
         if let Some(addr) = temporary {
-            self.machine.cpu.observers().breakpoints.insert(addr);
-            self.machine.cpu.observers_changed();
+            self.machine.cpu().observers().breakpoints.insert(addr);
+            self.machine.cpu().observers_changed();
         }
         let stop = self.run_to(None);
         if let Some(addr) = temporary {
-            self.machine.cpu.observers().breakpoints.remove(&addr);
-            self.machine.cpu.observers_changed();
+            self.machine.cpu().observers().breakpoints.remove(&addr);
+            self.machine.cpu().observers_changed();
         }
         Ok(match stop {
             Some(StopReason::Debug(DebugStop::Breakpoint(pc))) if Some(pc) == temporary => self.location(),
@@ -257,7 +258,7 @@ impl Debugger {
 
     /// Makes the hart's breakpoints and watchpoints the list's.
     fn apply_points(&mut self) {
-        let observers = self.machine.cpu.observers();
+        let observers = self.machine.cpu().observers();
         observers.breakpoints.clear();
         observers.watchpoints.clear();
         for (_, point) in &self.points {
@@ -268,7 +269,7 @@ impl Debugger {
                 Point::Watch(addr, len) => observers.watchpoints.push((addr, len)),
             }
         }
-        self.machine.cpu.observers_changed();
+        self.machine.cpu().observers_changed();
     }
 
     fn delete(&mut self, which: Option<u32>) -> Result<String, String> {
@@ -307,8 +308,8 @@ impl Debugger {
             AddressSpace::Physical => Space::Physical,
         };
         match shape {
-            Shape::Words => view::words(&self.machine, addr, count, space),
-            Shape::Bytes => view::bytes(&self.machine, addr, count, space),
+            Shape::Words => view::words(&mut self.machine, addr, count, space),
+            Shape::Bytes => view::bytes(&mut self.machine, addr, count, space),
             Shape::Instructions => view::instructions(&mut self.machine, &mut self.symbols, addr, count, space),
         }
     }

@@ -12,16 +12,16 @@ use crate::trace::Symbolizer;
 
 /// ` <symbol+off>` for `pc` in the hart's current mode, or nothing.
 pub fn symbol(machine: &mut Machine, symbols: &mut Symbolizer, pc: u64) -> String {
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     symbols.name(pc, cpu.mode, cpu.csr.satp, &cpu.bus.ram).map_or(String::new(), |s| format!(" <{s}>"))
 }
 
 /// The next instruction: mode, pc, symbol, disassembly.
 pub fn location(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
-    let pc = machine.cpu.pc;
-    let mode = machine.cpu.mode.letter();
+    let pc = machine.cpu().pc;
+    let mode = machine.cpu().mode.letter();
     let name = symbol(machine, symbols, pc);
-    match machine.cpu.decode_at(pc) {
+    match machine.cpu().decode_at(pc) {
         Ok(d) => format!("  [{mode}] {pc:#x}{name}  {}", disassemble(&d, pc).replace('\t', " ")),
         Err(e) => format!("  [{mode}] {pc:#x}{name}  (cannot fetch: {e})"),
     }
@@ -29,9 +29,9 @@ pub fn location(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
 
 /// pc, mode, and x1..x31 by ABI name, four a line.
 pub fn registers(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
-    let pc = machine.cpu.pc;
+    let pc = machine.cpu().pc;
     let name = symbol(machine, symbols, pc);
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     let mut out = format!("pc   {pc:#018x}{name}  mode {}\n", cpu.mode.letter());
     for r in 1..32 {
         let _ = write!(out, "{:<4} {:#018x}", abi_name(r as u8), cpu.reg(r));
@@ -43,7 +43,7 @@ pub fn registers(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
 /// f0..f31 by ABI name, raw and read as a double (or as the single a
 /// NaN-boxed register holds), two a line; then `fcsr` and `mstatus.FS`.
 pub fn float_registers(machine: &Machine) -> String {
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     let mut out = String::new();
     for r in 0..32 {
         let raw = cpu.freg(r);
@@ -67,7 +67,7 @@ pub fn float_registers(machine: &Machine) -> String {
 /// The CSRs that matter for traps and translation, with `satp` decoded.
 pub fn csrs(machine: &Machine) -> String {
     use csr_addr::*;
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     let mut out = String::new();
     let list = [
         MSTATUS, MISA, MEDELEG, MIDELEG, MIE, MIP, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH, SSTATUS, SIE, SIP, STVEC,
@@ -93,8 +93,8 @@ fn describe_satp(cpu: &Cpu) -> String {
 }
 
 /// `count` 8-byte words at `addr`, two a line.
-pub fn words(machine: &Machine, addr: u64, count: u64, space: Space) -> Result<String, String> {
-    let bytes = machine.cpu.tool_read(addr, count * 8, space)?;
+pub fn words(machine: &mut Machine, addr: u64, count: u64, space: Space) -> Result<String, String> {
+    let bytes = machine.cpu().tool_read(addr, count * 8, space)?;
     let mut out = String::new();
     for (i, chunk) in bytes.chunks(8).enumerate() {
         if i % 2 == 0 {
@@ -110,8 +110,8 @@ pub fn words(machine: &Machine, addr: u64, count: u64, space: Space) -> Result<S
 }
 
 /// `count` bytes at `addr`, sixteen a line, with their characters.
-pub fn bytes(machine: &Machine, addr: u64, count: u64, space: Space) -> Result<String, String> {
-    let bytes = machine.cpu.tool_read(addr, count, space)?;
+pub fn bytes(machine: &mut Machine, addr: u64, count: u64, space: Space) -> Result<String, String> {
+    let bytes = machine.cpu().tool_read(addr, count, space)?;
     let mut out = String::new();
     for (i, chunk) in bytes.chunks(16).enumerate() {
         let _ = write!(out, "{:#x}:", addr + i as u64 * 16);
@@ -142,10 +142,10 @@ pub fn instructions(
     let mut next = Some(addr);
     for _ in 0..count {
         let at = next.ok_or(WRAPS)?;
-        let low = machine.cpu.tool_read(at, 2, space)?;
+        let low = machine.cpu().tool_read(at, 2, space)?;
         let mut raw = u16::from_le_bytes([low[0], low[1]]) as u32;
         if raw & 3 == 3 {
-            let high = machine.cpu.tool_read(at.checked_add(2).ok_or(WRAPS)?, 2, space)?;
+            let high = machine.cpu().tool_read(at.checked_add(2).ok_or(WRAPS)?, 2, space)?;
             raw |= (u16::from_le_bytes([high[0], high[1]]) as u32) << 16;
         }
         let d = decoder.decode(raw);
@@ -159,7 +159,7 @@ pub fn instructions(
 
 /// The page table the hart uses now, in xv6's vmprint shape.
 pub fn page_table(machine: &Machine, all: bool) -> String {
-    let cpu = &machine.cpu;
+    let cpu = machine.hart(0);
     if cpu.csr.satp >> 60 != 8 {
         return "satp is Bare: no page table".into();
     }

@@ -66,8 +66,8 @@ pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Ma
     let mut target = GdbTarget { machine, action: Action::Continue, max_steps, ended: None };
     let result = serve_link(&mut target, &Link::new(stream));
     // gdb's breakpoints go with it.
-    target.machine.cpu.observers().breakpoints.clear();
-    target.machine.cpu.observers_changed();
+    target.machine.cpu().observers().breakpoints.clear();
+    target.machine.cpu().observers_changed();
     let end = match result {
         Ok(DisconnectReason::Kill) => Ok(SessionEnd::Killed),
         Ok(_) => Ok(target.ended.map_or(SessionEnd::Detached, SessionEnd::GuestEnded)),
@@ -100,10 +100,10 @@ impl GdbTarget {
     /// Runs the hart as gdb asked, until it stops, gdb sends a byte, or a
     /// slice of instructions passes.
     fn run(&mut self, link: &Link) -> Result<Option<SingleThreadStopReason<u64>>, std::io::Error> {
-        let cpu = &mut self.machine.cpu;
+        let cpu = self.machine.cpu();
         cpu.observers().resume_at = Some(cpu.pc);
         loop {
-            let now = self.machine.cpu.steps();
+            let now = self.machine.cpu().steps();
             let end = if self.action == Action::Step { now + 1 } else { now.saturating_add(SLICE) };
             let limit = self.max_steps.map_or(end, |max| max.min(end));
             let stop = self.machine.run(Some(limit));
@@ -185,7 +185,7 @@ impl Target for GdbTarget {
 
 impl SingleThreadBase for GdbTarget {
     fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let cpu = &self.machine.cpu;
+        let cpu = self.machine.hart(0);
         for (r, slot) in regs.x.iter_mut().enumerate() {
             *slot = cpu.reg(r);
         }
@@ -194,7 +194,7 @@ impl SingleThreadBase for GdbTarget {
     }
 
     fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let cpu = &mut self.machine.cpu;
+        let cpu = self.machine.cpu();
         for (r, &value) in regs.x.iter().enumerate() {
             cpu.set_reg(r, value);
         }
@@ -212,7 +212,7 @@ impl SingleThreadBase for GdbTarget {
         while done < data.len() {
             let at = start.wrapping_add(done as u64);
             let piece = ((0x1000 - (at & 0xfff)) as usize).min(data.len() - done);
-            match self.machine.cpu.tool_read(at, piece as u64, Space::Virtual) {
+            match self.machine.cpu().tool_read(at, piece as u64, Space::Virtual) {
                 Ok(bytes) => data[done..done + piece].copy_from_slice(&bytes),
                 Err(_) if done > 0 => break,
                 Err(_) => return Err(TargetError::NonFatal),
@@ -223,7 +223,7 @@ impl SingleThreadBase for GdbTarget {
     }
 
     fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
-        self.machine.cpu.tool_write(start, data, Space::Virtual).map_err(|_| TargetError::NonFatal)
+        self.machine.cpu().tool_write(start, data, Space::Virtual).map_err(|_| TargetError::NonFatal)
     }
 
     fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
@@ -233,7 +233,7 @@ impl SingleThreadBase for GdbTarget {
 
 impl SingleRegisterAccess<()> for GdbTarget {
     fn read_register(&mut self, _: (), id: RiscvRegId<u64>, buf: &mut [u8]) -> TargetResult<usize, Self> {
-        let cpu = &self.machine.cpu;
+        let cpu = self.machine.hart(0);
         let value = match id {
             RiscvRegId::Gpr(r) => cpu.reg(r as usize),
             RiscvRegId::Pc => cpu.pc,
@@ -259,7 +259,7 @@ impl SingleRegisterAccess<()> for GdbTarget {
         let n = val.len().min(8);
         bytes[..n].copy_from_slice(&val[..n]);
         let value = u64::from_le_bytes(bytes);
-        let cpu = &mut self.machine.cpu;
+        let cpu = self.machine.cpu();
         match id {
             RiscvRegId::Gpr(r) => cpu.set_reg(r as usize, value),
             RiscvRegId::Pc => cpu.pc = value,
@@ -297,14 +297,14 @@ impl Breakpoints for GdbTarget {
 
 impl SwBreakpoint for GdbTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.machine.cpu.observers().breakpoints.insert(addr);
-        self.machine.cpu.observers_changed();
+        self.machine.cpu().observers().breakpoints.insert(addr);
+        self.machine.cpu().observers_changed();
         Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let removed = self.machine.cpu.observers().breakpoints.remove(&addr);
-        self.machine.cpu.observers_changed();
+        let removed = self.machine.cpu().observers().breakpoints.remove(&addr);
+        self.machine.cpu().observers_changed();
         Ok(removed)
     }
 }

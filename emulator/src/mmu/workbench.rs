@@ -42,7 +42,7 @@ impl TranslationBench {
             bench.map(PAGES_VA + i * 4096, FRAMES_PA + i * 4096, flags, 0);
         }
         bench.map(SUPERPAGE_VA, RAM_BASE, flags, 1);
-        let cpu = &mut bench.machine.cpu;
+        let cpu = bench.machine.cpu();
         // PMP open to S-mode, then Sv39 with ASID 1.
         cpu.csr_write(csr_addr::PMPADDR0, u64::MAX >> 10).ok_or("pmpaddr0")?;
         cpu.csr_write(csr_addr::PMPCFG0, 0x0f).ok_or("pmpcfg0")?;
@@ -53,7 +53,7 @@ impl TranslationBench {
 
     /// Writes a leaf for `va` at `level`, building tables as needed.
     fn map(&mut self, va: u64, pa: u64, flags: u64, level: u8) {
-        let ram = &mut self.machine.cpu.bus.ram;
+        let ram = &mut self.machine.bus_mut().ram;
         let mut table = TABLES_PA;
         for l in (level + 1..3).rev() {
             let slot = table + ((va >> (12 + 9 * l as u32)) & 511) * 8;
@@ -79,7 +79,7 @@ impl TranslationBench {
     /// Translates a load from `va` as the hart would.
     #[inline]
     pub fn load(&mut self, va: u64) -> Result<u64, Exception> {
-        self.machine.cpu.translate_access(va, Access::Load)
+        self.machine.cpu().translate_access(va, Access::Load)
     }
 
     /// Touches the first `n` pages, filling the TLB with them.
@@ -91,7 +91,7 @@ impl TranslationBench {
 
     /// `sfence.vma zero, zero`.
     pub fn flush(&mut self) {
-        self.machine.cpu.flush_tlb(FlushForm::All);
+        self.machine.cpu().flush_tlb(FlushForm::All);
     }
 }
 
@@ -105,9 +105,9 @@ mod tests {
         assert_eq!(bench.load(bench.page(3) + 8), Ok(FRAMES_PA + 3 * 4096 + 8));
         assert_eq!(bench.load(SUPERPAGE_VA + 0x1f_fff8), Ok(RAM_BASE + 0x1f_fff8));
         assert_eq!(bench.load(bench.page(3)), Ok(FRAMES_PA + 3 * 4096), "a hit");
-        let stats = &bench.machine.cpu.mmu.tlb.stats;
+        let stats = &bench.machine.cpu().mmu.tlb.stats;
         assert_eq!((stats.hits[1], stats.misses[1]), (1, 2));
-        assert_eq!(bench.machine.cpu.mmu.stats.pte_reads, 3 + 2, "3-level and 2-level walks");
+        assert_eq!(bench.machine.cpu().mmu.stats.pte_reads, 3 + 2, "3-level and 2-level walks");
         assert!(bench.load(PAGES_VA + 200 * 4096).is_err(), "unmapped");
     }
 }
