@@ -16,9 +16,8 @@
 # Each run gets its own writable copy of fs.img (the kernel writes to it).
 # Exits 1, with a line saying why, if either emulator failed a step:
 # `FAILED` or `panic: ` on the console, the emulator exiting, or the timeout.
-# RVSIM=PATH times that rvsim binary instead of target/release/rvsim (which
-# this script does not build); RVSIM_CORPUS=DIR uses that corpus, as the
-# tests do.
+# RVSIM=PATH times that rvsim binary instead of building one;
+# RVSIM_CORPUS=DIR uses that corpus, as the tests do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,8 +46,13 @@ if ! command -v qemu-system-riscv64 >/dev/null; then
     exit 1
 fi
 command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 1; }
-rvsim=${RVSIM:-target/release/rvsim}
-[ -x "$rvsim" ] || { echo "$0: no $rvsim (cargo build --release)" >&2; exit 1; }
+if [ -n "${RVSIM:-}" ]; then
+    rvsim=$RVSIM
+else
+    cargo build --release --quiet
+    rvsim=target/release/rvsim
+fi
+[ -x "$rvsim" ] || { echo "$0: no rvsim binary at $rvsim" >&2; exit 1; }
 corpus=${RVSIM_CORPUS:-$PWD/../shared/corpus}
 xv6=$corpus/xv6-riscv
 if ! [ -f "$xv6/kernel" ] || ! [ -f "$xv6/fs.img" ]; then
