@@ -29,7 +29,7 @@ programs!(self_checking, SELF_CHECKING:
     compressed_alu, compressed_mem, compressed_ctrl, compressed_illegal, compressed_hints,
     csr, traps, interrupts, counters,
     vm_asid, vm_perms_s, vm_perms_u, vm_mxr, vm_mprv, vm_superpages, vm_faults, vm_nonleaf, vm_ad_hw,
-    smode_csrs, delegation, s_interrupts, pmp,
+    smode_csrs, delegation, s_interrupts, pmp, sstc,
 );
 
 programs!(rvsim_only, RVSIM_ONLY:

@@ -329,7 +329,7 @@ impl Machine {
     /// and the specification lets an SC fail for no visible reason.
     fn run_rounds(&mut self, max_steps: Option<u64>) -> StopReason {
         loop {
-            if self.harts.iter().all(|h| h.waiting && !h.interrupt_waiting())
+            if self.all_asleep()
                 && let Err(stuck) = self.idle(max_steps)
             {
                 return stuck;
@@ -346,6 +346,16 @@ impl Machine {
                 }
             }
         }
+    }
+
+    /// Whether every hart waits in `wfi` with nothing to wake it yet
+    /// (each is lent the bus to look at its lines).
+    fn all_asleep(&mut self) -> bool {
+        (0..self.harts.len()).all(|hart| {
+            self.lend_bus(hart);
+            self.update_interrupt_lines(hart);
+            self.harts[hart].waiting && !self.harts[hart].interrupt_waiting()
+        })
     }
 
     /// Runs hart `hart` until it stops the machine (`Some`), or, given a
@@ -397,15 +407,22 @@ impl Machine {
         }
     }
 
-    /// The step at which hart `hart`'s machine timer fires (`u64::MAX`
-    /// when it already has).
+    /// The step at which one of hart `hart`'s timers fires next: its
+    /// CLINT `mtimecmp`, or Sstc's `stimecmp` (`u64::MAX` when neither
+    /// has anything left to fire). The hart must hold the bus.
     fn timer_step(&self, hart: usize) -> u64 {
-        let ticks = self.harts[hart].ticks();
+        let cpu = &self.harts[hart];
+        let ticks = cpu.ticks();
         let clint = &self.bus().clint;
-        if clint.timer_pending(hart, ticks) {
-            return u64::MAX;
-        }
-        (ticks + clint.ticks_until_timer(hart, ticks)).saturating_mul(STEPS_PER_TICK)
+        let machine = if clint.timer_pending(hart, ticks) {
+            u64::MAX
+        } else {
+            (ticks + clint.ticks_until_timer(hart, ticks)).saturating_mul(STEPS_PER_TICK)
+        };
+        let supervisor = cpu
+            .supervisor_timer()
+            .map_or(u64::MAX, |at| (ticks + at.saturating_sub(clint.mtime(ticks))).saturating_mul(STEPS_PER_TICK));
+        machine.min(supervisor)
     }
 
     fn check_stop(&mut self, hart: usize, max_steps: Option<u64>) -> Option<StopReason> {
@@ -467,7 +484,7 @@ impl Machine {
     /// wake a hart.
     fn idle(&mut self, max_steps: Option<u64>) -> Result<(), StopReason> {
         let mie = self.harts.iter().fold(0, |all, h| all | h.csr.mie);
-        let timer = mie & irq::MTIP != 0;
+        let timer = mie & (irq::MTIP | irq::STIP) != 0;
         let external_enabled = mie & (irq::MEIP | irq::SEIP) != 0;
         let external = external_enabled && self.bus().uart.input_open();
         let network = external_enabled && self.bus().has_network();
@@ -483,9 +500,14 @@ impl Machine {
         }
         let now = self.harts[0].steps();
         let mut wait = u64::MAX;
-        for (hart, cpu) in self.harts.iter().enumerate() {
+        for hart in 0..self.harts.len() {
+            self.lend_bus(hart);
+            let cpu = &self.harts[hart];
             if cpu.csr.mie & irq::MTIP != 0 {
                 wait = wait.min(self.bus().clint.ticks_until_timer(hart, cpu.ticks()).max(1));
+            }
+            if cpu.csr.mie & irq::STIP != 0 && cpu.supervisor_timer().is_some() {
+                wait = wait.min(self.timer_step(hart).saturating_sub(cpu.steps()).div_ceil(STEPS_PER_TICK).max(1));
             }
         }
         if let Some(max) = max_steps {

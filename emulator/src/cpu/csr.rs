@@ -5,6 +5,14 @@ use super::{Cpu, Privilege};
 use crate::cpu::Exception;
 use crate::isa::{Decoded, ExecResult, X0_SINK};
 
+/// Fields of `menvcfg` and `senvcfg`.
+pub mod envcfg {
+    /// Fence of I/O implies memory.
+    pub const FIOM: u64 = 1;
+    /// Sstc: `stimecmp` is on.
+    pub const STCE: u64 = 1 << 63;
+}
+
 /// CSR numbers.
 pub mod addr {
     #![allow(missing_docs)]
@@ -21,6 +29,7 @@ pub mod addr {
     pub const SCAUSE: u16 = 0x142;
     pub const STVAL: u16 = 0x143;
     pub const SIP: u16 = 0x144;
+    pub const STIMECMP: u16 = 0x14d;
     pub const SATP: u16 = 0x180;
     pub const MSTATUS: u16 = 0x300;
     pub const MISA: u16 = 0x301;
@@ -168,6 +177,13 @@ pub struct CsrFile {
     pub stval: u64,
     /// `satp`.
     pub satp: u64,
+    /// `menvcfg`: FIOM and STCE (Sstc's enable) are writable.
+    pub menvcfg: u64,
+    /// `senvcfg`: FIOM is writable.
+    pub senvcfg: u64,
+    /// `stimecmp` (Sstc): while `menvcfg.STCE` is set, STIP is
+    /// `time >= stimecmp`.
+    pub stimecmp: u64,
     /// `fcsr`: the rounding mode `frm` (bits 7:5) and the accrued
     /// exception flags `fflags` (bits 4:0).
     pub fcsr: u64,
@@ -211,6 +227,7 @@ pub fn csr_name(number: u16) -> Option<&'static str> {
         SCAUSE => "scause",
         STVAL => "stval",
         SIP => "sip",
+        STIMECMP => "stimecmp",
         SATP => "satp",
         MSTATUS => "mstatus",
         MISA => "misa",
@@ -321,6 +338,9 @@ impl Cpu {
         if number == addr::SATP && self.mode == Privilege::Supervisor && self.csr.mstatus & status::TVM != 0 {
             return false;
         }
+        if number == addr::STIMECMP && self.mode != Privilege::Machine && !self.stimecmp_for_supervisor() {
+            return false;
+        }
         if (addr::FFLAGS..=addr::FCSR).contains(&number) && self.csr.mstatus & status::FS == 0 {
             return false;
         }
@@ -361,7 +381,9 @@ impl Cpu {
             SIE => c.mie & c.mideleg,
             STVEC => c.stvec,
             SCOUNTEREN => c.scounteren,
-            SENVCFG | MENVCFG => 0,
+            SENVCFG => c.senvcfg,
+            MENVCFG => c.menvcfg,
+            STIMECMP => c.stimecmp,
             SSCRATCH => c.sscratch,
             SEPC => c.sepc,
             SCAUSE => c.scause,
@@ -428,7 +450,9 @@ impl Cpu {
             }
             STVEC => c.stvec = legal_tvec(c.stvec, value),
             SCOUNTEREN => c.scounteren = value & 0xffff_ffff,
-            SENVCFG | MENVCFG => {}
+            SENVCFG => c.senvcfg = value & envcfg::FIOM,
+            MENVCFG => c.menvcfg = value & (envcfg::FIOM | envcfg::STCE),
+            STIMECMP => c.stimecmp = value,
             SSCRATCH => c.sscratch = value,
             SEPC => c.sepc = value & !1,
             SCAUSE => c.scause = value,
@@ -461,7 +485,11 @@ impl Cpu {
             MEPC => c.mepc = value & !1,
             MCAUSE => c.mcause = value,
             MTVAL => c.mtval = value,
-            MIP => c.mip = (c.mip & !irq::SUPERVISOR) | (value & irq::SUPERVISOR),
+            MIP => {
+                // Under Sstc, STIP is the comparison's, not software's.
+                let writable = if c.menvcfg & envcfg::STCE != 0 { irq::SSIP | irq::SEIP } else { irq::SUPERVISOR };
+                c.mip = (c.mip & !writable) | (value & writable);
+            }
             PMPCFG0 | PMPCFG2 => {
                 let first = if number == PMPCFG0 { 0 } else { 8 };
                 for (i, byte) in value.to_le_bytes().into_iter().enumerate() {
@@ -500,7 +528,23 @@ impl Cpu {
 
     /// The full `mip` value: software-written bits ORed with device lines.
     pub fn mip(&self) -> u64 {
+        if self.csr.menvcfg & envcfg::STCE != 0 {
+            let stip = if self.mtime() >= self.csr.stimecmp { irq::STIP } else { 0 };
+            return (self.csr.mip & !irq::STIP) | self.mip_lines | stip;
+        }
         self.csr.mip | self.mip_lines
+    }
+
+    /// Whether S-mode may use `stimecmp`: Sstc is enabled (`menvcfg.STCE`)
+    /// and M-mode lets it read `time` (`mcounteren.TM`).
+    fn stimecmp_for_supervisor(&self) -> bool {
+        self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & (1 << 1) != 0
+    }
+
+    /// The `mtime` at which Sstc's supervisor timer fires, if it is on
+    /// and has not fired yet.
+    pub fn supervisor_timer(&self) -> Option<u64> {
+        (self.csr.menvcfg & envcfg::STCE != 0 && self.mtime() < self.csr.stimecmp).then_some(self.csr.stimecmp)
     }
 
     /// Reacts to a CSR write: changes to interrupt enables or pending bits
@@ -517,7 +561,7 @@ impl Cpu {
                 self.update_data_mode();
                 self.request_check();
             }
-            MIE | SIE | MIP | SIP | MIDELEG => self.request_check(),
+            MIE | SIE | MIP | SIP | MIDELEG | STIMECMP | MENVCFG => self.request_check(),
             FFLAGS | FRM | FCSR => self.csr.mstatus |= status::FS,
             SATP => self.flush_translations(),
             PMPCFG0 | PMPCFG2 | PMPADDR0..=PMPADDR15 => self.flush_all_cached(),
