@@ -26,6 +26,8 @@ pub struct Bus {
     pub clint: Clint,
     /// External interrupts.
     pub plic: Plic,
+    /// The boot ROM's contents (zero beyond them).
+    pub rom: Vec<u8>,
     /// Spike's `tohost`/`fromhost`, when the program has them.
     pub htif: Htif,
     /// The virtio-mmio windows (empty unless a disk was attached).
@@ -55,6 +57,7 @@ impl Bus {
             uart,
             clint: Clint::new(harts),
             plic: Plic::default(),
+            rom: Vec::new(),
             htif: Htif::default(),
             virtio: Default::default(),
             stop: None,
@@ -99,6 +102,10 @@ impl Bus {
         }
         if let Some(offset) = within(pa, size, CLINT_BASE, CLINT_SIZE) {
             return self.clint.read(offset, size, ticks);
+        }
+        if let Some(offset) = within(pa, size, MROM_BASE, MROM_SIZE) {
+            let byte = |i: u64| self.rom.get((offset + i) as usize).copied().unwrap_or(0) as u64;
+            return Some((0..size as u64).fold(0, |v, i| v | byte(i) << (8 * i)));
         }
         if let Some(offset) = within(pa, size, PLIC_BASE, PLIC_SIZE) {
             return self.plic.read(offset, size);

@@ -22,6 +22,15 @@ pub struct DeviceTreeConfig {
 }
 
 const PLIC_PHANDLE: u32 = 1;
+const TEST_PHANDLE: u32 = 99;
+
+/// The ISA, as `riscv,isa` spells it.
+const ISA: &str = "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs_sstc";
+
+/// The ISA's extensions, one string each, as `riscv,isa-extensions` lists
+/// them (after the base, `riscv,isa-base`).
+const ISA_EXTENSIONS: [&str; 13] =
+    ["i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zba", "zbb", "zbs", "sstc"];
 
 /// The phandle of hart `hart`'s local interrupt controller.
 fn intc_phandle(hart: usize) -> u32 {
@@ -89,6 +98,7 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     let test = fdt.begin_node(&format!("test@{TEST_FINISHER_BASE:x}"))?;
     fdt.property_string_list("compatible", vec!["sifive,test1".into(), "sifive,test0".into(), "syscon".into()])?;
     fdt.property_array_u64("reg", &reg(TEST_FINISHER_BASE, TEST_FINISHER_SIZE))?;
+    fdt.property_phandle(TEST_PHANDLE)?;
     fdt.end_node(test)?;
 
     let clint = fdt.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
@@ -130,6 +140,16 @@ fn write(config: &DeviceTreeConfig) -> FdtWriterResult<Vec<u8>> {
     }
 
     fdt.end_node(soc)?;
+    // Power off and reset through the test finisher, as QEMU describes
+    // them: what Linux's syscon drivers and OpenSBI's system reset use.
+    for (name, compatible, value) in [("poweroff", "syscon-poweroff", 0x5555), ("reboot", "syscon-reboot", 0x7777)] {
+        let node = fdt.begin_node(name)?;
+        fdt.property_string("compatible", compatible)?;
+        fdt.property_u32("regmap", TEST_PHANDLE)?;
+        fdt.property_u32("offset", 0)?;
+        fdt.property_u32("value", value)?;
+        fdt.end_node(node)?;
+    }
     fdt.end_node(root)?;
     fdt.finish()
 }
@@ -141,7 +161,9 @@ fn write_cpu(fdt: &mut FdtWriter, hart: usize) -> FdtWriterResult<()> {
     fdt.property_u32("reg", hart as u32)?;
     fdt.property_string("status", "okay")?;
     fdt.property_string("compatible", "riscv")?;
-    fdt.property_string("riscv,isa", "rv64imafdc_zicsr_zifencei_zba_zbb_zbs")?;
+    fdt.property_string("riscv,isa", ISA)?;
+    fdt.property_string("riscv,isa-base", "rv64i")?;
+    fdt.property_string_list("riscv,isa-extensions", ISA_EXTENSIONS.iter().map(|e| e.to_string()).collect())?;
     fdt.property_string("mmu-type", "riscv,sv39")?;
     let intc = fdt.begin_node("interrupt-controller")?;
     fdt.property_u32("#interrupt-cells", 1)?;
@@ -174,6 +196,9 @@ mod tests {
         assert!(has(b"virtio_mmio@10001000\0") && has(b"virtio_mmio@10008000\0"));
         assert!(has(b"riscv,sv39\0"));
         assert!(has(b"cpu@0\0") && has(b"cpu@2\0") && !has(b"cpu@3\0"), "one node per hart");
+        assert!(has(b"rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs_sstc\0"));
+        assert!(has(b"zifencei\0zba\0zbb\0zbs\0sstc\0"), "riscv,isa-extensions");
+        assert!(has(b"syscon-poweroff\0") && has(b"syscon-reboot\0"));
         // The PLIC's contexts: hart 2's local controller (phandle 4) with
         // 11 (M external), then with 9 (S external), last.
         assert!(has(&[0, 0, 0, 4, 0, 0, 0, 11, 0, 0, 0, 4, 0, 0, 0, 9]));

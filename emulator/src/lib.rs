@@ -31,6 +31,7 @@ pub mod debugger;
 pub mod devices;
 pub mod fdt;
 pub mod gdb;
+pub mod images;
 pub mod initrd;
 pub mod isa;
 pub mod loader;

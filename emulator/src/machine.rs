@@ -114,6 +114,13 @@ pub const UART_IRQ: usize = 10;
 /// Host time of one timer tick (10 MHz).
 const TICK: Duration = Duration::from_nanos(1_000_000_000 / crate::cpu::TIMEBASE_HZ);
 
+/// OpenSBI's `fw_dynamic_info` (firmware/fw_dynamic.md), as QEMU writes
+/// it: magic "OSBI", version 2, the next stage's address, its mode (1,
+/// S-mode), no options, and hart 0 as the preferred boot hart.
+fn fw_dynamic_info(next_addr: u64) -> Vec<u8> {
+    [0x4942_534f, 2, next_addr, 1, 0, 0].iter().flat_map(|word: &u64| word.to_le_bytes()).collect()
+}
+
 /// Steps each hart runs in its turn when a machine has several: the
 /// harts take turns on one host thread, round-robin, so a run is
 /// reproducible. At the end of each round every hart's clock reads the
@@ -131,6 +138,8 @@ pub struct Machine {
     pub symbols: Symbols,
     /// Where the device tree was placed.
     pub dtb_addr: u64,
+    /// Symbols of the firmware, if a `--bios` was loaded.
+    pub firmware_symbols: Symbols,
     device_tree: DeviceTreeConfig,
     /// Idle time passes without the host sleeping (see
     /// [`Machine::set_virtual_idle`]).
@@ -177,7 +186,15 @@ impl Machine {
             hart.hart_id = hart_id;
             harts.push(hart);
         }
-        Ok(Machine { harts, holder: 0, symbols: Symbols::default(), dtb_addr: 0, device_tree, virtual_idle: false })
+        Ok(Machine {
+            harts,
+            holder: 0,
+            symbols: Symbols::default(),
+            dtb_addr: 0,
+            firmware_symbols: Symbols::default(),
+            device_tree,
+            virtual_idle: false,
+        })
     }
 
     /// How many harts the machine has.
@@ -239,6 +256,75 @@ impl Machine {
     /// entry point with a0 = 0 (hart id) and a1 = the device tree's
     /// address. An HTIF `tohost` symbol, if present, is connected.
     pub fn load_kernel(&mut self, image: &ElfImage, initrd: Option<&[u8]>) -> Result<(), LoadError> {
+        self.load_segments(image)?;
+        let ram = &mut self.harts[0].bus.ram;
+        let (ram_start, ram_end) = (ram.base(), ram.end());
+        let (_, image_end) = image.extent();
+        let initrd_at = boot_layout::initrd_start(ram_start, ram_end);
+        self.device_tree.initrd = initrd.map(|data| (initrd_at, initrd_at + data.len() as u64));
+        let dtb = fdt::build(&self.device_tree).map_err(|e| LoadError::new(&image.name, e))?;
+        let initrd_len = initrd.map(|data| data.len() as u64);
+        let placement = boot_layout::place(ram_start, ram_end, image_end, initrd_len, dtb.len() as u64)
+            .map_err(|e| LoadError::new(if initrd.is_some() { "initrd" } else { &image.name }, e))?;
+        if let (Some(data), Some((start, _))) = (initrd, placement.initrd) {
+            ram.slice_mut(start, data.len() as u64).expect("initrd checked inside RAM").copy_from_slice(data);
+        }
+        let dtb_addr = placement.dtb;
+        ram.slice_mut(dtb_addr, dtb.len() as u64).expect("device tree placed inside RAM").copy_from_slice(&dtb);
+        self.dtb_addr = dtb_addr;
+
+        self.bus_mut().htif = match image.symbols.address_of("tohost") {
+            Some(tohost) if tohost % 8 == 0 => {
+                Htif { tohost, fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0) }
+            }
+            _ => Htif::default(),
+        };
+        self.symbols = image.symbols.clone();
+        for cpu in &mut self.harts {
+            cpu.pc = image.entry;
+            cpu.set_reg(10, cpu.hart_id as u64);
+            cpu.set_reg(11, dtb_addr);
+        }
+        Ok(())
+    }
+
+    /// Loads `firmware` (as QEMU's `-bios`) beside a kernel already loaded
+    /// by [`Machine::load_kernel`]: its segments into RAM (they must not
+    /// overlap the kernel's), OpenSBI's `fw_dynamic_info` into the boot
+    /// ROM (the next stage is the kernel's entry, in S-mode), and every
+    /// hart at the firmware's entry with a0 = its hart id, a1 = the
+    /// device tree and a2 = the info, as QEMU's reset vector leaves them.
+    pub fn load_firmware(&mut self, firmware: &ElfImage, kernel: &ElfImage) -> Result<(), LoadError> {
+        let (kernel_low, kernel_high) = kernel.extent();
+        for segment in &firmware.segments {
+            let end = segment.paddr.saturating_add(segment.mem_size);
+            if segment.paddr < kernel_high && kernel_low < end {
+                return Err(LoadError::new(
+                    &firmware.name,
+                    format!(
+                        "its segment at {:#x}..{end:#x} overlaps the kernel ({kernel_low:#x}..{kernel_high:#x})",
+                        segment.paddr
+                    ),
+                ));
+            }
+        }
+        self.load_segments(firmware)?;
+        let info = fw_dynamic_info(kernel.entry);
+        self.bus_mut().rom = info;
+        let dtb = self.dtb_addr;
+        for cpu in &mut self.harts {
+            cpu.pc = firmware.entry;
+            cpu.set_reg(10, cpu.hart_id as u64);
+            cpu.set_reg(11, dtb);
+            cpu.set_reg(12, MROM_BASE);
+        }
+        self.firmware_symbols = firmware.symbols.clone();
+        Ok(())
+    }
+
+    /// Copies `image`'s segments into RAM (zeroing their bss), after
+    /// checking that each, and the entry point, lie inside it.
+    fn load_segments(&mut self, image: &ElfImage) -> Result<(), LoadError> {
         self.lend_bus(0);
         let ram = &mut self.harts[0].bus.ram;
         let (ram_start, ram_end) = (ram.base(), ram.end());
@@ -269,32 +355,6 @@ impl Machine {
             let (file_part, bss) = memory.split_at_mut(segment.data.len());
             file_part.copy_from_slice(&segment.data);
             bss.fill(0);
-        }
-        let (_, image_end) = image.extent();
-        let initrd_at = boot_layout::initrd_start(ram_start, ram_end);
-        self.device_tree.initrd = initrd.map(|data| (initrd_at, initrd_at + data.len() as u64));
-        let dtb = fdt::build(&self.device_tree).map_err(|e| LoadError::new(&image.name, e))?;
-        let initrd_len = initrd.map(|data| data.len() as u64);
-        let placement = boot_layout::place(ram_start, ram_end, image_end, initrd_len, dtb.len() as u64)
-            .map_err(|e| LoadError::new(if initrd.is_some() { "initrd" } else { &image.name }, e))?;
-        if let (Some(data), Some((start, _))) = (initrd, placement.initrd) {
-            ram.slice_mut(start, data.len() as u64).expect("initrd checked inside RAM").copy_from_slice(data);
-        }
-        let dtb_addr = placement.dtb;
-        ram.slice_mut(dtb_addr, dtb.len() as u64).expect("device tree placed inside RAM").copy_from_slice(&dtb);
-        self.dtb_addr = dtb_addr;
-
-        self.bus_mut().htif = match image.symbols.address_of("tohost") {
-            Some(tohost) if tohost % 8 == 0 => {
-                Htif { tohost, fromhost: image.symbols.address_of("fromhost").filter(|a| a % 8 == 0) }
-            }
-            _ => Htif::default(),
-        };
-        self.symbols = image.symbols.clone();
-        for cpu in &mut self.harts {
-            cpu.pc = image.entry;
-            cpu.set_reg(10, cpu.hart_id as u64);
-            cpu.set_reg(11, dtb_addr);
         }
         Ok(())
     }

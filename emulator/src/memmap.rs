@@ -1,5 +1,11 @@
 //! The physical memory map, compatible with QEMU's `virt` machine.
 
+/// The boot ROM (QEMU's `mrom`): read-only; it holds OpenSBI's
+/// `fw_dynamic_info` when a `--bios` boots.
+pub const MROM_BASE: u64 = 0x0000_1000;
+/// Size of the boot ROM.
+pub const MROM_SIZE: u64 = 0xf000;
+
 /// SiFive test finisher ("sifive,test0"): ends the run.
 pub const TEST_FINISHER_BASE: u64 = 0x0010_0000;
 /// Size of the test finisher's register window.
@@ -35,7 +41,8 @@ pub const MIN_RAM_SIZE: u64 = 1 << 20;
 pub const MAX_RAM_SIZE: u64 = 16 << 30;
 
 /// The devices, by name, base and size.
-pub const DEVICES: [(&str, u64, u64); 5] = [
+pub const DEVICES: [(&str, u64, u64); 6] = [
+    ("mrom", MROM_BASE, MROM_SIZE),
     ("finisher", TEST_FINISHER_BASE, TEST_FINISHER_SIZE),
     ("clint", CLINT_BASE, CLINT_SIZE),
     ("plic", PLIC_BASE, PLIC_SIZE),

@@ -91,6 +91,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
     if shapes.is_empty() {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
+    super::boot::refuse_firmware_and_harts(&args.boot, "rvsim bench tlb")?;
     let boot = plan_boot(&args.boot, Input::None)?;
     args.output.check_plot()?;
     let workload = Workload {

@@ -73,6 +73,7 @@ pub(super) fn bench_paging(args: &PagingArgs) -> Result<ExitCode, Failure> {
 
 /// What every run boots, its disks made by `disks`.
 fn workload<'a>(args: &PagingArgs, disks: &'a DiskMaker<'a>) -> Result<PagingWorkload<'a>, Failure> {
+    super::boot::refuse_firmware_and_harts(&args.boot, "rvsim bench paging")?;
     let boot = plan_boot(&with_vmstat(&args.boot)?, Input::None)?;
     Ok(PagingWorkload {
         kernel: boot.kernel,

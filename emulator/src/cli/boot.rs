@@ -8,6 +8,7 @@ use super::{BootArgs, Failure, exit_code, load_failure};
 use crate::boot_layout;
 use crate::builtin::{self, ImageKind};
 use crate::fdt::{self, DeviceTreeConfig};
+use crate::images;
 use crate::loader::{ElfImage, LoadError, read_guest_file, without_section_headers};
 use crate::memmap::{MAX_RAM_SIZE, RAM_BASE};
 
@@ -27,6 +28,28 @@ pub(super) fn load_image(spec: &str, ram_size: u64) -> Result<ElfImage, LoadErro
         }
         e
     })?;
+    warn_if_symbols_dropped(&image);
+    Ok(image)
+}
+
+/// The kernel `spec` names for a guest with `ram_size` bytes of RAM: a
+/// built-in image, an ELF file, or a RISC-V Linux `Image` (loaded at
+/// `raw_at`), gzip'd or not.
+fn load_kernel(spec: &str, ram_size: u64, raw_at: u64) -> Result<ElfImage, LoadError> {
+    let path = Path::new(spec);
+    if !path.exists() {
+        return load_image(spec, ram_size);
+    }
+    let bytes = read_guest_file(path, ram_size)?;
+    let image = images::kernel(&bytes, &path.display().to_string(), raw_at, ram_size)?;
+    warn_if_symbols_dropped(&image);
+    Ok(image)
+}
+
+/// The `--bios` firmware at `path`: an ELF file or a raw binary.
+fn load_firmware(path: &Path, ram_size: u64) -> Result<ElfImage, Failure> {
+    let bytes = read_guest_file(path, ram_size).map_err(load_failure)?;
+    let image = images::firmware(&bytes, &path.display().to_string(), ram_size).map_err(load_failure)?;
     warn_if_symbols_dropped(&image);
     Ok(image)
 }
@@ -76,8 +99,10 @@ pub(super) fn archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Failure> {
     crate::initrd::build(&refs).map_err(|e| (exit_code::LOAD, format!("initrd: {e}")))
 }
 
-/// What `rvsim run` boots: the kernel, an initrd, boot arguments.
+/// What `rvsim run` boots: firmware, the kernel, an initrd, boot arguments.
 pub(super) struct Boot {
+    /// Firmware that runs first (`--bios`).
+    pub firmware: Option<ElfImage>,
     /// The kernel (or bare-metal program).
     pub kernel: ElfImage,
     /// The initrd, when booting the teaching kernel.
@@ -122,10 +147,20 @@ fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
     if args.kernel_log.is_some() {
         return Err((exit_code::USAGE, "--kernel-log needs a PROGRAM: a bare-metal kernel has no kernel log".into()));
     }
-    let kernel = load_image(spec, args.memory).map_err(load_failure)?;
+    let firmware = match args.bios.as_deref() {
+        None | Some("none") => None,
+        Some(path) => Some(load_firmware(Path::new(path), args.memory)?),
+    };
+    let raw_at = images::kernel_start(firmware.as_ref().map(|f| f.extent().1));
+    let kernel = load_kernel(spec, args.memory, raw_at).map_err(load_failure)?;
+    let initrd = match &args.initrd {
+        Some(path) => Some(read_guest_file(path, args.memory).map_err(load_failure)?),
+        None => None,
+    };
     Ok(Boot {
+        firmware,
         kernel,
-        initrd: None,
+        initrd,
         programs: Vec::new(),
         first: None,
         bootargs: args.append.clone(),
@@ -133,8 +168,30 @@ fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
     })
 }
 
+/// Refuses what only `rvsim run` and `rvsim debug` boot (firmware, an
+/// initrd file, several harts) for `what`, which runs one hart bare.
+pub(super) fn refuse_firmware_and_harts(args: &BootArgs, what: &str) -> Result<(), Failure> {
+    let given = [(args.bios.is_some(), "--bios"), (args.initrd.is_some(), "--initrd"), (args.smp > 1, "--smp")];
+    match given.iter().find(|(given, _)| *given) {
+        Some((_, option)) => {
+            Err((exit_code::USAGE, format!("{option}: {what} runs one hart, without firmware or an initrd")))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The kernel (built-in unless `--kernel`), with `program` first.
 fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Failure> {
+    for (given, option) in [(args.bios.is_some(), "--bios"), (args.initrd.is_some(), "--initrd")] {
+        if given {
+            return Err((
+                exit_code::USAGE,
+                format!(
+                    "{option} is for a --kernel booted bare: the teaching kernel runs without firmware, on an initrd of its programs"
+                ),
+            ));
+        }
+    }
     if args.smp > 1 {
         return Err((
             exit_code::USAGE,
@@ -152,7 +209,7 @@ fn plan_kernel(args: &BootArgs, program: &str, input: Input) -> Result<Boot, Fai
     if args.kernel.is_none() {
         check_kernel_memory(&kernel, initrd.len() as u64, &bootargs, args.memory)?;
     }
-    Ok(Boot { kernel, initrd: Some(initrd), programs, first: Some(name), bootargs, interactive: true })
+    Ok(Boot { firmware: None, kernel, initrd: Some(initrd), programs, first: Some(name), bootargs, interactive: true })
 }
 
 /// Refuses a `--memory` the built-in kernel cannot boot in with this

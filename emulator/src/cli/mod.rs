@@ -101,10 +101,21 @@ struct BootArgs {
     /// Arguments for PROGRAM.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
-    /// Kernel to boot: an ELF file or built-in image name. Without PROGRAM it runs bare-metal
-    /// (M-mode at its entry, a0 = hart id, a1 = device tree), as qemu -bios none -kernel FILE.
+    /// Kernel to boot: an ELF file, a RISC-V Linux Image (gzip'd or not), or a built-in image
+    /// name. Without PROGRAM it runs bare-metal (M-mode at its entry, a0 = hart id, a1 = device
+    /// tree), as qemu -bios none -kernel FILE, or after the --bios firmware.
     #[arg(long, value_name = "FILE|NAME")]
     kernel: Option<String>,
+    /// Firmware to boot first, as QEMU's -bios: an ELF file, or a raw binary at 0x80000000 (such
+    /// as OpenSBI's fw_dynamic.bin). Every hart starts there in M-mode with a0 = hart id, a1 =
+    /// device tree, a2 = OpenSBI's fw_dynamic_info naming the --kernel (loaded at the next 2 MiB
+    /// boundary when raw) as the next stage in S-mode. "none" (the default) boots --kernel bare.
+    #[arg(long, value_name = "FILE|none")]
+    bios: Option<String>,
+    /// An initial RAM disk for a --kernel booted bare, as QEMU's -initrd: loaded where QEMU loads
+    /// it and named in the device tree's /chosen.
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
     /// Extra kernel boot arguments, e.g. "cow=off" (fork copies every page at once).
     #[arg(long, value_name = "ARGS", default_value = "", allow_hyphen_values = true)]
     append: String,

@@ -45,6 +45,9 @@ pub(super) fn build_machine(
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;
+    if let Some(firmware) = &boot.firmware {
+        machine.load_firmware(firmware, &boot.kernel).map_err(load_failure)?;
+    }
     if let Some(tracer) = tracer(&args.trace, boot, failures)? {
         machine.cpu().set_tracer(Some(tracer));
     }
