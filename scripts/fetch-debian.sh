@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Fetches Debian 13 ("trixie") riscv64 packages the tests run unmodified,
 # into a cache outside the repository, and unpacks what they need:
-#   busybox-static -> $cache/busybox
+#   busybox-static      -> $cache/busybox
+#   linux-image-riscv64 -> $cache/linux/Image (the kernel, a RISC-V Linux
+#                          Image; Debian installs it as /boot/vmlinux-*)
+#                          and $cache/linux/version
+#   opensbi             -> $cache/opensbi/fw_dynamic.bin, fw_jump.bin
+#                          (the generic platform's firmware, riscv64)
 # The cache is ${RVSIM_DEBIAN_CACHE:-$HOME/.cache/rvsim/debian}; the tests
 # look there too. Nothing is fetched when the files are already there.
 #
@@ -12,8 +17,7 @@
 set -euo pipefail
 
 cache="${RVSIM_DEBIAN_CACHE:-$HOME/.cache/rvsim/debian}"
-packages=(busybox-static)
-if [ -x "$cache/busybox" ]; then
+if [ -x "$cache/busybox" ] && [ -f "$cache/linux/Image" ] && [ -f "$cache/opensbi/fw_dynamic.bin" ]; then
     exit 0
 fi
 mkdir -p "$cache"
@@ -22,6 +26,8 @@ sudo=""
 [ "$(id -u)" -ne 0 ] && sudo=sudo
 source_file=/etc/apt/sources.list.d/rvsim-riscv64.list
 added_arch=no
+download=$(mktemp -d)
+unpacked=$(mktemp -d)
 
 cleanup() {
     $sudo rm -f "$source_file"
@@ -29,6 +35,7 @@ cleanup() {
         $sudo dpkg --remove-architecture riscv64 || true
     fi
     $sudo apt-get update -qq || true
+    rm -rf "$download" "$unpacked"
 }
 trap cleanup EXIT
 
@@ -39,16 +46,26 @@ if ! dpkg --print-foreign-architectures | grep -qx riscv64; then
 fi
 $sudo apt-get update -qq
 
-download=$(mktemp -d)
-chmod 777 "$download"
-for package in "${packages[@]}"; do
-    (cd "$download" && apt-get download -q "$package:riscv64")
-done
-cp "$download"/*.deb "$cache/"
+# linux-image-riscv64 is a metapackage: the kernel is the package it
+# depends on.
+kernel_package=$(apt-cache depends linux-image-riscv64:riscv64 | sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -n 1)
+[ -n "$kernel_package" ] || { echo "$0: cannot tell which kernel linux-image-riscv64 depends on" >&2; exit 1; }
+# opensbi is architecture "all"; trixie's own version, not a backport.
+opensbi_version=$(apt-cache policy opensbi | sed -n 's/^ *Candidate: //p')
 
-unpacked=$(mktemp -d)
-dpkg-deb -x "$cache"/busybox-static_*_riscv64.deb "$unpacked"
+chmod 777 "$download"
+(cd "$download" && apt-get download -q "busybox-static:riscv64" "$kernel_package:riscv64" "opensbi=$opensbi_version")
+
+for deb in "$download"/*.deb; do
+    dpkg-deb -x "$deb" "$unpacked"
+done
 cp "$unpacked/usr/bin/busybox" "$cache/busybox.tmp"
 mv "$cache/busybox.tmp" "$cache/busybox"
-rm -rf "$download" "$unpacked"
-echo "fetched: $(ls "$cache")"
+mkdir -p "$cache/linux" "$cache/opensbi"
+cp "$unpacked"/boot/vmlinux-* "$cache/linux/Image.tmp"
+mv "$cache/linux/Image.tmp" "$cache/linux/Image"
+basename "$unpacked"/boot/vmlinux-* | sed 's/^vmlinux-//' >"$cache/linux/version"
+for firmware in fw_dynamic.bin fw_jump.bin; do
+    cp "$unpacked/usr/lib/riscv64-linux-gnu/opensbi/generic/$firmware" "$cache/opensbi/$firmware"
+done
+echo "fetched: busybox, $kernel_package, opensbi $opensbi_version"

@@ -22,27 +22,10 @@ const QEMU_USER: &str = "qemu-riscv64";
 const PIPELINE: &str = "printf 'pear\\napple\\nfig\\n' | sort | wc -l; printf 'b\\na\\n' | sort; \
                         sha256sum busybox; cat busybox | wc -c; echo $((6*7))";
 
-/// Debian's busybox (`$RVSIM_DEBIAN_CACHE/busybox`, by default
-/// `~/.cache/rvsim/debian/busybox`), or `None` after saying loudly that
-/// it is missing; with RVSIM_REQUIRE_TOOLS=1 a missing binary fails the
-/// test.
+/// Debian's busybox, or `None` after a loud skip (see
+/// [`common::debian_file`]).
 fn busybox(test: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("RVSIM_DEBIAN_CACHE")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cache/rvsim/debian"));
-    let path = cache.join("busybox");
-    if path.is_file() {
-        return Some(path);
-    }
-    if std::env::var("RVSIM_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
-        panic!(
-            "{test}: busybox is required (RVSIM_REQUIRE_TOOLS=1) but {} is missing; run scripts/fetch-debian.sh",
-            path.display()
-        );
-    }
-    eprintln!("SKIPPED (no busybox at {}; run scripts/fetch-debian.sh): {test}", path.display());
-    None
+    common::debian_file(test, "busybox")
 }
 
 /// Runs `busybox ARGS...` on rvsim with standard input closed.

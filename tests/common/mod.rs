@@ -371,3 +371,26 @@ pub fn over_udp(options: &[&str], program: &str, args: &[&str]) -> Vec<String> {
     }
     outs
 }
+
+/// A file Debian's packages gave (`scripts/fetch-debian.sh` puts them in
+/// `$RVSIM_DEBIAN_CACHE`, by default `~/.cache/rvsim/debian`): `name` is
+/// its path in that cache. `None` after saying loudly that it is missing;
+/// with RVSIM_REQUIRE_TOOLS=1 a missing file fails the test.
+pub fn debian_file(test: &str, name: &str) -> Option<PathBuf> {
+    let cache = std::env::var_os("RVSIM_DEBIAN_CACHE")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cache/rvsim/debian"));
+    let path = cache.join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var("RVSIM_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!(
+            "{test}: {name} is required (RVSIM_REQUIRE_TOOLS=1) but {} is missing; run scripts/fetch-debian.sh",
+            path.display()
+        );
+    }
+    eprintln!("SKIPPED (no {name} at {}; run scripts/fetch-debian.sh): {test}", path.display());
+    None
+}
