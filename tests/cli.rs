@@ -128,7 +128,46 @@ fn unknown_name_is_neither_file_nor_built_in() {
 #[test]
 fn not_an_elf_file() {
     let path = write_file("not_an_elf_file", "notes.txt", b"these are not instructions\n");
-    assert_one_line_error(&rvsim_args(&["run", "--kernel", &path]), 3, &[&path, "not an ELF file"]);
+    assert_one_line_error(
+        &rvsim_args(&["run", "--kernel", &path]),
+        3,
+        &[&path, "neither an ELF file nor a RISC-V Linux Image"],
+    );
+}
+
+#[test]
+fn bad_firmware_and_boot_files_are_one_line_errors() {
+    let test = "bad_firmware_and_boot_files_are_one_line_errors";
+    // (Each write_file starts its directory afresh: one directory each.)
+    let empty = write_file(&format!("{test}_empty"), "empty.bin", b"");
+    let raw = write_file(test, "jump.bin", &0x0000_0067u32.to_le_bytes());
+    let cases: [(&[&str], i32, &[&str]); 6] = [
+        (&["--bios", "/nonexistent/fw.bin", "--kernel", "cpu-mix"], 3, &["/nonexistent/fw.bin", "no such file"]),
+        (&["--bios", &empty, "--kernel", "cpu-mix"], 3, &[&empty, "an empty file is no firmware"]),
+        // cpu-mix links at 0x80000000, where raw firmware goes too.
+        (&["--bios", &raw, "--kernel", "cpu-mix"], 3, &[&raw, "overlaps the kernel"]),
+        (&["--kernel", "cpu-mix", "--initrd", "/nonexistent/initrd"], 3, &["/nonexistent/initrd", "no such file"]),
+        (&["--bios", &raw, "forktest"], 2, &["--bios is for a --kernel booted bare"]),
+        (&["--initrd", &raw, "forktest"], 2, &["--initrd is for a --kernel booted bare"]),
+    ];
+    for (args, status, needles) in cases {
+        let output = rvsim_args(&[&["run"], args].concat());
+        assert_one_line_error(&output, status, needles);
+    }
+}
+
+#[test]
+fn firmware_that_jumps_to_nothing_ends_as_a_stuck_hart() {
+    // `jr x0`: every hart jumps to address 0, where nothing answers; the
+    // fetch faults to mtvec (0 at reset), again and again.
+    let path =
+        write_file("firmware_that_jumps_to_nothing_ends_as_a_stuck_hart", "jump.bin", &0x0000_0067u32.to_le_bytes());
+    for harts in ["1", "3"] {
+        let output = rvsim_args(&["run", "--bios", &path, "--smp", harts]);
+        assert_eq!(output.status.code(), Some(125), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("stuck") && stderr.contains("instruction access fault"), "{stderr}");
+    }
 }
 
 #[test]

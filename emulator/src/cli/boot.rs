@@ -138,6 +138,9 @@ pub(super) fn plan_boot(args: &BootArgs, input: Input) -> Result<Boot, Failure> 
 
 /// A bare-metal boot: the kernel owns the machine.
 fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
+    if let (None, Some(bios)) = (&args.kernel, args.bios.as_deref().filter(|b| *b != "none")) {
+        return plan_firmware_alone(args, bios);
+    }
     let spec = args.kernel.as_deref().ok_or_else(|| {
         (
             exit_code::USAGE,
@@ -153,10 +156,7 @@ fn plan_bare_metal(args: &BootArgs) -> Result<Boot, Failure> {
     };
     let raw_at = images::kernel_start(firmware.as_ref().map(|f| f.extent().1));
     let kernel = load_kernel(spec, args.memory, raw_at).map_err(load_failure)?;
-    let initrd = match &args.initrd {
-        Some(path) => Some(read_guest_file(path, args.memory).map_err(load_failure)?),
-        None => None,
-    };
+    let initrd = initrd_file(args)?;
     Ok(Boot {
         firmware,
         kernel,
@@ -178,6 +178,27 @@ pub(super) fn refuse_firmware_and_harts(args: &BootArgs, what: &str) -> Result<(
         }
         None => Ok(()),
     }
+}
+
+/// The `--initrd` file's contents, if one is given.
+fn initrd_file(args: &BootArgs) -> Result<Option<Vec<u8>>, Failure> {
+    args.initrd.as_deref().map(|path| read_guest_file(path, args.memory).map_err(load_failure)).transpose()
+}
+
+/// `--bios` without `--kernel`: the firmware is all there is to run, as
+/// QEMU runs `-bios` alone.
+fn plan_firmware_alone(args: &BootArgs, bios: &str) -> Result<Boot, Failure> {
+    let firmware = load_firmware(Path::new(bios), args.memory)?;
+    let initrd = initrd_file(args)?;
+    Ok(Boot {
+        firmware: None,
+        kernel: firmware,
+        initrd,
+        programs: Vec::new(),
+        first: None,
+        bootargs: args.append.clone(),
+        interactive: false,
+    })
 }
 
 /// The kernel (built-in unless `--kernel`), with `program` first.
