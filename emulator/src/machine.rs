@@ -398,12 +398,16 @@ impl Machine {
             let end = max_steps.map_or(start + QUANTUM, |max| max.min(start + QUANTUM)).max(start + 1);
             for hart in 0..self.harts.len() {
                 let retired = self.harts[hart].retired();
-                if let Some(stop) = self.run_hart(hart, max_steps, Some(end)) {
+                if let Some(stop) = self.run_hart(hart, None, Some(end)) {
                     return stop;
                 }
                 if self.harts[hart].retired() != retired {
                     self.harts.iter_mut().filter(|h| h.hart_id != hart).for_each(|h| h.reservation = None);
                 }
+            }
+            // The limit ends the run once every hart has reached it.
+            if let Some(max) = max_steps.filter(|&max| end >= max) {
+                return StopReason::InstructionLimit(max);
             }
         }
     }
@@ -419,7 +423,8 @@ impl Machine {
     }
 
     /// Runs hart `hart` until it stops the machine (`Some`), or, given a
-    /// `turn_end`, until its clock reaches it (`None`). A waiting hart
+    /// `turn_end` (which a machine of several harts keeps within its
+    /// limit), until its clock reaches it (`None`). A waiting hart
     /// with others beside it idles through its turn, up to its timer.
     fn run_hart(&mut self, hart: usize, max_steps: Option<u64>, turn_end: Option<u64>) -> Option<StopReason> {
         self.lend_bus(hart);

@@ -158,15 +158,29 @@ pub struct DiskReport {
     pub sectors_written: u64,
 }
 
+/// One hart's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HartReport {
+    /// Its instructions, cycles and traps.
+    pub hart: HartStats,
+    /// Its modelled TLB.
+    pub tlb: TlbReport,
+    /// Its MMU.
+    pub mmu: MmuReport,
+}
+
 /// Everything counted during a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RunStats {
-    /// The hart.
+    /// The hart (with several, the sum of theirs).
     pub hart: HartStats,
-    /// The modelled TLB.
+    /// The modelled TLB (with several harts, the sum of theirs).
     pub tlb: TlbReport,
-    /// The MMU.
+    /// The MMU (with several harts, the sum of theirs).
     pub mmu: MmuReport,
+    /// Each hart's own counters, when the machine has more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub harts: Vec<HartReport>,
     /// The disks (none unless attached).
     pub disks: Vec<DiskReport>,
     /// The network device, if one is attached.
@@ -175,49 +189,22 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    /// Collects the counters of `machine`.
+    /// Collects the counters of `machine`: its hart's, or the sum of
+    /// its harts' and each one's.
     pub fn collect(machine: &Machine) -> RunStats {
-        let cpu = machine.hart(0);
-        let [user, supervisor, machine_mode] = cpu.retired_by_mode();
-        let tlb = &cpu.mmu.tlb;
-        let shape = tlb.shape();
-        let s = &tlb.stats;
-        let f = s.flushes;
-        let hits = PerAccess::from(s.hits);
-        let misses = PerAccess::from(s.misses);
+        let mut reports: Vec<HartReport> = machine.harts().iter().map(hart_report).collect();
+        let mut total = reports.first().cloned().unwrap_or_default();
+        for report in reports.iter().skip(1) {
+            total.add(report);
+        }
+        if reports.len() == 1 {
+            reports.clear();
+        }
         RunStats {
-            hart: HartStats {
-                retired: cpu.retired(),
-                retired_by_mode: PerMode { user, supervisor, machine: machine_mode },
-                cycles: cpu.mcycle(),
-                traps: cpu.traps_taken(),
-            },
-            tlb: TlbReport {
-                shape: shape.to_string(),
-                entries: shape.entries,
-                ways: shape.ways,
-                policy: shape.policy.name().to_string(),
-                lookups: PerAccess::from([0, 1, 2].map(|i| s.hits[i] + s.misses[i])),
-                hits,
-                misses,
-                fills: s.fills,
-                evictions: s.evictions,
-                flushes: Flushes {
-                    all: f[FlushForm::All.index()],
-                    asid: f[FlushForm::Asid(0).index()],
-                    va: f[FlushForm::Address(0).index()],
-                    va_asid: f[FlushForm::AddressAsid(0, 0).index()],
-                },
-                flushed_entries: s.flushed_entries,
-            },
-            mmu: MmuReport {
-                ad_policy: cpu.mmu.ad.name().to_string(),
-                walks: cpu.mmu.stats.walks,
-                pte_reads: cpu.mmu.stats.pte_reads,
-                ad_updates: cpu.mmu.stats.ad_updates,
-                page_faults: PerAccess::from(cpu.mmu.stats.page_faults),
-                walk_access_faults: cpu.mmu.stats.walk_access_faults,
-            },
+            hart: total.hart,
+            tlb: total.tlb,
+            mmu: total.mmu,
+            harts: reports,
             disks: disks(machine),
             network: machine.bus().virtio.iter().find_map(|slot| slot.net_stats()),
         }
@@ -235,6 +222,20 @@ impl RunStats {
 
     /// Adds `other`'s counters to these.
     fn add(&mut self, other: &RunStats) {
+        let mut mine = HartReport { hart: self.hart.clone(), tlb: self.tlb.clone(), mmu: self.mmu.clone() };
+        mine.add(&HartReport { hart: other.hart.clone(), tlb: other.tlb.clone(), mmu: other.mmu.clone() });
+        (self.hart, self.tlb, self.mmu) = (mine.hart, mine.tlb, mine.mmu);
+        self.disks.extend(other.disks.iter().cloned());
+        self.network = match (self.network, other.network) {
+            (Some(a), Some(b)) => Some(a.sum(&b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+impl HartReport {
+    /// Adds `other`'s counters to these.
+    fn add(&mut self, other: &HartReport) {
         let (h, o) = (&mut self.hart, &other.hart);
         (h.retired, h.cycles, h.traps) = (h.retired + o.retired, h.cycles + o.cycles, h.traps + o.traps);
         let (m, om) = (&mut h.retired_by_mode, &o.retired_by_mode);
@@ -248,25 +249,14 @@ impl RunStats {
         let (f, of) = (&mut t.flushes, &ot.flushes);
         (f.all, f.asid, f.va, f.va_asid) = (f.all + of.all, f.asid + of.asid, f.va + of.va, f.va_asid + of.va_asid);
         self.mmu.add(&other.mmu);
-        self.disks.extend(other.disks.iter().cloned());
-        self.network = match (self.network, other.network) {
-            (Some(a), Some(b)) => Some(a.sum(&b)),
-            (a, b) => a.or(b),
-        };
     }
 
-    /// The statistics as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-
-    /// The statistics as a table.
-    pub fn table(&self) -> String {
+    /// This hart's counters as a table, under `title`.
+    fn table(&self, title: &str, out: &mut String) {
         let h = &self.hart;
         let t = &self.tlb;
         let m = &self.mmu;
-        let mut out = String::new();
-        let _ = writeln!(out, "hart");
+        let _ = writeln!(out, "{title}");
         let _ = writeln!(
             out,
             "  instructions retired {:>14}   (U {}, S {}, M {})",
@@ -282,9 +272,9 @@ impl RunStats {
             let _ = writeln!(out, "  {name:<8}{lookups:>14}{hits:>14}{misses:>14}{rate:>10}");
         };
         for access in [Access::Fetch, Access::Load, Access::Store] {
-            row(&mut out, access.name(), t.lookups.get(access), t.hits.get(access), t.misses.get(access));
+            row(out, access.name(), t.lookups.get(access), t.hits.get(access), t.misses.get(access));
         }
-        row(&mut out, "total", t.lookups.total(), t.hits.total(), t.misses.total());
+        row(out, "total", t.lookups.total(), t.hits.total(), t.misses.total());
         let _ = writeln!(out, "  fills {}, evictions {}", t.fills, t.evictions);
         let _ = writeln!(
             out,
@@ -298,6 +288,24 @@ impl RunStats {
             "  page faults: fetch {}, load {}, store {}; PTE access faults {}",
             m.page_faults.fetch, m.page_faults.load, m.page_faults.store, m.walk_access_faults
         );
+    }
+}
+
+impl RunStats {
+    /// The statistics as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The statistics as a table: with several harts, each hart's, then
+    /// their sum.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for (i, hart) in self.harts.iter().enumerate() {
+            hart.table(&format!("hart {i}"), &mut out);
+        }
+        let title = if self.harts.is_empty() { "hart".to_string() } else { format!("all {} harts", self.harts.len()) };
+        HartReport { hart: self.hart.clone(), tlb: self.tlb.clone(), mmu: self.mmu.clone() }.table(&title, &mut out);
         if let Some(n) = &self.network {
             let _ = writeln!(out, "network");
             let _ = writeln!(
@@ -315,6 +323,49 @@ impl RunStats {
             );
         }
         out
+    }
+}
+
+/// The counters of one hart.
+fn hart_report(cpu: &crate::cpu::Cpu) -> HartReport {
+    let [user, supervisor, machine_mode] = cpu.retired_by_mode();
+    let tlb = &cpu.mmu.tlb;
+    let shape = tlb.shape();
+    let s = &tlb.stats;
+    let f = s.flushes;
+    HartReport {
+        hart: HartStats {
+            retired: cpu.retired(),
+            retired_by_mode: PerMode { user, supervisor, machine: machine_mode },
+            cycles: cpu.mcycle(),
+            traps: cpu.traps_taken(),
+        },
+        tlb: TlbReport {
+            shape: shape.to_string(),
+            entries: shape.entries,
+            ways: shape.ways,
+            policy: shape.policy.name().to_string(),
+            lookups: PerAccess::from([0, 1, 2].map(|i| s.hits[i] + s.misses[i])),
+            hits: PerAccess::from(s.hits),
+            misses: PerAccess::from(s.misses),
+            fills: s.fills,
+            evictions: s.evictions,
+            flushes: Flushes {
+                all: f[FlushForm::All.index()],
+                asid: f[FlushForm::Asid(0).index()],
+                va: f[FlushForm::Address(0).index()],
+                va_asid: f[FlushForm::AddressAsid(0, 0).index()],
+            },
+            flushed_entries: s.flushed_entries,
+        },
+        mmu: MmuReport {
+            ad_policy: cpu.mmu.ad.name().to_string(),
+            walks: cpu.mmu.stats.walks,
+            pte_reads: cpu.mmu.stats.pte_reads,
+            ad_updates: cpu.mmu.stats.ad_updates,
+            page_faults: PerAccess::from(cpu.mmu.stats.page_faults),
+            walk_access_faults: cpu.mmu.stats.walk_access_faults,
+        },
     }
 }
 

@@ -19,7 +19,7 @@ use crate::net::node_mac;
 use crate::net::socket::{Membership, SocketBackend};
 use crate::stats::RunStats;
 use crate::terminal::RawTerminal;
-use crate::trace::{Symbolizer, TraceConfig, Tracer, UserProgram};
+use crate::trace::{SharedOutput, Symbolizer, TraceConfig, Tracer, UserProgram};
 
 /// The machine `args` describe, booted from `boot` with console input
 /// from `input` and output to `console`, its tracer attached (whose
@@ -48,9 +48,7 @@ pub(super) fn build_machine(
     if let Some(firmware) = &boot.firmware {
         machine.load_firmware(firmware, &boot.kernel).map_err(load_failure)?;
     }
-    if let Some(tracer) = tracer(&args.trace, boot, failures)? {
-        machine.cpu().set_tracer(Some(tracer));
-    }
+    attach_tracers(&mut machine, &args.trace, boot, failures)?;
     Ok(machine)
 }
 
@@ -164,8 +162,10 @@ pub(super) fn stats_json_file(args: &MachineArgs) -> Result<Option<(&Path, File)
 /// Writes out what the console and the tracer still hold.
 fn flush_outputs(machine: &mut Machine) {
     machine.flush_console();
-    if let Some(tracer) = machine.cpu().observers().tracer.as_deref_mut() {
-        tracer.flush();
+    for hart in 0..machine.hart_count() {
+        if let Some(tracer) = machine.hart_mut(hart).observers().tracer.as_deref_mut() {
+            tracer.flush();
+        }
     }
 }
 
@@ -265,10 +265,26 @@ pub(super) fn parse_address(text: &str, symbols: &Symbolizer) -> Option<u64> {
     symbols.address_of(text)
 }
 
-/// The tracer the options ask for, if any.
-fn tracer(args: &TraceArgs, boot: &Boot, failures: &OutputFailures) -> Result<Option<Tracer>, Failure> {
-    let Some(config) = trace_config(args, boot)? else { return Ok(None) };
-    Ok(Some(Tracer::new(config, trace_output(args, failures)?, symbolizer(boot))))
+/// Attaches the tracer the options ask for, if any, to every hart: with
+/// several, each names its hart and they share the output.
+fn attach_tracers(
+    machine: &mut Machine,
+    args: &TraceArgs,
+    boot: &Boot,
+    failures: &OutputFailures,
+) -> Result<(), Failure> {
+    let Some(config) = trace_config(args, boot)? else { return Ok(()) };
+    let out = trace_output(args, failures)?;
+    if machine.hart_count() == 1 {
+        machine.cpu().set_tracer(Some(Tracer::new(config, out, symbolizer(boot))));
+        return Ok(());
+    }
+    let shared = SharedOutput::new(out);
+    for hart in 0..machine.hart_count() {
+        let tracer = Tracer::new(config.clone(), Box::new(shared.clone()), symbolizer(boot)).for_hart(hart);
+        machine.hart_mut(hart).set_tracer(Some(tracer));
+    }
+    Ok(())
 }
 
 /// What the trace options ask for, if anything: refuses the options that

@@ -92,6 +92,28 @@ impl Categories {
     }
 }
 
+/// One trace output written by several tracers (a machine's harts, one
+/// after another on one thread): each line goes whole.
+#[derive(Clone)]
+pub struct SharedOutput(std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
+
+impl SharedOutput {
+    /// Shares `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> SharedOutput {
+        SharedOutput(std::sync::Arc::new(std::sync::Mutex::new(out)))
+    }
+}
+
+impl Write for SharedOutput {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("a tracer panicked"))?.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().map_err(|_| std::io::Error::other("a tracer panicked"))?.flush()
+    }
+}
+
 /// What to trace, and when.
 #[derive(Debug, Clone, Default)]
 pub struct TraceConfig {
@@ -121,6 +143,8 @@ pub struct Tracer {
     stopped: bool,
     accesses: Vec<PendingAccess>,
     csr_writes: Vec<(u16, u64)>,
+    /// The hart traced, named in every line, when the machine has several.
+    hart: Option<usize>,
     /// Names addresses.
     pub symbols: Symbolizer,
 }
@@ -134,7 +158,25 @@ impl Tracer {
     /// A tracer writing to `out`.
     pub fn new(config: TraceConfig, out: Box<dyn Write + Send>, symbols: Symbolizer) -> Tracer {
         let started = config.from.is_none();
-        Tracer { config, out, lines: 0, started, stopped: false, accesses: Vec::new(), csr_writes: Vec::new(), symbols }
+        Tracer {
+            config,
+            out,
+            lines: 0,
+            started,
+            stopped: false,
+            accesses: Vec::new(),
+            csr_writes: Vec::new(),
+            hart: None,
+            symbols,
+        }
+    }
+
+    /// The same tracer for hart `hart` of a machine with several: its
+    /// `insn` lines say `core N`, as Spike's do, and its other lines
+    /// start with `hart N`.
+    pub fn for_hart(mut self, hart: usize) -> Tracer {
+        self.hart = Some(hart);
+        self
     }
 
     /// Whether events of `category` are written now, in address space
@@ -155,8 +197,16 @@ impl Tracer {
         }
     }
 
-    /// Writes one line (and stops at the limit).
+    /// Writes one line (and stops at the limit), naming the hart if the
+    /// machine has several.
     pub fn line(&mut self, text: &str) {
+        match self.hart {
+            Some(hart) => self.write_line(&format!("hart {hart} {text}")),
+            None => self.write_line(text),
+        }
+    }
+
+    fn write_line(&mut self, text: &str) {
         if self.stopped {
             return;
         }
@@ -212,7 +262,8 @@ impl Tracer {
     ) {
         let mut text = String::with_capacity(120);
         let encoding = if len == 2 { format!("0x{raw:04x}") } else { format!("0x{raw:08x}") };
-        let _ = write!(text, "core   0: {} 0x{pc:016x} ({encoding})", privilege_number(mode));
+        let core = self.hart.unwrap_or(0);
+        let _ = write!(text, "core {core:>3}: {} 0x{pc:016x} ({encoding})", privilege_number(mode));
         if let Some((file, r, value)) = rd {
             let _ = write!(text, " {file}{r:<2} 0x{value:016x}");
         }
@@ -231,7 +282,7 @@ impl Tracer {
         if let Some(symbol) = symbol {
             let _ = write!(text, "  <{symbol}>");
         }
-        self.line(&text);
+        self.write_line(&text);
     }
 
     /// A `mem` line.
