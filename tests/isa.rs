@@ -47,7 +47,24 @@ programs!(differential, DIFFERENTIAL:
 
 /// Programs used by other tests (tests/cli.rs) rather than run here.
 const USED_ELSEWHERE: &[&str] =
-    &["selftest_fail", "uart_exit", "tohost_exit", "stuck_trap_loop", "stuck_wfi", "tlb_sweep"];
+    &["selftest_fail", "uart_exit", "tohost_exit", "stuck_trap_loop", "stuck_wfi", "tlb_sweep", "smp"];
+
+/// `smp` on two harts: shared memory, AMOs, an interrupt from one hart to
+/// the other, and an LR reservation the other hart's store breaks; on
+/// rvsim and on QEMU.
+#[test]
+fn two_harts_share_memory_interrupt_each_other_and_break_reservations() {
+    let program = common::elf("smp");
+    let ours = common::run_rvsim(&program, &["--smp", "2"]);
+    assert_eq!(ours.status.code(), Some(0), "smp failed on rvsim:\n{}", common::describe(&ours));
+    let name = "two_harts_share_memory_interrupt_each_other_and_break_reservations";
+    if common::qemu_available(name) {
+        let mut command = std::process::Command::new("qemu-system-riscv64");
+        command.args(["-machine", "virt", "-bios", "none", "-m", "128M", "-smp", "2", "-nographic", "-kernel"]);
+        let theirs = common::run_with_timeout(command.arg(&program), common::RUN_TIMEOUT);
+        assert_eq!(theirs.status.code(), Some(0), "smp failed on QEMU:\n{}", common::describe(&theirs));
+    }
+}
 
 #[test]
 fn every_program_is_run_by_some_test() {
