@@ -134,6 +134,9 @@ pub struct Machine {
     harts: Vec<Cpu>,
     /// Which hart holds the bus.
     holder: usize,
+    /// The hart tools look at ([`Machine::cpu`]): hart 0 until a tool
+    /// chooses another, or a hart stops at a breakpoint or watchpoint.
+    focus: usize,
     /// Symbols of the loaded kernel, for traces and debuggers.
     pub symbols: Symbols,
     /// Where the device tree was placed.
@@ -189,6 +192,7 @@ impl Machine {
         Ok(Machine {
             harts,
             holder: 0,
+            focus: 0,
             symbols: Symbols::default(),
             dtb_addr: 0,
             firmware_symbols: Symbols::default(),
@@ -214,9 +218,35 @@ impl Machine {
         &mut self.harts[hart]
     }
 
-    /// Hart 0, holding the bus: the hart tools look at.
+    /// The hart tools look at (see [`Machine::set_focus`]), holding the
+    /// bus.
     pub fn cpu(&mut self) -> &mut Cpu {
-        self.hart_mut(0)
+        self.hart_mut(self.focus)
+    }
+
+    /// The hart tools look at, to look at.
+    pub fn focused(&self) -> &Cpu {
+        &self.harts[self.focus]
+    }
+
+    /// Which hart tools look at.
+    pub fn focus(&self) -> usize {
+        self.focus
+    }
+
+    /// Makes tools look at hart `hart`; false if there is no such hart.
+    pub fn set_focus(&mut self, hart: usize) -> bool {
+        let exists = hart < self.harts.len();
+        if exists {
+            self.focus = hart;
+        }
+        exists
+    }
+
+    /// Every hart, to change (tools set breakpoints on each). The bus
+    /// stays where it is.
+    pub fn harts_mut(&mut self) -> &mut [Cpu] {
+        &mut self.harts
     }
 
     /// Every hart.
@@ -502,6 +532,7 @@ impl Machine {
             return Some(StopReason::Quit);
         }
         if let Some(stop) = cpu.take_debug_stop() {
+            self.focus = hart;
             return Some(StopReason::Debug(stop));
         }
         let steps = cpu.steps();

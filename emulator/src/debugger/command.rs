@@ -54,6 +54,8 @@ pub enum Command {
         /// The address expression.
         at: String,
     },
+    /// List the harts, or look at hart `n` from now on.
+    Hart(Option<usize>),
     /// Translate an address: every walk step and the permission check,
     /// for an access in a privilege (the hart's when `None`).
     Translate {
@@ -104,6 +106,7 @@ commands:
   pt [all]               the current page table, user half (or all of it), vmprint style
   tlb                    the TLB's entries
   stats                  the hart's, TLB's and MMU's counters
+  hart [N]               list the harts, or look at hart N (registers, memory, stepping)
   where (w)              the next instruction
   help (h)               this text
   quit (q)               leave
@@ -173,6 +176,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "regs" | "r" | "registers" => Command::Regs,
         "fregs" => Command::FloatRegs,
         "csrs" | "csr" => Command::Csrs,
+        "hart" | "harts" => match rest.first() {
+            None => Command::Hart(None),
+            Some(n) => {
+                let n = n.parse::<usize>().map_err(|_| format!("hart: '{n}' is not a hart number"))?;
+                Command::Hart(Some(n))
+            }
+        },
         "translate" | "t" => {
             no_more(3)?;
             let access = match rest.get(1).copied() {

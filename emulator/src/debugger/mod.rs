@@ -116,7 +116,14 @@ impl Debugger {
                 self.machine.cpu().hart_probe(va, access, privilege).to_string()
             }
             Command::PageTable { all } => view::page_table(&self.machine, all),
-            Command::Tlb => crate::mmu::inspect::tlb_dump(&self.machine.hart(0).mmu.tlb),
+            Command::Tlb => crate::mmu::inspect::tlb_dump(&self.machine.focused().mmu.tlb),
+            Command::Hart(None) => view::harts(&mut self.machine, &mut self.symbols),
+            Command::Hart(Some(n)) => {
+                if !self.machine.set_focus(n) {
+                    return Err(format!("hart {n}: the machine has harts 0 to {}", self.machine.hart_count() - 1));
+                }
+                self.location()
+            }
             Command::Stats => RunStats::collect(&self.machine).table(),
             Command::Where => self.location(),
         };
@@ -126,7 +133,7 @@ impl Debugger {
 
     /// An address expression, with the machine's registers and symbols.
     fn address(&self, text: &str) -> Result<u64, String> {
-        let cpu = self.machine.hart(0);
+        let cpu = self.machine.focused();
         command::address(text, |r| cpu.named_value(r), |s| self.symbols.address_of(s))
     }
 
@@ -219,13 +226,17 @@ impl Debugger {
         self.ensure_running()?;
         let temporary = until.filter(|addr| !self.machine.cpu().observers().breakpoints.contains(addr));
         if let Some(addr) = temporary {
-            self.machine.cpu().observers().breakpoints.insert(addr);
-            self.machine.cpu().observers_changed();
+            for cpu in self.machine.harts_mut() {
+                cpu.observers().breakpoints.insert(addr);
+                cpu.observers_changed();
+            }
         }
         let stop = self.run_to(None);
         if let Some(addr) = temporary {
-            self.machine.cpu().observers().breakpoints.remove(&addr);
-            self.machine.cpu().observers_changed();
+            for cpu in self.machine.harts_mut() {
+                cpu.observers().breakpoints.remove(&addr);
+                cpu.observers_changed();
+            }
         }
         Ok(match stop {
             Some(StopReason::Debug(DebugStop::Breakpoint(pc))) if Some(pc) == temporary => self.location(),
@@ -256,20 +267,22 @@ impl Debugger {
         self.points.iter().find(|(_, p)| *p == point).map_or(0, |(n, _)| *n)
     }
 
-    /// Makes the hart's breakpoints and watchpoints the list's.
+    /// Makes every hart's breakpoints and watchpoints the list's.
     fn apply_points(&mut self) {
-        let observers = self.machine.cpu().observers();
-        observers.breakpoints.clear();
-        observers.watchpoints.clear();
-        for (_, point) in &self.points {
-            match *point {
-                Point::Break(addr) => {
-                    observers.breakpoints.insert(addr);
+        for cpu in self.machine.harts_mut() {
+            let observers = cpu.observers();
+            observers.breakpoints.clear();
+            observers.watchpoints.clear();
+            for (_, point) in &self.points {
+                match *point {
+                    Point::Break(addr) => {
+                        observers.breakpoints.insert(addr);
+                    }
+                    Point::Watch(addr, len) => observers.watchpoints.push((addr, len)),
                 }
-                Point::Watch(addr, len) => observers.watchpoints.push((addr, len)),
             }
+            cpu.observers_changed();
         }
-        self.machine.cpu().observers_changed();
     }
 
     fn delete(&mut self, which: Option<u32>) -> Result<String, String> {

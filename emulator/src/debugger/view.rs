@@ -12,7 +12,7 @@ use crate::trace::Symbolizer;
 
 /// ` <symbol+off>` for `pc` in the hart's current mode, or nothing.
 pub fn symbol(machine: &mut Machine, symbols: &mut Symbolizer, pc: u64) -> String {
-    let cpu = machine.hart(0);
+    let cpu = machine.focused();
     symbols.name(pc, cpu.mode, cpu.csr.satp, &cpu.bus.ram).map_or(String::new(), |s| format!(" <{s}>"))
 }
 
@@ -21,17 +21,38 @@ pub fn location(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
     let pc = machine.cpu().pc;
     let mode = machine.cpu().mode.letter();
     let name = symbol(machine, symbols, pc);
+    let hart = if machine.hart_count() > 1 { format!("hart {} ", machine.focus()) } else { String::new() };
     match machine.cpu().decode_at(pc) {
-        Ok(d) => format!("  [{mode}] {pc:#x}{name}  {}", disassemble(&d, pc).replace('\t', " ")),
-        Err(e) => format!("  [{mode}] {pc:#x}{name}  (cannot fetch: {e})"),
+        Ok(d) => format!("  {hart}[{mode}] {pc:#x}{name}  {}", disassemble(&d, pc).replace('\t', " ")),
+        Err(e) => format!("  {hart}[{mode}] {pc:#x}{name}  (cannot fetch: {e})"),
     }
+}
+
+/// Every hart: its number, mode and pc, whether it waits in `wfi`, and
+/// which one the debugger looks at.
+pub fn harts(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
+    let focus = machine.focus();
+    let mut out = String::new();
+    for hart in 0..machine.hart_count() {
+        let (pc, mode, waiting) = {
+            let cpu = machine.hart(hart);
+            (cpu.pc, cpu.mode.letter(), cpu.waiting)
+        };
+        machine.set_focus(hart);
+        let name = symbol(machine, symbols, pc);
+        let marks = [(hart == focus, " (looking at it)"), (waiting, " waiting in wfi")];
+        let notes: String = marks.iter().filter(|(on, _)| *on).map(|(_, text)| *text).collect();
+        let _ = writeln!(out, "hart {hart}: [{mode}] {pc:#x}{name}{notes}");
+    }
+    machine.set_focus(focus);
+    out.trim_end().to_string()
 }
 
 /// pc, mode, and x1..x31 by ABI name, four a line.
 pub fn registers(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
     let pc = machine.cpu().pc;
     let name = symbol(machine, symbols, pc);
-    let cpu = machine.hart(0);
+    let cpu = machine.focused();
     let mut out = format!("pc   {pc:#018x}{name}  mode {}\n", cpu.mode.letter());
     for r in 1..32 {
         let _ = write!(out, "{:<4} {:#018x}", abi_name(r as u8), cpu.reg(r));
@@ -43,7 +64,7 @@ pub fn registers(machine: &mut Machine, symbols: &mut Symbolizer) -> String {
 /// f0..f31 by ABI name, raw and read as a double (or as the single a
 /// NaN-boxed register holds), two a line; then `fcsr` and `mstatus.FS`.
 pub fn float_registers(machine: &Machine) -> String {
-    let cpu = machine.hart(0);
+    let cpu = machine.focused();
     let mut out = String::new();
     for r in 0..32 {
         let raw = cpu.freg(r);
@@ -67,7 +88,7 @@ pub fn float_registers(machine: &Machine) -> String {
 /// The CSRs that matter for traps and translation, with `satp` decoded.
 pub fn csrs(machine: &Machine) -> String {
     use csr_addr::*;
-    let cpu = machine.hart(0);
+    let cpu = machine.focused();
     let mut out = String::new();
     let list = [
         MSTATUS, MISA, MEDELEG, MIDELEG, MIE, MIP, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH, SSTATUS, SIE, SIP, STVEC,
@@ -159,7 +180,7 @@ pub fn instructions(
 
 /// The page table the hart uses now, in xv6's vmprint shape.
 pub fn page_table(machine: &Machine, all: bool) -> String {
-    let cpu = machine.hart(0);
+    let cpu = machine.focused();
     if cpu.csr.satp >> 60 != 8 {
         return "satp is Bare: no page table".into();
     }
