@@ -249,3 +249,24 @@ fn fregs_shows_the_floating_point_registers() {
     assert!(fregs.contains("fa3   0x400c000000000000 3.5"), "{fregs}");
     assert!(fregs.contains("fcsr  0x00 (frm 0, fflags 0x00)  FS Dirty"), "{fregs}");
 }
+
+#[test]
+fn on_several_harts_the_debugger_lists_them_and_looks_at_any() {
+    let script = "hart\nhart 2\nregs\nstep 5\nhart\nhart 0\nregs\nhart 3\n";
+    let output = raw_session(&["--kernel", "cpu-mix", "--smp", "3"], script.as_bytes());
+    let out = String::from_utf8_lossy(&output.stdout);
+    // The answers, in the order of the script's lines.
+    let answers: Vec<&str> = out.split("(rvsim) ").skip(1).collect();
+    assert_eq!(answers.len(), 8, "{out}");
+    let list = answers[0];
+    assert_eq!(list.lines().count(), 4, "the command, then one line a hart:\n{list}");
+    assert!(list.contains("hart 0: [M] 0x80000000 <_start> (looking at it)"), "{list}");
+    assert!(answers[1].contains("hart 2 [M] 0x80000000"), "{}", answers[1]);
+    // Every hart starts with a0 = its hart id.
+    assert!(answers[2].contains("a0   0x0000000000000002"), "hart 2's registers:\n{}", answers[2]);
+    assert!(answers[4].lines().any(|l| l.starts_with("hart 2:") && l.contains("looking at it")), "{}", answers[4]);
+    assert!(answers[6].contains("a0   0x0000000000000000"), "hart 0's registers:\n{}", answers[6]);
+    assert!(answers[7].contains("hart 3: the machine has harts 0 to 2"), "{}", answers[7]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the first: line 8"), "hart 3 does not exist: {stderr}");
+}
