@@ -110,3 +110,25 @@ fn the_specification_gateway_livelocks_stock_xv6_as_the_corpus_readme_says() {
     assert_eq!(output.status.code(), Some(124), "{}", common::describe(&output));
     assert!(console.contains("xv6 kernel is booting") && !console.contains("init: starting sh"), "{console}");
 }
+
+#[test]
+fn bench_tlb_sweeps_tlb_shapes_under_stock_xv6() {
+    let test = "bench_tlb_sweeps_tlb_shapes_under_stock_xv6";
+    let Some((kernel, disk)) = xv6(test) else { return };
+    let mut command = common::rvsim();
+    command.args(["bench", "tlb", "--kernel"]).arg(&kernel).arg("--drive").arg(&disk);
+    command.args(["--input", "forktest\\necho swept\\n", "--run-for", "700000000", "--entries", "4,64", "--ways", "4"]);
+    command.arg("--json");
+    let output = common::run_with_timeout(&mut command, Duration::from_secs(300));
+    assert_eq!(output.status.code(), Some(0), "{}", common::describe(&output));
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let rows = rows.as_array().expect("one row per shape");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let field = |row: &serde_json::Value, key: &str| row[key].as_u64().unwrap_or_else(|| panic!("{key} in {row}"));
+    // Both shapes did the same work (a TLB's shape changes no instruction),
+    // and the smaller TLB missed far more under xv6's own page tables.
+    assert_eq!(field(&rows[0], "instructions"), field(&rows[1], "instructions"));
+    assert!(field(&rows[0], "instructions") > 600_000_000, "{rows:?}");
+    assert!(field(&rows[0], "misses") > 10 * field(&rows[1], "misses").max(1), "{rows:?}");
+    assert!(field(&rows[1], "walks") > 0, "xv6 turned paging on: {rows:?}");
+}

@@ -6,14 +6,18 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::devices::ConsoleInput;
+use crate::devices::virtio::storage::Storage;
 use crate::loader::ElfImage;
-use crate::machine::{Machine, MachineConfig, StopReason};
+use crate::machine::{Disk, Machine, MachineConfig, StopReason};
 use crate::mmu::{AdPolicy, MmuConfig, Policy, TlbShape};
 use crate::stats::RunStats;
 
 /// What every run of a sweep boots.
 #[derive(Debug, Clone)]
 pub struct Workload {
+    /// Firmware that runs first (`--bios`).
+    pub firmware: Option<ElfImage>,
     /// The kernel (or bare-metal program).
     pub kernel: ElfImage,
     /// The initrd.
@@ -26,6 +30,48 @@ pub struct Workload {
     pub ad: AdPolicy,
     /// Stop a run after this many instructions.
     pub max_steps: Option<u64>,
+    /// Reaching `max_steps` is how a run ends, not a failure (a guest that
+    /// never stops, as xv6).
+    pub limit_ends_run: bool,
+    /// Harts.
+    pub harts: usize,
+    /// Disk images: each run gets its own copy, in memory, for the guest
+    /// may write them.
+    pub disks: Vec<Vec<u8>>,
+    /// Console input, there from the start.
+    pub input: Vec<u8>,
+}
+
+impl Workload {
+    /// A workload of `kernel` alone (no firmware, disks or input), on one
+    /// hart.
+    pub fn of_kernel(kernel: ElfImage, initrd: Option<Vec<u8>>, bootargs: String, memory: u64) -> Workload {
+        Workload {
+            firmware: None,
+            kernel,
+            initrd,
+            bootargs,
+            memory,
+            ad: AdPolicy::Hardware,
+            max_steps: None,
+            limit_ends_run: false,
+            harts: 1,
+            disks: Vec::new(),
+            input: Vec::new(),
+        }
+    }
+
+    /// Each run's private copies of the disks.
+    fn disk_copies(&self) -> Result<Vec<Disk>, String> {
+        self.disks
+            .iter()
+            .map(|image| {
+                let mut storage = Storage::memory(image.len() as u64)?;
+                storage.write_at(0, image).map_err(|e| e.to_string())?;
+                Ok(Disk { storage, readonly: false, serial: String::new() })
+            })
+            .collect()
+    }
 }
 
 /// One shape's run.
@@ -76,6 +122,12 @@ impl ShapeResult {
         }
     }
 
+    /// Whether the run ended as `workload`'s runs should: exit code 0, or
+    /// the instruction limit where that is the end.
+    pub fn succeeded(&self, workload: &Workload) -> bool {
+        self.exit() == Some(0) || workload.limit_ends_run && matches!(self.stop, StopReason::InstructionLimit(_))
+    }
+
     /// Hits over lookups, in percent.
     pub fn hit_rate(&self) -> f64 {
         let t = &self.stats.tlb;
@@ -108,15 +160,25 @@ pub fn shapes(entries: &[usize], ways: &[usize], policies: &[Policy]) -> Vec<Tlb
 /// Runs `workload` once with `shape`.
 pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, String> {
     let console = Captured::default();
+    let input =
+        if workload.input.is_empty() { ConsoleInput::None } else { ConsoleInput::Bytes(workload.input.clone()) };
     let config = MachineConfig {
         memory_size: workload.memory,
         console_output: Box::new(console.clone()),
+        console_input: input,
         bootargs: workload.bootargs.clone(),
         mmu: MmuConfig { tlb: shape, ad: workload.ad },
+        disks: workload.disk_copies()?,
+        harts: workload.harts,
         ..MachineConfig::default()
     };
     let mut machine = Machine::new(config)?;
+    // Nobody watches a sweep: idle time passes at once.
+    machine.set_virtual_idle(true);
     machine.load_kernel(&workload.kernel, workload.initrd.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(firmware) = &workload.firmware {
+        machine.load_firmware(firmware, &workload.kernel).map_err(|e| e.to_string())?;
+    }
     let start = Instant::now();
     let stop = machine.run(workload.max_steps);
     let seconds = start.elapsed().as_secs_f64();
@@ -145,14 +207,9 @@ mod tests {
     fn randwalk() -> Workload {
         let program = builtin::find("randwalk").expect("built in");
         let initrd = crate::initrd::build(&[("randwalk", program.elf)]).expect("initrd");
-        Workload {
-            kernel: ElfImage::parse(builtin::kernel().elf, "kernel").expect("kernel"),
-            initrd: Some(initrd),
-            bootargs: "-- randwalk 64 3000".into(),
-            memory: 32 << 20,
-            ad: AdPolicy::Hardware,
-            max_steps: Some(100_000_000),
-        }
+        let kernel = ElfImage::parse(builtin::kernel().elf, "kernel").expect("kernel");
+        let workload = Workload::of_kernel(kernel, Some(initrd), "-- randwalk 64 3000".into(), 32 << 20);
+        Workload { max_steps: Some(100_000_000), ..workload }
     }
 
     #[test]

@@ -15,6 +15,8 @@ use super::sweep_output::SweepOutput;
 use super::{BootArgs, Failure, exit_code, listing_failure, options};
 use crate::bench::sweep::{self, ShapeResult, Workload};
 use crate::bench::{mmu, plot, report};
+use crate::loader::read_guest_file;
+use crate::memmap::MAX_RAM_SIZE;
 use crate::mmu::{AdPolicy, Policy};
 
 #[derive(Subcommand, Debug)]
@@ -64,6 +66,14 @@ pub(super) struct TlbArgs {
     /// Stop each run after N instructions (the run then counts as failed).
     #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
     max_insns: u64,
+    /// Run each shape for exactly N instructions, which ends it as it should: for a guest that
+    /// never stops by itself, as xv6 (whose scheduler spins).
+    #[arg(long, value_name = "N", conflicts_with = "max_insns", value_parser = clap::value_parser!(u64).range(1..))]
+    run_for: Option<u64>,
+    /// Console input, there from the start of each run ("\n" types Enter): commands for a
+    /// guest's shell, as xv6's.
+    #[arg(long, value_name = "TEXT")]
+    input: Option<String>,
     #[command(flatten)]
     output: SweepOutput,
 }
@@ -91,16 +101,27 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
     if shapes.is_empty() {
         return Err((exit_code::USAGE, "no valid TLB shape in --entries x --ways (ways must divide entries)".into()));
     }
-    super::boot::refuse_firmware_and_harts(&args.boot, "rvsim bench tlb")?;
     let boot = plan_boot(&args.boot, Input::None)?;
     args.output.check_plot()?;
+    let mut disks = Vec::new();
+    for drive in &args.boot.drive {
+        disks.push(read_guest_file(&drive.path, MAX_RAM_SIZE).map_err(super::load_failure)?);
+    }
+    if args.boot.swap.is_some() {
+        return Err((
+            exit_code::USAGE,
+            "--swap: rvsim bench tlb runs without swap ('rvsim bench paging' pages)".into(),
+        ));
+    }
     let workload = Workload {
-        kernel: boot.kernel,
-        initrd: boot.initrd,
-        bootargs: boot.bootargs,
-        memory: args.boot.memory,
+        firmware: boot.firmware,
         ad: args.ad,
-        max_steps: Some(args.max_insns),
+        max_steps: Some(args.run_for.unwrap_or(args.max_insns)),
+        limit_ends_run: args.run_for.is_some(),
+        harts: args.boot.smp,
+        disks,
+        input: args.input.as_deref().map(typed).unwrap_or_default(),
+        ..Workload::of_kernel(boot.kernel, boot.initrd, boot.bootargs, args.boot.memory)
     };
     let bar = SweepOutput::progress(shapes.len(), "shapes");
     let results = sweep::run(&workload, &shapes, args.output.threads(), &|| bar.inc(1));
@@ -112,7 +133,13 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         plot::svg(&results, &format!("TLB hit rate: {what}"), path).map_err(|e| (exit_code::OUTPUT, e))?;
     }
     args.output.print(|| report::table(&results), || report::csv(&results), || report::json(&results))?;
-    Ok(check(&results))
+    Ok(check(&workload, &results))
+}
+
+/// `--input`'s text as bytes typed at the console: `\n` is Enter, `\\` a
+/// backslash.
+fn typed(text: &str) -> Vec<u8> {
+    text.replace("\\n", "\n").replace("\\\\", "\\").into_bytes()
 }
 
 /// The workload as a title: the program and its arguments, or the kernel.
@@ -126,12 +153,12 @@ pub(super) fn workload_name(boot: &BootArgs) -> String {
 /// Says on stderr which runs did not end with exit code 0, or printed
 /// something other than the first shape did (a TLB's shape must not change
 /// what a program computes); the exit status is 1 if any did.
-fn check(results: &[ShapeResult]) -> ExitCode {
+fn check(workload: &Workload, results: &[ShapeResult]) -> ExitCode {
     let mut failed = false;
     let Some(first) = results.first() else { return ExitCode::SUCCESS };
     for r in results {
         let shape = r.shape;
-        if r.exit() != Some(0) {
+        if !r.succeeded(workload) {
             say(&format!("rvsim: warning: {shape}: the run ended with {:?}", r.stop));
             failed = true;
         } else if r.output != first.output {
