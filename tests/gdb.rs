@@ -326,3 +326,39 @@ fn packets_while_the_guest_runs_are_refused_and_ctrl_c_still_stops_it() {
     stderr.read_to_string(&mut err).expect("stderr");
     assert_eq!(err, "rvsim: gdb killed the guest\n");
 }
+
+/// On a machine of two harts gdb sees two threads, one per hart:
+/// each with its own registers (a0 = its hart id at the first
+/// instruction); with the scheduler locked, a stepi of one thread (which
+/// gdb does on RISC-V with a breakpoint and a continue of that thread)
+/// moves that hart alone.
+#[test]
+fn gdb_sees_one_thread_per_hart() {
+    let test = "gdb_sees_one_thread_per_hart";
+    if !tool_available("gdb-multiarch", test) {
+        return;
+    }
+    // The bare-metal `smp` program, written for two harts.
+    let program = common::elf("smp");
+    let (child, addr, stderr) = start(&["--kernel", program.to_str().expect("a UTF-8 path"), "--smp", "2"]);
+    let gdb = Command::new("gdb-multiarch")
+        .args(["-batch", "-nx", "-ex", "set architecture riscv:rv64", "-ex", &format!("target remote {addr}")])
+        .args(["-ex", "info threads", "-ex", "set scheduler-locking on", "-ex", "thread 2", "-ex", "p/x $a0"])
+        .args(["-ex", "stepi", "-ex", "p/x $pc"])
+        .args(["-ex", "thread 1", "-ex", "p/x $a0", "-ex", "p/x $pc", "-ex", "detach"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gdb-multiarch");
+    let said = String::from_utf8_lossy(&gdb.stdout).into_owned() + &String::from_utf8_lossy(&gdb.stderr);
+    assert!(gdb.status.success(), "{said}");
+    for thread in ["Thread 1.1 ", "Thread 1.2 "] {
+        assert!(said.contains(thread), "info threads lists {thread}:\n{said}");
+    }
+    assert!(!said.contains("Thread 1.3 "), "{said}");
+    assert!(said.contains("$1 = 0x1"), "thread 2 is hart 1:\n{said}");
+    assert!(said.contains("$2 = 0x80000004"), "stepi moved hart 1:\n{said}");
+    assert!(said.contains("$3 = 0x0"), "thread 1 is hart 0:\n{said}");
+    assert!(said.contains("$4 = 0x80000000"), "hart 0 did not move:\n{said}");
+    let (status, _, err) = finish(child, stderr);
+    assert_eq!(status, Some(0), "smp runs on to its end after gdb detached: {err}");
+}

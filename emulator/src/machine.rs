@@ -243,6 +243,16 @@ impl Machine {
         exists
     }
 
+    /// Runs hart `hart` alone until its clock reaches `end`, as a
+    /// debugger's step or continue with the other harts held: `Some` if
+    /// something stopped the machine first.
+    pub fn run_hart_alone(&mut self, hart: usize, end: u64) -> Option<StopReason> {
+        let hart = hart.min(self.harts.len() - 1);
+        let stop = self.run_hart(hart, None, Some(end));
+        self.bus_mut().uart.flush();
+        stop
+    }
+
     /// Every hart, to change (tools set breakpoints on each). The bus
     /// stays where it is.
     pub fn harts_mut(&mut self) -> &mut [Cpu] {

@@ -1,6 +1,8 @@
-//! gdb's remote serial protocol (through the gdbstub crate): registers,
-//! memory through the hart's current translation, software breakpoints,
-//! single step, continue and Ctrl-C, for a [`Machine`]. The stub serves one
+//! gdb's remote serial protocol (through the gdbstub crate): one thread
+//! per hart (thread N+1 is hart N), its registers, memory through its
+//! current translation, software breakpoints on every hart, single step,
+//! continue (every hart runs, as the machine's harts run together, unless
+//! gdb locks the scheduler to one thread) and Ctrl-C, for a [`Machine`]. The stub serves one
 //! connection; when gdb detaches, its breakpoints go and the caller runs
 //! the machine on to the end. Under gdbstub, the link (`link.rs`) frames the packets,
 //! so that no packet, however bad, ends the session.
@@ -10,14 +12,15 @@ mod link;
 
 use std::net::TcpStream;
 
-use gdbstub::common::Signal;
+use gdbstub::common::{Signal, Tid};
 use gdbstub::conn::{Connection, ConnectionExt};
-use gdbstub::stub::{DisconnectReason, GdbStub, SingleThreadStopReason, run_blocking};
+use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason, run_blocking};
 use gdbstub::target::ext::base::BaseOps;
-use gdbstub::target::ext::base::single_register_access::{SingleRegisterAccess, SingleRegisterAccessOps};
-use gdbstub::target::ext::base::singlethread::{
-    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep, SingleThreadSingleStepOps,
+use gdbstub::target::ext::base::multithread::{
+    MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSchedulerLocking,
+    MultiThreadSchedulerLockingOps, MultiThreadSingleStep, MultiThreadSingleStepOps,
 };
+use gdbstub::target::ext::base::single_register_access::{SingleRegisterAccess, SingleRegisterAccessOps};
 use gdbstub::target::ext::breakpoints::{Breakpoints, BreakpointsOps, SwBreakpoint, SwBreakpointOps};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::riscv::reg::RiscvCoreRegs;
@@ -44,6 +47,8 @@ enum Action {
 pub struct GdbTarget {
     machine: Machine,
     action: Action,
+    /// The only hart that runs (gdb's scheduler locking), if one is.
+    alone: Option<usize>,
     max_steps: Option<u64>,
     /// How the guest ended while gdb was attached, if it did.
     ended: Option<StopReason>,
@@ -63,11 +68,13 @@ pub enum SessionEnd {
 /// Serves gdb on `stream` until it detaches or the guest ends; gives the
 /// machine back with how the session ended.
 pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Machine, Result<SessionEnd, String>) {
-    let mut target = GdbTarget { machine, action: Action::Continue, max_steps, ended: None };
+    let mut target = GdbTarget { machine, action: Action::Continue, alone: None, max_steps, ended: None };
     let result = serve_link(&mut target, &Link::new(stream));
     // gdb's breakpoints go with it.
-    target.machine.cpu().observers().breakpoints.clear();
-    target.machine.cpu().observers_changed();
+    for cpu in target.machine.harts_mut() {
+        cpu.observers().breakpoints.clear();
+        cpu.observers_changed();
+    }
     let end = match result {
         Ok(DisconnectReason::Kill) => Ok(SessionEnd::Killed),
         Ok(_) => Ok(target.ended.map_or(SessionEnd::Detached, SessionEnd::GuestEnded)),
@@ -79,7 +86,8 @@ pub fn serve(machine: Machine, stream: TcpStream, max_steps: Option<u64>) -> (Ma
 /// Runs gdbstub over `link` until gdb leaves. When gdbstub fails on a
 /// packet (one it cannot parse), that packet gets an error reply and
 /// gdbstub starts afresh: its state is the negotiated features, which a
-/// single-threaded target without no-ack mode can do without.
+/// target without no-ack mode can do without (gdb selects its thread
+/// again when it needs one).
 fn serve_link(target: &mut GdbTarget, link: &Link) -> Result<DisconnectReason, String> {
     loop {
         let stub = GdbStub::builder(link.clone()).packet_buffer_size(PACKET_SIZE).build().map_err(|e| e.to_string())?;
@@ -99,35 +107,47 @@ fn serve_link(target: &mut GdbTarget, link: &Link) -> Result<DisconnectReason, S
 impl GdbTarget {
     /// Runs the hart as gdb asked, until it stops, gdb sends a byte, or a
     /// slice of instructions passes.
-    fn run(&mut self, link: &Link) -> Result<Option<SingleThreadStopReason<u64>>, std::io::Error> {
-        let cpu = self.machine.cpu();
-        cpu.observers().resume_at = Some(cpu.pc);
+    fn run(&mut self, link: &Link) -> Result<Option<MultiThreadStopReason<u64>>, std::io::Error> {
+        for cpu in self.machine.harts_mut() {
+            cpu.observers().resume_at = Some(cpu.pc);
+        }
         loop {
             let now = self.machine.cpu().steps();
             let end = if self.action == Action::Step { now + 1 } else { now.saturating_add(SLICE) };
             let limit = self.max_steps.map_or(end, |max| max.min(end));
-            let stop = self.machine.run(Some(limit));
+            let stop = match self.alone.filter(|_| self.machine.hart_count() > 1) {
+                Some(hart) => {
+                    let end = self.machine.hart(hart).steps() + (limit - now);
+                    self.machine.run_hart_alone(hart, end).unwrap_or(StopReason::InstructionLimit(limit))
+                }
+                None => self.machine.run(Some(limit)),
+            };
             let reason = match stop {
                 StopReason::InstructionLimit(n) if self.max_steps == Some(n) => {
                     self.ended = Some(stop);
-                    SingleThreadStopReason::Terminated(Signal::SIGXCPU)
+                    MultiThreadStopReason::Terminated(Signal::SIGXCPU)
                 }
-                StopReason::InstructionLimit(_) if self.action == Action::Step => SingleThreadStopReason::DoneStep,
+                StopReason::InstructionLimit(_) if self.action == Action::Step => MultiThreadStopReason::DoneStep,
                 StopReason::InstructionLimit(_) => {
                     if link.interrupted()? {
                         return Ok(None);
                     }
                     continue;
                 }
-                StopReason::Debug(DebugStop::Breakpoint(_)) => SingleThreadStopReason::SwBreak(()),
-                StopReason::Debug(DebugStop::Watchpoint { .. }) => SingleThreadStopReason::Signal(Signal::SIGTRAP),
+                // The hart that stopped is the one the machine now looks at.
+                StopReason::Debug(DebugStop::Breakpoint(_)) => {
+                    MultiThreadStopReason::SwBreak(tid(self.machine.focus()))
+                }
+                StopReason::Debug(DebugStop::Watchpoint { .. }) => {
+                    MultiThreadStopReason::SignalWithThread { tid: tid(self.machine.focus()), signal: Signal::SIGTRAP }
+                }
                 StopReason::Exit(code) => {
                     self.ended = Some(stop);
-                    SingleThreadStopReason::Exited(code as u8)
+                    MultiThreadStopReason::Exited(code as u8)
                 }
                 other => {
                     self.ended = Some(other);
-                    SingleThreadStopReason::Terminated(Signal::SIGABRT)
+                    MultiThreadStopReason::Terminated(Signal::SIGABRT)
                 }
             };
             return Ok(Some(reason));
@@ -141,7 +161,7 @@ enum EventLoop {}
 impl run_blocking::BlockingEventLoop for EventLoop {
     type Target = GdbTarget;
     type Connection = Link;
-    type StopReason = SingleThreadStopReason<u64>;
+    type StopReason = MultiThreadStopReason<u64>;
 
     #[allow(clippy::type_complexity)]
     fn wait_for_stop_reason(
@@ -161,7 +181,7 @@ impl run_blocking::BlockingEventLoop for EventLoop {
     }
 
     fn on_interrupt(_target: &mut Self::Target) -> Result<Option<Self::StopReason>, <Self::Target as Target>::Error> {
-        Ok(Some(SingleThreadStopReason::Signal(Signal::SIGINT)))
+        Ok(Some(MultiThreadStopReason::Signal(Signal::SIGINT)))
     }
 }
 
@@ -170,7 +190,7 @@ impl Target for GdbTarget {
     type Error = String;
 
     fn base_ops(&mut self) -> BaseOps<'_, Self::Arch, Self::Error> {
-        BaseOps::SingleThread(self)
+        BaseOps::MultiThread(self)
     }
 
     fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
@@ -183,9 +203,19 @@ impl Target for GdbTarget {
     }
 }
 
-impl SingleThreadBase for GdbTarget {
-    fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let cpu = self.machine.hart(0);
+/// gdb's thread for hart `hart` (thread ids start at 1).
+fn tid(hart: usize) -> Tid {
+    Tid::new(hart + 1).unwrap_or(Tid::MIN)
+}
+
+/// The hart of gdb's thread `tid`.
+fn hart(tid: Tid) -> usize {
+    tid.get() - 1
+}
+
+impl MultiThreadBase for GdbTarget {
+    fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>, tid: Tid) -> TargetResult<(), Self> {
+        let cpu = self.machine.hart(hart(tid));
         for (r, slot) in regs.x.iter_mut().enumerate() {
             *slot = cpu.reg(r);
         }
@@ -193,8 +223,8 @@ impl SingleThreadBase for GdbTarget {
         Ok(())
     }
 
-    fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let cpu = self.machine.cpu();
+    fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>, tid: Tid) -> TargetResult<(), Self> {
+        let cpu = self.machine.hart_mut(hart(tid));
         for (r, &value) in regs.x.iter().enumerate() {
             cpu.set_reg(r, value);
         }
@@ -202,17 +232,17 @@ impl SingleThreadBase for GdbTarget {
         Ok(())
     }
 
-    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, (), Self>> {
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, Tid, Self>> {
         Some(self)
     }
 
-    fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
+    fn read_addrs(&mut self, start: u64, data: &mut [u8], tid: Tid) -> TargetResult<usize, Self> {
         // Page by page: what can be read is, up to the first hole.
         let mut done = 0;
         while done < data.len() {
             let at = start.wrapping_add(done as u64);
             let piece = ((0x1000 - (at & 0xfff)) as usize).min(data.len() - done);
-            match self.machine.cpu().tool_read(at, piece as u64, Space::Virtual) {
+            match self.machine.hart_mut(hart(tid)).tool_read(at, piece as u64, Space::Virtual) {
                 Ok(bytes) => data[done..done + piece].copy_from_slice(&bytes),
                 Err(_) if done > 0 => break,
                 Err(_) => return Err(TargetError::NonFatal),
@@ -222,18 +252,23 @@ impl SingleThreadBase for GdbTarget {
         Ok(done)
     }
 
-    fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
-        self.machine.cpu().tool_write(start, data, Space::Virtual).map_err(|_| TargetError::NonFatal)
+    fn write_addrs(&mut self, start: u64, data: &[u8], tid: Tid) -> TargetResult<(), Self> {
+        self.machine.hart_mut(hart(tid)).tool_write(start, data, Space::Virtual).map_err(|_| TargetError::NonFatal)
     }
 
-    fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
+    fn list_active_threads(&mut self, thread_is_active: &mut dyn FnMut(Tid)) -> Result<(), Self::Error> {
+        (0..self.machine.hart_count()).for_each(|h| thread_is_active(tid(h)));
+        Ok(())
+    }
+
+    fn support_resume(&mut self) -> Option<MultiThreadResumeOps<'_, Self>> {
         Some(self)
     }
 }
 
-impl SingleRegisterAccess<()> for GdbTarget {
-    fn read_register(&mut self, _: (), id: RiscvRegId<u64>, buf: &mut [u8]) -> TargetResult<usize, Self> {
-        let cpu = self.machine.hart(0);
+impl SingleRegisterAccess<Tid> for GdbTarget {
+    fn read_register(&mut self, tid: Tid, id: RiscvRegId<u64>, buf: &mut [u8]) -> TargetResult<usize, Self> {
+        let cpu = self.machine.hart_mut(hart(tid));
         let value = match id {
             RiscvRegId::Gpr(r) => cpu.reg(r as usize),
             RiscvRegId::Pc => cpu.pc,
@@ -254,12 +289,12 @@ impl SingleRegisterAccess<()> for GdbTarget {
         Ok(n)
     }
 
-    fn write_register(&mut self, _: (), id: RiscvRegId<u64>, val: &[u8]) -> TargetResult<(), Self> {
+    fn write_register(&mut self, tid: Tid, id: RiscvRegId<u64>, val: &[u8]) -> TargetResult<(), Self> {
         let mut bytes = [0u8; 8];
         let n = val.len().min(8);
         bytes[..n].copy_from_slice(&val[..n]);
         let value = u64::from_le_bytes(bytes);
-        let cpu = self.machine.cpu();
+        let cpu = self.machine.hart_mut(hart(tid));
         match id {
             RiscvRegId::Gpr(r) => cpu.set_reg(r as usize, value),
             RiscvRegId::Pc => cpu.pc = value,
@@ -271,20 +306,45 @@ impl SingleRegisterAccess<()> for GdbTarget {
     }
 }
 
-impl SingleThreadResume for GdbTarget {
-    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
-        self.action = Action::Continue;
+/// The harts run together (a step of a thread steps the machine: every
+/// hart executes one instruction), unless gdb locks the scheduler.
+impl MultiThreadResume for GdbTarget {
+    fn resume(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
 
-    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
+    fn clear_resume_actions(&mut self) -> Result<(), Self::Error> {
+        (self.action, self.alone) = (Action::Continue, None);
+        Ok(())
+    }
+
+    fn set_resume_action_continue(&mut self, tid: Tid, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.machine.set_focus(hart(tid));
+        Ok(())
+    }
+
+    fn support_single_step(&mut self) -> Option<MultiThreadSingleStepOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_scheduler_locking(&mut self) -> Option<MultiThreadSchedulerLockingOps<'_, Self>> {
         Some(self)
     }
 }
 
-impl SingleThreadSingleStep for GdbTarget {
-    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+/// gdb's scheduler locking: only the thread resumed runs (the last one
+/// named), the other harts held.
+impl MultiThreadSchedulerLocking for GdbTarget {
+    fn set_resume_action_scheduler_lock(&mut self) -> Result<(), Self::Error> {
+        self.alone = Some(self.machine.focus());
+        Ok(())
+    }
+}
+
+impl MultiThreadSingleStep for GdbTarget {
+    fn set_resume_action_step(&mut self, tid: Tid, _signal: Option<Signal>) -> Result<(), Self::Error> {
         self.action = Action::Step;
+        self.machine.set_focus(hart(tid));
         Ok(())
     }
 }
@@ -297,14 +357,19 @@ impl Breakpoints for GdbTarget {
 
 impl SwBreakpoint for GdbTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.machine.cpu().observers().breakpoints.insert(addr);
-        self.machine.cpu().observers_changed();
+        for cpu in self.machine.harts_mut() {
+            cpu.observers().breakpoints.insert(addr);
+            cpu.observers_changed();
+        }
         Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let removed = self.machine.cpu().observers().breakpoints.remove(&addr);
-        self.machine.cpu().observers_changed();
+        let mut removed = false;
+        for cpu in self.machine.harts_mut() {
+            removed |= cpu.observers().breakpoints.remove(&addr);
+            cpu.observers_changed();
+        }
         Ok(removed)
     }
 }
