@@ -117,7 +117,7 @@ impl Console {
     }
 
     /// Powers the guest off and returns rvsim's exit status.
-    fn power_off(mut self) -> Option<i32> {
+    fn power_off(&mut self) -> Option<i32> {
         writeln!(self.stdin, "poweroff -f").expect("type at the console");
         self.expect("reboot: Power down", COMMAND_TIMEOUT);
         let deadline = Instant::now() + COMMAND_TIMEOUT;
@@ -131,6 +131,14 @@ impl Console {
             }
             thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// A failed assertion must not leave the guest running.
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -175,6 +183,7 @@ fn boot_to_a_shell(test: &str, harts: usize) {
     let uname = console.command("uname -sm");
     assert!(uname.contains("Linux riscv64"), "{uname}");
     assert_eq!(console.power_off(), Some(0), "poweroff ends the run with status 0");
+    drop(console);
 }
 
 #[test]
