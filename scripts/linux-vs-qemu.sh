@@ -25,6 +25,8 @@
 # building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/side-by-side.sh
+. scripts/side-by-side.sh
 
 usage="usage: $0 [--smp N] [--timeout SECONDS]"
 smp=1
@@ -44,11 +46,7 @@ if ! [[ $smp =~ ^[0-9]+$ && $timeout =~ ^[0-9]+$ ]] || ((smp < 1 || smp > 8 || t
     exit 2
 fi
 
-if ! command -v qemu-system-riscv64 >/dev/null; then
-    echo "$0: needs qemu-system-riscv64 (apt-get install qemu-system-misc)" >&2
-    exit 1
-fi
-command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 1; }
+need_tools
 cache=${RVSIM_DEBIAN_CACHE:-$HOME/.cache/rvsim/debian}
 kernel=$cache/linux/Image
 firmware=$cache/opensbi/fw_dynamic.bin
@@ -59,13 +57,7 @@ for file in "$kernel" "$cache/linux/version" "$firmware" "$busybox"; do
         exit 1
     fi
 done
-if [ -n "${RVSIM:-}" ]; then
-    rvsim=$RVSIM
-else
-    cargo build --release --quiet
-    rvsim=target/release/rvsim
-fi
-[ -x "$rvsim" ] || { echo "$0: no rvsim binary at $rvsim" >&2; exit 1; }
+rvsim_binary
 version=$(head -1 "$cache/linux/version")
 
 dir=$(mktemp -d)
@@ -258,15 +250,11 @@ for emulator in rvsim qemu; do
     unset -n command
 done
 
-# cell SECONDS DECIMALS: "1.23 s", or "failed".
-cell() { [ "$1" = - ] && echo failed || awk -v s="$1" -v d="$2" 'BEGIN { printf "%.*f s", d, s }'; }
-ratio() { awk -v r="$1" -v q="$2" 'BEGIN { if (r != "-" && q != "-" && q > 0) printf "%.2f", r / q; else print "-" }'; }
 firmware_version=${opensbi[rvsim]}
 [ "$firmware_version" != - ] || firmware_version=${opensbi[qemu]}
 [ "$firmware_version" != - ] || firmware_version="(unknown version)"
 
-host=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-echo "host: ${host:-unknown}; $(qemu-system-riscv64 --version | head -1)"
+host_line
 echo "Debian Linux $version, OpenSBI $firmware_version fw_dynamic, -smp $smp, this machine ($(nproc) cores)"
 printf '%-19s %9s %10s %11s\n' "" rvsim qemu rvsim/qemu
 printf '%-19s %9s %10s %11s\n' 'boot to prompt' "$(cell "${boot[rvsim]}" 1)" "$(cell "${boot[qemu]}" 1)" \
@@ -275,11 +263,4 @@ printf '%-19s %9s %10s %11s\n' 'power-off' "$(cell "${total[rvsim]}" 1)" "$(cell
     "$(ratio "${total[rvsim]}" "${total[qemu]}")"
 printf '%-19s %9s %10s\n' 'guest time of /init' "$(cell "${init[rvsim]}" 2)" "$(cell "${init[qemu]}" 2)"
 
-status=0
-for emulator in rvsim qemu; do
-    if [ -n "${why[$emulator]}" ]; then
-        echo "$emulator failed: ${why[$emulator]}" >&2
-        status=1
-    fi
-done
-exit $status
+report_failures

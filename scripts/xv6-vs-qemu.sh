@@ -20,6 +20,8 @@
 # RVSIM_CORPUS=DIR uses that corpus, as the tests do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/side-by-side.sh
+. scripts/side-by-side.sh
 
 usage="usage: $0 [--smp N] [--boot-only] [--timeout SECONDS]"
 smp=1
@@ -41,18 +43,8 @@ if ! [[ $smp =~ ^[0-9]+$ && $timeout =~ ^[0-9]+$ ]] || ((smp < 1 || smp > 8 || t
     exit 2
 fi
 
-if ! command -v qemu-system-riscv64 >/dev/null; then
-    echo "$0: needs qemu-system-riscv64 (apt-get install qemu-system-misc)" >&2
-    exit 1
-fi
-command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 1; }
-if [ -n "${RVSIM:-}" ]; then
-    rvsim=$RVSIM
-else
-    cargo build --release --quiet
-    rvsim=target/release/rvsim
-fi
-[ -x "$rvsim" ] || { echo "$0: no rvsim binary at $rvsim" >&2; exit 1; }
+need_tools
+rvsim_binary
 corpus=${RVSIM_CORPUS:-$PWD/../shared/corpus}
 xv6=$corpus/xv6-riscv
 if ! [ -f "$xv6/kernel" ] || ! [ -f "$xv6/fs.img" ]; then
@@ -181,12 +173,8 @@ for emulator in rvsim qemu; do
     unset -n command
 done
 
-# cell SECONDS DECIMALS: "1.23 s", or "failed".
-cell() { [ "$1" = - ] && echo failed || awk -v s="$1" -v d="$2" 'BEGIN { printf "%.*f s", d, s }'; }
-ratio() { awk -v r="$1" -v q="$2" 'BEGIN { if (r != "-" && q != "-" && q > 0) printf "%.2f", r / q; else print "-" }'; }
 
-host=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-echo "host: ${host:-unknown}; $(qemu-system-riscv64 --version | head -1)"
+host_line
 echo "xv6-riscv ${version:-(unknown commit)}, -smp $smp, this machine ($(nproc) cores)"
 printf '%-14s %10s %10s %11s\n' "" rvsim qemu rvsim/qemu
 printf '%-14s %10s %10s %11s\n' 'boot to $' "$(cell "${boot[rvsim]}" 2)" "$(cell "${boot[qemu]}" 2)" \
@@ -196,11 +184,4 @@ if [ "$boot_only" -eq 0 ]; then
         "$(ratio "${tests[rvsim]}" "${tests[qemu]}")"
 fi
 
-status=0
-for emulator in rvsim qemu; do
-    if [ -n "${why[$emulator]}" ]; then
-        echo "$emulator failed: ${why[$emulator]}" >&2
-        status=1
-    fi
-done
-exit $status
+report_failures
