@@ -2,7 +2,6 @@
 //! addresses. Addresses that nothing answers fail, and the hart turns the
 //! failure into an access fault.
 
-use crate::cpu::icache::ICache;
 use crate::devices::virtio::blk::Request;
 use crate::devices::virtio::dma::Dma;
 use crate::devices::virtio::net::NetEvent;
@@ -12,14 +11,11 @@ use crate::machine::StopReason;
 use crate::memmap::*;
 use crate::ram::Ram;
 
-/// RAM plus devices, and the code decoded from RAM. A machine has one;
-/// its harts take turns holding it (see [`crate::cpu::Cpu::lend_bus`]).
+/// RAM plus devices. A machine has one; its harts take turns holding it
+/// (see [`crate::cpu::Cpu::lend_bus`]).
 pub struct Bus {
     /// Guest RAM.
     pub ram: Ram,
-    /// Instructions decoded from RAM, shared by every hart: a store by
-    /// any hart drops the code it changes.
-    pub(crate) decoded: ICache,
     /// The console UART.
     pub uart: Uart,
     /// Timer and software interrupts.
@@ -52,7 +48,6 @@ impl Bus {
     /// A bus with `ram`, `uart` and reset-state devices for `harts` harts.
     pub fn new(ram: Ram, uart: Uart, harts: usize) -> Bus {
         Bus {
-            decoded: ICache::new(ram.host_address(0), ram.size()),
             ram,
             uart,
             clint: Clint::new(harts),

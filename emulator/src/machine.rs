@@ -141,8 +141,6 @@ pub struct Machine {
     pub symbols: Symbols,
     /// Where the device tree was placed.
     pub dtb_addr: u64,
-    /// Symbols of the firmware, if a `--bios` was loaded.
-    pub firmware_symbols: Symbols,
     device_tree: DeviceTreeConfig,
     /// Idle time passes without the host sleeping (see
     /// [`Machine::set_virtual_idle`]).
@@ -195,7 +193,6 @@ impl Machine {
             focus: 0,
             symbols: Symbols::default(),
             dtb_addr: 0,
-            firmware_symbols: Symbols::default(),
             device_tree,
             virtual_idle: false,
         })
@@ -286,14 +283,14 @@ impl Machine {
             let (low, high) = self.harts.split_at_mut(self.holder);
             (&mut high[0], &mut low[to])
         };
-        into.lend_bus(&mut from.bus);
+        into.lend_bus(from);
         self.holder = to;
     }
 
     /// Loads `image` as QEMU's `-kernel` does and prepares the boot: the
     /// segments into RAM, the initrd (if any) where QEMU's `-initrd` puts
-    /// it, the device tree near the top of RAM, the hart in M-mode at the
-    /// entry point with a0 = 0 (hart id) and a1 = the device tree's
+    /// it, the device tree near the top of RAM, every hart in M-mode at
+    /// the entry point with a0 = its hart id and a1 = the device tree's
     /// address. An HTIF `tohost` symbol, if present, is connected.
     pub fn load_kernel(&mut self, image: &ElfImage, initrd: Option<&[u8]>) -> Result<(), LoadError> {
         self.load_segments(image)?;
@@ -358,7 +355,6 @@ impl Machine {
             cpu.set_reg(11, dtb);
             cpu.set_reg(12, MROM_BASE);
         }
-        self.firmware_symbols = firmware.symbols.clone();
         Ok(())
     }
 

@@ -85,7 +85,7 @@ impl Cpu {
             done += piece;
         }
         self.flush_all_cached();
-        self.bus.decoded.clear();
+        self.icache.clear();
         Ok(())
     }
 

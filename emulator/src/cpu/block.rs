@@ -184,7 +184,7 @@ impl Cpu {
             return false;
         }
         let host = (pc as usize).wrapping_add(self.fetch_addend);
-        let block = match self.bus.decoded.blocks.get(host) {
+        let block = match self.icache.blocks.get(host) {
             Some(block) => block,
             None => self.build_block(pc, host),
         };
@@ -283,8 +283,8 @@ impl Cpu {
             at = at.wrapping_add(d.len as u64);
         }
         let index = BlockCache::index(host);
-        let block = self.bus.decoded.blocks.at(index);
-        if let Some(key) = self.bus.decoded.blocks.hosts.get_mut(index) {
+        let block = self.icache.blocks.at(index);
+        if let Some(key) = self.icache.blocks.hosts.get_mut(index) {
             *key = host;
         }
         // SAFETY: `block` points into the cache's allocation, and no block

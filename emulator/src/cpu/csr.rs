@@ -538,7 +538,8 @@ impl Cpu {
     /// Whether S-mode may use `stimecmp`: Sstc is enabled (`menvcfg.STCE`)
     /// and M-mode lets it read `time` (`mcounteren.TM`).
     fn stimecmp_for_supervisor(&self) -> bool {
-        self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & (1 << 1) != 0
+        let time_counter = 1 << (addr::TIME - addr::CYCLE);
+        self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & time_counter != 0
     }
 
     /// The `mtime` at which Sstc's supervisor timer fires, if it is on

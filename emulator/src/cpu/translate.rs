@@ -102,7 +102,7 @@ impl Cpu {
         }
         let Some(offset) = self.bus.ram.offset_of(page, 4096) else { return };
         // Stores to code must reach the decoded-instruction cache.
-        if access == Access::Store && self.bus.decoded.is_code(offset as u64) {
+        if access == Access::Store && self.icache.is_code(offset as u64) {
             return;
         }
         let host = self.bus.ram.host_address(offset);
