@@ -29,6 +29,7 @@ pub mod cluster;
 pub mod cpu;
 pub mod debugger;
 pub mod devices;
+pub mod engine;
 pub mod fdt;
 pub mod gdb;
 pub mod images;

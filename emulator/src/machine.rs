@@ -59,6 +59,8 @@ pub struct MachineConfig {
     pub plic: Gateway,
     /// Harts (1 to [`MAX_HARTS`]).
     pub harts: usize,
+    /// The engine that runs unobserved instructions.
+    pub engine: crate::engine::Engine,
 }
 
 /// A network device to attach: a virtio-net device with address `mac`,
@@ -92,6 +94,7 @@ impl Default for MachineConfig {
             nic: None,
             plic: Gateway::default(),
             harts: 1,
+            engine: crate::engine::Engine::default(),
         }
     }
 }
@@ -181,7 +184,9 @@ impl Machine {
         for (slot, device) in disks.chain(nic).enumerate() {
             bus.attach(slot, device);
         }
-        let mut harts = vec![Cpu::new(bus, config.mmu)];
+        let mut holder = Cpu::new(bus, config.mmu);
+        holder.set_engine(config.engine);
+        let mut harts = vec![holder];
         for hart_id in 1..config.harts {
             let mut hart = Cpu::new(Bus::parked()?, config.mmu);
             hart.hart_id = hart_id;

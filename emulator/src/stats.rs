@@ -186,6 +186,46 @@ pub struct RunStats {
     /// The network device, if one is attached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<NetStats>,
+    /// What translating code to the host cost, under `--engine jit`: the
+    /// engine's own work, not the guest's, so two engines' runs differ
+    /// here only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub translator: Option<TranslatorReport>,
+}
+
+/// What the translator did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TranslatorReport {
+    /// Blocks translated.
+    pub blocks: u64,
+    /// Instructions in them.
+    pub instructions: u64,
+    /// Microseconds spent translating: host time, so shown in the table
+    /// but left out of the JSON, which stays the same from run to run.
+    #[serde(skip)]
+    pub micros: u64,
+    /// Times the translations were all dropped to make room.
+    pub flushes: u64,
+}
+
+impl TranslatorReport {
+    fn from(stats: crate::cpu::jit::JitStats) -> TranslatorReport {
+        TranslatorReport {
+            blocks: stats.blocks,
+            instructions: stats.instructions,
+            micros: stats.compile_time.as_micros() as u64,
+            flushes: stats.flushes,
+        }
+    }
+
+    fn sum(&self, other: &TranslatorReport) -> TranslatorReport {
+        TranslatorReport {
+            blocks: self.blocks + other.blocks,
+            instructions: self.instructions + other.instructions,
+            micros: self.micros + other.micros,
+            flushes: self.flushes + other.flushes,
+        }
+    }
 }
 
 impl RunStats {
@@ -207,7 +247,14 @@ impl RunStats {
             harts: reports,
             disks: disks(machine),
             network: machine.bus().virtio.iter().find_map(|slot| slot.net_stats()),
+            translator: machine.harts().iter().find_map(|h| h.jit_stats()).map(TranslatorReport::from),
         }
+    }
+
+    /// The guest's counters alone, without the translator's host work:
+    /// what two runs of the same guest must agree on, whatever the engine.
+    pub fn guest(&self) -> RunStats {
+        RunStats { translator: None, ..self.clone() }
     }
 
     /// The sum of `runs`' counters (a cluster's total); the shapes and
@@ -229,6 +276,10 @@ impl RunStats {
         self.network = match (self.network, other.network) {
             (Some(a), Some(b)) => Some(a.sum(&b)),
             (a, b) => a.or(b),
+        };
+        self.translator = match (&self.translator, &other.translator) {
+            (Some(a), Some(b)) => Some(a.sum(b)),
+            (a, b) => a.clone().or(b.clone()),
         };
     }
 }
@@ -312,6 +363,17 @@ impl RunStats {
                 out,
                 "  frames sent {} ({} bytes), received {} ({} bytes), dropped {}",
                 n.frames_sent, n.bytes_sent, n.frames_received, n.bytes_received, n.dropped
+            );
+        }
+        if let Some(t) = &self.translator {
+            let _ = writeln!(out, "translator (--engine jit; host work, not the guest's)");
+            let _ = writeln!(
+                out,
+                "  blocks {} ({} instructions), {:.1} ms translating, flushes {}",
+                t.blocks,
+                t.instructions,
+                t.micros as f64 / 1e3,
+                t.flushes
             );
         }
         for d in &self.disks {

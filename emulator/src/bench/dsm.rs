@@ -129,6 +129,7 @@ fn run_one(workload: &DsmWorkload, point: DsmPoint) -> DsmResult {
         memory: workload.memory,
         mmu: MmuConfig::default(),
         plic: crate::devices::plic::Gateway::default(),
+        engine: crate::engine::Engine::default(),
         nodes: point.nodes,
         link: LinkConfig { latency: point.latency, bandwidth: workload.bandwidth },
         threads: workload.threads,

@@ -337,7 +337,7 @@ mod tests {
         recorded.cpu().set_page_recorder(Some(PageRecorder::new()));
         assert_eq!(recorded.run(Some(100_000_000)), StopReason::Exit(0));
         let recorder = recorded.cpu().take_page_recorder().expect("attached");
-        assert_eq!(RunStats::collect(&plain), RunStats::collect(&recorded));
+        assert_eq!(RunStats::collect(&plain).guest(), RunStats::collect(&recorded).guest());
         // The heap's 48 pages, the stack and some text, each touched many
         // times, each fetch and load on another page than the last.
         assert!((48..60).contains(&recorder.pages()), "{} pages", recorder.pages());

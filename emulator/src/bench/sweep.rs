@@ -182,7 +182,8 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
     let start = Instant::now();
     let stop = machine.run(workload.max_steps);
     let seconds = start.elapsed().as_secs_f64();
-    let stats = RunStats::collect(&machine);
+    // The guest's counters: a sweep compares shapes, not host work.
+    let stats = RunStats::collect(&machine).guest();
     drop(machine);
     let output = console.text();
     Ok(ShapeResult { shape, stats, seconds, stop, output })

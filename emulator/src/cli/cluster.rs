@@ -100,6 +100,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         memory: args.boot.memory,
         mmu: args.machine.mmu(),
         plic: args.machine.plic,
+        engine: args.machine.engine,
         nodes: args.nodes,
         link,
         threads: args.threads.map_or_else(host_cores, usize::from),

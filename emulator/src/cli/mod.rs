@@ -196,6 +196,11 @@ struct MachineArgs {
     /// PLIC specification's level-triggered gateway.
     #[arg(long, value_name = "GATEWAY", default_value = "qemu", value_parser = Gateway::parse)]
     plic: Gateway,
+    /// How unobserved instructions run: "jit" translates hot blocks to host code (Cranelift), "interp"
+    /// interprets everything. Both give the same results and the same counters; tracing, breakpoints,
+    /// watchpoints and gdb always interpret.
+    #[arg(long, value_name = "ENGINE", default_value = "jit", value_parser = crate::engine::Engine::parse)]
+    engine: crate::engine::Engine,
     /// Print hart, TLB and MMU counters on stderr at exit (a cluster: each node's, then the total).
     #[arg(long)]
     stats: bool,

@@ -28,6 +28,8 @@ pub struct ClusterSpec<'a> {
     pub mmu: MmuConfig,
     /// Each node's PLIC gateways.
     pub plic: Gateway,
+    /// The engine each node runs.
+    pub engine: crate::engine::Engine,
     /// How many nodes.
     pub nodes: u16,
     /// The switch's links.
@@ -54,6 +56,7 @@ pub fn build(spec: &ClusterSpec, console: &NodeOutputs) -> Result<Cluster, Strin
             nic: Some(Nic { mac: node_mac(node), backend: Box::new(port) }),
             plic: spec.plic,
             harts: 1,
+            engine: spec.engine,
         };
         let mut machine = Machine::new(config)?;
         machine.load_kernel(spec.kernel, spec.initrd).map_err(|e| e.to_string())?;

@@ -23,7 +23,7 @@
 //! one of their code pages, or at `fence.i`.
 
 use super::{Access, Cpu};
-use crate::isa::{Decoded, Decoder};
+use crate::isa::{BlockRole, Decoded, Decoder};
 use crate::mmu::fast::NO_SLOT;
 use std::ptr::NonNull;
 
@@ -130,45 +130,13 @@ impl Default for BlockCache {
     }
 }
 
-/// How an instruction bounds a block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// Executed without a look afterwards.
-    Plain,
-    /// A load, store or AMO: the loop looks afterwards.
-    Access,
-    /// A conditional branch: it may write `next_pc`, and the loop looks
-    /// afterwards.
-    Branch,
-    /// The block's last instruction.
-    Ends,
-}
-
-impl Role {
-    /// The role of `d`, read off the major opcode of the 32-bit
-    /// instruction it is or expands to.
-    fn of(d: &Decoded) -> Role {
-        if d.is_illegal() {
-            return Role::Ends;
-        }
-        match d.base.bits & 0x7f {
-            // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
-            0x6f | 0x67 | 0x73 | 0x0f => Role::Ends,
-            0x63 => Role::Branch,
-            // LOAD, STORE, AMO, LOAD-FP, STORE-FP.
-            0x03 | 0x23 | 0x2f | 0x07 | 0x27 => Role::Access,
-            _ => Role::Plain,
-        }
-    }
-
-    /// The loop's flags for an instruction of this role.
-    fn flags(self) -> u64 {
-        match self {
-            Role::Plain => 0,
-            Role::Access => CHECK,
-            Role::Branch => CHECK | LINK,
-            Role::Ends => LINK,
-        }
+/// The loop's flags for an instruction of role `role`.
+fn flags(role: BlockRole) -> u64 {
+    match role {
+        BlockRole::Plain => 0,
+        BlockRole::Access => CHECK,
+        BlockRole::Branch => CHECK | LINK,
+        BlockRole::Ends => LINK,
     }
 }
 
@@ -264,6 +232,19 @@ impl Cpu {
         }
     }
 
+    /// The instructions of the block at `pc` (bytes at `host`, on the
+    /// fetch page), built into the cache if absent: what the translator
+    /// translates.
+    pub(super) fn block_ops(&mut self, pc: u64, host: usize) -> Vec<Decoded> {
+        let block = match self.icache.blocks.get(host) {
+            Some(block) => block,
+            None => self.build_block(pc, host),
+        };
+        // SAFETY: as in `run_block`: a live block, not being written.
+        let (len, ops) = unsafe { ((*block).len, &(*block).ops) };
+        ops[..len].to_vec()
+    }
+
     /// Decodes the block at `pc` (whose bytes are at `host`, on the fetch
     /// page) into the cache.
     #[cold]
@@ -273,11 +254,11 @@ impl Cpu {
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
             let d = self.decoded_on_fetch_page(at);
-            let role = Role::of(&d);
+            let role = d.role();
             ops[len] = Some(d);
-            flags |= role.flags() << (2 * len);
+            flags |= self::flags(role) << (2 * len);
             len += 1;
-            if role == Role::Ends {
+            if role == BlockRole::Ends {
                 break;
             }
             at = at.wrapping_add(d.len as u64);

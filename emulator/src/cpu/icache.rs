@@ -36,6 +36,9 @@ pub struct ICache {
     pub(super) blocks: BlockCache,
     /// How many times a page became a code page.
     code_pages_marked: u64,
+    /// The translator and the blocks it translated, when it is on: they
+    /// are dropped with the code they hold, as blocks are.
+    pub(super) jit: Option<Box<super::jit::Jit>>,
 }
 
 impl ICache {
@@ -52,6 +55,7 @@ impl ICache {
             ram_host,
             blocks: BlockCache::new(),
             code_pages_marked: 0,
+            jit: None,
         }
     }
 
@@ -118,6 +122,9 @@ impl ICache {
             }
         }
         self.blocks.drop_page(start);
+        if let Some(jit) = self.jit.as_deref_mut() {
+            jit.drop_page(start);
+        }
         let page = page as usize;
         if let Some(bits) = self.code_pages.get_mut(page / 64) {
             *bits &= !(1 << (page % 64));
@@ -131,6 +138,9 @@ impl ICache {
         }
         self.code_pages.fill(0);
         self.blocks.clear();
+        if let Some(jit) = self.jit.as_deref_mut() {
+            jit.clear();
+        }
     }
 }
 

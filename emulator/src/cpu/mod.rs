@@ -11,6 +11,7 @@ mod block;
 mod csr;
 mod fpu;
 pub(crate) mod icache;
+pub mod jit;
 mod memory;
 mod observe;
 mod pagerefs;
@@ -103,6 +104,9 @@ pub struct Cpu {
     pub(crate) icache: icache::ICache,
     /// This hart's number (`mhartid`).
     pub hart_id: usize,
+    /// The exception an instruction raised inside translated code, for
+    /// the dispatcher to take.
+    jit_trap: Option<Exception>,
     /// The count of code pages the decoded-instruction cache had marked
     /// when this hart last held the bus (see [`Cpu::lend_bus`]).
     code_pages_seen: u64,
@@ -145,6 +149,7 @@ impl Cpu {
             observed: false,
             icache,
             hart_id: 0,
+            jit_trap: None,
             code_pages_seen: 0,
         }
     }
@@ -328,6 +333,12 @@ impl Cpu {
         if self.observed {
             while self.steps < self.deadline {
                 self.step::<true>();
+            }
+        } else if self.icache.jit.is_some() {
+            while self.steps < self.deadline {
+                if !self.run_translated() && !self.run_block() {
+                    self.step::<false>();
+                }
             }
         } else {
             while self.steps < self.deadline {

@@ -68,6 +68,38 @@ pub enum Semantics {
     Expands(&'static str),
 }
 
+/// How an instruction bounds a block of straight-line code (see
+/// `cpu/block.rs`): what an engine that runs several instructions without
+/// returning to its dispatcher must look at after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockRole {
+    /// Nothing: it neither accesses memory nor transfers control.
+    Plain,
+    /// A load, store or AMO: it may use another TLB entry, fill one over
+    /// the fetch page's, change code or ask for the machine's attention.
+    Access,
+    /// A conditional branch: the block goes on only if it is not taken.
+    Branch,
+    /// The block's last instruction: a jump, or a `SYSTEM` or `FENCE`
+    /// instruction (CSR access, `sfence.vma`, traps and returns, `wfi`,
+    /// `fence.i`), any of which may change what fetch depends on.
+    Ends,
+}
+
+impl BlockRole {
+    /// The role of a 32-bit instruction, read off its major opcode.
+    pub const fn of_bits(bits: u32) -> BlockRole {
+        match bits & 0x7f {
+            // JAL, JALR, SYSTEM, MISC-MEM (fence, fence.i).
+            0x6f | 0x67 | 0x73 | 0x0f => BlockRole::Ends,
+            0x63 => BlockRole::Branch,
+            // LOAD, STORE, AMO, LOAD-FP, STORE-FP.
+            0x03 | 0x23 | 0x2f | 0x07 | 0x27 => BlockRole::Access,
+            _ => BlockRole::Plain,
+        }
+    }
+}
+
 /// One instruction: name, encoding, operands and semantics.
 pub struct InsnDef {
     /// Assembler mnemonic (`add`, `c.addi`, `amoswap.w`).
@@ -80,17 +112,21 @@ pub struct InsnDef {
     pub format: Format,
     /// What the instruction does.
     pub semantics: Semantics,
+    /// How it bounds a block (for a compressed instruction, see
+    /// [`Decoded::role`]: its base's role applies).
+    pub role: BlockRole,
 }
 
 impl InsnDef {
     /// An instruction with its own semantics.
     pub const fn new(name: &'static str, mask: u32, bits: u32, format: Format, exec: ExecFn) -> Self {
-        InsnDef { name, mask, bits, format, semantics: Semantics::Exec(exec) }
+        InsnDef { name, mask, bits, format, semantics: Semantics::Exec(exec), role: BlockRole::of_bits(bits) }
     }
 
     /// A compressed instruction that expands to the 32-bit instruction `base`.
     pub const fn compressed(name: &'static str, mask: u32, bits: u32, format: Format, base: &'static str) -> Self {
-        InsnDef { name, mask, bits, format, semantics: Semantics::Expands(base) }
+        // The base's role applies; this one is never read.
+        InsnDef { name, mask, bits, format, semantics: Semantics::Expands(base), role: BlockRole::Plain }
     }
 
     /// True for 16-bit (compressed) encodings.
@@ -153,6 +189,12 @@ impl Decoded {
     /// True when this is the illegal-instruction placeholder.
     pub fn is_illegal(&self) -> bool {
         std::ptr::eq(self.def, &ILLEGAL)
+    }
+
+    /// How this instruction bounds a block: its base instruction's role;
+    /// an illegal instruction ends a block (it traps).
+    pub fn role(&self) -> BlockRole {
+        if self.is_illegal() { BlockRole::Ends } else { self.base.role }
     }
 }
 

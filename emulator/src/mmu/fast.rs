@@ -26,8 +26,10 @@ const ROWS: usize = 16;
 /// clears the rows whole.
 const TRACKED: usize = 512;
 
-/// One cached page, in 16 bytes.
+/// One cached page, in 16 bytes: the tag, then the addend and slot
+/// (generated code reads them at offsets 0 and 8).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub struct FastEntry {
     /// Virtual page number (`va >> 12`), or `u64::MAX` when empty.
     pub tag: u64,
@@ -102,6 +104,11 @@ impl Default for FastPath {
 }
 
 impl FastPath {
+    /// Where generated code finds the pointer to the caches (a byte offset
+    /// into a [`FastPath`]): rows of [`ENTRIES`] entries of 16 bytes, row
+    /// `mode * 4 + access`.
+    pub const ROWS_OFFSET: usize = std::mem::offset_of!(FastPath, rows);
+
     /// The entry `va` would use.
     #[inline(always)]
     pub fn entry(&self, mode: usize, access: Access, va: u64) -> &FastEntry {

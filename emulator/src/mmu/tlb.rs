@@ -270,6 +270,26 @@ pub struct Tlb {
     pub stats: TlbStats,
 }
 
+/// Where code the translator generates finds the TLB's accounting state
+/// (byte offsets into a [`Tlb`]): it does inline what [`Tlb::record_hit`],
+/// [`Tlb::touch`] and [`Tlb::count_hits`] do, on the same fields, so both
+/// engines keep one set of counters and one LRU order.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountingLayout {
+    /// `stats.hits`: three `u64`, fetch, load, store.
+    pub hits: usize,
+    /// The LRU clock, a `u64`.
+    pub clock: usize,
+    /// The pointer to the stamps, [`STAMP_SLOTS`] `u64` (index masked).
+    pub stamps: usize,
+    /// Whether the policy is LRU, a `bool`.
+    pub lru: usize,
+}
+
+/// Stamps there are (a power of two): a slot number masked by
+/// `STAMP_INDEX_MASK` needs no bounds check.
+pub const STAMP_INDEX_MASK: u64 = STAMP_SLOTS as u64 - 1;
+
 const RANDOM_SEED: u64 = 0x2545_f491_4f6c_dd1d;
 
 /// The key of an empty slot: no page number is this large.
@@ -289,6 +309,14 @@ fn entry_key(entry: &TlbEntry) -> u64 {
 }
 
 impl Tlb {
+    /// Where generated code finds the accounting state.
+    pub const LAYOUT: AccountingLayout = AccountingLayout {
+        hits: std::mem::offset_of!(Tlb, stats.hits),
+        clock: std::mem::offset_of!(Tlb, clock),
+        stamps: std::mem::offset_of!(Tlb, stamps),
+        lru: std::mem::offset_of!(Tlb, lru),
+    };
+
     /// An empty TLB of the given shape (which must be valid).
     pub fn new(shape: TlbShape) -> Tlb {
         let shape = if shape.validate().is_ok() { shape } else { TlbShape::default() };
