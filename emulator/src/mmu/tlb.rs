@@ -259,6 +259,13 @@ pub struct Tlb {
     keys: Vec<u64>,
     /// LRU: time of last use; FIFO: time of fill.
     stamps: Box<[u64; STAMP_SLOTS]>,
+    /// The set of each slot; [`NO_SET`] for the one slot number no entry
+    /// has (the host fast path's "no slot"), so that touching it is
+    /// touching the most recent of a set of its own: nothing.
+    set_of: Box<[u16; STAMP_SLOTS]>,
+    /// Under LRU, the most recently used slot of each set: touching it
+    /// again changes no order, so the hot path only compares.
+    mru: Box<[u16; STAMP_SLOTS]>,
     /// Valid entries per page-size level, so lookups skip sizes that are
     /// absent (usually both superpage sizes).
     per_level: [u32; LEVELS as usize],
@@ -280,15 +287,22 @@ pub struct AccountingLayout {
     pub hits: usize,
     /// The LRU clock, a `u64`.
     pub clock: usize,
+    /// The pointer to each slot's set, [`STAMP_SLOTS`] `u16`.
+    pub set_of: usize,
+    /// The pointer to each set's most recent slot, `u16`.
+    pub mru: usize,
     /// The pointer to the stamps, [`STAMP_SLOTS`] `u64` (index masked).
     pub stamps: usize,
-    /// Whether the policy is LRU, a `bool`.
-    pub lru: usize,
 }
 
 /// Stamps there are (a power of two): a slot number masked by
 /// `STAMP_INDEX_MASK` needs no bounds check.
 pub const STAMP_INDEX_MASK: u64 = STAMP_SLOTS as u64 - 1;
+
+/// The set of the slots no entry has.
+const NO_SET: u16 = STAMP_SLOTS as u16 - 1;
+/// The slot number no entry has ([`crate::mmu::fast::NO_SLOT`]).
+const NO_SLOT_U16: u16 = crate::mmu::fast::NO_SLOT as u16;
 
 const RANDOM_SEED: u64 = 0x2545_f491_4f6c_dd1d;
 
@@ -314,7 +328,8 @@ impl Tlb {
         hits: std::mem::offset_of!(Tlb, stats.hits),
         clock: std::mem::offset_of!(Tlb, clock),
         stamps: std::mem::offset_of!(Tlb, stamps),
-        lru: std::mem::offset_of!(Tlb, lru),
+        set_of: std::mem::offset_of!(Tlb, set_of),
+        mru: std::mem::offset_of!(Tlb, mru),
     };
 
     /// An empty TLB of the given shape (which must be valid).
@@ -327,12 +342,21 @@ impl Tlb {
             entries: vec![TlbEntry::default(); shape.entries],
             keys: vec![NO_KEY; shape.entries],
             stamps: Box::new([0; STAMP_SLOTS]),
+            set_of: Box::new(std::array::from_fn(|slot| {
+                if slot < shape.entries { (slot / shape.ways) as u16 } else { NO_SET }
+            })),
+            mru: Box::new(std::array::from_fn(|set| if set == NO_SET as usize { NO_SLOT_U16 } else { u16::MAX })),
             per_level: [0; LEVELS as usize],
             lru: shape.policy == Policy::Lru,
             clock: 0,
             rng: RANDOM_SEED,
             stats: TlbStats::default(),
         }
+    }
+
+    /// Whether hits change replacement state (the policy is LRU).
+    pub fn is_lru(&self) -> bool {
+        self.lru
     }
 
     /// The TLB's shape.
@@ -399,14 +423,16 @@ impl Tlb {
     /// ([`Tlb::count_hits`]).
     #[inline(always)]
     pub fn touch(&mut self, slot: usize) {
-        // A slot stamped with the clock's current value is the most recent
-        // use of all: using it again changes no set's order, so the stamp
+        // Using the most recent slot of its set again changes no order
+        // within the set, which is all replacement compares: the stamp
         // stays (and the hot path stores nothing).
         if self.lru {
-            let stamp = &mut self.stamps[slot & (STAMP_SLOTS - 1)];
-            if *stamp != self.clock {
+            let slot = slot & (STAMP_SLOTS - 1);
+            let set = self.set_of[slot] as usize & (STAMP_SLOTS - 1);
+            if self.mru[set] != slot as u16 {
                 self.clock += 1;
-                *stamp = self.clock;
+                self.stamps[slot] = self.clock;
+                self.mru[set] = slot as u16;
             }
         }
     }
@@ -447,6 +473,9 @@ impl Tlb {
         self.per_level[entry.level as usize] += 1;
         self.clock += 1;
         self.stamps[slot] = self.clock;
+        if let Some(set) = self.set_of.get(slot) {
+            self.mru[*set as usize & (STAMP_SLOTS - 1)] = slot as u16;
+        }
         self.stats.fills += 1;
         (slot, replaced)
     }

@@ -45,13 +45,17 @@ pub(super) struct Source<'a> {
     pub ops: &'a [Decoded],
     /// The same instructions at an address that lives as long as the
     /// code: the slow path hands the interpreter's semantics a pointer.
-    pub stable_ops: *const Decoded,
+    pub stable_ops: *const super::StableOp,
     /// Host address of the first instruction's bytes.
     pub host: usize,
     /// The code table ([`CODE_TABLE`] slots), for chaining.
     pub table: *const CodeSlot,
     /// `exec_slow`'s address.
     pub helper: usize,
+    /// The TLB's policy is LRU: hits touch replacement state. (A
+    /// machine's harts share one TLB shape, and the dispatcher enters
+    /// code only on a hart of the policy it was made for.)
+    pub lru: bool,
 }
 
 /// Where a block exit goes.
@@ -69,114 +73,90 @@ enum Target {
 }
 
 /// State of the translation of one block.
+///
+/// While the block runs, the hart's `pc`, `steps` and `retired` hold
+/// their values at its entry: offsets from them are constants here, so
+/// nothing but the hart's address stays live across the block (values
+/// kept across the slow path's calls would be spilled). The slow path's
+/// helper makes them exact for the semantics and back again.
 pub(super) struct Emitter<'a, 'f> {
     b: &'a mut FunctionBuilder<'f>,
     src: &'a Source<'a>,
     tail_sig: SigRef,
     helper_sig: SigRef,
     cpu: Value,
-    pc0: Value,
     regs: [Variable; 32],
     /// Registers whose variable has a value (bit per register).
     loaded: u32,
-    /// Where every exit goes: params (instructions attempted, retired,
+    /// Where exits to the dispatcher go: params (instructions retired,
     /// pc, exit code).
     leave: Block,
     /// Where exits that may enter the next block go: params
     /// (instructions retired, pc).
     chain: Block,
-    steps0: Value,
-    retired0: Value,
-    fetch_slot: Value,
-    /// Nonzero when a fetch touches LRU state: LRU policy and a TLB slot
-    /// behind the fetch page.
-    fetch_touches: Value,
-    lru: Value,
-    load_row: Value,
-    store_row: Value,
+    /// Where a trap leaves: param (instructions attempted).
+    trapped: Block,
     /// Byte offset of the instruction being translated from the first.
     offset: i64,
 }
 
 impl<'a, 'f> Emitter<'a, 'f> {
-    /// Starts the function: its entry reads the hart's clock and gives up
-    /// (returning [`DECLINED`]) unless the whole block fits before the
-    /// deadline, then makes the fetch page's TLB entry most recent.
+    /// Starts the function: its entry stores the pc, gives up (returning
+    /// [`DECLINED`]) unless the whole block fits before the deadline, then
+    /// makes the fetch page's TLB entry most recent.
     pub fn new(b: &'a mut FunctionBuilder<'f>, src: &'a Source<'a>, tail_sig: SigRef, helper_sig: SigRef) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let (cpu, pc0) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        b.ins().store(flags(), pc0, cpu, at::PC);
         let regs = std::array::from_fn(|_| b.declare_var(I64));
-        let steps0 = b.ins().load(I64, flags(), cpu, at::STEPS);
-        let mut e = Emitter {
-            b,
-            src,
-            tail_sig,
-            helper_sig,
-            cpu,
-            pc0,
-            regs,
-            loaded: 1,
-            leave: entry,
-            chain: entry,
-            steps0,
-            retired0: steps0,
-            fetch_slot: steps0,
-            fetch_touches: steps0,
-            lru: steps0,
-            load_row: steps0,
-            store_row: steps0,
-            offset: 0,
-        };
+        let (leave, chain, trapped) = (b.create_block(), b.create_block(), b.create_block());
+        let mut e = Emitter { b, src, tail_sig, helper_sig, cpu, regs, loaded: 1, leave, chain, trapped, offset: 0 };
+        for (block, params) in [(leave, 3), (chain, 2), (trapped, 1)] {
+            for _ in 0..params {
+                e.b.append_block_param(block, I64);
+            }
+        }
         e.decline_unless_it_fits();
-        e.load_context();
-        e.leave = e.b.create_block();
-        e.chain = e.b.create_block();
-        for _ in 0..4 {
-            e.b.append_block_param(e.leave, I64);
-        }
-        for _ in 0..2 {
-            e.b.append_block_param(e.chain, I64);
-        }
+        e.touch_fetch_entry();
         e
     }
 
     /// Returns [`DECLINED`] when `steps + len > deadline`: the dispatcher
     /// then runs single steps up to the deadline, as the block loop does.
     fn decline_unless_it_fits(&mut self) {
+        let steps = self.b.ins().load(I64, flags(), self.cpu, at::STEPS);
         let deadline = self.b.ins().load(I64, flags(), self.cpu, at::DEADLINE);
-        let end = self.b.ins().iadd_imm_s(self.steps0, self.src.ops.len() as i64);
+        let end = self.b.ins().iadd_imm_s(steps, self.src.ops.len() as i64);
         let late = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, deadline);
         let (decline, go) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(late, decline, &[], go, &[]);
         self.b.switch_to_block(decline);
-        self.b.ins().store(flags(), self.pc0, self.cpu, at::PC);
         let code = self.b.ins().iconst(I64, DECLINED);
         self.b.ins().return_(&[code]);
         self.b.switch_to_block(go);
     }
 
-    /// Loads what the whole block uses: retired count, fetch slot, LRU
-    /// state and the fast path's load and store rows for the data mode;
-    /// then makes the fetch page's entry most recent.
-    fn load_context(&mut self) {
-        let (b, cpu) = (&mut *self.b, self.cpu);
-        self.retired0 = b.ins().load(I64, flags(), cpu, at::RETIRED);
-        self.fetch_slot = b.ins().uload32(flags(), cpu, at::FETCH_SLOT);
-        self.lru = b.ins().uload8(I64, flags(), cpu, at::TLB_LRU);
-        let has_slot = b.ins().icmp_imm_s(IntCC::NotEqual, self.fetch_slot, NO_SLOT as i64);
-        let has_slot = b.ins().uextend(I64, has_slot);
-        self.fetch_touches = b.ins().band(has_slot, self.lru);
-        let rows = b.ins().load(I64, flags(), cpu, at::FAST_ROWS);
-        let mode = b.ins().load(I64, flags(), cpu, at::DATA_MODE_INDEX);
+    /// Makes the fetch page's TLB entry most recent (when there is one):
+    /// what each fetch does, done at entry and after each memory access,
+    /// the only things that can use another entry.
+    fn touch_fetch_entry(&mut self) {
+        if self.src.lru {
+            let slot = self.b.ins().uload32(flags(), self.cpu, at::FETCH_SLOT);
+            self.touch(slot);
+        }
+    }
+
+    /// The first byte of the fast path's row of loads (or stores) in the
+    /// data mode.
+    fn data_row(&mut self, store: bool) -> Value {
+        let rows = self.b.ins().load(I64, flags(), self.cpu, at::FAST_ROWS);
+        let mode = self.b.ins().load(I64, flags(), self.cpu, at::DATA_MODE_INDEX);
         let row_bytes = (ENTRIES * 16) as i64;
-        let mode_rows = b.ins().imul_imm_s(mode, 4 * row_bytes);
-        let mode_base = b.ins().iadd(rows, mode_rows);
-        self.load_row = b.ins().iadd_imm_s(mode_base, row_bytes);
-        self.store_row = b.ins().iadd_imm_s(mode_base, 2 * row_bytes);
-        let (touches, slot) = (self.fetch_touches, self.fetch_slot);
-        self.touch_if(touches, slot);
+        let mode_rows = self.b.ins().imul_imm_s(mode, 4 * row_bytes);
+        let base = self.b.ins().iadd(rows, mode_rows);
+        self.b.ins().iadd_imm_s(base, if store { 2 * row_bytes } else { row_bytes })
     }
 
     /// Translates every instruction, then ends the function.
@@ -189,6 +169,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
         }
         self.emit_leave();
         self.emit_chain();
+        self.emit_trapped();
         self.b.seal_all_blocks();
     }
 
@@ -246,17 +227,33 @@ impl<'a, 'f> Emitter<'a, 'f> {
         }
     }
 
+    /// After a call into Rust on some path: registers are read from the
+    /// hart again (written through, it is up to date), except `d`'s
+    /// destination, defined on every path. No guest value then stays live
+    /// across the call, where the host's registers are clobbered.
+    fn forget_registers_but(&mut self, d: &Decoded) {
+        let keep = if d.rd != X0_SINK && d.rd != 0 && d.rd < 32 && !is_float_destination(d) { 1 << d.rd } else { 0 };
+        self.loaded &= keep | 1;
+    }
+
     // ---- arithmetic ----
 
-    /// The pc of the instruction being translated.
-    fn pc(&mut self) -> Value {
-        self.b.ins().iadd_imm_s(self.pc0, self.offset)
+    /// The pc of the instruction being translated plus `delta`.
+    fn pc_plus(&mut self, delta: i64) -> Value {
+        let pc0 = self.b.ins().load(I64, flags(), self.cpu, at::PC);
+        self.b.ins().iadd_imm_s(pc0, self.offset + delta)
     }
 
     /// The low 32 bits of register `r`.
     fn x32(&mut self, r: u8) -> Value {
         let v = self.x(r);
         self.b.ins().ireduce(I32, v)
+    }
+
+    /// A comparison with a constant as 0 or 1.
+    fn flag_imm(&mut self, cc: IntCC, a: Value, b: i64) -> Value {
+        let c = self.b.ins().icmp_imm_s(cc, a, b);
+        self.b.ins().uextend(I64, c)
     }
 
     /// A comparison as 0 or 1.
@@ -270,10 +267,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
     fn arithmetic(&mut self, d: &Decoded) -> bool {
         let v = match d.base.name {
             "lui" => self.b.ins().iconst(I64, d.imm),
-            "auipc" => {
-                let pc = self.pc();
-                self.b.ins().iadd_imm_s(pc, d.imm)
-            }
+            "auipc" => self.pc_plus(d.imm),
             _ => match self.immediate(d).or_else(|| self.register(d)).or_else(|| self.word(d)) {
                 Some(v) => v,
                 None => return false,
@@ -400,10 +394,9 @@ impl<'a, 'f> Emitter<'a, 'f> {
 
     /// `jal` and `jalr`, which end their block.
     fn jump(&mut self, i: usize, d: &Decoded) -> bool {
-        let link_offset = self.offset + d.len as i64;
         match d.base.name {
             "jal" => {
-                let link = self.b.ins().iadd_imm_s(self.pc0, link_offset);
+                let link = self.pc_plus(d.len as i64);
                 self.set_x(d.rd, link);
                 self.exit(i + 1, Target::Relative(self.offset + d.imm));
             }
@@ -412,7 +405,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
                 let base = self.x(d.rs1);
                 let sum = self.b.ins().iadd_imm_s(base, d.imm);
                 let target = self.b.ins().band_imm_s(sum, !1);
-                let link = self.b.ins().iadd_imm_s(self.pc0, link_offset);
+                let link = self.pc_plus(d.len as i64);
                 self.set_x(d.rd, link);
                 self.exit(i + 1, Target::Computed(target));
             }
@@ -463,9 +456,9 @@ impl<'a, 'f> Emitter<'a, 'f> {
         }
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+        self.forget_registers_but(d);
         if !last {
-            let (touches, slot) = (self.fetch_touches, self.fetch_slot);
-            self.touch_if(touches, slot);
+            self.touch_fetch_entry();
         }
         true
     }
@@ -477,7 +470,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// above any page number, make the compare fail.
     fn fast_lookup(&mut self, va: Value, size: i64, store: bool, fast: Block, slow: Block) -> Value {
         let hit = self.b.create_block();
-        let row = if store { self.store_row } else { self.load_row };
+        let row = self.data_row(store);
         let vpn = self.b.ins().ushr_imm_s(va, 12);
         let index = self.b.ins().band_imm_s(vpn, ENTRIES as i64 - 1);
         let offset = self.b.ins().ishl_imm_s(index, 4);
@@ -505,36 +498,44 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// `Tlb::record_hit` for a fast-path data access, when a TLB slot is
     /// behind it.
     fn count_data_hit(&mut self, slot: Value, store: bool) {
-        let has_slot = self.b.ins().icmp_imm_s(IntCC::NotEqual, slot, NO_SLOT as i64);
-        let has_slot = self.b.ins().uextend(I64, has_slot);
+        let has_slot = self.flag_imm(IntCC::NotEqual, slot, NO_SLOT as i64);
         let field = at::TLB_HITS + if store { 16 } else { 8 };
         let hits = self.b.ins().load(I64, flags(), self.cpu, field);
         let hits = self.b.ins().iadd(hits, has_slot);
         self.b.ins().store(flags(), hits, self.cpu, field);
-        let touches = self.b.ins().band(has_slot, self.lru);
-        self.touch_if(touches, slot);
+        if self.src.lru {
+            self.touch(slot);
+        }
     }
 
-    /// `Tlb::touch(slot)` when `cond` is 1: under LRU, a slot not stamped
-    /// with the clock's value gets the clock's next value. Without
-    /// branches: when `cond` is 0 the stamp of slot [`NO_SLOT`], which no
-    /// entry has, is written back unchanged and the clock stays.
-    fn touch_if(&mut self, cond: Value, slot: Value) {
-        let ins = self.b.ins();
-        let stamps = ins.load(I64, flags(), self.cpu, at::TLB_STAMPS);
-        let nowhere = self.b.ins().iconst(I64, NO_SLOT as i64);
-        let index = self.b.ins().band_imm_s(slot, STAMP_INDEX_MASK as i64);
-        let index = self.b.ins().select(cond, index, nowhere);
-        let offset = self.b.ins().ishl_imm_s(index, 3);
-        let stamp_at = self.b.ins().iadd(stamps, offset);
-        let stamp = self.b.ins().load(I64, flags(), stamp_at, 0);
+    /// `Tlb::touch(slot)` under LRU: unless the slot is its set's most
+    /// recent already (the slot no entry has always is), it gets the
+    /// clock's next value and becomes so.
+    fn touch(&mut self, slot: Value) {
+        let slot = self.b.ins().band_imm_s(slot, STAMP_INDEX_MASK as i64);
+        let set_of = self.b.ins().load(I64, flags(), self.cpu, at::TLB_SET_OF);
+        let at_set = self.b.ins().ishl_imm_s(slot, 1);
+        let at_set = self.b.ins().iadd(set_of, at_set);
+        let set = self.b.ins().uload16(I64, flags(), at_set, 0);
+        let mru = self.b.ins().load(I64, flags(), self.cpu, at::TLB_MRU);
+        let at_mru = self.b.ins().ishl_imm_s(set, 1);
+        let at_mru = self.b.ins().iadd(mru, at_mru);
+        let recent = self.b.ins().uload16(I64, flags(), at_mru, 0);
+        let same = self.b.ins().icmp(IntCC::Equal, recent, slot);
+        let (bump, on) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(same, on, &[], bump, &[]);
+        self.b.set_cold_block(bump);
+        self.b.switch_to_block(bump);
         let clock = self.b.ins().load(I64, flags(), self.cpu, at::TLB_CLOCK);
-        let stale = self.flag(IntCC::NotEqual, stamp, clock);
-        let bump = self.b.ins().band(stale, cond);
-        let next = self.b.ins().iadd(clock, bump);
-        self.b.ins().store(flags(), next, self.cpu, at::TLB_CLOCK);
-        let stamp = self.b.ins().select(cond, next, stamp);
-        self.b.ins().store(flags(), stamp, stamp_at, 0);
+        let clock = self.b.ins().iadd_imm_s(clock, 1);
+        self.b.ins().store(flags(), clock, self.cpu, at::TLB_CLOCK);
+        let stamps = self.b.ins().load(I64, flags(), self.cpu, at::TLB_STAMPS);
+        let at_stamp = self.b.ins().ishl_imm_s(slot, 3);
+        let at_stamp = self.b.ins().iadd(stamps, at_stamp);
+        self.b.ins().store(flags(), clock, at_stamp, 0);
+        self.b.ins().istore16(flags(), slot, at_mru, 0);
+        self.b.ins().jump(on, &[]);
+        self.b.switch_to_block(on);
     }
 
     fn load_host(&mut self, host: Value, size: i64, signed: bool) -> Value {
@@ -565,11 +566,13 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// its entry, no store to its code) and the deadline is still ahead
     /// (no device asked for attention), as the block loop looks.
     fn look_after_slow_access(&mut self, i: usize, d: &Decoded) {
-        let page0 = self.b.ins().ushr_imm_s(self.pc0, 12);
+        let pc0 = self.b.ins().load(I64, flags(), self.cpu, at::PC);
+        let page0 = self.b.ins().ushr_imm_s(pc0, 12);
         let page = self.b.ins().load(I64, flags(), self.cpu, at::FETCH_PAGE);
         let moved = self.b.ins().icmp(IntCC::NotEqual, page, page0);
         let deadline = self.b.ins().load(I64, flags(), self.cpu, at::DEADLINE);
-        let steps = self.b.ins().iadd_imm_s(self.steps0, i as i64 + 1);
+        let steps0 = self.b.ins().load(I64, flags(), self.cpu, at::STEPS);
+        let steps = self.b.ins().iadd_imm_s(steps0, i as i64 + 1);
         let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, steps, deadline);
         let stop = self.b.ins().bor(moved, due);
         let (leave, on) = (self.b.create_block(), self.b.create_block());
@@ -581,28 +584,19 @@ impl<'a, 'f> Emitter<'a, 'f> {
 
     // ---- the interpreter's semantics ----
 
-    /// Calls instruction `i`'s semantics with the hart as the interpreter
-    /// would leave it: registers (always written through), pc, next pc,
-    /// steps and retired count exact. Leaves the block with [`TRAPPED`] if
-    /// they raised an exception.
+    /// Calls instruction `i`'s semantics through [`super::exec_slow`],
+    /// which sets the pc, next pc, steps and retired count as the
+    /// interpreter would have them, and puts the entry's values back
+    /// unless the semantics raise an exception. Then this leaves through
+    /// `trapped`, the hart exact for the trap.
     fn call_semantics(&mut self, i: usize, d: &Decoded) {
-        let pc = self.pc();
-        self.b.ins().store(flags(), pc, self.cpu, at::PC);
-        let next = self.b.ins().iadd_imm_s(pc, d.len as i64);
-        self.b.ins().store(flags(), next, self.cpu, at::NEXT_PC);
-        let steps = self.b.ins().iadd_imm_s(self.steps0, i as i64 + 1);
-        self.b.ins().store(flags(), steps, self.cpu, at::STEPS);
-        let retired = self.b.ins().iadd_imm_s(self.retired0, i as i64);
-        self.b.ins().store(flags(), retired, self.cpu, at::RETIRED);
         let op = self.b.ins().iconst(I64, self.src.stable_ops.wrapping_add(i) as i64);
         let helper = self.b.ins().iconst(I64, self.src.helper as i64);
         let call = self.b.ins().call_indirect(self.helper_sig, helper, &[self.cpu, op]);
         let failed = self.b.inst_results(call)[0];
         let on = self.b.create_block();
-        // A trap: instruction i was attempted (a step and a fetch), not
-        // retired, and the pc stays on it.
-        let (n, r, code) = (self.constant(i + 1), self.constant(i), self.b.ins().iconst(I64, TRAPPED));
-        self.b.ins().brif(failed, self.leave, &[n.into(), r.into(), pc.into(), code.into()], on, &[]);
+        let attempted = self.constant(i + 1);
+        self.b.ins().brif(failed, self.trapped, &[attempted.into()], on, &[]);
         self.b.switch_to_block(on);
         self.reload(d);
     }
@@ -616,14 +610,14 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// block's last goes where `next_pc` says.
     fn interpreted(&mut self, i: usize, d: &Decoded, last: bool) {
         self.call_semantics(i, d);
+        self.forget_registers_but(d);
         if last {
             let next = self.b.ins().load(I64, flags(), self.cpu, at::NEXT_PC);
             let n = self.constant(i + 1);
             self.b.ins().jump(self.chain, &[n.into(), next.into()]);
         } else if d.role() == BlockRole::Access {
             self.look_after_slow_access(i, d);
-            let (touches, slot) = (self.fetch_touches, self.fetch_slot);
-            self.touch_if(touches, slot);
+            self.touch_fetch_entry();
         }
     }
 
@@ -632,40 +626,27 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// Leaves after instruction `executed - 1` retired, for `target`.
     fn exit(&mut self, executed: usize, target: Target) {
         let n = self.constant(executed);
-        match target {
+        let (pc, chains) = match target {
             Target::Relative(offset) => {
-                let pc = self.b.ins().iadd_imm_s(self.pc0, offset);
                 let in_page = (self.src.host & 0xfff) as i64 + offset;
-                if (0..=0xffc).contains(&in_page) {
-                    self.b.ins().jump(self.chain, &[n.into(), pc.into()]);
-                } else {
-                    self.leave_normally(n, pc);
-                }
+                (self.pc_plus(offset - self.offset), (0..=0xffc).contains(&in_page))
             }
-            Target::Computed(pc) => {
-                self.b.ins().jump(self.chain, &[n.into(), pc.into()]);
-            }
-            Target::Dispatcher(offset) => {
-                let pc = self.b.ins().iadd_imm_s(self.pc0, offset);
-                self.leave_normally(n, pc);
-            }
+            Target::Computed(pc) => (pc, true),
+            Target::Dispatcher(offset) => (self.pc_plus(offset - self.offset), false),
+        };
+        if chains {
+            self.b.ins().jump(self.chain, &[n.into(), pc.into()]);
+        } else {
+            let code = self.b.ins().iconst(I64, NORMAL);
+            self.b.ins().jump(self.leave, &[n.into(), pc.into(), code.into()]);
         }
     }
 
-    fn leave_normally(&mut self, n: Value, pc: Value) {
-        let code = self.b.ins().iconst(I64, NORMAL);
-        self.b.ins().jump(self.leave, &[n.into(), n.into(), pc.into(), code.into()]);
-    }
-
-    /// Stores the clock and the retired count after `attempted`
-    /// instructions of which `retired` retired, and counts `attempted`
-    /// fetch hits when the fetch page has a TLB slot (`Tlb::count_hits`).
-    fn settle(&mut self, attempted: Value, retired: Value) {
-        let s = self.b.ins().iadd(self.steps0, attempted);
-        self.b.ins().store(flags(), s, self.cpu, at::STEPS);
-        let r = self.b.ins().iadd(self.retired0, retired);
-        self.b.ins().store(flags(), r, self.cpu, at::RETIRED);
-        let has_slot = self.b.ins().icmp_imm_s(IntCC::NotEqual, self.fetch_slot, NO_SLOT as i64);
+    /// Counts `attempted` fetch hits when the fetch page has a TLB slot
+    /// (`Tlb::count_hits`).
+    fn count_fetches(&mut self, attempted: Value) {
+        let slot = self.b.ins().uload32(flags(), self.cpu, at::FETCH_SLOT);
+        let has_slot = self.b.ins().icmp_imm_s(IntCC::NotEqual, slot, NO_SLOT as i64);
         let zero = self.b.ins().iconst(I64, 0);
         let add = self.b.ins().select(has_slot, attempted, zero);
         let hits = self.b.ins().load(I64, flags(), self.cpu, at::TLB_HITS);
@@ -673,14 +654,35 @@ impl<'a, 'f> Emitter<'a, 'f> {
         self.b.ins().store(flags(), hits, self.cpu, at::TLB_HITS);
     }
 
-    /// The shared exit to the dispatcher: settles, stores the pc and
-    /// returns the exit code.
+    /// Advances the clock and the retired count by `n` instructions that
+    /// retired, counts their fetches, and stores `pc`.
+    fn settle(&mut self, n: Value, pc: Value) {
+        let steps = self.b.ins().load(I64, flags(), self.cpu, at::STEPS);
+        let steps = self.b.ins().iadd(steps, n);
+        self.b.ins().store(flags(), steps, self.cpu, at::STEPS);
+        let retired = self.b.ins().load(I64, flags(), self.cpu, at::RETIRED);
+        let retired = self.b.ins().iadd(retired, n);
+        self.b.ins().store(flags(), retired, self.cpu, at::RETIRED);
+        self.count_fetches(n);
+        self.b.ins().store(flags(), pc, self.cpu, at::PC);
+    }
+
+    /// The shared exit to the dispatcher.
     fn emit_leave(&mut self) {
         self.b.switch_to_block(self.leave);
         let p = self.b.block_params(self.leave).to_vec();
         self.settle(p[0], p[1]);
-        self.b.ins().store(flags(), p[2], self.cpu, at::PC);
-        self.b.ins().return_(&[p[3]]);
+        self.b.ins().return_(&[p[2]]);
+    }
+
+    /// The shared exit after a trap: the helper left the pc, clock and
+    /// retired count exact; the attempted instructions' fetches count.
+    fn emit_trapped(&mut self) {
+        self.b.switch_to_block(self.trapped);
+        let attempted = self.b.block_params(self.trapped)[0];
+        self.count_fetches(attempted);
+        let code = self.b.ins().iconst(I64, TRAPPED);
+        self.b.ins().return_(&[code]);
     }
 
     /// The shared exit that goes on at a pc: settles, then enters the
@@ -692,7 +694,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
         self.b.switch_to_block(self.chain);
         let p = self.b.block_params(self.chain).to_vec();
         let (n, target) = (p[0], p[1]);
-        self.settle(n, n);
+        self.settle(n, target);
         let page = self.b.ins().load(I64, flags(), self.cpu, at::FETCH_PAGE);
         let target_page = self.b.ins().ushr_imm_s(target, 12);
         let same = self.b.ins().icmp(IntCC::Equal, page, target_page);
@@ -716,7 +718,6 @@ impl<'a, 'f> Emitter<'a, 'f> {
         let code = self.b.ins().load(I64, flags(), slot_at, 8);
         self.b.ins().return_call_indirect(self.tail_sig, code, &[self.cpu, target]);
         self.b.switch_to_block(back);
-        self.b.ins().store(flags(), target, self.cpu, at::PC);
         let code = self.b.ins().iconst(I64, NORMAL);
         self.b.ins().return_(&[code]);
     }

@@ -34,8 +34,10 @@ pub const TLB_HITS: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.hits) as i32;
 pub const TLB_CLOCK: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.clock) as i32;
 /// The pointer to the TLB's LRU stamps.
 pub const TLB_STAMPS: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.stamps) as i32;
-/// Whether the TLB's policy is LRU, a `bool`.
-pub const TLB_LRU: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.lru) as i32;
+/// The pointer to each TLB slot's set, `u16`s.
+pub const TLB_SET_OF: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.set_of) as i32;
+/// The pointer to each TLB set's most recent slot, `u16`s.
+pub const TLB_MRU: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.mru) as i32;
 /// The pointer to the host fast path's rows.
 pub const FAST_ROWS: i32 = (offset_of!(Cpu, mmu.fast) + FastPath::ROWS_OFFSET) as i32;
 

@@ -80,18 +80,37 @@ pub struct JitStats {
 /// hart, the pc and the code to enter, returning the exit code.
 type Enter = unsafe extern "C" fn(*mut Cpu, u64, *const u8) -> i64;
 
+/// An instruction of a translated block as the slow path needs it: with
+/// its position in the block.
+pub struct StableOp {
+    d: Decoded,
+    /// Instructions before it in the block.
+    index: u64,
+    /// Its byte offset from the block's first.
+    offset: u64,
+}
+
 /// A block's instructions, in an allocation of its own that outlives its
-/// code (the slow path passes their addresses to the semantics).
+/// code (the slow path passes their addresses to [`exec_slow`]).
 struct StableOps {
-    ptr: *mut Decoded,
+    ptr: *mut StableOp,
     len: usize,
 }
 
 impl StableOps {
     fn new(ops: &[Decoded]) -> StableOps {
-        let boxed: Box<[Decoded]> = ops.into();
+        let mut offset = 0;
+        let boxed: Box<[StableOp]> = ops
+            .iter()
+            .enumerate()
+            .map(|(index, &d)| {
+                let op = StableOp { d, index: index as u64, offset };
+                offset += d.len as u64;
+                op
+            })
+            .collect();
         let len = boxed.len();
-        StableOps { ptr: Box::into_raw(boxed) as *mut Decoded, len }
+        StableOps { ptr: Box::into_raw(boxed) as *mut StableOp, len }
     }
 }
 
@@ -118,6 +137,8 @@ pub struct Jit {
     ops: Vec<StableOps>,
     /// Translations in the module now.
     live: u64,
+    /// The TLB policy the code is made for is LRU.
+    lru: bool,
     /// Counters.
     pub stats: JitStats,
 }
@@ -147,7 +168,7 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
 
 impl Jit {
     /// A translator for this host, or why there is none.
-    pub fn new() -> Result<Jit, String> {
+    pub fn new(lru: bool) -> Result<Jit, String> {
         if !cfg!(target_pointer_width = "64") {
             return Err("the translator needs a 64-bit host".into());
         }
@@ -162,6 +183,7 @@ impl Jit {
             heat: Box::new([Heat { host: usize::MAX, runs: 0 }; CODE_TABLE]),
             ops: Vec::new(),
             live: 0,
+            lru,
             stats: JitStats::default(),
             isa,
         };
@@ -247,7 +269,7 @@ impl Jit {
         Ok(code)
     }
 
-    fn compile(&mut self, ops: &[Decoded], stable_ops: *const Decoded, host: usize) -> Result<*const u8, String> {
+    fn compile(&mut self, ops: &[Decoded], stable_ops: *const StableOp, host: usize) -> Result<*const u8, String> {
         let Some(module) = self.module.as_mut() else { return Err("no module".into()) };
         let sig = block_signature(module);
         let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
@@ -263,11 +285,17 @@ impl Jit {
                 host,
                 table: self.table.as_ptr(),
                 helper: exec_slow as *const () as usize,
+                lru: self.lru,
             };
             emit::Emitter::new(&mut b, &src, tail_sig, helper_sig).translate();
             b.finalize(module.target_config());
         }
+        let dump = std::env::var_os("RVSIM_JIT_DUMP").is_some();
+        self.context.set_disasm(dump);
         let defined = module.define_function(id, &mut self.context).map_err(|e| e.to_string());
+        if dump && let Some(code) = self.context.compiled_code() {
+            eprintln!("block {host:#x} ({} ops):\n{}", ops.len(), code.vcode.clone().unwrap_or_default());
+        }
         module.clear_context(&mut self.context);
         defined?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
@@ -348,16 +376,31 @@ fn helper_signature(module: &JITModule) -> Signature {
     sig
 }
 
-/// Runs one instruction's interpreter semantics for translated code: 0
-/// when it completed, 1 when it raised an exception (kept in the hart for
-/// the dispatcher).
-extern "C" fn exec_slow(cpu: *mut Cpu, d: *const Decoded) -> i64 {
+/// Runs one instruction's interpreter semantics for translated code.
+///
+/// While a block runs, the hart's pc, clock and retired count are those of
+/// its entry; for the semantics they become the instruction's (its pc,
+/// the steps including it, the instructions retired before it), with
+/// `next_pc` the fall-through. Returns 0 when the instruction completed,
+/// the entry's values put back; 1 when it raised an exception, kept in
+/// the hart for the dispatcher, the values left exact for the trap.
+extern "C" fn exec_slow(cpu: *mut Cpu, op: *const StableOp) -> i64 {
     // SAFETY: translated code passes the hart it was entered with (the
     // dispatcher's `&mut Cpu`, unused while the code runs) and a pointer
     // into a `StableOps` that outlives the code.
-    let (cpu, d) = unsafe { (&mut *cpu, &*d) };
-    match (d.exec)(cpu, d) {
-        Ok(()) => 0,
+    let (cpu, op) = unsafe { (&mut *cpu, &*op) };
+    let entry_pc = cpu.pc;
+    cpu.pc = entry_pc.wrapping_add(op.offset);
+    cpu.next_pc = cpu.pc.wrapping_add(op.d.len as u64);
+    cpu.steps += op.index + 1;
+    cpu.retired += op.index;
+    match (op.d.exec)(cpu, &op.d) {
+        Ok(()) => {
+            cpu.pc = entry_pc;
+            cpu.steps -= op.index + 1;
+            cpu.retired -= op.index;
+            0
+        }
         Err(e) => {
             cpu.jit_trap = Some(e);
             1
@@ -377,6 +420,9 @@ impl Cpu {
         }
         let host = (pc as usize).wrapping_add(self.fetch_addend);
         let Some(jit) = self.icache.jit.as_deref_mut() else { return false };
+        if jit.lru != self.mmu.tlb.is_lru() {
+            return false;
+        }
         let code = match jit.code_at(host) {
             Some(code) => code,
             None if jit.warm_up(host) => match self.translate_block(pc, host) {
@@ -422,7 +468,7 @@ impl Cpu {
     pub fn set_engine(&mut self, engine: crate::engine::Engine) {
         self.icache.jit = match engine {
             crate::engine::Engine::Interp => None,
-            crate::engine::Engine::Jit => match Jit::new() {
+            crate::engine::Engine::Jit => match Jit::new(self.mmu.tlb.is_lru()) {
                 Ok(jit) => Some(Box::new(jit)),
                 Err(e) => {
                     log::warn!("running the interpreter: {e}");
