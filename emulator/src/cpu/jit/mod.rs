@@ -30,7 +30,7 @@ use cranelift_module::Module;
 use std::time::{Duration, Instant};
 
 /// Runs of a block before it is translated.
-pub const HOT: u32 = 64;
+pub const HOT: u32 = 8192;
 /// Slots of the code table (a power of two), direct-mapped by host
 /// address.
 pub const CODE_TABLE: usize = 1 << 13;
