@@ -49,6 +49,11 @@ pub struct Block {
     /// Two bits per instruction, `ops[i]`'s at bit `2 * i`: [`CHECK`] and
     /// [`LINK`].
     flags: u64,
+    /// Runs of the block since it was built, for the translator: at
+    /// `jit::HOT` it is sent to be translated.
+    pub(super) runs: u32,
+    /// Its translated code, once there is some (null until then).
+    pub(super) code: *const u8,
     ops: [Decoded; MAX_OPS],
 }
 
@@ -75,7 +80,9 @@ impl BlockCache {
     /// An empty cache.
     pub fn new() -> BlockCache {
         let nop = Decoder::get().decode(0x0000_0013);
-        let blocks: Box<[Block]> = (0..BLOCKS).map(|_| Block { len: 0, flags: 0, ops: [nop; MAX_OPS] }).collect();
+        let blocks: Box<[Block]> = (0..BLOCKS)
+            .map(|_| Block { len: 0, flags: 0, runs: 0, code: std::ptr::null(), ops: [nop; MAX_OPS] })
+            .collect();
         let raw = Box::into_raw(blocks) as *mut Block;
         BlockCache {
             hosts: vec![EMPTY; BLOCKS].into_boxed_slice(),
@@ -96,9 +103,9 @@ impl BlockCache {
 
     /// The block starting at `host`, if cached.
     #[inline(always)]
-    fn get(&self, host: usize) -> Option<*const Block> {
+    pub(super) fn get(&self, host: usize) -> Option<*mut Block> {
         let index = Self::index(host);
-        (self.hosts.get(index) == Some(&host)).then(|| self.at(index) as *const Block)
+        (self.hosts.get(index) == Some(&host)).then(|| self.at(index))
     }
 
     /// Drops the blocks of the 4 KiB page of RAM starting at host address
@@ -143,9 +150,11 @@ fn flags(role: BlockRole) -> u64 {
 impl Cpu {
     /// Runs the block at `pc` when fetch is on its fast path there and the
     /// whole block fits before the deadline. Returns false, having done
-    /// nothing, otherwise: the caller then takes a single step.
+    /// nothing, otherwise: the caller then takes a single step. With
+    /// `TRANSLATING`, a block's translated code runs instead when it has
+    /// some, and a block is sent to be translated when it becomes hot.
     #[inline(always)]
-    pub(super) fn run_block(&mut self) -> bool {
+    pub(super) fn run_block<const TRANSLATING: bool>(&mut self) -> bool {
         let mut pc = self.pc;
         let page = self.fetch_page;
         if pc >> 12 != page || pc & 0xfff > 0xffc {
@@ -156,6 +165,17 @@ impl Cpu {
             Some(block) => block,
             None => self.build_block(pc, host),
         };
+        if TRANSLATING {
+            // SAFETY: a live block, as below; nothing else refers to it now.
+            let (code, runs) = unsafe { ((*block).code, &mut (*block).runs) };
+            if !code.is_null() {
+                return self.run_translated(pc, host, code);
+            }
+            *runs = runs.saturating_add(1);
+            if *runs >= super::jit::HOT {
+                self.warm_block(host, block);
+            }
+        }
         // SAFETY: the cache's blocks are allocated once and never move,
         // outside the `Cpu`. While a block runs nothing builds blocks, and
         // dropping one (a store to its page) only clears its key; the
@@ -235,11 +255,7 @@ impl Cpu {
     /// The instructions of the block at `pc` (bytes at `host`, on the
     /// fetch page), built into the cache if absent: what the translator
     /// translates.
-    pub(super) fn block_ops(&mut self, pc: u64, host: usize) -> Vec<Decoded> {
-        let block = match self.icache.blocks.get(host) {
-            Some(block) => block,
-            None => self.build_block(pc, host),
-        };
+    pub(super) fn block_ops(block: *const Block) -> Vec<Decoded> {
         // SAFETY: as in `run_block`: a live block, not being written.
         let (len, ops) = unsafe { ((*block).len, &(*block).ops) };
         ops[..len].to_vec()
@@ -248,7 +264,7 @@ impl Cpu {
     /// Decodes the block at `pc` (whose bytes are at `host`, on the fetch
     /// page) into the cache.
     #[cold]
-    fn build_block(&mut self, pc: u64, host: usize) -> *const Block {
+    fn build_block(&mut self, pc: u64, host: usize) -> *mut Block {
         let mut ops = [None; MAX_OPS];
         let (mut len, mut flags) = (0, 0u64);
         let mut at = pc;
@@ -268,10 +284,14 @@ impl Cpu {
         if let Some(key) = self.icache.blocks.hosts.get_mut(index) {
             *key = host;
         }
+        // A block built again (after its slot held another) keeps its code.
+        let code = self.icache.jit.as_deref().map_or(std::ptr::null(), |jit| jit.code_of(host));
         // SAFETY: `block` points into the cache's allocation, and no block
         // is running.
         unsafe {
             (*block).len = len;
+            (*block).runs = 0;
+            (*block).code = code;
             // The last instruction reads or writes `next_pc` whatever it is:
             // a block cut at its page's end or at MAX_OPS ends with it set.
             (*block).flags = flags | LINK << (2 * (len - 1));
@@ -279,6 +299,6 @@ impl Cpu {
                 (*block).ops[i] = d;
             }
         }
-        block as *const Block
+        block
     }
 }

@@ -39,6 +39,10 @@ pub struct ICache {
     /// The translator and the blocks it translated, when it is on: they
     /// are dropped with the code they hold, as blocks are.
     pub(super) jit: Option<Box<super::jit::Jit>>,
+    /// The translator is wanted (`--engine jit`) but not started yet: it
+    /// starts once the hart has run `jit::START_AFTER` steps, so that a
+    /// short run never pays for it.
+    pub(super) jit_wanted: bool,
 }
 
 impl ICache {
@@ -56,6 +60,7 @@ impl ICache {
             blocks: BlockCache::new(),
             code_pages_marked: 0,
             jit: None,
+            jit_wanted: false,
         }
     }
 

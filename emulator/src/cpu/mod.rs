@@ -334,15 +334,25 @@ impl Cpu {
             while self.steps < self.deadline {
                 self.step::<true>();
             }
-        } else if self.icache.jit.is_some() {
+        } else {
+            if self.icache.jit_wanted {
+                self.start_translator_when_due();
+            }
+            self.run_unobserved();
+        }
+    }
+
+    /// The unobserved loop: blocks, translated when the translator is on.
+    fn run_unobserved(&mut self) {
+        if self.icache.jit.is_some() {
             while self.steps < self.deadline {
-                if !self.run_translated() && !self.run_block() {
+                if !self.run_block::<true>() {
                     self.step::<false>();
                 }
             }
         } else {
             while self.steps < self.deadline {
-                if !self.run_block() {
+                if !self.run_block::<false>() {
                     self.step::<false>();
                 }
             }

@@ -11,31 +11,39 @@
 //! chaining. `emit.rs` says what the code does; `layout.rs` where it finds
 //! the hart's state.
 //!
-//! The code lives in a Cranelift JIT module that travels with the
-//! decoded-instruction cache (and so with the bus, between harts). It is
-//! freed all at once, when [`MAX_BLOCKS`] translations have accumulated,
-//! between two entries from the dispatcher, never while any runs.
+//! Blocks compile on a thread of their own (`worker.rs`) while the hart
+//! goes on interpreting them; the dispatcher installs each when it is
+//! done. The code lives in the worker's Cranelift module; the translator
+//! travels with the decoded-instruction cache (and so with the bus,
+//! between harts). The code is freed all at once, when [`MAX_BLOCKS`]
+//! translations have accumulated, between two entries from the
+//! dispatcher, never while any runs.
 
+mod compiler;
 mod emit;
 mod layout;
+mod worker;
 
 use super::Cpu;
+use super::block::{Block, BlockCache};
 use crate::isa::Decoded;
-use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, UserFuncName, types};
-use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
-use cranelift_codegen::settings::{self, Configurable};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::Module;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+use worker::{Request, Worker};
 
-/// Runs of a block before it is translated.
+/// Runs of a block before it is translated: Cranelift takes about 0.6 ms
+/// a block, the time to interpret some 200,000 instructions (Debian's
+/// Linux to its prompt: 5.7 s at 8192 against 17.5 s at 64, compiling on
+/// the hart's own thread).
 pub const HOT: u32 = 8192;
+/// Steps a hart runs before the translator starts: shorter runs (`rvsim
+/// run hello`: 0.7 million instructions) never pay for its tables.
+pub const START_AFTER: u64 = 1 << 22;
 /// Slots of the code table (a power of two), direct-mapped by host
 /// address.
 pub const CODE_TABLE: usize = 1 << 13;
-/// Translations kept before the module is emptied and translation
-/// starts over.
+/// Translations kept before they are all freed and translation starts
+/// over.
 pub const MAX_BLOCKS: u64 = 1 << 15;
 
 /// Exit codes of translated code: left for the dispatcher, pc stored.
@@ -56,13 +64,6 @@ pub struct CodeSlot {
 
 const EMPTY_SLOT: CodeSlot = CodeSlot { host: usize::MAX, code: std::ptr::null() };
 
-/// How many times a block not yet translated has run.
-#[derive(Clone, Copy)]
-struct Heat {
-    host: usize,
-    runs: u32,
-}
-
 /// What translation has cost, for `--stats`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JitStats {
@@ -70,9 +71,9 @@ pub struct JitStats {
     pub blocks: u64,
     /// Instructions in them.
     pub instructions: u64,
-    /// Time spent translating.
+    /// Time spent translating (on the worker's thread).
     pub compile_time: Duration,
-    /// Times the module was emptied to start over.
+    /// Times the translations were all freed to start over.
     pub flushes: u64,
 }
 
@@ -121,21 +122,26 @@ impl Drop for StableOps {
     }
 }
 
-/// The translator and its code.
+/// The translator: its worker, and the blocks translated.
 pub struct Jit {
-    isa: OwnedTargetIsa,
-    module: Option<JITModule>,
-    context: cranelift_codegen::Context,
-    builder: FunctionBuilderContext,
-    enter: Enter,
+    /// The trampoline into translated code, once the worker is ready.
+    enter: Option<Enter>,
+    /// The worker, started when the first block becomes hot (a short run
+    /// never pays for it).
+    worker: Option<Worker>,
+    target: compiler::Target,
     table: Box<[CodeSlot; CODE_TABLE]>,
-    /// Every translation in the module, by host address: the table is a
-    /// direct-mapped cache of these, refilled from here when two blocks
-    /// share a slot.
-    translated: std::collections::BTreeMap<usize, *const u8>,
-    heat: Box<[Heat; CODE_TABLE]>,
+    /// Every translation in the worker's module, by host address: the
+    /// table is a direct-mapped cache of these, refilled from here when
+    /// two blocks share a slot.
+    translated: BTreeMap<usize, *const u8>,
+    /// Blocks sent to the worker and still wanted.
+    requested: HashSet<usize>,
+    /// Blocks Cranelift could not translate: they stay interpreted.
+    refused: HashSet<usize>,
     ops: Vec<StableOps>,
-    /// Translations in the module now.
+    generation: u64,
+    /// Translations in the worker's module now.
     live: u64,
     /// The TLB policy the code is made for is LRU.
     lru: bool,
@@ -143,237 +149,150 @@ pub struct Jit {
     pub stats: JitStats,
 }
 
-// SAFETY: the module, its code and the instruction copies are owned by
-// this value alone; moving it to another thread moves that ownership, and
-// nothing else holds their addresses.
+// SAFETY: the code table and the instruction copies are owned by this
+// value alone (the worker holds only their addresses, as numbers baked
+// into code); moving it to another thread moves that ownership.
 unsafe impl Send for Jit {}
 
-/// The settings Cranelift compiles with, for the host.
-fn host_isa() -> Result<OwnedTargetIsa, String> {
-    let mut flags = settings::builder();
-    let set = |flags: &mut settings::Builder, name, value| flags.set(name, value).map_err(|e| e.to_string());
-    // Blocks are short and their code simple: Cranelift's optimisations
-    // cost more compile time than they gain (cpu-mix-sv39, 1500 rounds:
-    // 0.89 s against 0.95 s with "speed"). The backtracking register
-    // allocator is kept: the single-pass one halves compile time but made
-    // the run 25% slower.
-    set(&mut flags, "opt_level", "none")?;
-    set(&mut flags, "regalloc_algorithm", "backtracking")?;
-    // Cranelift's tail calls, which chain blocks, need frame pointers.
-    set(&mut flags, "preserve_frame_pointers", "true")?;
-    set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
-    let isa = cranelift_native::builder().map_err(|e| format!("no code generator for this host: {e}"))?;
-    isa.finish(settings::Flags::new(flags)).map_err(|e| e.to_string())
-}
-
 impl Jit {
-    /// A translator for this host, or why there is none.
+    /// A translator for this host, for harts whose TLB policy is LRU or
+    /// not, or why there is none.
     pub fn new(lru: bool) -> Result<Jit, String> {
         if !cfg!(target_pointer_width = "64") {
             return Err("the translator needs a 64-bit host".into());
         }
-        let isa = host_isa()?;
-        let mut jit = Jit {
-            module: None,
-            context: cranelift_codegen::Context::new(),
-            builder: FunctionBuilderContext::new(),
-            enter: placeholder_enter,
-            table: Box::new([EMPTY_SLOT; CODE_TABLE]),
-            translated: std::collections::BTreeMap::new(),
-            heat: Box::new([Heat { host: usize::MAX, runs: 0 }; CODE_TABLE]),
+        let table = Box::new([EMPTY_SLOT; CODE_TABLE]);
+        let target = compiler::Target { table: table.as_ptr() as usize, helper: exec_slow as *const () as usize, lru };
+        Ok(Jit {
+            enter: None,
+            worker: None,
+            target,
+            table,
+            translated: BTreeMap::new(),
+            requested: HashSet::new(),
+            refused: HashSet::new(),
             ops: Vec::new(),
+            generation: 0,
             live: 0,
             lru,
             stats: JitStats::default(),
-            isa,
-        };
-        jit.start_module()?;
-        Ok(jit)
+        })
     }
 
-    /// A new, empty module with its `enter` trampoline.
-    fn start_module(&mut self) -> Result<(), String> {
-        let builder = JITBuilder::with_isa(self.isa.clone(), cranelift_module::default_libcall_names());
-        let mut module = JITModule::new(builder);
-        let block_sig = block_signature(&module);
-        let mut sig = module.make_signature();
-        sig.params.extend([AbiParam::new(types::I64); 3]);
-        sig.returns.push(AbiParam::new(types::I64));
-        let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-        self.context.func.signature = sig;
-        self.context.func.name = UserFuncName::user(0, id.as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut self.context.func, &mut self.builder);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            let params = b.block_params(entry).to_vec();
-            let sig_ref = b.import_signature(block_sig);
-            let call = b.ins().call_indirect(sig_ref, params[2], &params[..2]);
-            let code = b.inst_results(call)[0];
-            b.ins().return_(&[code]);
-            b.seal_all_blocks();
-            b.finalize(module.target_config());
-        }
-        module.define_function(id, &mut self.context).map_err(|e| e.to_string())?;
-        module.clear_context(&mut self.context);
-        module.finalize_definitions().map_err(|e| e.to_string())?;
-        // SAFETY: the function just compiled has exactly `Enter`'s
-        // signature, in the host's default calling convention.
-        self.enter = unsafe { std::mem::transmute::<*const u8, Enter>(module.get_finalized_function(id)) };
-        self.module = Some(module);
-        Ok(())
+    /// The translated code of the block at `host`, or null.
+    pub fn code_of(&self, host: usize) -> *const u8 {
+        self.translated.get(&host).copied().unwrap_or(std::ptr::null())
     }
 
-    /// The code of the block at host address `host`, if translated.
-    #[inline(always)]
-    fn code_at(&mut self, host: usize) -> Option<*const u8> {
-        let slot = &self.table[emit::table_index(host)];
-        if slot.host == host { Some(slot.code) } else { self.refill(host) }
-    }
-
-    /// Puts the block at `host` back in its table slot, if translated.
-    #[cold]
-    fn refill(&mut self, host: usize) -> Option<*const u8> {
-        let code = *self.translated.get(&host)?;
+    /// Puts `code` in the table slot of the block at `host`, where other
+    /// blocks' code looks for it to chain.
+    fn install(&mut self, host: usize, code: *const u8) {
         self.table[emit::table_index(host)] = CodeSlot { host, code };
-        Some(code)
     }
 
-    /// Counts a run of the block at `host`; true once it is hot.
-    fn warm_up(&mut self, host: usize) -> bool {
-        let heat = &mut self.heat[emit::table_index(host)];
-        if heat.host != host {
-            *heat = Heat { host, runs: 0 };
-        }
-        heat.runs = heat.runs.saturating_add(1);
-        heat.runs >= HOT
-    }
-
-    /// Translates the block whose instructions are `ops` and whose first
-    /// byte is at `host`, and enters it in the table.
-    fn translate(&mut self, ops: &[Decoded], host: usize) -> Result<*const u8, String> {
+    /// Sends the block whose instructions are `ops` and whose first byte
+    /// is at `host` to the worker.
+    fn request(&mut self, ops: Vec<Decoded>, host: usize) {
         if self.live >= MAX_BLOCKS {
-            self.flush()?;
+            self.start_over();
         }
-        let started = Instant::now();
-        let stable = StableOps::new(ops);
-        let code = self.compile(ops, stable.ptr, host)?;
+        if self.worker.is_none() {
+            match Worker::spawn(self.target) {
+                Ok(worker) => self.worker = Some(worker),
+                Err(e) => return log::warn!("{e}"),
+            }
+        }
+        let stable = StableOps::new(&ops);
+        let request = Request { generation: self.generation, host, ops, stable: stable.ptr };
         self.ops.push(stable);
-        self.table[emit::table_index(host)] = CodeSlot { host, code };
-        self.translated.insert(host, code);
-        self.live += 1;
-        self.stats.blocks += 1;
-        self.stats.instructions += ops.len() as u64;
-        self.stats.compile_time += started.elapsed();
-        Ok(code)
+        if self.worker.as_ref().is_some_and(|w| w.compile(request)) {
+            self.requested.insert(host);
+            self.live += 1;
+        }
     }
 
-    fn compile(&mut self, ops: &[Decoded], stable_ops: *const StableOp, host: usize) -> Result<*const u8, String> {
-        let Some(module) = self.module.as_mut() else { return Err("no module".into()) };
-        let sig = block_signature(module);
-        let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-        self.context.func.signature = sig.clone();
-        self.context.func.name = UserFuncName::user(0, id.as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut self.context.func, &mut self.builder);
-            let tail_sig = b.import_signature(sig);
-            let helper_sig = b.import_signature(helper_signature(module));
-            let src = emit::Source {
-                ops,
-                stable_ops,
-                host,
-                table: self.table.as_ptr(),
-                helper: exec_slow as *const () as usize,
-                lru: self.lru,
+    /// Installs the blocks the worker finished, if still wanted, in the
+    /// table and in their blocks.
+    fn collect(&mut self, blocks: &mut BlockCache) {
+        let reports: Vec<_> = self.worker.iter().flat_map(|w| w.reports()).collect();
+        for report in reports {
+            let done = match report {
+                worker::Report::Ready(enter) => {
+                    // SAFETY: the worker compiled this trampoline with
+                    // exactly `Enter`'s signature, and keeps it while it lives.
+                    self.enter = Some(unsafe { std::mem::transmute::<usize, Enter>(enter) });
+                    continue;
+                }
+                worker::Report::Unable(e) => {
+                    log::warn!("running the interpreter: {e}");
+                    self.requested.clear();
+                    continue;
+                }
+                worker::Report::Compiled(done) => done,
             };
-            emit::Emitter::new(&mut b, &src, tail_sig, helper_sig).translate();
-            b.finalize(module.target_config());
+            if self.enter.is_none() || done.generation != self.generation || !self.requested.remove(&done.host) {
+                continue;
+            }
+            match done.code {
+                Ok(code) => {
+                    let code = code as *const u8;
+                    self.translated.insert(done.host, code);
+                    self.install(done.host, code);
+                    if let Some(block) = blocks.get(done.host) {
+                        // SAFETY: a live block of the cache; none runs (we
+                        // are in the dispatcher).
+                        unsafe { (*block).code = code };
+                    }
+                    self.stats.blocks += 1;
+                    self.stats.instructions += done.instructions as u64;
+                    self.stats.compile_time += done.took;
+                }
+                Err(e) => {
+                    log::warn!("block at host {:#x} not translated: {e}", done.host);
+                    self.refused.insert(done.host);
+                }
+            }
         }
-        let dump = std::env::var_os("RVSIM_JIT_DUMP").is_some();
-        self.context.set_disasm(dump);
-        let defined = module.define_function(id, &mut self.context).map_err(|e| e.to_string());
-        if dump && let Some(code) = self.context.compiled_code() {
-            eprintln!("block {host:#x} ({} ops):\n{}", ops.len(), code.vcode.clone().unwrap_or_default());
-        }
-        module.clear_context(&mut self.context);
-        defined?;
-        module.finalize_definitions().map_err(|e| e.to_string())?;
-        Ok(module.get_finalized_function(id))
     }
 
-    /// Drops every translation and the module's memory, and starts a new
-    /// module. Called only from the dispatcher, when no code runs.
-    fn flush(&mut self) -> Result<(), String> {
+    /// Forgets every translation and has the worker free them all. Called
+    /// only from the dispatcher, when no translated code runs.
+    fn start_over(&mut self) {
         self.clear();
-        if let Some(module) = self.module.take() {
-            // SAFETY: no code of the module runs (we are in the dispatcher,
-            // outside any), and the table that led to it was just emptied.
-            unsafe { module.free_memory() };
+        self.generation += 1;
+        if let Some(worker) = &self.worker {
+            // SAFETY: every translation was just forgotten, and none runs.
+            unsafe { worker.reset() };
         }
         self.ops.clear();
         self.live = 0;
         self.stats.flushes += 1;
-        self.start_module()
     }
 
     /// Forgets the translations of the 4 KiB page of RAM at host address
-    /// `page` (its code stays in the module until the next flush).
-    /// The page's blocks must become hot again before they are
-    /// translated again: a page whose code changes often (a frame reused
-    /// by paging) is not worth translating each time.
+    /// `page` (their code stays in the worker's module until the next
+    /// start over). The page's blocks must become hot again before they
+    /// are translated again: a page whose code changes often (a frame
+    /// reused by paging) is not worth translating each time.
     pub fn drop_page(&mut self, page: usize) {
-        for slot in self.table.iter_mut().filter(|s| s.host & !0xfff == page) {
+        let in_page = |host: usize| host & !0xfff == page;
+        for slot in self.table.iter_mut().filter(|s| in_page(s.host)) {
             *slot = EMPTY_SLOT;
         }
         let hosts: Vec<usize> = self.translated.range(page..page + 4096).map(|(&h, _)| h).collect();
         for host in hosts {
             self.translated.remove(&host);
         }
-        for heat in self.heat.iter_mut().filter(|h| h.host & !0xfff == page) {
-            heat.host = usize::MAX;
-        }
+        self.requested.retain(|&host| !in_page(host));
     }
 
     /// Forgets every translation.
     pub fn clear(&mut self) {
         self.table.fill(EMPTY_SLOT);
         self.translated.clear();
-        self.heat.fill(Heat { host: usize::MAX, runs: 0 });
+        self.requested.clear();
+        self.refused.clear();
     }
-}
-
-impl Drop for Jit {
-    fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
-            // SAFETY: the translator is going, and no code runs.
-            unsafe { module.free_memory() };
-        }
-    }
-}
-
-/// Used until the first module's trampoline exists; never called.
-unsafe extern "C" fn placeholder_enter(_: *mut Cpu, _: u64, _: *const u8) -> i64 {
-    DECLINED
-}
-
-/// The signature of a translated block: Cranelift's tail-call convention
-/// (so that blocks chain without growing the stack), taking the hart and
-/// the pc, returning the exit code.
-fn block_signature(module: &JITModule) -> Signature {
-    let mut sig = module.make_signature();
-    sig.call_conv = CallConv::Tail;
-    sig.params.extend([AbiParam::new(types::I64); 2]);
-    sig.returns.push(AbiParam::new(types::I64));
-    sig
-}
-
-/// The signature of [`exec_slow`].
-fn helper_signature(module: &JITModule) -> Signature {
-    let mut sig = module.make_signature();
-    sig.params.extend([AbiParam::new(types::I64); 2]);
-    sig.returns.push(AbiParam::new(types::I64));
-    sig
 }
 
 /// Runs one instruction's interpreter semantics for translated code.
@@ -409,32 +328,19 @@ extern "C" fn exec_slow(cpu: *mut Cpu, op: *const StableOp) -> i64 {
 }
 
 impl Cpu {
-    /// Runs translated code from `pc` when fetch is on its fast path
-    /// there and the block is translated, or has just become hot and is
-    /// translated now. Returns false, having done nothing, otherwise: the
-    /// caller then runs the interpreter.
-    pub(super) fn run_translated(&mut self) -> bool {
-        let pc = self.pc;
-        if pc >> 12 != self.fetch_page || pc & 0xfff > 0xffc {
-            return false;
-        }
-        let host = (pc as usize).wrapping_add(self.fetch_addend);
+    /// Runs the translated `code` of the block at `pc` (bytes at `host`),
+    /// which lies on the fetch page. Returns false, having done nothing,
+    /// when the block does not fit before the deadline.
+    pub(super) fn run_translated(&mut self, pc: u64, host: usize, code: *const u8) -> bool {
         let Some(jit) = self.icache.jit.as_deref_mut() else { return false };
+        let Some(enter) = jit.enter else { return false };
         if jit.lru != self.mmu.tlb.is_lru() {
             return false;
         }
-        let code = match jit.code_at(host) {
-            Some(code) => code,
-            None if jit.warm_up(host) => match self.translate_block(pc, host) {
-                Some(code) => code,
-                None => return false,
-            },
-            None => return false,
-        };
-        let Some(enter) = self.icache.jit.as_deref().map(|j| j.enter) else { return false };
+        jit.install(host, code);
         let before = self.steps;
-        // SAFETY: `code` is a translated block of the live module, made for
-        // a `Cpu`; the hart is not otherwise used while it runs.
+        // SAFETY: `code` is a translated block of the live generation,
+        // made for a `Cpu`; the hart is not otherwise used while it runs.
         let exit = unsafe { enter(self, pc, code) };
         if exit == TRAPPED
             && let Some(e) = self.jit_trap.take()
@@ -445,20 +351,16 @@ impl Cpu {
         self.steps != before
     }
 
-    /// Translates the block at `pc` (bytes at `host`), building the
-    /// interpreter's block first if needed. A block Cranelift refuses
-    /// stays interpreted.
+    /// A block ran its `HOT`th time, or more: it is sent to be translated
+    /// (once), and until its code is back, the worker's results are
+    /// collected at each of its runs.
     #[cold]
-    fn translate_block(&mut self, pc: u64, host: usize) -> Option<*const u8> {
-        let ops = self.block_ops(pc, host);
-        let jit = self.icache.jit.as_deref_mut()?;
-        match jit.translate(&ops, host) {
-            Ok(code) => Some(code),
-            Err(e) => {
-                log::warn!("block at {pc:#x} not translated: {e}");
-                jit.heat[emit::table_index(host)].runs = 0;
-                None
-            }
+    pub(super) fn warm_block(&mut self, host: usize, block: *mut Block) {
+        let Some(jit) = self.icache.jit.as_deref_mut() else { return };
+        if jit.requested.contains(&host) {
+            jit.collect(&mut self.icache.blocks);
+        } else if jit.lru == self.mmu.tlb.is_lru() && !jit.refused.contains(&host) {
+            jit.request(Cpu::block_ops(block), host);
         }
     }
 
@@ -466,16 +368,20 @@ impl Cpu {
     /// bus of. Off, or on a host the translator does not cover (said
     /// once, in the log), the interpreter runs everything.
     pub fn set_engine(&mut self, engine: crate::engine::Engine) {
-        self.icache.jit = match engine {
-            crate::engine::Engine::Interp => None,
-            crate::engine::Engine::Jit => match Jit::new(self.mmu.tlb.is_lru()) {
-                Ok(jit) => Some(Box::new(jit)),
-                Err(e) => {
-                    log::warn!("running the interpreter: {e}");
-                    None
-                }
-            },
-        };
+        self.icache.jit = None;
+        self.icache.jit_wanted = engine == crate::engine::Engine::Jit;
+    }
+
+    /// Starts the translator if it is wanted and the hart has run long
+    /// enough (see [`START_AFTER`]).
+    pub(super) fn start_translator_when_due(&mut self) {
+        if self.icache.jit_wanted && self.steps >= START_AFTER {
+            self.icache.jit_wanted = false;
+            match Jit::new(self.mmu.tlb.is_lru()) {
+                Ok(jit) => self.icache.jit = Some(Box::new(jit)),
+                Err(e) => log::warn!("running the interpreter: {e}"),
+            }
+        }
     }
 
     /// What translation has cost so far, if the translator is on.
