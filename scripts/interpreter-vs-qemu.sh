@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Interpreter speed, side by side in one run: the same bare-metal CPU-bound
+# Engine speed, side by side in one run: the same bare-metal CPU-bound
 # workload (cpu-mix-sv39: hashing, sorting, a matrix product, copies, a
-# state machine and linked-list work, in S-mode with Sv39 on) under rvsim
-# and under qemu-system-riscv64 (TCG). Prints MIPS for each and the ratio.
+# state machine and linked-list work, in S-mode with Sv39 on) under rvsim's
+# interpreter (--engine interp), rvsim's translator (--engine jit) and
+# qemu-system-riscv64 (TCG). Prints MIPS for each and the ratios.
 #
 # usage: scripts/interpreter-vs-qemu.sh [LOW HIGH [REPEATS]]
+#
+# KERNEL=cpu-mix (or any other built-in bare-metal image) runs that
+# instead; TLB=SPEC gives rvsim's runs that TLB shape.
 #
 # Each emulator runs the workload for LOW and for HIGH rounds, REPEATS
 # times each (defaults 100, 1000, 3); MIPS is the instructions between the
@@ -36,9 +40,12 @@ fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$rvsim" image "$dir" >/dev/null
-elf=$dir/cpu-mix-sv39.elf
+kernel=${KERNEL:-cpu-mix-sv39}
+elf=$dir/$kernel.elf
+tlb=${TLB:-entries=64,ways=4,policy=lru}
 
-run_rvsim() { "$rvsim" run --kernel "$elf" --append "rounds=$1"; }
+run_interp() { "$rvsim" run --engine interp --tlb "$tlb" --kernel "$elf" --append "rounds=$1"; }
+run_jit() { "$rvsim" run --engine jit --tlb "$tlb" --kernel "$elf" --append "rounds=$1"; }
 run_qemu() { qemu-system-riscv64 -machine virt -bios none -m 128M -nographic -kernel "$elf" -append "rounds=$1"; }
 
 # best EMULATOR ROUNDS: the fastest of $repeats runs, in seconds; the
@@ -57,12 +64,14 @@ best() {
 checksum() { grep -o 'checksum 0x[0-9a-f]*' "$dir/out" | cut -d' ' -f2 || echo "none"; }
 
 instructions() {
-    "$rvsim" run --stats --kernel "$elf" --append "rounds=$1" 2>&1 >/dev/null | awk '/instructions retired/ { print $3 }'
+    "$rvsim" run --stats --tlb "$tlb" --kernel "$elf" --append "rounds=$1" 2>&1 >/dev/null |
+        awk '/instructions retired/ { print $3 }'
 }
 
 insns=$(($(instructions "$high") - $(instructions "$low")))
 declare -A seconds sums
-for emulator in rvsim qemu; do
+emulators=(interp jit qemu)
+for emulator in "${emulators[@]}"; do
     for rounds in "$low" "$high"; do
         seconds[$emulator,$rounds]=$(best "$emulator" "$rounds")
         sums[$emulator,$rounds]=$(checksum)
@@ -71,23 +80,31 @@ done
 
 host=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo "host: ${host:-unknown}; $(qemu-system-riscv64 --version | head -1)"
-echo "cpu-mix-sv39, $low and $high rounds: $insns instructions between them, fastest of $repeats runs"
+echo "$kernel, $low and $high rounds: $insns instructions between them, fastest of $repeats runs; rvsim's TLB $tlb"
 printf '%-12s %12s %12s %10s\n' "" "s ($low)" "s ($high)" "MIPS"
 declare -A mips
-for emulator in rvsim qemu; do
+for emulator in "${emulators[@]}"; do
     lo=${seconds[$emulator,$low]}
     hi=${seconds[$emulator,$high]}
     mips[$emulator]=$(awk -v n="$insns" -v lo="$lo" -v hi="$hi" 'BEGIN { d = hi - lo; printf "%.0f", (d > 0 ? n / d / 1e6 : 0) }')
-    printf '%-12s %12.3f %12.3f %10s\n' "$emulator" "$lo" "$hi" "${mips[$emulator]}"
+    name=$emulator
+    [ "$emulator" = qemu ] || name="rvsim $emulator"
+    printf '%-12s %12.3f %12.3f %10s\n' "$name" "$lo" "$hi" "${mips[$emulator]}"
 done
-awk -v r="${mips[rvsim]}" -v q="${mips[qemu]}" 'BEGIN { if (r > 0) printf "qemu / rvsim: %.1fx\n", q / r }'
+awk -v i="${mips[interp]}" -v j="${mips[jit]}" -v q="${mips[qemu]}" 'BEGIN {
+    if (i > 0) printf "jit / interp: %.2fx\n", j / i
+    if (j > 0) printf "qemu / jit: %.2fx\n", q / j
+    if (i > 0) printf "qemu / interp: %.2fx\n", q / i
+}'
 
 status=0
 for rounds in "$low" "$high"; do
-    if [ "${sums[rvsim,$rounds]}" != "${sums[qemu,$rounds]}" ]; then
-        echo "$rounds rounds: rvsim printed ${sums[rvsim,$rounds]}, qemu ${sums[qemu,$rounds]}" >&2
-        status=1
-    fi
+    for emulator in interp jit; do
+        if [ "${sums[$emulator,$rounds]}" != "${sums[qemu,$rounds]}" ]; then
+            echo "$rounds rounds: rvsim $emulator printed ${sums[$emulator,$rounds]}, qemu ${sums[qemu,$rounds]}" >&2
+            status=1
+        fi
+    done
 done
-[ $status -eq 0 ] && echo "checksums agree: ${sums[rvsim,$low]} ($low rounds), ${sums[rvsim,$high]} ($high rounds)"
+[ $status -eq 0 ] && echo "checksums agree: ${sums[jit,$low]} ($low rounds), ${sums[jit,$high]} ($high rounds)"
 exit $status

@@ -6,10 +6,12 @@
 //! under the kernel's page replacement policies and frame budgets, with
 //! Belady's optimum ([`belady`]) over its recorded reference string as the
 //! lower bound; [`paging_report`] and [`paging_plot`] present it.
+//! [`engines`] runs a workload under both execution engines side by side.
 
 pub mod belady;
 pub mod dsm;
 pub mod dsm_plot;
+pub mod engines;
 pub mod mmu;
 pub mod paging;
 pub mod paging_plot;

@@ -40,6 +40,8 @@ pub struct Workload {
     pub disks: Vec<Vec<u8>>,
     /// Console input, there from the start.
     pub input: Vec<u8>,
+    /// The engine that runs it.
+    pub engine: crate::engine::Engine,
 }
 
 impl Workload {
@@ -58,6 +60,7 @@ impl Workload {
             harts: 1,
             disks: Vec::new(),
             input: Vec::new(),
+            engine: crate::engine::Engine::default(),
         }
     }
 
@@ -89,6 +92,9 @@ pub struct ShapeResult {
     /// translation costs, never what a program computes, so every shape of
     /// a sweep must print the same.
     pub output: String,
+    /// What the translator did, under `--engine jit` (host work, apart
+    /// from the guest's counters).
+    pub translator: Option<crate::stats::TranslatorReport>,
 }
 
 /// A console that keeps what the guest prints.
@@ -170,6 +176,7 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
         mmu: MmuConfig { tlb: shape, ad: workload.ad },
         disks: workload.disk_copies()?,
         harts: workload.harts,
+        engine: workload.engine,
         ..MachineConfig::default()
     };
     let mut machine = Machine::new(config)?;
@@ -182,11 +189,12 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
     let start = Instant::now();
     let stop = machine.run(workload.max_steps);
     let seconds = start.elapsed().as_secs_f64();
-    // The guest's counters: a sweep compares shapes, not host work.
-    let stats = RunStats::collect(&machine).guest();
+    // The guest's counters apart: a sweep compares shapes, not host work.
+    let all = RunStats::collect(&machine);
+    let (stats, translator) = (all.guest(), all.translator);
     drop(machine);
     let output = console.text();
-    Ok(ShapeResult { shape, stats, seconds, stop, output })
+    Ok(ShapeResult { shape, stats, seconds, stop, output, translator })
 }
 
 /// Runs `workload` under every shape on `threads` threads, calling

@@ -1,6 +1,7 @@
 //! `rvsim bench`: the host cost of translation (`mmu`), a guest workload
-//! under many TLB shapes (`tlb`), as a table, CSV, JSON or plot; and page
-//! faults against frame budgets (`paging`, in `bench_paging.rs`).
+//! under many TLB shapes (`tlb`), as a table, CSV, JSON or plot; page
+//! faults against frame budgets (`paging`, in `bench_paging.rs`); and a
+//! workload under both execution engines (`engines`).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use super::output::say;
 use super::sweep_output::SweepOutput;
 use super::{BootArgs, Failure, exit_code, listing_failure, options};
 use crate::bench::sweep::{self, ShapeResult, Workload};
-use crate::bench::{mmu, plot, report};
+use crate::bench::{engines, mmu, plot, report};
 use crate::loader::read_guest_file;
 use crate::memmap::MAX_RAM_SIZE;
 use crate::mmu::{AdPolicy, Policy};
@@ -34,6 +35,28 @@ pub(super) enum BenchCommand {
     /// Run a distributed shared memory workload on clusters of each size, link latency and
     /// protocol given, and report its guest cycles, speedup over one node, and traffic.
     Dsm(Box<bench_dsm::DsmArgs>),
+    /// Run a guest workload under both execution engines (interp, jit), one run at a time, and
+    /// report each one's time, MIPS and speedup, and what translating cost; fails if the engines
+    /// disagree on any counter or on what the guest printed.
+    Engines(Box<EnginesArgs>),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct EnginesArgs {
+    #[command(flatten)]
+    boot: BootArgs,
+    /// Shape of the modelled TLB.
+    #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
+    tlb: crate::mmu::TlbShape,
+    /// Runs of each engine; the fastest is reported.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeats: u32,
+    /// Stop each run after N instructions (the run then counts as failed).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
+    max_insns: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +97,9 @@ pub(super) struct TlbArgs {
     /// guest's shell, as xv6's.
     #[arg(long, value_name = "TEXT")]
     input: Option<String>,
+    /// The engine each run uses ("interp" or "jit"); it changes the run times, never a counter.
+    #[arg(long, value_name = "ENGINE", default_value = "jit", value_parser = crate::engine::Engine::parse)]
+    engine: crate::engine::Engine,
     #[command(flatten)]
     output: SweepOutput,
 }
@@ -85,7 +111,26 @@ pub(super) fn bench(command: BenchCommand) -> Result<ExitCode, Failure> {
         BenchCommand::Tlb(args) => bench_tlb(&args),
         BenchCommand::Paging(args) => bench_paging::bench_paging(&args),
         BenchCommand::Dsm(args) => bench_dsm::bench_dsm(&args),
+        BenchCommand::Engines(args) => bench_engines(&args),
     }
+}
+
+fn bench_engines(args: &EnginesArgs) -> Result<ExitCode, Failure> {
+    let boot = plan_boot(&args.boot, Input::None)?;
+    if args.boot.swap.is_some() || !args.boot.drive.is_empty() {
+        return Err((exit_code::USAGE, "rvsim bench engines runs without disks (--swap, --drive)".into()));
+    }
+    let workload = Workload {
+        firmware: boot.firmware,
+        max_steps: Some(args.max_insns),
+        harts: args.boot.smp,
+        ..Workload::of_kernel(boot.kernel, boot.initrd, boot.bootargs, args.boot.memory)
+    };
+    let runs = engines::compare(&workload, args.tlb, args.repeats as usize).map_err(|e| (1, e))?;
+    let text = if args.json { engines::json(&runs) + "\n" } else { engines::table(&runs) };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(listing_failure)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench_mmu(args: &MmuArgs) -> Result<ExitCode, Failure> {
@@ -121,6 +166,7 @@ fn bench_tlb(args: &TlbArgs) -> Result<ExitCode, Failure> {
         harts: args.boot.smp,
         disks,
         input: args.input.as_deref().map(typed).unwrap_or_default(),
+        engine: args.engine,
         ..Workload::of_kernel(boot.kernel, boot.initrd, boot.bootargs, args.boot.memory)
     };
     let bar = SweepOutput::progress(shapes.len(), "shapes");

@@ -96,6 +96,12 @@ pub(super) struct Emitter<'a, 'f> {
     chain: Block,
     /// Where a trap leaves: param (instructions attempted).
     trapped: Block,
+    /// The block's start, after the pc is stored: a loop back to it
+    /// comes here.
+    head: Block,
+    /// Where a jump back to the block's own start goes: param
+    /// (instructions retired).
+    again: Block,
     /// Byte offset of the instruction being translated from the first.
     offset: i64,
 }
@@ -112,12 +118,29 @@ impl<'a, 'f> Emitter<'a, 'f> {
         b.ins().store(flags(), pc0, cpu, at::PC);
         let regs = std::array::from_fn(|_| b.declare_var(I64));
         let (leave, chain, trapped) = (b.create_block(), b.create_block(), b.create_block());
-        let mut e = Emitter { b, src, tail_sig, helper_sig, cpu, regs, loaded: 1, leave, chain, trapped, offset: 0 };
-        for (block, params) in [(leave, 3), (chain, 2), (trapped, 1)] {
+        let (head, again) = (b.create_block(), b.create_block());
+        b.ins().jump(head, &[]);
+        let mut e = Emitter {
+            b,
+            src,
+            tail_sig,
+            helper_sig,
+            cpu,
+            regs,
+            loaded: 1,
+            leave,
+            chain,
+            trapped,
+            head,
+            again,
+            offset: 0,
+        };
+        for (block, params) in [(leave, 3), (chain, 2), (trapped, 1), (again, 1)] {
             for _ in 0..params {
                 e.b.append_block_param(block, I64);
             }
         }
+        e.b.switch_to_block(head);
         e.decline_unless_it_fits();
         e.touch_fetch_entry();
         e
@@ -170,6 +193,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
         self.emit_leave();
         self.emit_chain();
         self.emit_trapped();
+        self.emit_again();
         self.b.seal_all_blocks();
     }
 
@@ -627,6 +651,10 @@ impl<'a, 'f> Emitter<'a, 'f> {
     fn exit(&mut self, executed: usize, target: Target) {
         let n = self.constant(executed);
         let (pc, chains) = match target {
+            Target::Relative(0) => {
+                self.b.ins().jump(self.again, &[n.into()]);
+                return;
+            }
             Target::Relative(offset) => {
                 let in_page = (self.src.host & 0xfff) as i64 + offset;
                 (self.pc_plus(offset - self.offset), (0..=0xffc).contains(&in_page))
@@ -673,6 +701,17 @@ impl<'a, 'f> Emitter<'a, 'f> {
         let p = self.b.block_params(self.leave).to_vec();
         self.settle(p[0], p[1]);
         self.b.ins().return_(&[p[2]]);
+    }
+
+    /// A loop back to the block's own start: settles (the pc stays), then
+    /// runs the block again from its head, deadline check first, without
+    /// leaving the function.
+    fn emit_again(&mut self) {
+        self.b.switch_to_block(self.again);
+        let n = self.b.block_params(self.again)[0];
+        let pc0 = self.b.ins().load(I64, flags(), self.cpu, at::PC);
+        self.settle(n, pc0);
+        self.b.ins().jump(self.head, &[]);
     }
 
     /// The shared exit after a trap: the helper left the pc, clock and
