@@ -63,6 +63,9 @@ pub struct Cpu {
     /// Privilege of loads and stores: `mode`, or MPP under MPRV.
     data_mode: Privilege,
     data_mode_index: usize,
+    /// The host fast path's load row for `data_mode` (see
+    /// `FastPath::row_address`), for translated code.
+    data_load_row: usize,
     /// The page instructions are being fetched from (`pc >> 12`), its host
     /// address offset and TLB slot; `u64::MAX` when none.
     fetch_page: u64,
@@ -116,6 +119,8 @@ impl Cpu {
     /// A hart in its reset state (M-mode, registers zero) on `bus`.
     pub fn new(bus: Bus, mmu: MmuConfig) -> Cpu {
         let icache = icache::ICache::new(bus.ram.host_address(0), bus.ram.size());
+        let mmu = Mmu::new(mmu);
+        let data_load_row = mmu.fast.row_address(crate::mmu::fast::mode_index(Privilege::Machine), Access::Load);
         Cpu {
             x: [0; 64],
             f: Box::new([0; 32]),
@@ -124,9 +129,10 @@ impl Cpu {
             mode: Privilege::Machine,
             csr: CsrFile::default(),
             bus,
-            mmu: Mmu::new(mmu),
+            mmu,
             data_mode: Privilege::Machine,
             data_mode_index: crate::mmu::fast::mode_index(Privilege::Machine),
+            data_load_row,
             fetch_page: u64::MAX,
             fetch_addend: 0,
             fetch_slot: NO_SLOT,

@@ -219,6 +219,7 @@ impl Cpu {
             self.mode
         };
         self.data_mode_index = mode_index(self.data_mode);
+        self.data_load_row = self.mmu.fast.row_address(self.data_mode_index, Access::Load);
     }
 
     /// Switches privilege mode, keeping per-mode instruction counts and the

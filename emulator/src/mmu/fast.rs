@@ -104,10 +104,12 @@ impl Default for FastPath {
 }
 
 impl FastPath {
-    /// Where generated code finds the pointer to the caches (a byte offset
-    /// into a [`FastPath`]): rows of [`ENTRIES`] entries of 16 bytes, row
-    /// `mode * 4 + access`.
-    pub const ROWS_OFFSET: usize = std::mem::offset_of!(FastPath, rows);
+    /// The host address of the cache of `mode`'s (U, S, M: 0, 1, 2)
+    /// accesses of kind `access`: [`ENTRIES`] entries of 16 bytes, the
+    /// load row followed by the store row. It never moves.
+    pub fn row_address(&self, mode: usize, access: Access) -> usize {
+        self.rows[row(mode, access)].as_ptr() as usize
+    }
 
     /// The entry `va` would use.
     #[inline(always)]

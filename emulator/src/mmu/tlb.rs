@@ -263,9 +263,13 @@ pub struct Tlb {
     /// has (the host fast path's "no slot"), so that touching it is
     /// touching the most recent of a set of its own: nothing.
     set_of: Box<[u16; STAMP_SLOTS]>,
-    /// Under LRU, the most recently used slot of each set: touching it
-    /// again changes no order, so the hot path only compares.
+    /// The most recently used (or filled) slot of each set, or `u16::MAX`
+    /// when none was.
     mru: Box<[u16; STAMP_SLOTS]>,
+    /// 1 for the slot that is its set's most recent, 0 for the others:
+    /// under LRU, touching it again changes no order, so the hot path
+    /// only reads a byte. (Always 1 for the slot no entry has.)
+    is_mru: Box<[u8; STAMP_SLOTS]>,
     /// Valid entries per page-size level, so lookups skip sizes that are
     /// absent (usually both superpage sizes).
     per_level: [u32; LEVELS as usize],
@@ -285,14 +289,9 @@ pub struct Tlb {
 pub struct AccountingLayout {
     /// `stats.hits`: three `u64`, fetch, load, store.
     pub hits: usize,
-    /// The LRU clock, a `u64`.
-    pub clock: usize,
-    /// The pointer to each slot's set, [`STAMP_SLOTS`] `u16`.
-    pub set_of: usize,
-    /// The pointer to each set's most recent slot, `u16`.
-    pub mru: usize,
-    /// The pointer to the stamps, [`STAMP_SLOTS`] `u64` (index masked).
-    pub stamps: usize,
+    /// The pointer to each slot's "most recent of its set" flag,
+    /// [`STAMP_SLOTS`] bytes.
+    pub is_mru: usize,
 }
 
 /// Stamps there are (a power of two): a slot number masked by
@@ -324,13 +323,8 @@ fn entry_key(entry: &TlbEntry) -> u64 {
 
 impl Tlb {
     /// Where generated code finds the accounting state.
-    pub const LAYOUT: AccountingLayout = AccountingLayout {
-        hits: std::mem::offset_of!(Tlb, stats.hits),
-        clock: std::mem::offset_of!(Tlb, clock),
-        stamps: std::mem::offset_of!(Tlb, stamps),
-        set_of: std::mem::offset_of!(Tlb, set_of),
-        mru: std::mem::offset_of!(Tlb, mru),
-    };
+    pub const LAYOUT: AccountingLayout =
+        AccountingLayout { hits: std::mem::offset_of!(Tlb, stats.hits), is_mru: std::mem::offset_of!(Tlb, is_mru) };
 
     /// An empty TLB of the given shape (which must be valid).
     pub fn new(shape: TlbShape) -> Tlb {
@@ -346,6 +340,7 @@ impl Tlb {
                 if slot < shape.entries { (slot / shape.ways) as u16 } else { NO_SET }
             })),
             mru: Box::new(std::array::from_fn(|set| if set == NO_SET as usize { NO_SLOT_U16 } else { u16::MAX })),
+            is_mru: Box::new(std::array::from_fn(|slot| (slot == NO_SLOT_U16 as usize) as u8)),
             per_level: [0; LEVELS as usize],
             lru: shape.policy == Policy::Lru,
             clock: 0,
@@ -424,17 +419,25 @@ impl Tlb {
     #[inline(always)]
     pub fn touch(&mut self, slot: usize) {
         // Using the most recent slot of its set again changes no order
-        // within the set, which is all replacement compares: the stamp
-        // stays (and the hot path stores nothing).
-        if self.lru {
-            let slot = slot & (STAMP_SLOTS - 1);
-            let set = self.set_of[slot] as usize & (STAMP_SLOTS - 1);
-            if self.mru[set] != slot as u16 {
-                self.clock += 1;
-                self.stamps[slot] = self.clock;
-                self.mru[set] = slot as u16;
-            }
+        // within the set, which is all replacement compares: nothing is
+        // stored.
+        let slot = slot & (STAMP_SLOTS - 1);
+        if self.lru && self.is_mru[slot] == 0 {
+            self.clock += 1;
+            self.stamps[slot] = self.clock;
+            self.make_most_recent(slot);
         }
+    }
+
+    /// Records `slot` as its set's most recent.
+    fn make_most_recent(&mut self, slot: usize) {
+        let slot = slot & (STAMP_SLOTS - 1);
+        let set = self.set_of[slot] as usize & (STAMP_SLOTS - 1);
+        let old = std::mem::replace(&mut self.mru[set], slot as u16);
+        if old != u16::MAX {
+            self.is_mru[old as usize & (STAMP_SLOTS - 1)] = 0;
+        }
+        self.is_mru[slot] = 1;
     }
 
     /// Counts `n` hits of kind `access` whose slot was touched already.
@@ -473,9 +476,7 @@ impl Tlb {
         self.per_level[entry.level as usize] += 1;
         self.clock += 1;
         self.stamps[slot] = self.clock;
-        if let Some(set) = self.set_of.get(slot) {
-            self.mru[*set as usize & (STAMP_SLOTS - 1)] = slot as u16;
-        }
+        self.make_most_recent(slot);
         self.stats.fills += 1;
         (slot, replaced)
     }

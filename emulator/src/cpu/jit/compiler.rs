@@ -18,6 +18,8 @@ pub struct Target {
     pub table: usize,
     /// `exec_slow`'s address.
     pub helper: usize,
+    /// `touch_slow`'s address.
+    pub touch_helper: usize,
     /// The TLB's policy is LRU.
     pub lru: bool,
 }
@@ -148,6 +150,7 @@ impl Compiler {
                 host,
                 table: to.table as *const super::CodeSlot,
                 helper: to.helper,
+                touch_helper: to.touch_helper,
                 lru: to.lru,
             };
             emit::Emitter::new(&mut b, &src, tail_sig, helper_sig).translate();

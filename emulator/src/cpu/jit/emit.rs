@@ -52,6 +52,8 @@ pub(super) struct Source<'a> {
     pub table: *const CodeSlot,
     /// `exec_slow`'s address.
     pub helper: usize,
+    /// `touch_slow`'s address.
+    pub touch_helper: usize,
     /// The TLB's policy is LRU: hits touch replacement state. (A
     /// machine's harts share one TLB shape, and the dispatcher enters
     /// code only on a hart of the policy it was made for.)
@@ -174,12 +176,8 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// The first byte of the fast path's row of loads (or stores) in the
     /// data mode.
     fn data_row(&mut self, store: bool) -> Value {
-        let rows = self.b.ins().load(I64, flags(), self.cpu, at::FAST_ROWS);
-        let mode = self.b.ins().load(I64, flags(), self.cpu, at::DATA_MODE_INDEX);
-        let row_bytes = (ENTRIES * 16) as i64;
-        let mode_rows = self.b.ins().imul_imm_s(mode, 4 * row_bytes);
-        let base = self.b.ins().iadd(rows, mode_rows);
-        self.b.ins().iadd_imm_s(base, if store { 2 * row_bytes } else { row_bytes })
+        let row = self.b.ins().load(I64, flags(), self.cpu, at::DATA_LOAD_ROW);
+        if store { self.b.ins().iadd_imm_s(row, (ENTRIES * 16) as i64) } else { row }
     }
 
     /// Translates every instruction, then ends the function.
@@ -475,9 +473,6 @@ impl<'a, 'f> Emitter<'a, 'f> {
         // Slow: the interpreter's semantics.
         self.b.switch_to_block(slow);
         self.call_semantics(i, d);
-        if !last {
-            self.look_after_slow_access(i, d);
-        }
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
         self.forget_registers_but(d);
@@ -532,32 +527,20 @@ impl<'a, 'f> Emitter<'a, 'f> {
         }
     }
 
-    /// `Tlb::touch(slot)` under LRU: unless the slot is its set's most
-    /// recent already (the slot no entry has always is), it gets the
-    /// clock's next value and becomes so.
+    /// `Tlb::touch(slot)` under LRU: nothing when the slot is its set's
+    /// most recent already (the slot no entry has always is); else the
+    /// TLB's own code, out of line.
     fn touch(&mut self, slot: Value) {
         let slot = self.b.ins().band_imm_s(slot, STAMP_INDEX_MASK as i64);
-        let set_of = self.b.ins().load(I64, flags(), self.cpu, at::TLB_SET_OF);
-        let at_set = self.b.ins().ishl_imm_s(slot, 1);
-        let at_set = self.b.ins().iadd(set_of, at_set);
-        let set = self.b.ins().uload16(I64, flags(), at_set, 0);
-        let mru = self.b.ins().load(I64, flags(), self.cpu, at::TLB_MRU);
-        let at_mru = self.b.ins().ishl_imm_s(set, 1);
-        let at_mru = self.b.ins().iadd(mru, at_mru);
-        let recent = self.b.ins().uload16(I64, flags(), at_mru, 0);
-        let same = self.b.ins().icmp(IntCC::Equal, recent, slot);
+        let flags_at = self.b.ins().load(I64, flags(), self.cpu, at::TLB_IS_MRU);
+        let flag_at = self.b.ins().iadd(flags_at, slot);
+        let recent = self.b.ins().uload8(I64, flags(), flag_at, 0);
         let (bump, on) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(same, on, &[], bump, &[]);
+        self.b.ins().brif(recent, on, &[], bump, &[]);
         self.b.set_cold_block(bump);
         self.b.switch_to_block(bump);
-        let clock = self.b.ins().load(I64, flags(), self.cpu, at::TLB_CLOCK);
-        let clock = self.b.ins().iadd_imm_s(clock, 1);
-        self.b.ins().store(flags(), clock, self.cpu, at::TLB_CLOCK);
-        let stamps = self.b.ins().load(I64, flags(), self.cpu, at::TLB_STAMPS);
-        let at_stamp = self.b.ins().ishl_imm_s(slot, 3);
-        let at_stamp = self.b.ins().iadd(stamps, at_stamp);
-        self.b.ins().store(flags(), clock, at_stamp, 0);
-        self.b.ins().istore16(flags(), slot, at_mru, 0);
+        let helper = self.b.ins().iconst(I64, self.src.touch_helper as i64);
+        self.b.ins().call_indirect(self.helper_sig, helper, &[self.cpu, slot]);
         self.b.ins().jump(on, &[]);
         self.b.switch_to_block(on);
     }
@@ -585,42 +568,29 @@ impl<'a, 'f> Emitter<'a, 'f> {
         };
     }
 
-    /// After an access the fast path did not serve (the semantics ran),
-    /// the block stops unless the fetch page is the same (no fill over
-    /// its entry, no store to its code) and the deadline is still ahead
-    /// (no device asked for attention), as the block loop looks.
-    fn look_after_slow_access(&mut self, i: usize, d: &Decoded) {
-        let pc0 = self.b.ins().load(I64, flags(), self.cpu, at::PC);
-        let page0 = self.b.ins().ushr_imm_s(pc0, 12);
-        let page = self.b.ins().load(I64, flags(), self.cpu, at::FETCH_PAGE);
-        let moved = self.b.ins().icmp(IntCC::NotEqual, page, page0);
-        let deadline = self.b.ins().load(I64, flags(), self.cpu, at::DEADLINE);
-        let steps0 = self.b.ins().load(I64, flags(), self.cpu, at::STEPS);
-        let steps = self.b.ins().iadd_imm_s(steps0, i as i64 + 1);
-        let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, steps, deadline);
-        let stop = self.b.ins().bor(moved, due);
-        let (leave, on) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(stop, leave, &[], on, &[]);
-        self.b.switch_to_block(leave);
-        self.exit(i + 1, Target::Dispatcher(self.offset + d.len as i64));
-        self.b.switch_to_block(on);
-    }
-
     // ---- the interpreter's semantics ----
 
     /// Calls instruction `i`'s semantics through [`super::exec_slow`],
     /// which sets the pc, next pc, steps and retired count as the
     /// interpreter would have them, and puts the entry's values back
     /// unless the semantics raise an exception. Then this leaves through
-    /// `trapped`, the hart exact for the trap.
+    /// `trapped`, the hart exact for the trap; and when the helper says
+    /// the block loop would stop after the instruction (an access that
+    /// moved the fetch page or brought the deadline), to the dispatcher.
     fn call_semantics(&mut self, i: usize, d: &Decoded) {
         let op = self.b.ins().iconst(I64, self.src.stable_ops.wrapping_add(i) as i64);
         let helper = self.b.ins().iconst(I64, self.src.helper as i64);
         let call = self.b.ins().call_indirect(self.helper_sig, helper, &[self.cpu, op]);
-        let failed = self.b.inst_results(call)[0];
-        let on = self.b.create_block();
+        let result = self.b.inst_results(call)[0];
+        let (on, other) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(result, other, &[], on, &[]);
+        self.b.switch_to_block(other);
+        let (trapped, stop) = (self.b.ins().icmp_imm_s(IntCC::Equal, result, 1), self.b.create_block());
         let attempted = self.constant(i + 1);
-        self.b.ins().brif(failed, self.trapped, &[attempted.into()], on, &[]);
+        self.b.ins().brif(trapped, self.trapped, &[attempted.into()], stop, &[]);
+        self.b.switch_to_block(stop);
+        // The semantics ran, and the block loop would stop after them.
+        self.exit(i + 1, Target::Dispatcher(self.offset + d.len as i64));
         self.b.switch_to_block(on);
         self.reload(d);
     }
@@ -640,7 +610,6 @@ impl<'a, 'f> Emitter<'a, 'f> {
             let n = self.constant(i + 1);
             self.b.ins().jump(self.chain, &[n.into(), next.into()]);
         } else if d.role() == BlockRole::Access {
-            self.look_after_slow_access(i, d);
             self.touch_fetch_entry();
         }
     }

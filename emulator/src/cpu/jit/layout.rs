@@ -3,7 +3,6 @@
 //! cannot drift from it.
 
 use crate::cpu::Cpu;
-use crate::mmu::fast::FastPath;
 use crate::mmu::tlb::Tlb;
 use std::mem::offset_of;
 
@@ -25,21 +24,13 @@ pub const FETCH_PAGE: i32 = offset_of!(Cpu, fetch_page) as i32;
 pub const FETCH_ADDEND: i32 = offset_of!(Cpu, fetch_addend) as i32;
 /// `fetch_slot`, a `u32`: the fetch page's TLB slot, or `NO_SLOT`.
 pub const FETCH_SLOT: i32 = offset_of!(Cpu, fetch_slot) as i32;
-/// `data_mode_index`, a `usize`: the host fast path's mode row of loads
-/// and stores.
-pub const DATA_MODE_INDEX: i32 = offset_of!(Cpu, data_mode_index) as i32;
 /// The modelled TLB's hit counters, `[u64; 3]`.
 pub const TLB_HITS: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.hits) as i32;
-/// The TLB's LRU clock, a `u64`.
-pub const TLB_CLOCK: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.clock) as i32;
-/// The pointer to the TLB's LRU stamps.
-pub const TLB_STAMPS: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.stamps) as i32;
-/// The pointer to each TLB slot's set, `u16`s.
-pub const TLB_SET_OF: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.set_of) as i32;
-/// The pointer to each TLB set's most recent slot, `u16`s.
-pub const TLB_MRU: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.mru) as i32;
-/// The pointer to the host fast path's rows.
-pub const FAST_ROWS: i32 = (offset_of!(Cpu, mmu.fast) + FastPath::ROWS_OFFSET) as i32;
+/// The pointer to each TLB slot's "most recent of its set" flag, bytes.
+pub const TLB_IS_MRU: i32 = (offset_of!(Cpu, mmu.tlb) + Tlb::LAYOUT.is_mru) as i32;
+/// `data_load_row`, a `usize`: the host fast path's row of loads in the
+/// data mode (its row of stores follows).
+pub const DATA_LOAD_ROW: i32 = offset_of!(Cpu, data_load_row) as i32;
 
 /// Asserts what the offsets above take for granted about field types.
 const _: () = {

@@ -85,6 +85,8 @@ type Enter = unsafe extern "C" fn(*mut Cpu, u64, *const u8) -> i64;
 /// its position in the block.
 pub struct StableOp {
     d: Decoded,
+    /// It accesses memory: after it the block loop looks whether to go on.
+    access: bool,
     /// Instructions before it in the block.
     index: u64,
     /// Its byte offset from the block's first.
@@ -105,7 +107,8 @@ impl StableOps {
             .iter()
             .enumerate()
             .map(|(index, &d)| {
-                let op = StableOp { d, index: index as u64, offset };
+                let access = d.role() == crate::isa::BlockRole::Access;
+                let op = StableOp { d, access, index: index as u64, offset };
                 offset += d.len as u64;
                 op
             })
@@ -162,7 +165,12 @@ impl Jit {
             return Err("the translator needs a 64-bit host".into());
         }
         let table = Box::new([EMPTY_SLOT; CODE_TABLE]);
-        let target = compiler::Target { table: table.as_ptr() as usize, helper: exec_slow as *const () as usize, lru };
+        let target = compiler::Target {
+            table: table.as_ptr() as usize,
+            helper: exec_slow as *const () as usize,
+            touch_helper: touch_slow as *const () as usize,
+            lru,
+        };
         Ok(Jit {
             enter: None,
             worker: None,
@@ -302,7 +310,10 @@ impl Jit {
 /// the steps including it, the instructions retired before it), with
 /// `next_pc` the fall-through. Returns 0 when the instruction completed,
 /// the entry's values put back; 1 when it raised an exception, kept in
-/// the hart for the dispatcher, the values left exact for the trap.
+/// the hart for the dispatcher, the values left exact for the trap; 2
+/// when it completed but the block loop would stop after it, as after an
+/// access that moved the fetch page (a fill over its entry, a store to
+/// its code) or brought the deadline (a device asking for attention).
 extern "C" fn exec_slow(cpu: *mut Cpu, op: *const StableOp) -> i64 {
     // SAFETY: translated code passes the hart it was entered with (the
     // dispatcher's `&mut Cpu`, unused while the code runs) and a pointer
@@ -315,16 +326,26 @@ extern "C" fn exec_slow(cpu: *mut Cpu, op: *const StableOp) -> i64 {
     cpu.retired += op.index;
     match (op.d.exec)(cpu, &op.d) {
         Ok(()) => {
+            let stop = op.access && (cpu.fetch_page != entry_pc >> 12 || cpu.steps >= cpu.deadline);
             cpu.pc = entry_pc;
             cpu.steps -= op.index + 1;
             cpu.retired -= op.index;
-            0
+            if stop { 2 } else { 0 }
         }
         Err(e) => {
             cpu.jit_trap = Some(e);
             1
         }
     }
+}
+
+/// `Tlb::touch` for translated code, when the slot is not its set's most
+/// recent already.
+extern "C" fn touch_slow(cpu: *mut Cpu, slot: u64) -> i64 {
+    // SAFETY: as in `exec_slow`.
+    let cpu = unsafe { &mut *cpu };
+    cpu.mmu.tlb.touch(slot as usize);
+    0
 }
 
 impl Cpu {
