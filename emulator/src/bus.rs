@@ -79,7 +79,7 @@ impl Bus {
             return false;
         }
         if pa & !7 == self.htif.tohost
-            && let Some(stop) = self.htif.service(&mut self.ram, &mut self.uart)
+            && let Some(stop) = self.htif.service(&mut self.ram, &mut self.uart, &mut self.dma_written)
         {
             self.stop.get_or_insert(stop);
         }

@@ -264,13 +264,17 @@ impl Cpu {
     }
 
     /// Stores to RAM (false outside it), telling the decoded-instruction
-    /// cache, which drops code the store changes.
+    /// cache, which drops code the store changes (and code HTIF wrote over
+    /// when the store reached `tohost`).
     #[inline(always)]
     fn write_ram<const N: usize>(&mut self, pa: u64, value: u64) -> bool {
         if !self.bus.store_ram::<N>(pa, value) {
             return false;
         }
         self.ram_written(pa);
+        if !self.bus.dma_written.is_empty() {
+            self.after_dma();
+        }
         true
     }
 

@@ -30,8 +30,11 @@ impl Default for Htif {
 }
 
 impl Htif {
-    /// Handles a write to `tohost` that left it non-zero.
-    pub fn service(&self, ram: &mut Ram, console: &mut Uart) -> Option<StopReason> {
+    /// Handles a write to `tohost` that left it non-zero. The pages of RAM
+    /// it writes (`tohost`, `fromhost`, a syscall's result) go into
+    /// `written`, as a device's DMA does, for the decoded-instruction
+    /// cache to see.
+    pub fn service(&self, ram: &mut Ram, console: &mut Uart, written: &mut Vec<u64>) -> Option<StopReason> {
         let command = ram.read::<8>(self.tohost)?;
         if command == 0 {
             return None;
@@ -44,6 +47,7 @@ impl Htif {
                 if let Some(stop) = self.syscall(ram, console, payload) {
                     return Some(stop);
                 }
+                written.push(payload >> 12);
                 response = Some(1);
             }
             (1, 1) => {
@@ -53,8 +57,10 @@ impl Htif {
             _ => log::warn!("HTIF: unsupported command {command:#x}"),
         }
         ram.write::<8>(self.tohost, 0);
+        written.push(self.tohost >> 12);
         if let (Some(fromhost), Some(value)) = (self.fromhost, response) {
             ram.write::<8>(fromhost, value);
+            written.push(fromhost >> 12);
         }
         None
     }

@@ -27,7 +27,7 @@ mod worker;
 use super::Cpu;
 use super::block::{Block, BlockCache};
 use crate::isa::Decoded;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use worker::{Request, Worker};
 
@@ -138,8 +138,10 @@ pub struct Jit {
     /// table is a direct-mapped cache of these, refilled from here when
     /// two blocks share a slot.
     translated: BTreeMap<usize, *const u8>,
-    /// Blocks sent to the worker and still wanted.
-    requested: HashSet<usize>,
+    /// Blocks sent to the worker and still wanted: by host address, the
+    /// address of the instructions sent (a block dropped and built again
+    /// is sent again, and only the latest request's code may be used).
+    requested: HashMap<usize, usize>,
     /// Blocks Cranelift could not translate: they stay interpreted.
     refused: HashSet<usize>,
     ops: Vec<StableOps>,
@@ -177,7 +179,7 @@ impl Jit {
             target,
             table,
             translated: BTreeMap::new(),
-            requested: HashSet::new(),
+            requested: HashMap::new(),
             refused: HashSet::new(),
             ops: Vec::new(),
             generation: 0,
@@ -214,7 +216,7 @@ impl Jit {
         let request = Request { generation: self.generation, host, ops, stable: stable.ptr };
         self.ops.push(stable);
         if self.worker.as_ref().is_some_and(|w| w.compile(request)) {
-            self.requested.insert(host);
+            self.requested.insert(host, self.ops.last().map_or(0, |o| o.ptr as usize));
             self.live += 1;
         }
     }
@@ -238,7 +240,10 @@ impl Jit {
                 }
                 worker::Report::Compiled(done) => done,
             };
-            if self.enter.is_none() || done.generation != self.generation || !self.requested.remove(&done.host) {
+            if self.enter.is_none()
+                || done.generation != self.generation
+                || self.requested.get(&done.host) != Some(&(done.stable as usize))
+            {
                 continue;
             }
             match done.code {
@@ -291,7 +296,7 @@ impl Jit {
         for host in hosts {
             self.translated.remove(&host);
         }
-        self.requested.retain(|&host| !in_page(host));
+        self.requested.retain(|&host, _| !in_page(host));
     }
 
     /// Forgets every translation.
@@ -378,7 +383,7 @@ impl Cpu {
     #[cold]
     pub(super) fn warm_block(&mut self, host: usize, block: *mut Block) {
         let Some(jit) = self.icache.jit.as_deref_mut() else { return };
-        if jit.requested.contains(&host) {
+        if jit.requested.contains_key(&host) {
             jit.collect(&mut self.icache.blocks);
         } else if jit.lru == self.mmu.tlb.is_lru() && !jit.refused.contains(&host) {
             jit.request(Cpu::block_ops(block), host);

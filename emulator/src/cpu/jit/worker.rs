@@ -28,12 +28,17 @@ pub struct Request {
 // never reads through it.
 unsafe impl Send for Request {}
 
+// SAFETY: as for `Request`: `stable` only says which request this answers.
+unsafe impl Send for Done {}
+
 /// A compiled block, or why it could not be.
 pub struct Done {
     /// The generation of its request.
     pub generation: u64,
     /// Host address of its first byte.
     pub host: usize,
+    /// Its request's `stable`: which request this answers.
+    pub stable: *const StableOp,
     /// Its code's entry (as an address).
     pub code: Result<usize, String>,
     /// Time spent compiling it.
@@ -146,6 +151,7 @@ fn serve(target: Target, inbox: &Receiver<Message>, outbox: &Sender<Report>) {
                 let done = Done {
                     generation: request.generation,
                     host: request.host,
+                    stable: request.stable,
                     code,
                     took,
                     instructions: request.ops.len(),
