@@ -168,7 +168,7 @@ fn comparison_script_runs_the_same_workload_on_rvsim_and_qemu() {
     );
     let out = stdout(&output);
     assert!(out.contains("checksums agree"), "{out}");
-    for emulator in ["rvsim", "qemu"] {
+    for emulator in ["rvsim interp", "rvsim jit", "qemu"] {
         let line = out.lines().find(|l| l.starts_with(emulator)).unwrap_or_else(|| panic!("no {emulator} line: {out}"));
         let mips: f64 = line.split_whitespace().last().and_then(|m| m.parse().ok()).unwrap_or(0.0);
         assert!(mips > 0.0, "{emulator}: no MIPS figure in {line:?}");
@@ -177,5 +177,7 @@ fn comparison_script_runs_the_same_workload_on_rvsim_and_qemu() {
     // 390 rounds of about 295 thousand instructions (enough that QEMU's
     // difference is tens of milliseconds, well above its start-up jitter).
     assert!(between.is_some_and(|n| (100_000_000..130_000_000).contains(&n)), "{out}");
-    assert!(out.contains("qemu / rvsim: "), "{out}");
+    for ratio in ["jit / interp: ", "qemu / jit: ", "qemu / interp: "] {
+        assert!(out.contains(ratio), "{ratio}: {out}");
+    }
 }

@@ -187,9 +187,11 @@ pub struct RunStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<NetStats>,
     /// What translating code to the host cost, under `--engine jit`: the
-    /// engine's own work, not the guest's, so two engines' runs differ
-    /// here only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// engine's own work, not the guest's. It depends on when the
+    /// translator's thread finished each block, so it varies from run to
+    /// run: the table shows it, the JSON (which stays the same from run to
+    /// run) does not.
+    #[serde(skip)]
     pub translator: Option<TranslatorReport>,
 }
 
@@ -200,9 +202,7 @@ pub struct TranslatorReport {
     pub blocks: u64,
     /// Instructions in them.
     pub instructions: u64,
-    /// Microseconds spent translating: host time, so shown in the table
-    /// but left out of the JSON, which stays the same from run to run.
-    #[serde(skip)]
+    /// Microseconds spent translating (host time).
     pub micros: u64,
     /// Times the translations were all dropped to make room.
     pub flushes: u64,

@@ -275,15 +275,28 @@ impl Cpu {
         if !self.bus.dma_written.is_empty() {
             self.after_dma();
         }
+        if self.bus.stop.is_some() {
+            // HTIF's exit: the run ends after this instruction, not at the
+            // next check.
+            self.request_check();
+        }
         true
     }
 
-    /// RAM at `pa` was written (by a store or by the walker): decoded code
-    /// there goes, and if there was any, fetch must look again (and a
-    /// running block stop).
+    /// RAM at `pa` was written, at most 8 aligned bytes (by a store or by
+    /// the walker): decoded code there goes, and if there was any, fetch
+    /// must look again (and a running block stop).
     #[inline(always)]
     pub(super) fn ram_written(&mut self, pa: u64) {
         if self.icache.stored(pa.wrapping_sub(self.bus.ram.base())) {
+            self.fetch_page = u64::MAX;
+        }
+    }
+
+    /// The page of RAM at `pa` was written anywhere (by a device): as
+    /// [`Cpu::ram_written`], for the whole page.
+    fn ram_page_written(&mut self, pa: u64) {
+        if self.icache.page_written(pa.wrapping_sub(self.bus.ram.base())) {
             self.fetch_page = u64::MAX;
         }
     }
@@ -420,7 +433,7 @@ impl Cpu {
             let mut pages = std::mem::take(&mut self.bus.dma_written);
             pages.dedup();
             for page in pages.drain(..) {
-                self.ram_written(page << 12);
+                self.ram_page_written(page << 12);
             }
             self.bus.dma_written = pages;
         }
