@@ -11,12 +11,19 @@
 //! teaching kernel's user programs (one node and clusters), the bare-metal
 //! images, the bare-metal test programs of tests/baremetal, the official
 //! riscv-tests, and programs assembled here whose loops run long enough to
-//! be translated (short runs may never be): one patches its own hot code
+//! patch translated code many times: one patches its own hot code
 //! (without `fence.i`, right ahead of the store in the same block or in
 //! another block; and with `fence.i`), another takes exceptions and timer
 //! interrupts in the middle of hot blocks. A disagreement names the
 //! command line, the TLB shape, and the first differing lines or counters
 //! with both engines' values.
+//!
+//! The jit's runs do not wait for blocks to be hot, or for the hart to
+//! have run a while, as a user's run does: `--jit` makes a block hot at its
+//! first run (at its 64th under the teaching kernel, whose boot alone has
+//! hundreds of blocks), the translator start at once, and the hart wait
+//! for each translation, so that even a short test runs translated, and
+//! the same blocks from run to run.
 
 mod common;
 
@@ -74,21 +81,30 @@ struct Case {
     /// The only TLB shapes it runs under, if it checks one TLB's exact
     /// behaviour.
     shapes: Option<&'static [&'static str]>,
+    /// The jit's `--jit` tuning.
+    jit: &'static str,
 }
+
+/// `--jit` for bare-metal programs: every block translated before it runs.
+const JIT_EVERY_BLOCK: &str = "hot=1,start=0,wait";
+/// `--jit` under the teaching kernel: blocks translated at their 64th run.
+const JIT_KERNEL: &str = "hot=64,start=0,wait";
 
 impl Case {
     /// `rvsim run ARGS` under the teaching kernel, or bare with --kernel.
     fn run(args: &[&str]) -> Case {
-        let limit = if args.contains(&"--kernel") { BARE_MAX_INSNS } else { KERNEL_MAX_INSNS };
+        let bare = args.contains(&"--kernel");
+        let limit = if bare { BARE_MAX_INSNS } else { KERNEL_MAX_INSNS };
         let mut all = vec!["--max-insns".to_string(), limit.to_string()];
         all.extend(args.iter().map(|a| a.to_string()));
-        Case { command: "run", args: all, input: None, status: 0, stdout_has: Vec::new(), shapes: None }
+        let jit = if bare { JIT_EVERY_BLOCK } else { JIT_KERNEL };
+        Case { command: "run", args: all, input: None, status: 0, stdout_has: Vec::new(), shapes: None, jit }
     }
 
     /// `rvsim cluster ARGS`.
     fn cluster(args: &[&str]) -> Case {
         let args = args.iter().map(|a| a.to_string()).collect();
-        Case { command: "cluster", args, input: None, status: 0, stdout_has: Vec::new(), shapes: None }
+        Case { command: "cluster", args, input: None, status: 0, stdout_has: Vec::new(), shapes: None, jit: JIT_KERNEL }
     }
 
     /// `rvsim run --kernel FILE`, a bare-metal ELF file, with `flags`.
@@ -153,7 +169,11 @@ struct Outcome {
 /// `json`.
 fn run_engine(case: &Case, engine: &str, shape: &str, json: &Path) -> Outcome {
     let mut command: Command = rvsim();
-    command.arg(case.command).args(["--engine", engine, "--tlb", shape, "--stats-json"]).arg(json).args(&case.args);
+    command.arg(case.command).args(["--engine", engine, "--tlb", shape, "--stats-json"]).arg(json);
+    if engine == "jit" {
+        command.args(["--jit", case.jit]);
+    }
+    command.args(&case.args);
     let args: Vec<String> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
     let line = shell_line(std::iter::once("rvsim").chain(args.iter().map(String::as_str)));
     let output = match case.input {
@@ -401,7 +421,8 @@ const NOT_RUN: &[&str] = &["textworker"];
 
 #[test]
 fn user_programs_agree_under_every_tlb_shape() {
-    check_all("user_programs_agree_under_every_tlb_shape", &user_program_cases(), SHAPES);
+    let translated = check_all("user_programs_agree_under_every_tlb_shape", &user_program_cases(), SHAPES);
+    assert!(translated > 0, "the jit translated nothing");
 }
 
 #[test]
@@ -416,7 +437,8 @@ fn clusters_agree() {
         Case::cluster(&["--nodes", "2", "dsmmatmul", "2", "16"]),
         Case::cluster(&["--nodes", "3", "dsmmatmul", "3", "48"]),
     ];
-    check_all("clusters_agree", &cases, &SHAPES[1..3]);
+    let translated = check_all("clusters_agree", &cases, &SHAPES[1..3]);
+    assert!(translated > 0, "the jit translated nothing");
 }
 
 /// The bare-metal images and their arguments: every one of `rvsim list`,
@@ -433,7 +455,8 @@ fn image_cases() -> Vec<Case> {
 
 #[test]
 fn bare_metal_images_agree() {
-    check_all("bare_metal_images_agree", &image_cases(), SHAPES);
+    let translated = check_all("bare_metal_images_agree", &image_cases(), SHAPES);
+    assert!(translated > 0, "the jit translated nothing");
 }
 
 /// The names `rvsim list` gives in its section whose heading starts with
@@ -491,7 +514,8 @@ fn bare_metal_test_programs_agree() {
             if name == "vm_sfence_rvsim_only" { case.only_under(&SHAPES[1..2]) } else { case }
         })
         .collect();
-    check_all("bare_metal_test_programs_agree", &cases, SHAPES);
+    let translated = check_all("bare_metal_test_programs_agree", &cases, SHAPES);
+    assert!(translated > 0, "the jit translated nothing");
 }
 
 /// The riscv-tests suites rvsim implements (as tests/riscv_tests.rs).
@@ -522,7 +546,8 @@ fn riscv_tests_agree() {
         assert!(!tests.is_empty(), "no rv64{suite} tests in {}", isa.display());
         cases.extend(tests.iter().map(|t| Case::bare(t, &[])));
     }
-    check_all(test, &cases, SHAPES);
+    let translated = check_all(test, &cases, SHAPES);
+    assert!(translated > 0, "the jit translated nothing");
 }
 
 /// Integer registers by their ABI names.

@@ -61,6 +61,8 @@ pub struct MachineConfig {
     pub harts: usize,
     /// The engine that runs unobserved instructions.
     pub engine: crate::engine::Engine,
+    /// When the translator translates (under `Engine::Jit`).
+    pub jit: crate::engine::JitTuning,
 }
 
 /// A network device to attach: a virtio-net device with address `mac`,
@@ -95,6 +97,7 @@ impl Default for MachineConfig {
             plic: Gateway::default(),
             harts: 1,
             engine: crate::engine::Engine::default(),
+            jit: crate::engine::JitTuning::default(),
         }
     }
 }
@@ -185,7 +188,7 @@ impl Machine {
             bus.attach(slot, device);
         }
         let mut holder = Cpu::new(bus, config.mmu);
-        holder.set_engine(config.engine);
+        holder.set_engine(config.engine, config.jit);
         let mut harts = vec![holder];
         for hart_id in 1..config.harts {
             let mut hart = Cpu::new(Bus::parked()?, config.mmu);

@@ -187,11 +187,12 @@ pub struct RunStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<NetStats>,
     /// What translating code to the host cost, under `--engine jit`: the
-    /// engine's own work, not the guest's. It depends on when the
-    /// translator's thread finished each block, so it varies from run to
-    /// run: the table shows it, the JSON (which stays the same from run to
-    /// run) does not.
-    #[serde(skip)]
+    /// engine's own work, not the guest's. Which blocks were translated
+    /// depends on when the translator's thread finished each, so it varies
+    /// from run to run, unless the hart waited for each (`--jit wait`):
+    /// the table always shows it, the JSON (which stays the same from run
+    /// to run) only then.
+    #[serde(skip_serializing_if = "varies")]
     pub translator: Option<TranslatorReport>,
 }
 
@@ -202,10 +203,21 @@ pub struct TranslatorReport {
     pub blocks: u64,
     /// Instructions in them.
     pub instructions: u64,
-    /// Microseconds spent translating (host time).
+    /// Microseconds spent translating (host time: not in the JSON).
+    #[serde(skip)]
     pub micros: u64,
     /// Times the translations were all dropped to make room.
     pub flushes: u64,
+    /// The hart waited for each translation: the counts are the same from
+    /// run to run.
+    #[serde(skip)]
+    pub repeatable: bool,
+}
+
+/// Whether a translator report varies from run to run (see
+/// [`RunStats::translator`]).
+fn varies(report: &Option<TranslatorReport>) -> bool {
+    report.as_ref().is_none_or(|t| !t.repeatable)
 }
 
 impl TranslatorReport {
@@ -215,6 +227,7 @@ impl TranslatorReport {
             instructions: stats.instructions,
             micros: stats.compile_time.as_micros() as u64,
             flushes: stats.flushes,
+            repeatable: stats.repeatable,
         }
     }
 
@@ -224,6 +237,7 @@ impl TranslatorReport {
             instructions: self.instructions + other.instructions,
             micros: self.micros + other.micros,
             flushes: self.flushes + other.flushes,
+            repeatable: self.repeatable && other.repeatable,
         }
     }
 }

@@ -130,6 +130,7 @@ fn run_one(workload: &DsmWorkload, point: DsmPoint) -> DsmResult {
         mmu: MmuConfig::default(),
         plic: crate::devices::plic::Gateway::default(),
         engine: crate::engine::Engine::default(),
+        jit: crate::engine::JitTuning::default(),
         nodes: point.nodes,
         link: LinkConfig { latency: point.latency, bandwidth: workload.bandwidth },
         threads: workload.threads,

@@ -42,6 +42,8 @@ pub struct Workload {
     pub input: Vec<u8>,
     /// The engine that runs it.
     pub engine: crate::engine::Engine,
+    /// When the translator translates.
+    pub jit: crate::engine::JitTuning,
 }
 
 impl Workload {
@@ -61,6 +63,7 @@ impl Workload {
             disks: Vec::new(),
             input: Vec::new(),
             engine: crate::engine::Engine::default(),
+            jit: crate::engine::JitTuning::default(),
         }
     }
 
@@ -177,6 +180,7 @@ pub fn run_one(workload: &Workload, shape: TlbShape) -> Result<ShapeResult, Stri
         disks: workload.disk_copies()?,
         harts: workload.harts,
         engine: workload.engine,
+        jit: workload.jit,
         ..MachineConfig::default()
     };
     let mut machine = Machine::new(config)?;

@@ -48,6 +48,9 @@ pub(super) struct EnginesArgs {
     /// Shape of the modelled TLB.
     #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
     tlb: crate::mmu::TlbShape,
+    /// When the translator translates (as `rvsim run --jit`).
+    #[arg(long, value_name = "SPEC", default_value = "hot=8192,start=4194304", value_parser = crate::engine::JitTuning::parse)]
+    jit: crate::engine::JitTuning,
     /// Runs of each engine; the fastest is reported.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: u32,
@@ -124,6 +127,7 @@ fn bench_engines(args: &EnginesArgs) -> Result<ExitCode, Failure> {
         firmware: boot.firmware,
         max_steps: Some(args.max_insns),
         harts: args.boot.smp,
+        jit: args.jit,
         ..Workload::of_kernel(boot.kernel, boot.initrd, boot.bootargs, args.boot.memory)
     };
     let runs = engines::compare(&workload, args.tlb, args.repeats as usize).map_err(|e| (1, e))?;

@@ -101,6 +101,7 @@ pub(super) fn cluster(args: ClusterArgs) -> Result<ExitCode, Failure> {
         mmu: args.machine.mmu(),
         plic: args.machine.plic,
         engine: args.machine.engine,
+        jit: args.machine.jit,
         nodes: args.nodes,
         link,
         threads: args.threads.map_or_else(host_cores, usize::from),

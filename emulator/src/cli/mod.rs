@@ -201,6 +201,11 @@ struct MachineArgs {
     /// watchpoints and gdb always interpret.
     #[arg(long, value_name = "ENGINE", default_value = "jit", value_parser = crate::engine::Engine::parse)]
     engine: crate::engine::Engine,
+    /// When the translator translates: hot=N (runs of a block before it is translated), start=N
+    /// (steps before the translator starts), wait (the hart waits for each translation instead of
+    /// interpreting meanwhile, so that the same blocks run translated from run to run).
+    #[arg(long, value_name = "SPEC", default_value = "hot=8192,start=4194304", value_parser = crate::engine::JitTuning::parse)]
+    jit: crate::engine::JitTuning,
     /// Print hart, TLB and MMU counters on stderr at exit (a cluster: each node's, then the total).
     #[arg(long)]
     stats: bool,

@@ -43,6 +43,7 @@ pub(super) fn build_machine(
         plic: args.machine.plic,
         harts: args.boot.smp,
         engine: args.machine.engine,
+        jit: args.machine.jit,
     };
     let mut machine = Machine::new(config).map_err(|e| (exit_code::USAGE, e))?;
     machine.load_kernel(&boot.kernel, boot.initrd.as_deref()).map_err(load_failure)?;

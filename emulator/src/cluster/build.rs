@@ -30,6 +30,8 @@ pub struct ClusterSpec<'a> {
     pub plic: Gateway,
     /// The engine each node runs.
     pub engine: crate::engine::Engine,
+    /// When its translator translates.
+    pub jit: crate::engine::JitTuning,
     /// How many nodes.
     pub nodes: u16,
     /// The switch's links.
@@ -57,6 +59,7 @@ pub fn build(spec: &ClusterSpec, console: &NodeOutputs) -> Result<Cluster, Strin
             plic: spec.plic,
             harts: 1,
             engine: spec.engine,
+            jit: spec.jit,
         };
         let mut machine = Machine::new(config)?;
         machine.load_kernel(spec.kernel, spec.initrd).map_err(|e| e.to_string())?;

@@ -50,7 +50,7 @@ pub struct Block {
     /// [`LINK`].
     flags: u64,
     /// Runs of the block since it was built, for the translator: at
-    /// `jit::HOT` it is sent to be translated.
+    /// `JitTuning::hot` it is sent to be translated.
     pub(super) runs: u32,
     /// Its translated code, once there is some (null until then).
     pub(super) code: *const u8,
@@ -172,7 +172,7 @@ impl Cpu {
                 return self.run_translated(pc, host, code);
             }
             *runs = runs.saturating_add(1);
-            if *runs >= super::jit::HOT {
+            if *runs >= self.icache.jit_tuning.hot {
                 self.warm_block(host, block);
             }
         }

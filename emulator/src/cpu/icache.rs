@@ -48,9 +48,11 @@ pub struct ICache {
     /// are dropped with the code they hold, as blocks are.
     pub(super) jit: Option<Box<super::jit::Jit>>,
     /// The translator is wanted (`--engine jit`) but not started yet: it
-    /// starts once the hart has run `jit::START_AFTER` steps, so that a
+    /// starts once the hart has run `jit_tuning.start` steps, so that a
     /// short run never pays for it.
     pub(super) jit_wanted: bool,
+    /// When blocks are translated.
+    pub(super) jit_tuning: crate::engine::JitTuning,
 }
 
 impl ICache {
@@ -70,6 +72,7 @@ impl ICache {
             code_pages_marked: 0,
             jit: None,
             jit_wanted: false,
+            jit_tuning: crate::engine::JitTuning::default(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The translating engine: hot blocks compiled to host code with
 //! Cranelift, entered from the interpreter's loop.
 //!
-//! A block is translated once it has been run [`HOT`] times: the same
+//! A block is translated once it has been run `JitTuning::hot` times: the same
 //! block the interpreter runs (`cpu/block.rs`), keyed, like it, by the host
 //! address of its first byte, and dropped with it (a store to its page,
 //! `fence.i`). Keyed by where the bytes are, translated code needs nothing
@@ -31,14 +31,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use worker::{Request, Worker};
 
-/// Runs of a block before it is translated: Cranelift takes about 0.6 ms
-/// a block, the time to interpret some 200,000 instructions (Debian's
-/// Linux to its prompt: 5.7 s at 8192 against 17.5 s at 64, compiling on
-/// the hart's own thread).
-pub const HOT: u32 = 8192;
-/// Steps a hart runs before the translator starts: shorter runs (`rvsim
-/// run hello`: 0.7 million instructions) never pay for its tables.
-pub const START_AFTER: u64 = 1 << 22;
 /// Slots of the code table (a power of two), direct-mapped by host
 /// address.
 pub const CODE_TABLE: usize = 1 << 13;
@@ -75,6 +67,9 @@ pub struct JitStats {
     pub compile_time: Duration,
     /// Times the translations were all freed to start over.
     pub flushes: u64,
+    /// The hart waits for each translation (`JitTuning::wait`), so the
+    /// counts above are the same from run to run.
+    pub repeatable: bool,
 }
 
 /// The signature of `enter`: the host's calling convention, taking the
@@ -222,9 +217,18 @@ impl Jit {
     }
 
     /// Installs the blocks the worker finished, if still wanted, in the
-    /// table and in their blocks.
-    fn collect(&mut self, blocks: &mut BlockCache) {
-        let reports: Vec<_> = self.worker.iter().flat_map(|w| w.reports()).collect();
+    /// table and in their blocks; with `wait`, waits for one report at
+    /// least. False when the worker is gone.
+    fn collect(&mut self, blocks: &mut BlockCache, wait: bool) -> bool {
+        let Some(worker) = &self.worker else { return false };
+        let mut reports: Vec<_> = Vec::new();
+        if wait {
+            match worker.next_report() {
+                Some(report) => reports.push(report),
+                None => return false,
+            }
+        }
+        reports.extend(worker.reports());
         for report in reports {
             let done = match report {
                 worker::Report::Ready(enter) => {
@@ -246,6 +250,7 @@ impl Jit {
             {
                 continue;
             }
+            self.requested.remove(&done.host);
             match done.code {
                 Ok(code) => {
                     let code = code as *const u8;
@@ -266,6 +271,7 @@ impl Jit {
                 }
             }
         }
+        true
     }
 
     /// Forgets every translation and has the worker free them all. Called
@@ -377,34 +383,43 @@ impl Cpu {
         self.steps != before
     }
 
-    /// A block ran its `HOT`th time, or more: it is sent to be translated
+    /// A block ran its `hot`th time, or more: it is sent to be translated
     /// (once), and until its code is back, the worker's results are
-    /// collected at each of its runs.
+    /// collected at each of its runs; or, when the hart waits for the
+    /// translator, at once.
     #[cold]
     pub(super) fn warm_block(&mut self, host: usize, block: *mut Block) {
+        let wait = self.icache.jit_tuning.wait;
         let Some(jit) = self.icache.jit.as_deref_mut() else { return };
         if jit.requested.contains_key(&host) {
-            jit.collect(&mut self.icache.blocks);
+            jit.collect(&mut self.icache.blocks, false);
         } else if jit.lru == self.mmu.tlb.is_lru() && !jit.refused.contains(&host) {
             jit.request(Cpu::block_ops(block), host);
+            if wait {
+                while jit.requested.contains_key(&host) && jit.collect(&mut self.icache.blocks, true) {}
+            }
         }
     }
 
     /// Turns translation on or off for the machine this hart holds the
     /// bus of. Off, or on a host the translator does not cover (said
     /// once, in the log), the interpreter runs everything.
-    pub fn set_engine(&mut self, engine: crate::engine::Engine) {
+    pub fn set_engine(&mut self, engine: crate::engine::Engine, tuning: crate::engine::JitTuning) {
         self.icache.jit = None;
         self.icache.jit_wanted = engine == crate::engine::Engine::Jit;
+        self.icache.jit_tuning = tuning;
     }
 
     /// Starts the translator if it is wanted and the hart has run long
-    /// enough (see [`START_AFTER`]).
+    /// enough (`JitTuning::start`).
     pub(super) fn start_translator_when_due(&mut self) {
-        if self.icache.jit_wanted && self.steps >= START_AFTER {
+        if self.icache.jit_wanted && self.steps >= self.icache.jit_tuning.start {
             self.icache.jit_wanted = false;
             match Jit::new(self.mmu.tlb.is_lru()) {
-                Ok(jit) => self.icache.jit = Some(Box::new(jit)),
+                Ok(mut jit) => {
+                    jit.stats.repeatable = self.icache.jit_tuning.wait;
+                    self.icache.jit = Some(Box::new(jit));
+                }
                 Err(e) => log::warn!("running the interpreter: {e}"),
             }
         }

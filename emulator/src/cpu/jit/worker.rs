@@ -116,6 +116,12 @@ impl Worker {
         }
     }
 
+    /// The worker's next report, waiting for it; `None` once the worker
+    /// is gone.
+    pub fn next_report(&self) -> Option<Report> {
+        self.from.recv().ok()
+    }
+
     /// What the worker reported since the last look.
     pub fn reports(&self) -> impl Iterator<Item = Report> + '_ {
         self.from.try_iter()
