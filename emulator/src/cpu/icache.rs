@@ -17,22 +17,34 @@
 
 use super::block::BlockCache;
 use crate::isa::Decoded;
+use std::mem::MaybeUninit;
 
-/// Entries (a power of two): 2-byte granules, direct-mapped.
-const ENTRIES: usize = 1 << 13;
-/// Host addresses no instruction has.
-const EMPTY: usize = usize::MAX;
+/// Entries at first (a power of two): 2-byte granules, direct-mapped, 16
+/// KiB of code; a short run touches the page of each entry it fills.
+const FEW_ENTRIES: usize = 1 << 13;
+/// Entries once the hart has run a while ([`ICache::grow`]): 128 KiB of
+/// code (16 KiB made Linux decode its hot code over and over). Allocated
+/// zeroed, so that the pages of entries never used are never touched.
+const MANY_ENTRIES: usize = 1 << 16;
+/// Steps after which the caches grow: the kernel's boot in `rvsim run
+/// hello` is 0.7 million.
+pub const GROW_AFTER: u64 = 1 << 22;
+/// The host address no instruction has (RAM is never at host address 0).
+const EMPTY: usize = 0;
 
 #[derive(Clone, Copy)]
 struct Slot {
     /// Host address of the instruction's first byte, or [`EMPTY`].
     host: usize,
-    decoded: Decoded,
+    /// The instruction, initialized unless `host` is [`EMPTY`].
+    decoded: MaybeUninit<Decoded>,
 }
 
 /// The cache, and which RAM pages hold code it decoded.
 pub struct ICache {
-    slots: Box<[Slot; ENTRIES]>,
+    slots: Box<[Slot]>,
+    /// Entries less one (a power of two less one).
+    mask: usize,
     /// One bit per 4 KiB page of RAM, by offset into RAM.
     code_pages: Vec<u64>,
     /// For each page of RAM, one bit per 64-byte line holding decoded
@@ -60,15 +72,14 @@ impl ICache {
     /// address `ram_host`.
     pub fn new(ram_host: usize, ram_size: u64) -> ICache {
         let pages = ram_size.div_ceil(4096) as usize;
-        let placeholder = Slot { host: EMPTY, decoded: crate::isa::Decoder::get().decode(0) };
-        let slots =
-            vec![placeholder; ENTRIES].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("ENTRIES slots"));
+        let slots = Self::slots(FEW_ENTRIES);
         ICache {
             slots,
+            mask: FEW_ENTRIES - 1,
             code_pages: vec![0; pages.div_ceil(64)],
             code_lines: vec![0; pages],
             ram_host,
-            blocks: BlockCache::new(),
+            blocks: BlockCache::new(super::block::FEW_BLOCKS),
             code_pages_marked: 0,
             jit: None,
             jit_wanted: false,
@@ -83,23 +94,48 @@ impl ICache {
         self.code_pages_marked
     }
 
+    /// `count` empty slots.
+    fn slots(count: usize) -> Box<[Slot]> {
+        // SAFETY: all zeroes is a valid slot: empty, its instruction
+        // uninitialized.
+        unsafe { Box::<[Slot]>::new_zeroed_slice(count).assume_init() }
+    }
+
+    /// Makes the caches as large as a long run wants them (emptying
+    /// them), once: see [`FEW_ENTRIES`] and `block::FEW_BLOCKS`. Called
+    /// between blocks, before any translation exists.
+    pub fn grow(&mut self) {
+        if self.mask + 1 < MANY_ENTRIES {
+            self.clear();
+            self.slots = Self::slots(MANY_ENTRIES);
+            self.mask = MANY_ENTRIES - 1;
+            self.blocks = BlockCache::new(super::block::MANY_BLOCKS);
+        }
+    }
+
+    /// Whether the caches have grown.
+    pub fn grown(&self) -> bool {
+        self.mask + 1 >= MANY_ENTRIES
+    }
+
     #[inline(always)]
-    fn index(host: usize) -> usize {
-        (host >> 1) & (ENTRIES - 1)
+    fn index(&self, host: usize) -> usize {
+        (host >> 1) & self.mask
     }
 
     /// The instruction decoded at host address `host`, if cached.
     #[inline(always)]
     pub fn get(&self, host: usize) -> Option<Decoded> {
-        let slot = &self.slots[Self::index(host)];
-        (slot.host == host).then_some(slot.decoded)
+        let slot = &self.slots[self.index(host)];
+        // SAFETY: a slot holding a host address holds its instruction.
+        (slot.host == host && host != EMPTY).then(|| unsafe { slot.decoded.assume_init() })
     }
 
     /// Caches `decoded`, whose bytes are at `host`. Returns true when its
     /// page just became a code page: the caller must drop the page's store
     /// entries from the host fast path.
     pub fn insert(&mut self, host: usize, decoded: Decoded) -> bool {
-        self.slots[Self::index(host)] = Slot { host, decoded };
+        self.slots[self.index(host)] = Slot { host, decoded: MaybeUninit::new(decoded) };
         let offset = host - self.ram_host;
         let page = offset >> 12;
         if let Some(lines) = self.code_lines.get_mut(page) {
@@ -155,7 +191,7 @@ impl ICache {
     fn drop_page(&mut self, page: u64) {
         let start = self.ram_host + (page as usize) * 4096;
         for host in (start..start + 4096).step_by(2) {
-            let slot = &mut self.slots[Self::index(host)];
+            let slot = &mut self.slots[self.index(host)];
             if slot.host == host {
                 slot.host = EMPTY;
             }
@@ -223,8 +259,8 @@ mod tests {
         let decoder = crate::isa::Decoder::get();
         cache.insert(base, decoder.decode(0x0010_0093));
         // The same index, another page.
-        cache.insert(base + 2 * ENTRIES, decoder.decode(0x0020_0093));
+        cache.insert(base + 2 * FEW_ENTRIES, decoder.decode(0x0020_0093));
         assert!(cache.get(base).is_none());
-        assert_eq!(cache.get(base + 2 * ENTRIES).map(|d| d.raw), Some(0x0020_0093));
+        assert_eq!(cache.get(base + 2 * FEW_ENTRIES).map(|d| d.raw), Some(0x0020_0093));
     }
 }

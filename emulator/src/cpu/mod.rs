@@ -338,6 +338,9 @@ impl Cpu {
     /// Runs until `steps` reaches `deadline`, or something asks for the
     /// machine's attention.
     pub fn run_until_deadline(&mut self) {
+        if self.steps >= icache::GROW_AFTER && !self.icache.grown() {
+            self.icache.grow();
+        }
         if self.observed {
             while self.steps < self.deadline {
                 self.step::<true>();
