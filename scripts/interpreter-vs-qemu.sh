@@ -18,6 +18,8 @@
 # agree. RVSIM=PATH uses that rvsim binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/side-by-side.sh
+. scripts/side-by-side.sh
 
 low=${1:-100}
 high=${2:-1000}
@@ -78,19 +80,10 @@ for emulator in "${emulators[@]}"; do
     done
 done
 
-host=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-echo "host: ${host:-unknown}; $(qemu-system-riscv64 --version | head -1)"
+host_line
 echo "$kernel, $low and $high rounds: $insns instructions between them, fastest of $repeats runs; rvsim's TLB $tlb"
-printf '%-12s %12s %12s %10s\n' "" "s ($low)" "s ($high)" "MIPS"
 declare -A mips
-for emulator in "${emulators[@]}"; do
-    lo=${seconds[$emulator,$low]}
-    hi=${seconds[$emulator,$high]}
-    mips[$emulator]=$(awk -v n="$insns" -v lo="$lo" -v hi="$hi" 'BEGIN { d = hi - lo; printf "%.0f", (d > 0 ? n / d / 1e6 : 0) }')
-    name=$emulator
-    [ "$emulator" = qemu ] || name="rvsim $emulator"
-    printf '%-12s %12.3f %12.3f %10s\n' "$name" "$lo" "$hi" "${mips[$emulator]}"
-done
+mips_table "$low" "$high" "$insns" "${emulators[@]}"
 awk -v i="${mips[interp]}" -v j="${mips[jit]}" -v q="${mips[qemu]}" 'BEGIN {
     if (i > 0) printf "jit / interp: %.2fx\n", j / i
     if (j > 0) printf "qemu / jit: %.2fx\n", q / j

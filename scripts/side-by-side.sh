@@ -1,6 +1,7 @@
 # What the scripts that time rvsim and QEMU side by side share (sourced by
-# xv6-vs-qemu.sh and linux-vs-qemu.sh): the tools they need, the rvsim
-# binary, the table's cells, and the failures said at the end.
+# xv6-vs-qemu.sh, linux-vs-qemu.sh, interpreter-vs-qemu.sh and
+# engines-vs-spike.sh): the tools they need, the rvsim binary, the table's
+# cells, the MIPS table, and the failures said at the end.
 
 # need_tools: QEMU and python3 (the console driver), or one line and exit 1.
 need_tools() {
@@ -46,4 +47,24 @@ report_failures() {
         fi
     done
     exit $status
+}
+
+# mips_table LOW HIGH INSTRUCTIONS EMULATOR...: a table of each emulator's
+# fastest seconds at LOW and at HIGH (from the associative array
+# `seconds`, keyed "EMULATOR,ROUNDS") and its MIPS, INSTRUCTIONS over the
+# difference, also left in the associative array `mips`; rvsim's engines
+# (interp, jit) are named "rvsim interp" and "rvsim jit".
+mips_table() {
+    local low=$1 high=$2 instructions=$3 emulator lo hi name
+    shift 3
+    printf '%-12s %12s %12s %10s\n' "" "s ($low)" "s ($high)" "MIPS"
+    for emulator in "$@"; do
+        lo=${seconds[$emulator,$low]}
+        hi=${seconds[$emulator,$high]}
+        mips[$emulator]=$(awk -v n="$instructions" -v lo="$lo" -v hi="$hi" \
+            'BEGIN { d = hi - lo; printf "%.0f", (d > 0 ? n / d / 1e6 : 0) }')
+        name=$emulator
+        case $emulator in interp | jit) name="rvsim $emulator" ;; esac
+        printf '%-12s %12.3f %12.3f %10s\n' "$name" "$lo" "$hi" "${mips[$emulator]}"
+    done
 }

@@ -28,7 +28,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -518,31 +518,14 @@ fn bare_metal_test_programs_agree() {
     assert!(translated > 0, "the jit translated nothing");
 }
 
-/// The riscv-tests suites rvsim implements (as tests/riscv_tests.rs).
-const RISCV_SUITES: &[&str] = &["ui", "um", "ua", "uc", "uf", "ud", "si", "mi", "uzba", "uzbb", "uzbs", "uziccid"];
-
-/// Every test ELF of `suite` in the corpus's isa directory, sorted.
-fn riscv_tests_of(isa: &Path, suite: &str) -> Vec<PathBuf> {
-    let prefix = format!("rv64{suite}-");
-    let mut tests: Vec<PathBuf> = std::fs::read_dir(isa)
-        .expect("the corpus's isa directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && !n.ends_with(".dump"))
-        })
-        .collect();
-    tests.sort();
-    tests
-}
-
 #[test]
 fn riscv_tests_agree() {
     let test = "riscv_tests_agree";
     let Some(corpus) = common::corpus(test) else { return };
     let isa = corpus.join("riscv-tests/isa");
     let mut cases = Vec::new();
-    for suite in RISCV_SUITES {
-        let tests = riscv_tests_of(&isa, suite);
+    for suite in common::RISCV_SUITES {
+        let tests = common::riscv_tests_of(&isa, suite);
         assert!(!tests.is_empty(), "no rv64{suite} tests in {}", isa.display());
         cases.extend(tests.iter().map(|t| Case::bare(t, &[])));
     }

@@ -9,33 +9,14 @@ mod common;
 
 use std::path::PathBuf;
 
-/// The suites rvsim implements (ziccid: instruction fetch sees the stores
-/// before it); the README says why the others (zbc, zbkb, zbkx, zfh,
-/// zicbo, svnapot) are not run.
-const SUITES: &[&str] = &["ui", "um", "ua", "uc", "uf", "ud", "si", "mi", "uzba", "uzbb", "uzbs", "uziccid"];
-
-/// Every test ELF of `suite` in the corpus, sorted.
-fn tests_of(isa: &std::path::Path, suite: &str) -> Vec<PathBuf> {
-    let prefix = format!("rv64{suite}-");
-    let mut tests: Vec<PathBuf> = std::fs::read_dir(isa)
-        .expect("the corpus's isa directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && !n.ends_with(".dump"))
-        })
-        .collect();
-    tests.sort();
-    tests
-}
-
 #[test]
 fn every_riscv_test_of_the_implemented_suites_passes() {
     let Some(corpus) = common::corpus("every_riscv_test_of_the_implemented_suites_passes") else { return };
     let isa = corpus.join("riscv-tests/isa");
     let mut failures = Vec::new();
     let mut ran = 0;
-    for suite in SUITES {
-        let tests = tests_of(&isa, suite);
+    for suite in common::RISCV_SUITES {
+        let tests = common::riscv_tests_of(&isa, suite);
         assert!(!tests.is_empty(), "no rv64{suite} tests in {}", isa.display());
         for test in tests {
             let output = common::run_rvsim(&test, &[]);

@@ -394,3 +394,23 @@ pub fn debian_file(test: &str, name: &str) -> Option<PathBuf> {
     eprintln!("SKIPPED (no {name} at {}; run scripts/fetch-debian.sh): {test}", path.display());
     None
 }
+
+/// The riscv-tests suites rvsim implements (ziccid: instruction fetch sees
+/// the stores before it); the README says why the others (zbc, zbkb,
+/// zbkx, zfh, zicbo, svnapot) are not run.
+pub const RISCV_SUITES: &[&str] = &["ui", "um", "ua", "uc", "uf", "ud", "si", "mi", "uzba", "uzbb", "uzbs", "uziccid"];
+
+/// Every riscv-tests ELF of `suite` in the corpus's `isa` directory,
+/// sorted.
+pub fn riscv_tests_of(isa: &Path, suite: &str) -> Vec<PathBuf> {
+    let prefix = format!("rv64{suite}-");
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(isa)
+        .expect("the corpus's isa directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && !n.ends_with(".dump"))
+        })
+        .collect();
+    tests.sort();
+    tests
+}
