@@ -48,13 +48,16 @@ pub struct JitTuning {
 }
 
 impl Default for JitTuning {
-    /// A block is translated at its 8192nd run: Cranelift takes about
-    /// 0.6 ms a block, the time to interpret some 200,000 instructions
-    /// (Debian's Linux to its prompt took 5.7 s at 8192 against 17.5 s at
-    /// 64). The translator starts after 4 million steps, so that a short
-    /// run (`rvsim run hello`: 0.7 million) never pays for it.
+    /// A block is translated at its 2048th run: Cranelift takes about
+    /// 0.6 ms a block, the time to interpret some 200,000 instructions.
+    /// Compiling on the hart's own thread, Debian's Linux took 17.5 s to
+    /// its prompt at 64 against 5.7 s at 8192; on the worker's thread,
+    /// 2.8 s at 2048 against 3.0 s at 8192 and 3.6 s at 32768 (runs
+    /// alternated, scripts/linux-vs-qemu.sh). The translator starts after
+    /// 4 million steps, so that a short run (`rvsim run hello`: 0.7
+    /// million) never pays for it.
     fn default() -> Self {
-        JitTuning { hot: 8192, start: 1 << 22, wait: false }
+        JitTuning { hot: 2048, start: 1 << 22, wait: false }
     }
 }
 

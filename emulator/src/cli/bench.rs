@@ -49,7 +49,7 @@ pub(super) struct EnginesArgs {
     #[arg(long, value_name = "SPEC", default_value = "entries=64,ways=4,policy=lru", value_parser = options::parse_tlb)]
     tlb: crate::mmu::TlbShape,
     /// When the translator translates (as `rvsim run --jit`).
-    #[arg(long, value_name = "SPEC", default_value = "hot=8192,start=4194304", value_parser = crate::engine::JitTuning::parse)]
+    #[arg(long, value_name = "SPEC", default_value = "hot=2048,start=4194304", value_parser = crate::engine::JitTuning::parse)]
     jit: crate::engine::JitTuning,
     /// Runs of each engine; the fastest is reported.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]

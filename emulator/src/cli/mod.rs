@@ -204,7 +204,7 @@ struct MachineArgs {
     /// When the translator translates: hot=N (runs of a block before it is translated), start=N
     /// (steps before the translator starts), wait (the hart waits for each translation instead of
     /// interpreting meanwhile, so that the same blocks run translated from run to run).
-    #[arg(long, value_name = "SPEC", default_value = "hot=8192,start=4194304", value_parser = crate::engine::JitTuning::parse)]
+    #[arg(long, value_name = "SPEC", default_value = "hot=2048,start=4194304", value_parser = crate::engine::JitTuning::parse)]
     jit: crate::engine::JitTuning,
     /// Print hart, TLB and MMU counters on stderr at exit (a cluster: each node's, then the total).
     #[arg(long)]
