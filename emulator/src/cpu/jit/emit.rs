@@ -106,6 +106,10 @@ pub(super) struct Emitter<'a, 'f> {
     again: Block,
     /// Byte offset of the instruction being translated from the first.
     offset: i64,
+    /// A memory access ran, after which the block loop makes the fetch
+    /// page's entry most recent, and that touch is not made yet (see
+    /// [`Emitter::access`]).
+    fetch_touch_owed: bool,
 }
 
 impl<'a, 'f> Emitter<'a, 'f> {
@@ -136,6 +140,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
             head,
             again,
             offset: 0,
+            fetch_touch_owed: false,
         };
         for (block, params) in [(leave, 3), (chain, 2), (trapped, 1), (again, 1)] {
             for _ in 0..params {
@@ -440,6 +445,19 @@ impl<'a, 'f> Emitter<'a, 'f> {
 
     /// A load or store of the integer registers, with the host fast path
     /// inline; false for the other accesses (AMOs, FP).
+    ///
+    /// The block loop makes the fetch page's entry most recent after each
+    /// access that the block goes on after. Replacement compares only the
+    /// order of each set's last uses, so the touches owed for two accesses
+    /// in a row can be made once, after the second: the order of last uses
+    /// is the same (F D1 F D2 F leaves D1 < D2 < F, as F D1 D2 F does). The
+    /// owed touch is made where that order could be seen or would differ:
+    /// before any call into the interpreter's semantics (a fill there
+    /// chooses a victim), before the data touch of the block's last
+    /// instruction (after which the loop makes none), and at each exit.
+    /// Under a fully associative LRU TLB, where fetch and data alternate
+    /// as the one set's most recent, this halves the touches that leave
+    /// translated code.
     fn access(&mut self, i: usize, d: &Decoded, last: bool) -> bool {
         let (size, signed, store) = match d.base.name {
             "lb" => (1, true, false),
@@ -455,6 +473,9 @@ impl<'a, 'f> Emitter<'a, 'f> {
             "sd" => (8, false, true),
             _ => return false,
         };
+        if last {
+            self.pay_fetch_touch();
+        }
         let base = self.x(d.rs1);
         let va = self.b.ins().iadd_imm_s(base, d.imm);
         let value = if store { Some(self.x(d.rs2)) } else { None };
@@ -470,16 +491,25 @@ impl<'a, 'f> Emitter<'a, 'f> {
             }
         }
         self.b.ins().jump(join, &[]);
-        // Slow: the interpreter's semantics.
+        // Slow: the interpreter's semantics, the owed touch made first.
         self.b.switch_to_block(slow);
+        if self.fetch_touch_owed {
+            self.touch_fetch_entry();
+        }
         self.call_semantics(i, d);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
         self.forget_registers_but(d);
-        if !last {
-            self.touch_fetch_entry();
-        }
+        self.fetch_touch_owed = !last;
         true
+    }
+
+    /// Makes the fetch touch owed, if one is, on the path being built.
+    fn pay_fetch_touch(&mut self) {
+        if self.fetch_touch_owed {
+            self.touch_fetch_entry();
+            self.fetch_touch_owed = false;
+        }
     }
 
     /// Looks `va` up in the fast path's row for the access; on a hit
@@ -603,21 +633,27 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// goes on; an access is followed by the block loop's look; the
     /// block's last goes where `next_pc` says.
     fn interpreted(&mut self, i: usize, d: &Decoded, last: bool) {
+        self.pay_fetch_touch();
         self.call_semantics(i, d);
         self.forget_registers_but(d);
         if last {
             let next = self.b.ins().load(I64, flags(), self.cpu, at::NEXT_PC);
             let n = self.constant(i + 1);
             self.b.ins().jump(self.chain, &[n.into(), next.into()]);
-        } else if d.role() == BlockRole::Access {
-            self.touch_fetch_entry();
+        } else {
+            self.fetch_touch_owed = d.role() == BlockRole::Access;
         }
     }
 
     // ---- leaving ----
 
-    /// Leaves after instruction `executed - 1` retired, for `target`.
+    /// Leaves after instruction `executed - 1` retired, for `target`,
+    /// making the fetch touch owed, if any, unless the block loop would
+    /// stop right after an access (then it makes none).
     fn exit(&mut self, executed: usize, target: Target) {
+        if self.fetch_touch_owed && !matches!(target, Target::Dispatcher(_)) {
+            self.touch_fetch_entry();
+        }
         let n = self.constant(executed);
         let (pc, chains) = match target {
             Target::Relative(0) => {
