@@ -1,8 +1,10 @@
 //! rvsim: an RV64 system emulator built to make shared virtual memory
 //! visible and measurable.
 //!
-//! The library is the emulator; the `rvsim` binary is a thin command line
-//! over it. A [`Machine`] is a QEMU `virt`-compatible board with one
+//! The emulator itself is the `rvsim-core` crate, whose modules this one
+//! re-exports under the same names; this crate adds the tools over it:
+//! the command line (the `rvsim` binary), the debugger, the gdb stub and
+//! the benchmarks. A [`Machine`] is a QEMU `virt`-compatible board with one
 //! RV64GC hart (with Zba, Zbb and Zbs): build one from a [`MachineConfig`], load an ELF image
 //! with [`Machine::load_kernel`], and [`Machine::run`] it until the guest
 //! stops it.
@@ -20,31 +22,13 @@
 //! ```
 
 pub mod bench;
-pub mod boot_layout;
-pub mod bootargs;
 pub mod builtin;
-pub mod bus;
 pub mod cli;
-pub mod cluster;
-pub mod cpu;
 pub mod debugger;
-pub mod devices;
-pub mod engine;
-pub mod fdt;
 pub mod gdb;
-pub mod images;
-pub mod initrd;
-pub mod isa;
-pub mod loader;
-pub mod machine;
-pub mod memmap;
-pub mod mmu;
-pub mod net;
-pub mod ram;
-pub mod stats;
-pub mod terminal;
-pub mod tools;
-pub mod trace;
 
-pub use loader::{ElfImage, LoadError};
-pub use machine::{Machine, MachineConfig, StopReason};
+pub use rvsim_core::{ElfImage, LoadError, Machine, MachineConfig, StopReason};
+pub use rvsim_core::{
+    boot_layout, bootargs, bus, cluster, cpu, devices, engine, fdt, images, initrd, isa, loader, machine, memmap, mmu,
+    net, ram, stats, terminal, tools, trace,
+};
