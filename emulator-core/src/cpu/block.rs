@@ -35,11 +35,14 @@ pub const MAX_OPS: usize = 32;
 /// (`rvsim run hello`: 9.3 ms against 8.1 with 4,096).
 pub const FEW_BLOCKS: usize = 1 << 10;
 /// Blocks cached once the hart has run a while (see `ICache::grow`):
-/// enough for Linux's hot kernel code (1,024 made its boot rebuild blocks
-/// over and over: 4.4 s to the prompt under jit against 3.1 s with
-/// 8,192). The cache is allocated zeroed, so the pages of blocks never
-/// used are never touched.
-pub const MANY_BLOCKS: usize = 1 << 13;
+/// enough for Linux's hot kernel code. Its boot to the prompt builds
+/// about 46,000 different blocks; with 8,192 places it built blocks
+/// 659,000 times, over others nearly every time (2.6 s to the prompt),
+/// with 32,768 places 224,000 times (2.5 s; 65,536: 148,000 times, also
+/// 2.5 s, for 40 MB more). The cache is allocated zeroed, so the pages of
+/// blocks never used are never touched: the 32,768 places cost that boot
+/// 34 MB.
+pub const MANY_BLOCKS: usize = 1 << 15;
 /// The host address no block starts at (RAM is never at host address 0).
 const EMPTY: usize = 0;
 /// The instruction accesses memory or is a conditional branch: the loop
