@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use goblin::container::{Container, Ctx, Endian};
-use goblin::elf::{Elf, Header, ProgramHeader, header, program_header, sym};
+use goblin::elf::{Elf, Header, ProgramHeader, SectionHeader, Symtab, header, program_header, section_header, sym};
 
 use crate::memmap::MAX_RAM_SIZE;
 
@@ -278,11 +278,35 @@ fn segments(bytes: &[u8], program_headers: &[ProgramHeader]) -> Result<Vec<Segme
 }
 
 /// The function and object symbols, from the section headers, the symbol
-/// table and its strings; what is wrong with them if they are corrupt.
-fn symbol_table(bytes: &[u8]) -> Result<Symbols, String> {
-    let elf = Elf::parse(bytes).map_err(|e| e.to_string())?;
-    let symbols = elf
-        .syms
+/// table and its strings; what is wrong with them if they are corrupt
+/// (section headers outside the file, section or symbol names that are
+/// not UTF-8). Only the sections named here are read: the teaching
+/// kernel's 15,000 symbols were a tenth of `rvsim run hello` when the
+/// whole file was parsed and every string of the table split out first.
+fn symbol_table(bytes: &[u8], header: &Header) -> Result<Symbols, String> {
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    let offset = usize::try_from(header.e_shoff).map_err(|e| e.to_string())?;
+    let sections = SectionHeader::parse(bytes, offset, usize::from(header.e_shnum), ctx)
+        .map_err(|e| format!("malformed section headers: {e}"))?;
+    let contents = |index: usize, what: &str| {
+        let section = sections.get(index).ok_or_else(|| format!("no section {index} for the {what}"))?;
+        let start = usize::try_from(section.sh_offset).map_err(|e| e.to_string())?;
+        let len = usize::try_from(section.sh_size).map_err(|e| e.to_string())?;
+        let text = start.checked_add(len).and_then(|end| bytes.get(start..end));
+        let text = text.ok_or_else(|| format!("the {what} extend past the end of the file"))?;
+        std::str::from_utf8(text).map_err(|e| format!("the {what} are not UTF-8: {e}"))
+    };
+    if header.e_shstrndx != 0 {
+        contents(usize::from(header.e_shstrndx), "section names")?;
+    }
+    let Some(symtab) = sections.iter().find(|s| s.sh_type == section_header::SHT_SYMTAB) else {
+        return Ok(Symbols::default());
+    };
+    let names = contents(symtab.sh_link as usize, "symbol names")?;
+    let offset = usize::try_from(symtab.sh_offset).map_err(|e| e.to_string())?;
+    let count = usize::try_from(symtab.sh_size / goblin::elf64::sym::SIZEOF_SYM as u64).map_err(|e| e.to_string())?;
+    let table = Symtab::parse(bytes, offset, count, ctx).map_err(|e| format!("malformed symbol table: {e}"))?;
+    let symbols = table
         .iter()
         .filter(|s| {
             matches!(s.st_type(), sym::STT_FUNC | sym::STT_OBJECT | sym::STT_NOTYPE)
@@ -290,7 +314,7 @@ fn symbol_table(bytes: &[u8]) -> Result<Symbols, String> {
                 && s.st_name != 0
         })
         .filter_map(|s| {
-            let name = elf.strtab.get_at(s.st_name)?;
+            let name = names.get(s.st_name..)?.split('\0').next()?;
             // Assembler-local labels ("$x", ".L...") only add noise.
             // Rust names are shown demangled, without their hash.
             (!name.starts_with('$') && !name.starts_with(".L")).then(|| Symbol {
@@ -329,7 +353,7 @@ impl ElfImage {
         check_type(header.e_type).map_err(fail)?;
         let program_headers = program_headers(bytes, &header).map_err(fail)?;
         let segments = segments(bytes, &program_headers).map_err(fail)?;
-        let (symbols, dropped_symbols) = match symbol_table(bytes) {
+        let (symbols, dropped_symbols) = match symbol_table(bytes, &header) {
             Ok(symbols) => (symbols, None),
             Err(why) => (Symbols::default(), Some(why)),
         };
