@@ -164,6 +164,22 @@ fn flags(role: BlockRole) -> u64 {
     }
 }
 
+/// `at`, unchanged, but no longer known to the compiler to be derived
+/// from anything, so that it does not keep a count of its own for what
+/// the block loop works out from an instruction's place (more counts than
+/// the host has registers to keep across the semantics' call, so that
+/// some went through the stack).
+#[inline(always)]
+fn opaque(at: *const Decoded) -> *const Decoded {
+    let mut addr = at.addr();
+    // SAFETY: an empty instruction: it reads and writes nothing.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
+    unsafe {
+        std::arch::asm!("/* {0} */", inout(reg) addr, options(pure, nomem, nostack, preserves_flags))
+    };
+    at.with_addr(addr)
+}
+
 impl Cpu {
     /// Runs the block at `pc` when fetch is on its fast path there and the
     /// whole block fits before the deadline. Returns false, having done
@@ -211,50 +227,66 @@ impl Cpu {
         if self.fetch_slot != NO_SLOT {
             self.mmu.tlb.touch(self.fetch_slot as usize);
         }
-        // The step and retired counts, and the pc, are kept in registers
-        // and only stored into the hart (for semantics that read them),
-        // never read back: no chain of memory round trips links one
-        // instruction to the next. Retired lags steps by a constant while
-        // nothing traps.
+        // Only the instruction, the pc and the flags change from one
+        // instruction to the next. The step and retired counts are stored
+        // into the hart only before an instruction that may read them (an
+        // access, which may read a device's clock; the block's last, which
+        // may read the counters or return from a trap) and when one traps:
+        // plain computation reads only registers and its pc. They are
+        // worked out then from the instruction's place in the block.
+        // Retired lags steps by a constant while nothing traps.
+        let first = op;
         let first_step = self.steps;
         let lag = first_step - self.retired;
-        let mut steps = first_step;
+        // The steps up to and including the instruction at `at`.
+        let steps_to = |at: *const Decoded| {
+            // SAFETY: `at` and `first` point into one block's instructions.
+            first_step + unsafe { opaque(at).offset_from(first) } as u64 + 1
+        };
         let trapped = loop {
             // SAFETY: as above; `op <= last`.
             let d = unsafe { &*op };
-            steps += 1;
-            self.steps = steps;
             let fallthrough = pc.wrapping_add(d.len as u64);
-            let links = flags & LINK != 0;
-            if links {
+            let looks = flags & (CHECK | LINK) != 0;
+            if looks {
+                let steps = steps_to(op);
+                self.steps = steps;
+                self.retired = steps - 1 - lag;
                 self.next_pc = fallthrough;
             }
             if let Err(e) = (d.exec)(self, d) {
+                let steps = steps_to(op);
+                self.steps = steps;
+                self.retired = steps - 1 - lag;
                 break Some(e);
             }
-            self.retired = steps - lag;
-            pc = if links { self.next_pc } else { fallthrough };
+            flags >>= 2;
+            if !looks {
+                pc = fallthrough;
+                self.pc = pc;
+                // SAFETY: a plain instruction is never a block's last.
+                op = unsafe { op.add(1) };
+                continue;
+            }
+            pc = self.next_pc;
             self.pc = pc;
-            if op == last {
+            // A branch may have been taken; an access may have used
+            // another TLB entry, filled one over the fetch page's, changed
+            // code, or asked for the machine's attention.
+            if opaque(op) == last || pc != fallthrough || self.steps >= self.deadline || self.fetch_page != pc >> 12 {
+                let steps = steps_to(op);
+                self.steps = steps;
+                self.retired = steps - lag;
                 break None;
             }
-            if flags & CHECK != 0 {
-                // A branch may have been taken; an access may have used
-                // another TLB entry, filled one over the fetch page's,
-                // changed code, or asked for the machine's attention.
-                if pc != fallthrough || steps >= self.deadline || self.fetch_page != pc >> 12 {
-                    break None;
-                }
-                if self.fetch_slot != NO_SLOT {
-                    self.mmu.tlb.touch(self.fetch_slot as usize);
-                }
+            if self.fetch_slot != NO_SLOT {
+                self.mmu.tlb.touch(self.fetch_slot as usize);
             }
-            flags >>= 2;
             // SAFETY: `op < last`.
             op = unsafe { op.add(1) };
         };
         // Counted after the loop, so that nothing inside it keeps a count.
-        self.count_fetches(steps - first_step);
+        self.count_fetches(self.steps - first_step);
         if let Some(e) = trapped {
             self.raise(e);
         }
