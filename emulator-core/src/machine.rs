@@ -217,6 +217,7 @@ impl Machine {
     }
 
     /// Hart `hart`, holding the bus, to run or to change.
+    #[inline]
     pub fn hart_mut(&mut self, hart: usize) -> &mut Cpu {
         let hart = hart.min(self.harts.len() - 1);
         self.lend_bus(hart);
@@ -225,6 +226,7 @@ impl Machine {
 
     /// The hart tools look at (see [`Machine::set_focus`]), holding the
     /// bus.
+    #[inline]
     pub fn cpu(&mut self) -> &mut Cpu {
         self.hart_mut(self.focus)
     }
@@ -280,10 +282,15 @@ impl Machine {
     }
 
     /// Moves the bus to hart `to`.
+    #[inline]
     fn lend_bus(&mut self, to: usize) {
-        if to == self.holder {
-            return;
+        if to != self.holder {
+            self.move_bus(to);
         }
+    }
+
+    /// Moves the bus from the hart holding it to hart `to`.
+    fn move_bus(&mut self, to: usize) {
         let (from, into) = if self.holder < to {
             let (low, high) = self.harts.split_at_mut(to);
             (&mut low[self.holder], &mut high[0])

@@ -99,11 +99,13 @@ impl Ram {
     }
 
     /// Host address of the byte at `offset` (from [`Ram::offset_of`]).
+    #[inline]
     pub fn host_address(&self, offset: usize) -> usize {
         self.ptr.as_ptr() as usize + offset
     }
 
     /// Guest physical address of host address `host` (inside RAM).
+    #[inline]
     pub fn guest_address(&self, host: usize) -> u64 {
         self.base + (host - self.ptr.as_ptr() as usize) as u64
     }
