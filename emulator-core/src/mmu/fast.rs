@@ -118,6 +118,7 @@ impl FastPath {
     }
 
     /// Caches the page of `va`, whose RAM starts at host address `host_page`.
+    #[inline]
     pub fn insert(&mut self, mode: Privilege, access: Access, va: u64, host_page: usize, slot: u32) {
         let (r, i) = (row(mode_index(mode), access), (va >> 12) as usize & (ENTRIES - 1));
         let addend = host_page.wrapping_sub((va & !0xfff) as usize);
@@ -186,6 +187,7 @@ impl FastPath {
     /// replaced. `va` is the replaced entry's address and `level` its page
     /// size: a 4 KiB entry can only sit at one index; a superpage may have
     /// been cached at any.
+    #[inline]
     pub fn invalidate_slot(&mut self, slot: u32, va: u64, level: u8) {
         let Some(bits) = self.slot_rows.get_mut(slot as usize) else { return };
         let rows = std::mem::take(bits);

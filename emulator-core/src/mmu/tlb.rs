@@ -388,7 +388,7 @@ impl Tlb {
     }
 
     /// Finds the slot translating `va` without counting anything.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, va: u64, asid: u16) -> Option<usize> {
         for level in 0..LEVELS {
             if self.per_level[level as usize] == 0 {
@@ -457,6 +457,7 @@ impl Tlb {
     /// address space is replaced in place (not counted as an eviction).
     /// Returns the slot used and, if it held a valid entry before, that
     /// entry's page as (virtual address, level).
+    #[inline]
     pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
         let start = self.set_of(va, entry.level) * self.shape.ways;
         let exact = lookup_key(entry.vpn, entry.level, false, entry.asid);
