@@ -317,13 +317,19 @@ impl Cpu {
     /// page) into the cache.
     #[cold]
     fn build_block(&mut self, pc: u64, host: usize) -> *mut Block {
-        let mut ops = [None; MAX_OPS];
+        let index = self.icache.blocks.index(host);
+        let block = self.icache.blocks.at(index);
+        // The instructions are decoded straight into the block's place
+        // (decoding reads and fills the decoded-instruction cache, never a
+        // block).
         let (mut len, mut flags) = (0, 0u64);
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
             let d = self.decoded_on_fetch_page(at);
             let role = d.role();
-            ops[len] = Some(d);
+            // SAFETY: `block` points into the cache's allocation, no block
+            // is running, and `len < MAX_OPS`.
+            unsafe { (*block).ops[len] = MaybeUninit::new(d) };
             flags |= self::flags(role) << (2 * len);
             len += 1;
             if role == BlockRole::Ends {
@@ -331,15 +337,12 @@ impl Cpu {
             }
             at = at.wrapping_add(d.len as u64);
         }
-        let index = self.icache.blocks.index(host);
-        let block = self.icache.blocks.at(index);
         if let Some(key) = self.icache.blocks.hosts.get_mut(index) {
             *key = host;
         }
         // A block built again (after its slot held another) keeps its code.
         let code = self.icache.jit.as_deref().map_or(std::ptr::null(), |jit| jit.code_of(host));
-        // SAFETY: `block` points into the cache's allocation, and no block
-        // is running.
+        // SAFETY: as above.
         unsafe {
             (*block).len = len;
             (*block).runs = 0;
@@ -347,9 +350,6 @@ impl Cpu {
             // The last instruction reads or writes `next_pc` whatever it is:
             // a block cut at its page's end or at MAX_OPS ends with it set.
             (*block).flags = flags | LINK << (2 * (len - 1));
-            for (i, d) in ops.into_iter().flatten().enumerate() {
-                (*block).ops[i] = MaybeUninit::new(d);
-            }
         }
         block
     }
