@@ -24,7 +24,7 @@
 
 use super::{Access, Cpu};
 use crate::isa::{BlockRole, Decoded};
-use crate::mmu::fast::NO_SLOT;
+use crate::mmu::fast::{NO_SLOT, mode_index};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
@@ -189,8 +189,7 @@ impl Cpu {
     #[inline(always)]
     pub(super) fn run_block<const TRANSLATING: bool>(&mut self) -> bool {
         let mut pc = self.pc;
-        let page = self.fetch_page;
-        if pc >> 12 != page || pc & 0xfff > 0xffc {
+        if pc & 0xfff > 0xffc || (pc >> 12 != self.fetch_page && !self.enter_fetch_page(pc)) {
             return false;
         }
         let host = (pc as usize).wrapping_add(self.fetch_addend);
@@ -290,6 +289,26 @@ impl Cpu {
         if let Some(e) = trapped {
             self.raise(e);
         }
+        true
+    }
+
+    /// Makes the page of `pc` the fetch page when the host fast path has
+    /// it, as a fetch there would (`Cpu::fetch_host`); false, changing
+    /// nothing, otherwise. Nothing is counted: the fetch of the block's
+    /// first instruction is counted with the others, as a hit on the
+    /// page's TLB entry (which the fast path having the page means it
+    /// holds), made most recent before the block runs, which is what the
+    /// fetch would count and do. Blocks thus run straight after a jump to
+    /// another page, rather than after a step through the slow fetch.
+    #[inline(always)]
+    fn enter_fetch_page(&mut self, pc: u64) -> bool {
+        let entry = *self.mmu.fast.entry(mode_index(self.mode), Access::Fetch, pc);
+        if entry.tag != pc >> 12 {
+            return false;
+        }
+        self.fetch_page = entry.tag;
+        self.fetch_addend = entry.addend();
+        self.fetch_slot = entry.slot();
         true
     }
 
