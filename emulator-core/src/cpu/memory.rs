@@ -393,13 +393,28 @@ impl Cpu {
                 self.bus.ram.host_address(offset)
             }
         };
-        let entry = *self.mmu.fast.entry(mode_index(self.mode), Access::Fetch, va);
-        if entry.tag == va >> 12 {
-            self.fetch_page = entry.tag;
-            self.fetch_addend = entry.addend();
-            self.fetch_slot = entry.slot();
-        }
+        self.enter_fetch_page(va);
         Ok(host)
+    }
+
+    /// Makes the page of `pc` the fetch page (its addend and TLB slot)
+    /// when the host fast path has it; false, changing nothing, otherwise.
+    /// Nothing is counted. The fetch does it after its lookup; the block
+    /// loop does it on its own after a jump to another page, and runs the
+    /// block there at once: the fast path having the page means its TLB
+    /// entry holds it, so the block's first fetch is a hit like the
+    /// others, counted with them, and the entry made most recent before the
+    /// block runs is what that fetch would have done.
+    #[inline(always)]
+    pub(super) fn enter_fetch_page(&mut self, pc: u64) -> bool {
+        let entry = *self.mmu.fast.entry(mode_index(self.mode), Access::Fetch, pc);
+        if entry.tag != pc >> 12 {
+            return false;
+        }
+        self.fetch_page = entry.tag;
+        self.fetch_addend = entry.addend();
+        self.fetch_slot = entry.slot();
+        true
     }
 
     fn device_load(&mut self, pa: u64, size: u8) -> Option<u64> {
