@@ -648,8 +648,10 @@ impl<'a, 'f> Emitter<'a, 'f> {
     // ---- leaving ----
 
     /// Leaves after instruction `executed - 1` retired, for `target`,
-    /// making the fetch touch owed, if any, unless the block loop would
-    /// stop right after an access (then it makes none).
+    /// making the fetch touch owed, if any. A leave to the dispatcher
+    /// comes only after a call into the semantics, and every path to such
+    /// a call has made the owed touch before it (the flag stays set on
+    /// that path only because the access's fast path shares it).
     fn exit(&mut self, executed: usize, target: Target) {
         if self.fetch_touch_owed && !matches!(target, Target::Dispatcher(_)) {
             self.touch_fetch_entry();
