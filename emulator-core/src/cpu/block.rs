@@ -8,8 +8,12 @@
 //! instructions. Conditional branches stay inside: the block is left
 //! where one is taken. Nothing else can change the fetch page except a
 //! memory access (a TLB fill that evicts the fetch page's entry, a store
-//! to code, a device write that wants attention), so the loop checks
-//! after branches and memory instructions only.
+//! to code, a device write that wants attention), so a block looks
+//! whether to go on after branches and memory instructions only.
+//!
+//! A block runs by its instructions' threaded handlers (see
+//! `threaded.rs`): each runs its instruction's semantics, inlined, and
+//! jumps straight into the next one's.
 //!
 //! The TLB statistics stay exact: every instruction still stands for one
 //! fetch lookup that hits the fetch page's entry. The hits are counted
@@ -22,8 +26,8 @@
 //! address of their first byte, and dropped with it: when a store reaches
 //! one of their code pages, or at `fence.i`.
 
-use super::{Access, Cpu};
-use crate::isa::{BlockRole, Decoded};
+use super::{Access, Cpu, threaded};
+use crate::isa::{BlockRole, Decoded, Decoder};
 use crate::mmu::fast::NO_SLOT;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
@@ -45,35 +49,19 @@ pub const FEW_BLOCKS: usize = 1 << 10;
 pub const MANY_BLOCKS: usize = 1 << 15;
 /// The host address no block starts at (RAM is never at host address 0).
 const EMPTY: usize = 0;
-/// The instruction accesses memory or is a conditional branch.
-const CHECK: u64 = 1;
-/// The instruction reads or writes `next_pc` (branches, jumps, returns:
-/// the block's last instruction).
-///
-/// The loop treats an instruction with either flag alike: it stores the
-/// step and retired counts and `next_pc` into the hart before it, takes
-/// the next pc from `next_pc` after it, and looks whether to go on; for
-/// plain computation (neither) the next pc stays in a register. One bit
-/// per instruction would say as much, and took fewer host instructions
-/// (8.49 G against 8.82 G on bench.c), but ran bench.c 14% slower
-/// (4.83 s against 4.23 s, side by side): the two bits stay.
-const LINK: u64 = 2;
-
 /// One block (its key, the host address of its first byte, is kept apart
 /// in [`BlockCache`]'s `hosts`).
 pub struct Block {
     /// Instructions in `ops`.
     len: usize,
-    /// Two bits per instruction, `ops[i]`'s at bit `2 * i`: [`CHECK`] and
-    /// [`LINK`].
-    flags: u64,
     /// Runs of the block since it was built, for the translator: at
     /// `JitTuning::hot` it is sent to be translated.
     pub(super) runs: u32,
     /// Its translated code, once there is some (null until then).
     pub(super) code: *const u8,
-    /// The instructions; the first `len` are initialized.
-    ops: [MaybeUninit<Decoded>; MAX_OPS],
+    /// The instructions; the first `len` are initialized, and followed by
+    /// one whose threaded handler ends the block.
+    ops: [MaybeUninit<Decoded>; MAX_OPS + 1],
 }
 
 /// The blocks, direct-mapped by host address.
@@ -160,38 +148,6 @@ impl Default for BlockCache {
     }
 }
 
-/// The loop's flags for an instruction of role `role`.
-fn flags(role: BlockRole) -> u64 {
-    match role {
-        BlockRole::Plain => 0,
-        BlockRole::Access => CHECK,
-        BlockRole::Branch => CHECK | LINK,
-        BlockRole::Ends => LINK,
-    }
-}
-
-/// `at`, unchanged, but no longer known to the compiler to be derived
-/// from anything, so that it does not keep a count of its own for what
-/// the block loop works out from an instruction's place (more counts than
-/// the host has registers to keep across the semantics' call, so that
-/// some went through the stack).
-///
-/// The pointer itself goes through the empty `asm!`: passing its address
-/// and rebuilding the pointer (`with_addr`) costs the block loop a tenth
-/// more host instructions on bench.c (callgrind).
-#[inline(always)]
-#[allow(clippy::pointers_in_nomem_asm_block)]
-fn opaque(at: *const Decoded) -> *const Decoded {
-    let mut at = at;
-    // SAFETY: an empty instruction: it neither reads nor writes through
-    // the pointer, nor anything else.
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
-    unsafe {
-        std::arch::asm!("/* {0} */", inout(reg) at, options(pure, nomem, nostack, preserves_flags))
-    };
-    at
-}
-
 impl Cpu {
     /// Runs the block at `pc` when fetch is on its fast path there and the
     /// whole block fits before the deadline. Returns false, having done
@@ -200,7 +156,7 @@ impl Cpu {
     /// some, and a block is sent to be translated when it becomes hot.
     #[inline(always)]
     pub(super) fn run_block<const TRANSLATING: bool>(&mut self) -> bool {
-        let mut pc = self.pc;
+        let pc = self.pc;
         if pc & 0xfff > 0xffc || (pc >> 12 != self.fetch_page && !self.enter_fetch_page(pc)) {
             return false;
         }
@@ -223,81 +179,30 @@ impl Cpu {
         // SAFETY: the cache's blocks are allocated once and never move,
         // outside the `Cpu`. While a block runs nothing builds blocks, and
         // dropping one (a store to its page) only clears its key; the
-        // loop stops after such a store.
-        let (len, mut flags) = unsafe { ((*block).len, (*block).flags) };
+        // block is left after such a store.
+        let len = unsafe { (*block).len };
         if self.deadline - self.steps < len as u64 {
             return false;
         }
         // SAFETY: `block` points at a live block (as above); taking a
-        // field's address reads nothing.
-        // (`MaybeUninit<Decoded>` has `Decoded`'s layout; the first `len`
-        // are initialized.)
-        let mut op = unsafe { std::ptr::addr_of!((*block).ops) } as *const Decoded;
-        // SAFETY: `len <= MAX_OPS`.
-        let last = unsafe { op.add(len - 1) };
+        // field's address reads nothing. (`MaybeUninit<Decoded>` has
+        // `Decoded`'s layout; the first `len` are initialized, then the
+        // block's end.)
+        let first = unsafe { std::ptr::addr_of!((*block).ops) } as *const Decoded;
         if self.fetch_slot != NO_SLOT {
             self.mmu.tlb.touch(self.fetch_slot as usize);
         }
-        // Only the instruction, the pc and the flags change from one
-        // instruction to the next. The step and retired counts are stored
-        // into the hart only before an instruction that may read them (an
-        // access, which may read a device's clock; the block's last, which
-        // may read the counters or return from a trap) and when one traps:
-        // plain computation reads only registers and its pc. They are
-        // worked out then from the instruction's place in the block.
-        // Retired lags steps by a constant while nothing traps.
-        let first = op;
         let first_step = self.steps;
         let lag = first_step - self.retired;
-        // The steps up to and including the instruction at `at`.
-        let steps_to = |at: *const Decoded| {
-            // SAFETY: `at` and `first` point into one block's instructions.
-            first_step + unsafe { opaque(at).offset_from(first) } as u64 + 1
-        };
-        let trapped = loop {
-            // SAFETY: as above; `op <= last`.
-            let d = unsafe { &*op };
-            let fallthrough = pc.wrapping_add(d.len as u64);
-            let looks = flags & (CHECK | LINK) != 0;
-            if looks {
-                let steps = steps_to(op);
-                self.steps = steps;
-                self.retired = steps - 1 - lag;
-                self.next_pc = fallthrough;
-            }
-            if let Err(e) = (d.exec)(self, d) {
-                let steps = steps_to(op);
-                self.steps = steps;
-                self.retired = steps - 1 - lag;
-                break Some(e);
-            }
-            flags >>= 2;
-            if !looks {
-                pc = fallthrough;
-                self.pc = pc;
-                // SAFETY: a plain instruction is never a block's last.
-                op = unsafe { op.add(1) };
-                continue;
-            }
-            pc = self.next_pc;
-            self.pc = pc;
-            // A branch may have been taken; an access may have used
-            // another TLB entry, filled one over the fetch page's, changed
-            // code, or asked for the machine's attention.
-            if opaque(op) == last || pc != fallthrough || self.steps >= self.deadline || self.fetch_page != pc >> 12 {
-                let steps = steps_to(op);
-                self.steps = steps;
-                self.retired = steps - lag;
-                break None;
-            }
-            if self.fetch_slot != NO_SLOT {
-                self.mmu.tlb.touch(self.fetch_slot as usize);
-            }
-            // SAFETY: `op < last`.
-            op = unsafe { op.add(1) };
-        };
-        // Counted after the loop, so that nothing inside it keeps a count.
-        self.count_fetches(self.steps - first_step);
+        self.block_lag = lag;
+        // SAFETY: a live block, its instructions followed by its end.
+        let steps = unsafe { ((*first).threaded)(self, first, pc, first_step) };
+        // The last instruction run retired unless it trapped.
+        let trapped = self.block_trap.take();
+        self.steps = steps;
+        self.retired = steps - lag - trapped.is_some() as u64;
+        // Counted after the block, so that nothing inside it keeps a count.
+        self.count_fetches(steps - first_step);
         if let Some(e) = trapped {
             self.raise(e);
         }
@@ -333,7 +238,7 @@ impl Cpu {
         // The instructions are decoded straight into the block's place
         // (decoding reads and fills the decoded-instruction cache, never a
         // block).
-        let (mut len, mut flags) = (0, 0u64);
+        let mut len = 0;
         let mut at = pc;
         while at >> 12 == pc >> 12 && at & 0xfff <= 0xffc && len < MAX_OPS {
             let d = self.decoded_on_fetch_page(at);
@@ -341,7 +246,6 @@ impl Cpu {
             // SAFETY: `block` points into the cache's allocation, no block
             // is running, and `len < MAX_OPS`.
             unsafe { (*block).ops[len] = MaybeUninit::new(d) };
-            flags |= self::flags(role) << (2 * len);
             len += 1;
             if role == BlockRole::Ends {
                 break;
@@ -353,14 +257,12 @@ impl Cpu {
         }
         // A block built again (after its slot held another) keeps its code.
         let code = self.icache.jit.as_deref().map_or(std::ptr::null(), |jit| jit.code_of(host));
-        // SAFETY: as above.
+        // SAFETY: as above; `len <= MAX_OPS`.
         unsafe {
+            (*block).ops[len] = MaybeUninit::new(Decoded { threaded: threaded::block_end, ..Decoder::illegal(0, 4) });
             (*block).len = len;
             (*block).runs = 0;
             (*block).code = code;
-            // The last instruction reads or writes `next_pc` whatever it is:
-            // a block cut at its page's end or at MAX_OPS ends with it set.
-            (*block).flags = flags | LINK << (2 * (len - 1));
         }
         block
     }

@@ -8,6 +8,8 @@
 //! tests a single counter.
 
 mod block;
+#[cfg(test)]
+mod block_tests;
 mod csr;
 mod fpu;
 pub(crate) mod icache;
@@ -16,6 +18,7 @@ mod memory;
 mod observe;
 mod pagerefs;
 mod privilege;
+pub mod threaded;
 mod translate;
 mod trap;
 
@@ -107,9 +110,12 @@ pub struct Cpu {
     pub(crate) icache: icache::ICache,
     /// This hart's number (`mhartid`).
     pub hart_id: usize,
-    /// The exception an instruction raised inside translated code, for
-    /// the dispatcher to take.
-    jit_trap: Option<Exception>,
+    /// The exception an instruction raised inside a block (run by its
+    /// threaded handlers or translated), for the dispatcher to take.
+    block_trap: Option<Exception>,
+    /// Steps less retired instructions when the running block began: how
+    /// far the retired count lags the step count while nothing traps.
+    block_lag: u64,
     /// The count of code pages the decoded-instruction cache had marked
     /// when this hart last held the bus (see [`Cpu::lend_bus`]).
     code_pages_seen: u64,
@@ -155,7 +161,8 @@ impl Cpu {
             observed: false,
             icache,
             hart_id: 0,
-            jit_trap: None,
+            block_trap: None,
+            block_lag: 0,
             code_pages_seen: 0,
         }
     }

@@ -47,6 +47,7 @@ mod zicsr;
 
 use std::sync::OnceLock;
 
+use crate::cpu::threaded::{self, ThreadedFn};
 use crate::cpu::{Cpu, Exception};
 pub use disasm::{abi_name, disassemble, fp_abi_name};
 pub use format::{Format, Operands};
@@ -61,8 +62,8 @@ pub type ExecFn = fn(&mut Cpu, &Decoded) -> ExecResult;
 /// What an instruction does when executed.
 #[derive(Clone, Copy)]
 pub enum Semantics {
-    /// Its own semantics.
-    Exec(ExecFn),
+    /// Its own semantics, and its threaded handler (see `cpu/threaded.rs`).
+    Exec(ExecFn, ThreadedFn),
     /// A compressed instruction: the semantics and disassembly of the named
     /// 32-bit instruction, applied to the operands this format extracts.
     Expands(&'static str),
@@ -118,9 +119,17 @@ pub struct InsnDef {
 }
 
 impl InsnDef {
-    /// An instruction with its own semantics.
-    pub const fn new(name: &'static str, mask: u32, bits: u32, format: Format, exec: ExecFn) -> Self {
-        InsnDef { name, mask, bits, format, semantics: Semantics::Exec(exec), role: BlockRole::of_bits(bits) }
+    /// An instruction with its own semantics: a closure that captures
+    /// nothing, or a function, so that its threaded handler can inline it.
+    pub const fn new<F>(name: &'static str, mask: u32, bits: u32, format: Format, _exec: F) -> Self
+    where
+        F: Fn(&mut Cpu, &Decoded) -> ExecResult + Copy,
+    {
+        // The semantics are a type without data: the value itself is not
+        // needed (see `threaded::semantics`).
+        let role = BlockRole::of_bits(bits);
+        let semantics = Semantics::Exec(exec_of::<F>, threaded::handler::<F>(role));
+        InsnDef { name, mask, bits, format, semantics, role }
     }
 
     /// A compressed instruction that expands to the 32-bit instruction `base`.
@@ -160,6 +169,8 @@ pub const X0_SINK: u8 = 32;
 pub struct Decoded {
     /// Semantics (resolved through compressed expansion).
     pub exec: ExecFn,
+    /// The same semantics in their threaded handler, for blocks.
+    pub threaded: ThreadedFn,
     /// The definition matched (the compressed one for compressed code).
     pub def: &'static InsnDef,
     /// The definition whose semantics and disassembly apply: `def` itself,
@@ -198,6 +209,11 @@ impl Decoded {
     }
 }
 
+/// The semantics `F`, as a function.
+fn exec_of<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, d: &Decoded) -> ExecResult {
+    threaded::semantics::<F>()(cpu, d)
+}
+
 fn illegal_exec(_: &mut Cpu, d: &Decoded) -> ExecResult {
     Err(Exception::IllegalInstruction(d.raw as u64))
 }
@@ -210,6 +226,7 @@ struct Entry {
     def: &'static InsnDef,
     base: &'static InsnDef,
     exec: ExecFn,
+    threaded: ThreadedFn,
 }
 
 /// Decodes raw instruction bits into [`Decoded`].
@@ -247,18 +264,18 @@ impl Decoder {
             .iter()
             .map(|&def| {
                 let base = match def.semantics {
-                    Semantics::Exec(_) => def,
+                    Semantics::Exec(..) => def,
                     Semantics::Expands(name) => defs
                         .iter()
                         .copied()
                         .find(|d| d.name == name && !d.is_compressed())
                         .unwrap_or_else(|| panic!("{} expands to unknown {}", def.name, name)),
                 };
-                let exec = match base.semantics {
-                    Semantics::Exec(f) => f,
+                let (exec, threaded) = match base.semantics {
+                    Semantics::Exec(exec, threaded) => (exec, threaded),
                     Semantics::Expands(_) => unreachable!("expansion of an expansion"),
                 };
-                Entry { def, base, exec }
+                Entry { def, base, exec, threaded }
             })
             .collect();
         // Each entry joins every bucket whose key bits do not contradict
@@ -305,6 +322,7 @@ impl Decoder {
                 return match entry.def.format.extract(raw) {
                     Some(ops) => Decoded {
                         exec: entry.exec,
+                        threaded: entry.threaded,
                         def: entry.def,
                         base: entry.base,
                         imm: ops.imm,
@@ -321,8 +339,24 @@ impl Decoder {
         Self::illegal(raw, len)
     }
 
-    fn illegal(raw: u32, len: u8) -> Decoded {
-        Decoded { exec: illegal_exec, def: &ILLEGAL, base: &ILLEGAL, imm: 0, raw, rd: X0_SINK, rs1: 0, rs2: 0, len }
+    /// The placeholder for an encoding that is not an instruction.
+    pub(crate) fn illegal(raw: u32, len: u8) -> Decoded {
+        let threaded = match ILLEGAL.semantics {
+            Semantics::Exec(_, threaded) => threaded,
+            Semantics::Expands(_) => unreachable!("ILLEGAL has semantics of its own"),
+        };
+        Decoded {
+            exec: illegal_exec,
+            threaded,
+            def: &ILLEGAL,
+            base: &ILLEGAL,
+            imm: 0,
+            raw,
+            rd: X0_SINK,
+            rs1: 0,
+            rs2: 0,
+            len,
+        }
     }
 }
 

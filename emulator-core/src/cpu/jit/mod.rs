@@ -40,7 +40,7 @@ pub const MAX_BLOCKS: u64 = 1 << 15;
 
 /// Exit codes of translated code: left for the dispatcher, pc stored.
 const NORMAL: i64 = 0;
-/// An instruction raised the exception in `Cpu::jit_trap`; pc is its.
+/// An instruction raised the exception in `Cpu::block_trap`; pc is its.
 const TRAPPED: i64 = 1;
 /// The block did not fit before the deadline; nothing ran from it.
 const DECLINED: i64 = 2;
@@ -344,7 +344,7 @@ extern "C" fn exec_slow(cpu: *mut Cpu, op: *const StableOp) -> i64 {
             if stop { 2 } else { 0 }
         }
         Err(e) => {
-            cpu.jit_trap = Some(e);
+            cpu.block_trap = Some(e);
             1
         }
     }
@@ -375,7 +375,7 @@ impl Cpu {
         // made for a `Cpu`; the hart is not otherwise used while it runs.
         let exit = unsafe { enter(self, pc, code) };
         if exit == TRAPPED
-            && let Some(e) = self.jit_trap.take()
+            && let Some(e) = self.block_trap.take()
         {
             self.raise(e);
             return true;
