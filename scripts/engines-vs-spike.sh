@@ -42,9 +42,10 @@ if ! [[ $low =~ ^[0-9]+$ && $high =~ ^[0-9]+$ && $repeats =~ ^[0-9]+$ ]] || ((lo
     exit 2
 fi
 need_tools
-for tool in riscv64-linux-gnu-gcc unzip; do
+# Spike runs dtc to build its device tree.
+for tool in riscv64-linux-gnu-gcc unzip dtc; do
     if ! command -v "$tool" >/dev/null; then
-        echo "$0: needs $tool (apt-get install gcc-riscv64-linux-gnu unzip)" >&2
+        echo "$0: needs $tool (apt-get install gcc-riscv64-linux-gnu unzip device-tree-compiler)" >&2
         exit 1
     fi
 done
