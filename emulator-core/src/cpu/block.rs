@@ -47,6 +47,11 @@ pub const FEW_BLOCKS: usize = 1 << 10;
 /// blocks never used are never touched: the 32,768 places cost that boot
 /// 34 MB.
 pub const MANY_BLOCKS: usize = 1 << 15;
+/// Steps that blocks may run one after another (see [`Cpu::chain`])
+/// before the dispatcher has them again: without tail calls every
+/// instruction of the chain would be a call nested in the last, so this
+/// bounds the stack.
+const CHAIN_STEPS: u64 = 4096;
 /// The host address no block starts at (RAM is never at host address 0).
 const EMPTY: usize = 0;
 /// One block (its key, the host address of its first byte, is kept apart
@@ -195,6 +200,9 @@ impl Cpu {
         let first_step = self.steps;
         let lag = first_step - self.retired;
         self.block_lag = lag;
+        // The translating engine counts blocks' runs here: it chains its
+        // own code.
+        self.chain_end = if TRANSLATING { 0 } else { self.deadline.min(first_step + CHAIN_STEPS) };
         // SAFETY: a live block, its instructions followed by its end.
         let steps = unsafe { ((*first).threaded)(self, first, pc, first_step) };
         // The last instruction run retired unless it trapped.
@@ -207,6 +215,35 @@ impl Cpu {
             self.raise(e);
         }
         true
+    }
+
+    /// Runs the block at `pc` straight after the one whose taken branch or
+    /// jump went there (`steps` steps in), when it is on the same fetch
+    /// page, already built, and fits before the chain's end; returns
+    /// `steps`, leaving it to the dispatcher, otherwise. The counts stay
+    /// exact: the fetch page's entry is the one the whole chain's fetch
+    /// hits are counted on, and it is the most recent already (made so
+    /// when the first block began and after every access since).
+    ///
+    /// # Safety
+    /// Called from a threaded handler, while a block runs.
+    #[inline(always)]
+    pub(super) unsafe fn chain(&mut self, pc: u64, steps: u64) -> u64 {
+        if pc >> 12 != self.fetch_page || pc & 0xfff > 0xffc {
+            return steps;
+        }
+        let host = (pc as usize).wrapping_add(self.fetch_addend);
+        let Some(block) = self.icache.blocks.get(host) else { return steps };
+        // SAFETY: a live block (see `run_block`).
+        let len = unsafe { (*block).len } as u64;
+        if self.chain_end.saturating_sub(steps) < len {
+            return steps;
+        }
+        // SAFETY: as in `run_block`.
+        unsafe {
+            let first = std::ptr::addr_of!((*block).ops) as *const Decoded;
+            ((*first).threaded)(self, first, pc, steps)
+        }
     }
 
     /// Counts the fetch hits of `n` instructions of a block, when the

@@ -116,6 +116,9 @@ pub struct Cpu {
     /// Steps less retired instructions when the running block began: how
     /// far the retired count lags the step count while nothing traps.
     block_lag: u64,
+    /// The step count blocks may run up to one after another (see
+    /// `Cpu::chain`): within the deadline, and only interpreting.
+    chain_end: u64,
     /// The count of code pages the decoded-instruction cache had marked
     /// when this hart last held the bus (see [`Cpu::lend_bus`]).
     code_pages_seen: u64,
@@ -163,6 +166,7 @@ impl Cpu {
             hart_id: 0,
             block_trap: None,
             block_lag: 0,
+            chain_end: 0,
             code_pages_seen: 0,
         }
     }

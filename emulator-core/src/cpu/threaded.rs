@@ -8,7 +8,8 @@
 //! in that instruction, so a block runs without returning to a loop
 //! between its instructions, each handler's jump predicted on its own.
 //! The block's last instruction is followed by its end, whose handler,
-//! [`block_end`], returns.
+//! [`block_end`], returns. After a taken branch or a jump, the block at
+//! the target runs straight away when it can (see `Cpu::chain`).
 //!
 //! A handler takes the hart, its instruction, that instruction's pc, and
 //! the steps before it, and returns the steps after the last instruction
@@ -19,8 +20,8 @@
 //! before the last (which may read the counters or return from a trap):
 //! `run_block` stores both when the block is left.
 //!
-//! Without tail calls, the chain still ends: a block has at most
-//! `MAX_OPS` instructions, so at most that many handlers are nested.
+//! Without tail calls, the chain of calls still ends: blocks run one
+//! after another only for a bounded number of steps (`CHAIN_STEPS`).
 
 use super::Cpu;
 use crate::isa::{BlockRole, Decoded, ExecResult};
@@ -45,12 +46,15 @@ pub(crate) fn semantics<F: Fn(&mut Cpu, &Decoded) -> ExecResult>() -> F {
     unsafe { std::mem::zeroed() }
 }
 
-/// The handler for semantics `F` in role `role`.
-pub(crate) const fn handler<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(role: BlockRole) -> ThreadedFn {
-    match role {
+/// The handler for semantics `F` of the instruction encoded by `bits`
+/// (its major opcode gives its block role).
+pub(crate) const fn handler<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(bits: u32) -> ThreadedFn {
+    match BlockRole::of_bits(bits) {
         BlockRole::Plain => plain::<F>,
         BlockRole::Access => access::<F>,
         BlockRole::Branch => branch::<F>,
+        // JAL and JALR.
+        BlockRole::Ends if bits & 0x7f == 0x6f || bits & 0x7f == 0x67 => jump::<F>,
         BlockRole::Ends => ends::<F>,
     }
 }
@@ -161,16 +165,37 @@ unsafe fn branch<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
     }
     let pc = cpu.next_pc;
     cpu.pc = pc;
-    if pc != fallthrough {
-        return steps;
-    }
     // SAFETY: as above.
-    unsafe { next(cpu, op, pc, steps) }
+    unsafe {
+        if pc != fallthrough {
+            return cpu.chain(pc, steps);
+        }
+        next(cpu, op, pc, steps)
+    }
 }
 
-/// A jump, or a `SYSTEM` or `FENCE` instruction: always its block's last.
-/// It may read the counters (a CSR read) or return from a trap, so they
-/// are stored before it.
+/// A jump (`jal`, `jalr`): its block's last instruction, after which the
+/// block at its target may run straight away.
+///
+/// # Safety
+/// As for [`ThreadedFn`].
+unsafe fn jump<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
+    // SAFETY: `op` points at a live instruction.
+    let d = unsafe { &*op };
+    let steps = steps + 1;
+    cpu.next_pc = pc.wrapping_add(d.len as u64);
+    if let Err(e) = semantics::<F>()(cpu, d) {
+        return trapped(cpu, e, steps);
+    }
+    let pc = cpu.next_pc;
+    cpu.pc = pc;
+    // SAFETY: called from a handler.
+    unsafe { cpu.chain(pc, steps) }
+}
+
+/// A `SYSTEM` or `FENCE` instruction: always its block's last. It may read
+/// the counters (a CSR read) or return from a trap, so they are stored
+/// before it.
 ///
 /// # Safety
 /// As for [`ThreadedFn`].

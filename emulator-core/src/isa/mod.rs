@@ -127,9 +127,8 @@ impl InsnDef {
     {
         // The semantics are a type without data: the value itself is not
         // needed (see `threaded::semantics`).
-        let role = BlockRole::of_bits(bits);
-        let semantics = Semantics::Exec(exec_of::<F>, threaded::handler::<F>(role));
-        InsnDef { name, mask, bits, format, semantics, role }
+        let semantics = Semantics::Exec(exec_of::<F>, threaded::handler::<F>(bits));
+        InsnDef { name, mask, bits, format, semantics, role: BlockRole::of_bits(bits) }
     }
 
     /// A compressed instruction that expands to the 32-bit instruction `base`.
