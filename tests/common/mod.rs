@@ -96,10 +96,11 @@ pub fn run_with_input(command: &mut Command, input: Option<&[u8]>, timeout: Dura
 }
 
 /// Runs `command` with a standard input that stays open and empty until it
-/// exits. Closed input reaches the guest as a Ctrl-D at whatever moment
-/// the host reads the end of it, and the interrupt that brings it lands at
-/// a different instruction from run to run: runs whose counts are compared
-/// must not have it.
+/// exits. A pipe that closes reaches the guest as a Ctrl-D at whatever
+/// moment the host reads the end of it, and the interrupt that brings it
+/// lands at a different instruction from run to run: runs whose counts
+/// are compared must not have it. (`/dev/null` and files are read whole at
+/// the start, and count the same every run.)
 pub fn run_with_open_stdin(command: &mut Command, timeout: Duration) -> Output {
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     let stdin = child.stdin.take();

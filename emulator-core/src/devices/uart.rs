@@ -26,6 +26,11 @@ pub enum ConsoleInput {
     StdinWithEscape,
     /// Fixed bytes, all available from the start.
     Bytes(Vec<u8>),
+    /// Standard input that had ended before the run began (a file, or
+    /// `/dev/null`), read whole: its bytes and then the Ctrl-D that ends
+    /// [`ConsoleInput::Stdin`], all available from the start, so that the
+    /// run does not depend on when a reader thread would have seen them.
+    Ended(Vec<u8>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +103,10 @@ impl Uart {
             ConsoleInput::None => (VecDeque::new(), Source::Closed),
             ConsoleInput::Stdin | ConsoleInput::StdinWithEscape => (VecDeque::new(), Source::StdinNotStarted),
             ConsoleInput::Bytes(bytes) => (bytes.into(), Source::Closed),
+            ConsoleInput::Ended(mut bytes) => {
+                bytes.push(END_OF_TRANSMISSION);
+                (bytes.into(), Source::Closed)
+            }
         };
         Uart {
             ier: 0,

@@ -117,11 +117,35 @@ pub(super) fn console_output(what: &str, failures: &OutputFailures) -> Box<dyn W
     Box::new(CheckedWriter::new(std::io::stdout(), what, failures))
 }
 
+/// The console's input when standard input is not a terminal: a file or
+/// `/dev/null` is read whole now ([`ConsoleInput::Ended`]), so that a run
+/// reads it, and counts, the same every time (read as it arrives, when the
+/// reader thread saw its end decided whether the guest's idle waits slept
+/// in real time); a pipe is read as it arrives.
+fn stdin_input() -> ConsoleInput {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else { return ConsoleInput::Stdin };
+    let mut file = std::fs::File::from(fd);
+    let Ok(meta) = file.metadata() else { return ConsoleInput::Stdin };
+    let null = meta.file_type().is_char_device()
+        && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == meta.rdev());
+    if !meta.is_file() && !null {
+        return ConsoleInput::Stdin;
+    }
+    let mut bytes = Vec::new();
+    match file.read_to_end(&mut bytes) {
+        Ok(_) => ConsoleInput::Ended(bytes),
+        Err(_) => ConsoleInput::Stdin,
+    }
+}
+
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let boot = with_node_options(plan_boot(&args.boot, Input::Stdin)?, &args);
     let failures = OutputFailures::default();
     let raw_terminal = if boot.interactive { RawTerminal::enable() } else { None };
-    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { ConsoleInput::Stdin };
+    let input = if raw_terminal.is_some() { ConsoleInput::StdinWithEscape } else { stdin_input() };
     let console = console_output("cannot write the console output (standard output)", &failures);
     let (nic, membership) = network(&args)?.unzip();
     let machine = build_machine(&args, &boot, input, console, &failures, nic)?;
