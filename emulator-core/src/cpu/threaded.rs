@@ -16,9 +16,9 @@
 //! it ran (a trapped one included), leaving the trap, if one was raised,
 //! in `Cpu::block_trap`. The hart's `pc` is always the running
 //! instruction's; its `steps` is stored before an access (a device may
-//! read the clock) and the block's last instruction, and its `retired`
-//! before the last (which may read the counters or return from a trap):
-//! `run_block` stores both when the block is left.
+//! read the clock) and before a `SYSTEM` or `FENCE` instruction, and its
+//! `retired` before the latter (which may read the counters or return
+//! from a trap): `run_block` stores both when the block is left.
 //!
 //! Without tail calls, the chain of calls still ends: blocks run one
 //! after another only for a bounded number of steps (`CHAIN_STEPS`).
