@@ -8,7 +8,7 @@
 //! in that instruction, so a block runs without returning to a loop
 //! between its instructions, each handler's jump predicted on its own.
 //! The block's last instruction is followed by its end, whose handler,
-//! [`block_end`], returns. After a taken branch or a jump, the block at
+//! `block_end`, returns. After a taken branch or a jump, the block at
 //! the target runs straight away when it can (see `Cpu::chain`).
 //!
 //! A handler takes the hart, its instruction, that instruction's pc, and
@@ -31,7 +31,7 @@ use crate::mmu::fast::NO_SLOT;
 ///
 /// # Safety
 /// `op` points at an instruction of a live block, followed by the rest of
-/// the block's instructions and then [`block_end`]'s, none of which is
+/// the block's instructions and then its end's, none of which is
 /// written while the block runs.
 pub type ThreadedFn = unsafe fn(&mut Cpu, *const Decoded, u64, u64) -> u64;
 

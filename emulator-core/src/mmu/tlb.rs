@@ -290,7 +290,7 @@ pub struct AccountingLayout {
     /// `stats.hits`: three `u64`, fetch, load, store.
     pub hits: usize,
     /// The pointer to each slot's "most recent of its set" flag,
-    /// [`STAMP_SLOTS`] bytes.
+    /// `STAMP_SLOTS` bytes.
     pub is_mru: usize,
 }
 
