@@ -40,6 +40,8 @@ pub mod net;
 pub mod ram;
 pub mod stats;
 pub mod terminal;
+#[cfg(test)]
+mod test_rng;
 pub mod tools;
 pub mod trace;
 

@@ -705,17 +705,7 @@ mod tests {
 mod robustness {
     use super::*;
     use crate::cpu::{Privilege, csr_addr};
-
-    /// xorshift64*, for reproducible random instruction words.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// Fills the first 64 KiB of RAM with random words (and random
     /// registers), then runs in each privilege mode, with and without

@@ -11,23 +11,7 @@ use crate::cpu::{Privilege, csr_addr};
 use crate::machine::{Machine, MachineConfig};
 use crate::memmap::RAM_BASE;
 use crate::mmu::{MmuConfig, TlbShape};
-
-/// xorshift64*, for reproducible random programs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number below `n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 /// Pages of code, from RAM's start; the last ends with a jump back to the
 /// first.
