@@ -153,6 +153,18 @@ impl Default for BlockCache {
     }
 }
 
+/// The first instruction of `block`, followed by the rest and the block's
+/// end.
+///
+/// # Safety
+/// `block` points at a live block.
+#[inline(always)]
+unsafe fn first_op(block: *const Block) -> *const Decoded {
+    // SAFETY: taking a field's address reads nothing; `MaybeUninit<Decoded>`
+    // has `Decoded`'s layout.
+    unsafe { std::ptr::addr_of!((*block).ops) as *const Decoded }
+}
+
 impl Cpu {
     /// Runs the block at `pc` when fetch is on its fast path there and the
     /// whole block fits before the deadline. Returns false, having done
@@ -189,11 +201,8 @@ impl Cpu {
         if self.deadline - self.steps < len as u64 {
             return false;
         }
-        // SAFETY: `block` points at a live block (as above); taking a
-        // field's address reads nothing. (`MaybeUninit<Decoded>` has
-        // `Decoded`'s layout; the first `len` are initialized, then the
-        // block's end.)
-        let first = unsafe { std::ptr::addr_of!((*block).ops) } as *const Decoded;
+        // SAFETY: a live block, as above.
+        let first = unsafe { first_op(block) };
         if self.fetch_slot != NO_SLOT {
             self.mmu.tlb.touch(self.fetch_slot as usize);
         }
@@ -229,7 +238,9 @@ impl Cpu {
     /// Called from a threaded handler, while a block runs.
     #[inline(always)]
     pub(super) unsafe fn chain(&mut self, pc: u64, steps: u64) -> u64 {
-        if pc >> 12 != self.fetch_page || pc & 0xfff > 0xffc {
+        // (No block starts in a page's last two bytes: `run_block` builds
+        // none there, so the lookup finds none.)
+        if pc >> 12 != self.fetch_page {
             return steps;
         }
         let host = (pc as usize).wrapping_add(self.fetch_addend);
@@ -241,7 +252,7 @@ impl Cpu {
         }
         // SAFETY: as in `run_block`.
         unsafe {
-            let first = std::ptr::addr_of!((*block).ops) as *const Decoded;
+            let first = first_op(block);
             ((*first).threaded)(self, first, pc, steps)
         }
     }
@@ -256,8 +267,7 @@ impl Cpu {
         }
     }
 
-    /// The instructions of the block at `pc` (bytes at `host`, on the
-    /// fetch page), built into the cache if absent: what the translator
+    /// A copy of the instructions of `block`: what the translator
     /// translates.
     pub(super) fn block_ops(block: *const Block) -> Vec<Decoded> {
         // SAFETY: as in `run_block`: a live block, not being written.

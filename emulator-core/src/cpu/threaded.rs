@@ -35,11 +35,17 @@ use crate::mmu::fast::NO_SLOT;
 /// written while the block runs.
 pub type ThreadedFn = unsafe fn(&mut Cpu, *const Decoded, u64, u64) -> u64;
 
+/// An instruction's semantics, as the handlers take them: a closure or a
+/// function from the hart and the decoded instruction to its result.
+pub trait SemanticsFn: Fn(&mut Cpu, &Decoded) -> ExecResult {}
+
+impl<F: Fn(&mut Cpu, &Decoded) -> ExecResult> SemanticsFn for F {}
+
 /// The value of `F`: semantics that capture nothing (a closure without
 /// captures or a function item) are a type with no data and exactly one
 /// value, which this makes wherever the semantics are to be inlined.
 #[inline(always)]
-pub(crate) fn semantics<F: Fn(&mut Cpu, &Decoded) -> ExecResult>() -> F {
+pub(crate) fn semantics<F: SemanticsFn>() -> F {
     const { assert!(size_of::<F>() == 0, "instruction semantics capture nothing") };
     // SAFETY: `F` has no bytes (asserted above), so there is nothing to
     // initialise: this is its one value.
@@ -48,7 +54,7 @@ pub(crate) fn semantics<F: Fn(&mut Cpu, &Decoded) -> ExecResult>() -> F {
 
 /// The handler for semantics `F` of the instruction encoded by `bits`
 /// (its major opcode gives its block role).
-pub(crate) const fn handler<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(bits: u32) -> ThreadedFn {
+pub(crate) const fn handler<F: SemanticsFn>(bits: u32) -> ThreadedFn {
     match BlockRole::of_bits(bits) {
         BlockRole::Plain => plain::<F>,
         BlockRole::Access => access::<F>,
@@ -92,12 +98,7 @@ fn trapped(cpu: &mut Cpu, e: crate::cpu::Exception, steps: u64) -> u64 {
 ///
 /// # Safety
 /// As for [`ThreadedFn`].
-unsafe fn plain<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
-    cpu: &mut Cpu,
-    op: *const Decoded,
-    pc: u64,
-    steps: u64,
-) -> u64 {
+unsafe fn plain<F: SemanticsFn>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
     // SAFETY: `op` points at a live instruction.
     let d = unsafe { &*op };
     let steps = steps + 1;
@@ -116,12 +117,7 @@ unsafe fn plain<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
 ///
 /// # Safety
 /// As for [`ThreadedFn`].
-unsafe fn access<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
-    cpu: &mut Cpu,
-    op: *const Decoded,
-    pc: u64,
-    steps: u64,
-) -> u64 {
+unsafe fn access<F: SemanticsFn>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
     // SAFETY: `op` points at a live instruction.
     let d = unsafe { &*op };
     let steps = steps + 1;
@@ -149,12 +145,7 @@ unsafe fn access<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
 ///
 /// # Safety
 /// As for [`ThreadedFn`].
-unsafe fn branch<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
-    cpu: &mut Cpu,
-    op: *const Decoded,
-    pc: u64,
-    steps: u64,
-) -> u64 {
+unsafe fn branch<F: SemanticsFn>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
     // SAFETY: `op` points at a live instruction.
     let d = unsafe { &*op };
     let steps = steps + 1;
@@ -179,7 +170,7 @@ unsafe fn branch<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(
 ///
 /// # Safety
 /// As for [`ThreadedFn`].
-unsafe fn jump<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
+unsafe fn jump<F: SemanticsFn>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
     // SAFETY: `op` points at a live instruction.
     let d = unsafe { &*op };
     let steps = steps + 1;
@@ -199,7 +190,7 @@ unsafe fn jump<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, op: *cons
 ///
 /// # Safety
 /// As for [`ThreadedFn`].
-unsafe fn ends<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
+unsafe fn ends<F: SemanticsFn>(cpu: &mut Cpu, op: *const Decoded, pc: u64, steps: u64) -> u64 {
     // SAFETY: `op` points at a live instruction.
     let d = unsafe { &*op };
     let steps = steps + 1;

@@ -209,7 +209,7 @@ impl Decoded {
 }
 
 /// The semantics `F`, as a function.
-fn exec_of<F: Fn(&mut Cpu, &Decoded) -> ExecResult>(cpu: &mut Cpu, d: &Decoded) -> ExecResult {
+fn exec_of<F: threaded::SemanticsFn>(cpu: &mut Cpu, d: &Decoded) -> ExecResult {
     threaded::semantics::<F>()(cpu, d)
 }
 
