@@ -44,6 +44,19 @@ impl PteMemory for WalkMemory<'_> {
     }
 }
 
+/// Who walks, and what the TLB lookup before the walk found.
+#[derive(Clone, Copy)]
+struct Walker {
+    /// The access's effective privilege.
+    privilege: Privilege,
+    /// Its translation context.
+    context: Context,
+    /// The address space the leaf is cached for.
+    asid: u16,
+    /// The lookup found an entry that could not serve the access.
+    tlb_had_entry: bool,
+}
+
 impl Cpu {
     /// The privilege an access of kind `access` is performed with: the
     /// current mode for fetches; for loads and stores, `mstatus.MPP` when
@@ -135,57 +148,94 @@ impl Cpu {
                 return Ok((entry.translate(va), slot));
             }
         }
+        self.refill(va, access, Walker { privilege, context, asid, tlb_had_entry: found.is_some() })
+    }
+
+    /// A TLB miss: walks the table for `va` and caches the leaf it finds,
+    /// replacing an entry of its set.
+    #[inline(always)]
+    fn refill(&mut self, va: u64, access: Access, walker: Walker) -> Result<(u64, usize), Exception> {
         self.mmu.tlb.record_miss(access);
         self.mmu.stats.walks += 1;
-        let root = self.csr.satp & satp::PPN_MASK;
-        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
-        let request = sv39::WalkRequest { root_ppn: root, va, access, context, ad: self.mmu.ad, update: true };
-        let observed = self.observed;
-        let mut steps = Vec::new();
-        let walked = sv39::walk(&mut memory, request, |step| {
-            if observed {
-                steps.push(step);
-            }
-        });
-        if observed {
-            self.observe_tlb_miss(access, va, found.is_some());
-            self.observe_walk(va, &steps, walked.map(|leaf| leaf.translate(va)));
+        let walked = if self.observed { self.walk_observed(va, access, walker) } else { self.walk(va, access, walker) };
+        let leaf = match walked {
+            Ok(leaf) => leaf,
+            Err(fault) => return Err(self.walk_fault(va, access, fault)),
+        };
+        if leaf.updated {
+            // The walk wrote A/D into a PTE.
+            self.ram_written(leaf.pte_addr);
         }
-        match walked {
-            Ok(leaf) => {
-                if leaf.updated {
-                    // The walk wrote A/D into a PTE.
-                    self.ram_written(leaf.pte_addr);
-                }
-                let entry = TlbEntry {
-                    valid: true,
-                    vpn: tlb::vpn(va, leaf.level),
-                    level: leaf.level,
-                    asid,
-                    global: leaf.global,
-                    ppn: (leaf.pte >> sv39::pte::PPN_SHIFT) & sv39::pte::PPN_MASK,
-                    flags: leaf.pte as u8,
-                    pte_addr: leaf.pte_addr,
-                };
-                let (slot, replaced) = self.mmu.tlb.fill(va, entry);
-                if let Some((old_va, old_level)) = replaced {
-                    self.forget_slot(slot, old_va, old_level);
-                }
-                if observed {
-                    self.observe_tlb_fill(slot, &entry, replaced);
-                    self.observe_page(privilege, va);
-                }
-                Ok((leaf.translate(va), slot))
-            }
-            Err(Fault::Page(_)) => {
+        let entry = TlbEntry {
+            valid: true,
+            vpn: tlb::vpn(va, leaf.level),
+            level: leaf.level,
+            asid: walker.asid,
+            global: leaf.global,
+            ppn: (leaf.pte >> sv39::pte::PPN_SHIFT) & sv39::pte::PPN_MASK,
+            flags: leaf.pte as u8,
+            pte_addr: leaf.pte_addr,
+        };
+        let (slot, replaced) =
+            if walker.tlb_had_entry { self.mmu.tlb.fill(va, entry) } else { self.mmu.tlb.fill_absent(va, entry) };
+        if let Some((old_va, old_level)) = replaced {
+            self.forget_slot(slot, old_va, old_level);
+        }
+        if self.observed {
+            self.observe_fill(va, slot, replaced, walker.privilege);
+        }
+        Ok((leaf.translate(va), slot))
+    }
+
+    /// Counts a walk that faulted and gives the exception it raises.
+    #[cold]
+    fn walk_fault(&mut self, va: u64, access: Access, fault: Fault) -> Exception {
+        match fault {
+            Fault::Page(_) => {
                 self.mmu.count_page_fault(access);
-                Err(access.page_fault(va))
+                access.page_fault(va)
             }
-            Err(Fault::Access) => {
+            Fault::Access => {
                 self.mmu.stats.walk_access_faults += 1;
-                Err(access.access_fault(va))
+                access.access_fault(va)
             }
         }
+    }
+
+    /// The walk of the table under `satp` for an access to `va`.
+    #[inline(always)]
+    fn walk_request(&self, va: u64, access: Access, walker: Walker) -> sv39::WalkRequest {
+        let root_ppn = self.csr.satp & satp::PPN_MASK;
+        sv39::WalkRequest { root_ppn, va, access, context: walker.context, ad: self.mmu.ad, update: true }
+    }
+
+    /// Walks the page table for an access to `va`, counting its PTE reads.
+    #[inline(always)]
+    fn walk(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
+        let request = self.walk_request(va, access, walker);
+        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
+        sv39::walk(&mut memory, request, |_| {})
+    }
+
+    /// The same walk, shown to the tools attached step by step, after the
+    /// miss that caused it.
+    #[cold]
+    fn walk_observed(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
+        let request = self.walk_request(va, access, walker);
+        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
+        let mut steps = Vec::new();
+        let walked = sv39::walk(&mut memory, request, |step| steps.push(step));
+        self.observe_tlb_miss(access, va, walker.tlb_had_entry);
+        self.observe_walk(va, &steps, walked.map(|leaf| leaf.translate(va)));
+        walked
+    }
+
+    /// Shows the tools attached the fill of `slot` for `va`.
+    #[cold]
+    fn observe_fill(&mut self, va: u64, slot: usize, replaced: Option<(u64, u8)>, privilege: Privilege) {
+        let entry = *self.mmu.tlb.entry(slot);
+        self.observe_tlb_fill(slot, &entry, replaced);
+        self.observe_page(privilege, va);
     }
 
     /// Drops every fast-path translation derived from TLB slot `slot`.

@@ -217,6 +217,10 @@ pub struct WalkRequest {
     pub update: bool,
 }
 
+/// The bits a pointer to the next level has only V of: the permissions,
+/// U, A, D and the reserved high bits.
+const POINTER_BITS: u64 = pte::RESERVED | pte::D | pte::A | pte::U | pte::X | pte::W | pte::R | pte::V;
+
 /// Walks the Sv39 table for a request. `on_step` sees every PTE read.
 /// Without `update` nothing is written: a needed A/D update is reported
 /// as if it had happened.
@@ -232,30 +236,38 @@ pub fn walk(
     let mut table = root_ppn << 12;
     let mut level = LEVELS - 1;
     let mut global = false;
+    // Down the pointers: a valid pointer to the next level has only V
+    // among the bits below (G and RSW aside). The first other value, or
+    // the last level's, is classified after the loop.
     let (pte_value, pte_addr) = loop {
         let index = (va >> (12 + 9 * level as u32)) & 0x1ff;
         let pte_addr = table + index * 8;
         let value = memory.read_pte(pte_addr).ok_or(Fault::Access)?;
         on_step(WalkStep { level, pte_addr, pte: value });
         global |= value & pte::G != 0;
-        if value & pte::V == 0 {
-            return Err(Fault::Page(PageFaultReason::Invalid));
-        }
-        if (value & pte::R == 0 && value & pte::W != 0) || value & pte::RESERVED != 0 {
-            return Err(Fault::Page(PageFaultReason::Reserved));
-        }
-        if value & (pte::R | pte::X) != 0 {
+        if value & POINTER_BITS != pte::V || level == 0 {
             break (value, pte_addr);
-        }
-        if value & (pte::D | pte::A | pte::U) != 0 {
-            return Err(Fault::Page(PageFaultReason::ReservedNonLeaf));
-        }
-        if level == 0 {
-            return Err(Fault::Page(PageFaultReason::NoLeaf));
         }
         level -= 1;
         table = ((value >> pte::PPN_SHIFT) & pte::PPN_MASK) << 12;
     };
+    // The specification's checks, in its order.
+    if pte_value & pte::V == 0 {
+        return Err(Fault::Page(PageFaultReason::Invalid));
+    }
+    if (pte_value & pte::R == 0 && pte_value & pte::W != 0) || pte_value & pte::RESERVED != 0 {
+        return Err(Fault::Page(PageFaultReason::Reserved));
+    }
+    if pte_value & (pte::R | pte::X) == 0 {
+        // A pointer: with D, A or U set it is reserved; a clean one here
+        // is at the last level, and there is no leaf.
+        let reason = if pte_value & (pte::D | pte::A | pte::U) != 0 {
+            PageFaultReason::ReservedNonLeaf
+        } else {
+            PageFaultReason::NoLeaf
+        };
+        return Err(Fault::Page(reason));
+    }
     check_permission(pte_value, access, ctx).map_err(Fault::Page)?;
     let ppn = (pte_value >> pte::PPN_SHIFT) & pte::PPN_MASK;
     if level > 0 && ppn & ((1 << (9 * level as u32)) - 1) != 0 {

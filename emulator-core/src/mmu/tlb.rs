@@ -270,6 +270,8 @@ pub struct Tlb {
     /// under LRU, touching it again changes no order, so the hot path
     /// only reads a byte. (Always 1 for the slot no entry has.)
     is_mru: Box<[u8; STAMP_SLOTS]>,
+    /// Empty ways in each set: a victim is looked for among them first.
+    empty_ways: Vec<u32>,
     /// Valid entries per page-size level, so lookups skip sizes that are
     /// absent (usually both superpage sizes).
     per_level: [u32; LEVELS as usize],
@@ -341,6 +343,7 @@ impl Tlb {
             })),
             mru: Box::new(std::array::from_fn(|set| if set == NO_SET as usize { NO_SLOT_U16 } else { u16::MAX })),
             is_mru: Box::new(std::array::from_fn(|slot| (slot == NO_SLOT_U16 as usize) as u8)),
+            empty_ways: vec![shape.ways as u32; shape.sets()],
             per_level: [0; LEVELS as usize],
             lru: shape.policy == Policy::Lru,
             clock: 0,
@@ -472,32 +475,49 @@ impl Tlb {
         let exact = lookup_key(entry.vpn, entry.level, false, entry.asid);
         let global = lookup_key(entry.vpn, entry.level, true, 0);
         let same_page = self.keys[start..start + self.shape.ways].iter().position(|&k| k == exact || k == global);
-        let slot = start + same_page.unwrap_or_else(|| self.victim(start));
+        self.fill_way(start, same_page, entry)
+    }
+
+    /// [`Tlb::fill`] after [`Tlb::find`] found no entry translating `va`:
+    /// then no entry for its page is in the set, and none is looked for.
+    #[inline]
+    pub fn fill_absent(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+        let start = self.set_of(va, entry.level) * self.shape.ways;
+        self.fill_way(start, None, entry)
+    }
+
+    /// Fills the set at `start`: into way `same_page`, which holds the
+    /// same page, or else into the victim.
+    #[inline(always)]
+    fn fill_way(&mut self, start: usize, same_page: Option<usize>, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+        let set = self.set_of[start & (STAMP_SLOTS - 1)] as usize;
+        let slot = start + same_page.unwrap_or_else(|| self.victim(set, start));
         let old = &self.entries[slot];
         let replaced = old.valid.then(|| (old.vpn << page_shift(old.level), old.level));
-        if let Some((_, level)) = replaced {
-            self.per_level[level as usize] -= 1;
-            if same_page.is_none() {
-                self.stats.evictions += 1;
+        match replaced {
+            Some((_, level)) => {
+                self.per_level[level as usize] -= 1;
+                self.stats.evictions += same_page.is_none() as u64;
             }
+            None => self.empty_ways[set] -= 1,
         }
         self.entries[slot] = TlbEntry { valid: true, ..entry };
         self.keys[slot] = entry_key(&self.entries[slot]);
         self.per_level[entry.level as usize] += 1;
         self.clock += 1;
-        self.stamps[slot] = self.clock;
+        self.stamps[slot & (STAMP_SLOTS - 1)] = self.clock;
         self.make_most_recent(slot);
         self.stats.fills += 1;
         (slot, replaced)
     }
 
-    /// The way of the set at `start` a fill replaces: an empty one if any
-    /// (the first), else the least recently used (LRU), the oldest (FIFO)
-    /// or one at random.
-    fn victim(&mut self, start: usize) -> usize {
+    /// The way of `set` (whose first slot is `start`) a fill replaces: an
+    /// empty one if any (the first), else the least recently used (LRU),
+    /// the oldest (FIFO) or one at random.
+    fn victim(&mut self, set: usize, start: usize) -> usize {
         let ways = self.shape.ways;
-        if let Some(empty) = self.keys[start..start + ways].iter().position(|&k| k == NO_KEY) {
-            return empty;
+        if self.empty_ways[set] > 0 {
+            return self.keys[start..start + ways].iter().position(|&k| k == NO_KEY).unwrap_or(0);
         }
         if self.shape.policy == Policy::Random {
             self.rng ^= self.rng << 13;
@@ -507,8 +527,13 @@ impl Tlb {
         }
         // LRU stamps are last uses, FIFO stamps fill times: the smallest
         // goes (the first of equals).
-        let stamps = &self.stamps[start..start + ways];
-        (0..ways).min_by_key(|&i| stamps[i]).unwrap_or(0)
+        let mut oldest = (0, u64::MAX);
+        for (way, &stamp) in self.stamps[start..start + ways].iter().enumerate() {
+            if stamp < oldest.1 {
+                oldest = (way, stamp);
+            }
+        }
+        oldest.0
     }
 
     /// The entry in `slot`.
@@ -527,11 +552,14 @@ impl Tlb {
     pub fn flush(&mut self, form: FlushForm) -> u64 {
         self.stats.flushes[form.index()] += 1;
         let mut removed = 0;
-        for (entry, key) in self.entries.iter_mut().zip(&mut self.keys).filter(|(e, _)| e.valid && form.removes(e)) {
-            entry.valid = false;
-            *key = NO_KEY;
-            self.per_level[entry.level as usize] -= 1;
-            removed += 1;
+        for (slot, (entry, key)) in self.entries.iter_mut().zip(&mut self.keys).enumerate() {
+            if entry.valid && form.removes(entry) {
+                entry.valid = false;
+                *key = NO_KEY;
+                self.per_level[entry.level as usize] -= 1;
+                self.empty_ways[self.set_of[slot & (STAMP_SLOTS - 1)] as usize] += 1;
+                removed += 1;
+            }
         }
         self.stats.flushed_entries += removed;
         removed
@@ -697,6 +725,22 @@ mod tests {
         assert_eq!(tlb.entry(slot).translate(base + 0x1f_f123), 0x8020_0000 + 0x1f_f123);
         assert!(tlb.lookup(base + 0x20_0000, 0, Access::Fetch).is_none());
         assert_eq!(tlb.flush(FlushForm::Address(base + 0x12_3000)), 1, "flush by an address inside the page");
+    }
+
+    #[test]
+    fn a_flushed_way_is_filled_before_anything_is_evicted() {
+        for policy in Policy::ALL {
+            // One set of 4 ways, full; flushing page 2 empties its way.
+            let mut tlb = Tlb::new(TlbShape { entries: 4, ways: 4, policy });
+            assert_eq!(trace(&mut tlb, &[1, 2, 3, 4]), "mmmm");
+            let flushed = tlb.find(2 * PAGE, 1).expect("page 2 cached");
+            assert_eq!(tlb.flush(FlushForm::Address(2 * PAGE)), 1);
+            let (slot, replaced) = tlb.fill_absent(5 * PAGE, entry(5 * PAGE, 1, false));
+            assert_eq!((slot, replaced, tlb.stats.evictions), (flushed, None, 0), "{policy:?}");
+            // Full again: the next fill evicts.
+            assert_eq!(trace(&mut tlb, &[6]), "m");
+            assert_eq!(tlb.stats.evictions, 1, "{policy:?}");
+        }
     }
 
     #[test]
