@@ -514,6 +514,7 @@ impl Tlb {
     /// The way of `set` (whose first slot is `start`) a fill replaces: an
     /// empty one if any (the first), else the least recently used (LRU),
     /// the oldest (FIFO) or one at random.
+    #[inline(always)]
     fn victim(&mut self, set: usize, start: usize) -> usize {
         let ways = self.shape.ways;
         if self.empty_ways[set] > 0 {
