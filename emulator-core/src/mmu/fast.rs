@@ -74,8 +74,12 @@ fn row(mode: usize, access: Access) -> usize {
 /// and 4..=6 (S) become bits 0..=2 and 3..=5.
 #[inline(always)]
 fn row_bit(row: usize) -> u8 {
-    1 << ((row >> 2) * 3 + (row & 3))
+    ROW_BITS[row & (ROWS - 1)]
 }
+
+/// [`row_bit`] of each row: a table, because the row of an insert is
+/// known only when it runs (M rows and unused rows have none).
+const ROW_BITS: [u8; ROWS] = [1, 2, 4, 0, 8, 16, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 const ACCESSES: [Access; 3] = [Access::Fetch, Access::Load, Access::Store];
 
