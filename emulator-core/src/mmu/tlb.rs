@@ -482,6 +482,7 @@ impl Tlb {
     /// then no entry for its page is in the set, and none is looked for.
     #[inline]
     pub fn fill_absent(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+        debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
         let start = self.set_of(va, entry.level) * self.shape.ways;
         self.fill_way(start, None, entry)
     }
