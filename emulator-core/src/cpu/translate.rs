@@ -13,16 +13,25 @@ use crate::mmu::{MmuStats, Pmp};
 use crate::ram::Ram;
 
 /// PTE accesses of a walk: physical, checked by PMP as S-mode accesses,
-/// counted.
+/// counted (reads in `reads`, for the caller to add to the statistics
+/// once).
 struct WalkMemory<'a> {
     ram: &'a mut Ram,
     pmp: &'a Pmp,
     stats: &'a mut MmuStats,
+    reads: u64,
+}
+
+impl WalkMemory<'_> {
+    /// Adds the walk's PTE reads to the statistics.
+    fn count_reads(self) {
+        self.stats.pte_reads += self.reads;
+    }
 }
 
 impl PteMemory for WalkMemory<'_> {
     fn read_pte(&mut self, addr: u64) -> Option<u64> {
-        self.stats.pte_reads += 1;
+        self.reads += 1;
         if !self.pmp.allows(addr, 8, Access::Load, Privilege::Supervisor) {
             return None;
         }
@@ -213,8 +222,11 @@ impl Cpu {
     #[inline(always)]
     fn walk(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
         let request = self.walk_request(va, access, walker);
-        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
-        sv39::walk(&mut memory, request, |_| {})
+        let mut memory =
+            WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats, reads: 0 };
+        let walked = sv39::walk(&mut memory, request, |_| {});
+        memory.count_reads();
+        walked
     }
 
     /// The same walk, shown to the tools attached step by step, after the
@@ -222,9 +234,11 @@ impl Cpu {
     #[cold]
     fn walk_observed(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
         let request = self.walk_request(va, access, walker);
-        let mut memory = WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats };
+        let mut memory =
+            WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats, reads: 0 };
         let mut steps = Vec::new();
         let walked = sv39::walk(&mut memory, request, |step| steps.push(step));
+        memory.count_reads();
         self.observe_tlb_miss(access, va, walker.tlb_had_entry);
         self.observe_walk(va, &steps, walked.map(|leaf| leaf.translate(va)));
         walked
