@@ -218,12 +218,17 @@ impl Cpu {
         sv39::WalkRequest { root_ppn, va, access, context: walker.context, ad: self.mmu.ad, update: true }
     }
 
+    /// Memory as a walk reads it: RAM, under PMP, counted.
+    #[inline(always)]
+    fn walk_memory(&mut self) -> WalkMemory<'_> {
+        WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats, reads: 0 }
+    }
+
     /// Walks the page table for an access to `va`, counting its PTE reads.
     #[inline(always)]
     fn walk(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
         let request = self.walk_request(va, access, walker);
-        let mut memory =
-            WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats, reads: 0 };
+        let mut memory = self.walk_memory();
         let walked = sv39::walk(&mut memory, request, |_| {});
         memory.count_reads();
         walked
@@ -234,8 +239,7 @@ impl Cpu {
     #[cold]
     fn walk_observed(&mut self, va: u64, access: Access, walker: Walker) -> Result<sv39::Leaf, Fault> {
         let request = self.walk_request(va, access, walker);
-        let mut memory =
-            WalkMemory { ram: &mut self.bus.ram, pmp: &self.mmu.pmp, stats: &mut self.mmu.stats, reads: 0 };
+        let mut memory = self.walk_memory();
         let mut steps = Vec::new();
         let walked = sv39::walk(&mut memory, request, |step| steps.push(step));
         memory.count_reads();
