@@ -121,10 +121,13 @@ pub struct InsnDef {
 impl InsnDef {
     /// An instruction with its own semantics: a closure that captures
     /// nothing, or a function, so that its threaded handler can inline it.
-    pub const fn new<F>(name: &'static str, mask: u32, bits: u32, format: Format, _exec: F) -> Self
-    where
-        F: Fn(&mut Cpu, &Decoded) -> ExecResult + Copy,
-    {
+    pub const fn new<F: threaded::SemanticsFn + Copy>(
+        name: &'static str,
+        mask: u32,
+        bits: u32,
+        format: Format,
+        _exec: F,
+    ) -> Self {
         // The semantics are a type without data: the value itself is not
         // needed (see `threaded::semantics`).
         let semantics = Semantics::Exec(exec_of::<F>, threaded::handler::<F>(bits));
@@ -340,22 +343,11 @@ impl Decoder {
 
     /// The placeholder for an encoding that is not an instruction.
     pub(crate) fn illegal(raw: u32, len: u8) -> Decoded {
-        let threaded = match ILLEGAL.semantics {
-            Semantics::Exec(_, threaded) => threaded,
+        let (exec, threaded) = match ILLEGAL.semantics {
+            Semantics::Exec(exec, threaded) => (exec, threaded),
             Semantics::Expands(_) => unreachable!("ILLEGAL has semantics of its own"),
         };
-        Decoded {
-            exec: illegal_exec,
-            threaded,
-            def: &ILLEGAL,
-            base: &ILLEGAL,
-            imm: 0,
-            raw,
-            rd: X0_SINK,
-            rs1: 0,
-            rs2: 0,
-            len,
-        }
+        Decoded { exec, threaded, def: &ILLEGAL, base: &ILLEGAL, imm: 0, raw, rd: X0_SINK, rs1: 0, rs2: 0, len }
     }
 }
 
