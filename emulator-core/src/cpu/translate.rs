@@ -164,9 +164,31 @@ impl Cpu {
     /// replacing an entry of its set.
     #[inline(always)]
     fn refill(&mut self, va: u64, access: Access, walker: Walker) -> Result<(u64, usize), Exception> {
+        if self.observed {
+            return self.refill_observed(va, access, walker);
+        }
+        self.refill_as::<false>(va, access, walker)
+    }
+
+    /// [`Cpu::refill`] shown to the tools attached.
+    #[cold]
+    #[inline(never)]
+    fn refill_observed(&mut self, va: u64, access: Access, walker: Walker) -> Result<(u64, usize), Exception> {
+        self.refill_as::<true>(va, access, walker)
+    }
+
+    /// [`Cpu::refill`], shown to the tools attached when `OBSERVED`: two
+    /// copies, so that the common one has no trace of them.
+    #[inline(always)]
+    fn refill_as<const OBSERVED: bool>(
+        &mut self,
+        va: u64,
+        access: Access,
+        walker: Walker,
+    ) -> Result<(u64, usize), Exception> {
         self.mmu.tlb.record_miss(access);
         self.mmu.stats.walks += 1;
-        let walked = if self.observed { self.walk_observed(va, access, walker) } else { self.walk(va, access, walker) };
+        let walked = if OBSERVED { self.walk_observed(va, access, walker) } else { self.walk(va, access, walker) };
         let leaf = match walked {
             Ok(leaf) => leaf,
             Err(fault) => return Err(self.walk_fault(va, access, fault)),
@@ -190,7 +212,7 @@ impl Cpu {
         if let Some((old_va, old_level)) = replaced {
             self.forget_slot(slot, old_va, old_level);
         }
-        if self.observed {
+        if OBSERVED {
             self.observe_fill(va, slot, replaced, walker.privilege);
         }
         Ok((leaf.translate(va), slot))

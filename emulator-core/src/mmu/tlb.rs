@@ -371,8 +371,13 @@ impl Tlb {
         }) as usize
     }
 
+    /// The slots of `set`. Sets and ways number fewer than 4096 (at most
+    /// [`MAX_ENTRIES`] entries), so as `u16`s they are whole, and the
+    /// compiler sees that the range cannot overflow.
+    #[inline(always)]
     fn slots(&self, set: usize) -> std::ops::Range<usize> {
-        set * self.shape.ways..(set + 1) * self.shape.ways
+        let (set, ways) = (set as u16 as usize, self.shape.ways as u16 as usize);
+        set * ways..set * ways + ways
     }
 
     /// Looks `va` up for an access of kind `access` in address space
@@ -469,30 +474,28 @@ impl Tlb {
     /// address space is replaced in place (not counted as an eviction).
     /// Returns the slot used and, if it held a valid entry before, that
     /// entry's page as (virtual address, level).
-    #[inline]
+    #[inline(always)]
     pub fn fill(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
-        let start = self.set_of(va, entry.level) * self.shape.ways;
+        let set = self.set_of(va, entry.level);
         let exact = lookup_key(entry.vpn, entry.level, false, entry.asid);
         let global = lookup_key(entry.vpn, entry.level, true, 0);
-        let same_page = self.keys[start..start + self.shape.ways].iter().position(|&k| k == exact || k == global);
-        self.fill_way(start, same_page, entry)
+        let same_page = self.keys[self.slots(set)].iter().position(|&k| k == exact || k == global);
+        self.fill_way(set, same_page, entry)
     }
 
     /// [`Tlb::fill`] after [`Tlb::find`] found no entry translating `va`:
     /// then no entry for its page is in the set, and none is looked for.
-    #[inline]
+    #[inline(always)]
     pub fn fill_absent(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
         debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
-        let start = self.set_of(va, entry.level) * self.shape.ways;
-        self.fill_way(start, None, entry)
+        self.fill_way(self.set_of(va, entry.level), None, entry)
     }
 
-    /// Fills the set at `start`: into way `same_page`, which holds the
-    /// same page, or else into the victim.
+    /// Fills `set`: into way `same_page`, which holds the same page, or
+    /// else into the victim.
     #[inline(always)]
-    fn fill_way(&mut self, start: usize, same_page: Option<usize>, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
-        let set = self.set_of[start & (STAMP_SLOTS - 1)] as usize;
-        let slot = start + same_page.unwrap_or_else(|| self.victim(set, start));
+    fn fill_way(&mut self, set: usize, same_page: Option<usize>, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+        let slot = self.slots(set).start + same_page.unwrap_or_else(|| self.victim(set));
         let old = &self.entries[slot];
         let replaced = old.valid.then(|| (old.vpn << page_shift(old.level), old.level));
         match replaced {
@@ -512,14 +515,14 @@ impl Tlb {
         (slot, replaced)
     }
 
-    /// The way of `set` (whose first slot is `start`) a fill replaces: an
-    /// empty one if any (the first), else the least recently used (LRU),
-    /// the oldest (FIFO) or one at random.
+    /// The way of `set` a fill replaces: an empty one if any (the first),
+    /// else the least recently used (LRU), the oldest (FIFO) or one at
+    /// random.
     #[inline(always)]
-    fn victim(&mut self, set: usize, start: usize) -> usize {
-        let ways = self.shape.ways;
+    fn victim(&mut self, set: usize) -> usize {
+        let (slots, ways) = (self.slots(set), self.shape.ways);
         if self.empty_ways[set] > 0 {
-            return self.keys[start..start + ways].iter().position(|&k| k == NO_KEY).unwrap_or(0);
+            return self.keys[slots].iter().position(|&k| k == NO_KEY).unwrap_or(0);
         }
         if self.shape.policy == Policy::Random {
             self.rng ^= self.rng << 13;
@@ -530,7 +533,7 @@ impl Tlb {
         // LRU stamps are last uses, FIFO stamps fill times: the smallest
         // goes (the first of equals).
         let mut oldest = (0, u64::MAX);
-        for (way, &stamp) in self.stamps[start..start + ways].iter().enumerate() {
+        for (way, &stamp) in self.stamps[slots].iter().enumerate() {
             if stamp < oldest.1 {
                 oldest = (way, stamp);
             }
