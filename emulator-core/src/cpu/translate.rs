@@ -93,9 +93,27 @@ impl Cpu {
     /// Translates `va` for an access of `size` bytes: TLB, walk, PMP. A
     /// page that may be cached goes into the fast path.
     pub(crate) fn translate(&mut self, va: u64, access: Access, size: u64) -> Result<u64, Exception> {
+        if self.observed {
+            return self.translate_observed(va, access, size);
+        }
+        self.translate_as::<false>(va, access, size)
+    }
+
+    /// [`Cpu::translate`] shown to the tools attached.
+    #[cold]
+    #[inline(never)]
+    fn translate_observed(&mut self, va: u64, access: Access, size: u64) -> Result<u64, Exception> {
+        self.translate_as::<true>(va, access, size)
+    }
+
+    /// [`Cpu::translate`], shown to the tools attached when `OBSERVED`:
+    /// two copies, so that the common one has no trace of them (the
+    /// values they would need stay in registers).
+    #[inline(always)]
+    fn translate_as<const OBSERVED: bool>(&mut self, va: u64, access: Access, size: u64) -> Result<u64, Exception> {
         let privilege = self.access_privilege(access);
         let (pa, slot) = if self.translation_on(privilege) {
-            let (pa, slot) = self.translate_sv39(va, access, privilege)?;
+            let (pa, slot) = self.translate_sv39::<OBSERVED>(va, access, privilege)?;
             (pa, slot as u32)
         } else {
             (va, NO_SLOT)
@@ -103,7 +121,9 @@ impl Cpu {
         // One PMP decision for the whole page, when it has one, both
         // allows the access and lets the page be cached.
         match self.mmu.pmp.page_decision(pa & !0xfff, access, privilege) {
-            Some(true) => self.cache_page(va, pa, access, privilege, slot),
+            // Observed accesses must all come this way, where they are seen.
+            Some(true) if !OBSERVED => self.cache_page(va, pa, access, privilege, slot),
+            Some(true) => {}
             Some(false) => return Err(access.access_fault(va)),
             None if !self.mmu.pmp.allows(pa, size, access, privilege) => return Err(access.access_fault(va)),
             None => {}
@@ -114,10 +134,6 @@ impl Cpu {
     /// Puts the page of `va` into the fast path if it is RAM and no device
     /// must see its stores. PMP has already allowed the whole page.
     fn cache_page(&mut self, va: u64, pa: u64, access: Access, privilege: Privilege, slot: u32) {
-        // Observed accesses must all come this way, where they are seen.
-        if self.observed {
-            return;
-        }
         let page = pa & !0xfff;
         if access == Access::Store && page == self.bus.htif.tohost & !0xfff {
             return;
@@ -134,7 +150,13 @@ impl Cpu {
     /// Sv39 translation through the modelled TLB. A hit that cannot serve
     /// the access (permission denied, or D clear for a store) counts as a
     /// miss and walks again, as QEMU re-walks: the PTE may have changed.
-    fn translate_sv39(&mut self, va: u64, access: Access, privilege: Privilege) -> Result<(u64, usize), Exception> {
+    #[inline(always)]
+    fn translate_sv39<const OBSERVED: bool>(
+        &mut self,
+        va: u64,
+        access: Access,
+        privilege: Privilege,
+    ) -> Result<(u64, usize), Exception> {
         // The TLB matches on the 39 translated bits only: an address whose
         // bits 63:39 are not copies of bit 38 must fault before any lookup.
         if !sv39::is_canonical(va) {
@@ -150,37 +172,20 @@ impl Cpu {
             let needed = sv39::needed_ad(access);
             if sv39::check_permission(flags, access, context).is_ok() && flags & needed == needed {
                 self.mmu.tlb.record_hit(slot, access);
-                if self.observed {
+                if OBSERVED {
                     self.observe_tlb_hit(access, va, slot, &entry);
                     self.observe_page(privilege, va);
                 }
                 return Ok((entry.translate(va), slot));
             }
         }
-        self.refill(va, access, Walker { privilege, context, asid, tlb_had_entry: found.is_some() })
+        self.refill::<OBSERVED>(va, access, Walker { privilege, context, asid, tlb_had_entry: found.is_some() })
     }
 
     /// A TLB miss: walks the table for `va` and caches the leaf it finds,
     /// replacing an entry of its set.
     #[inline(always)]
-    fn refill(&mut self, va: u64, access: Access, walker: Walker) -> Result<(u64, usize), Exception> {
-        if self.observed {
-            return self.refill_observed(va, access, walker);
-        }
-        self.refill_as::<false>(va, access, walker)
-    }
-
-    /// [`Cpu::refill`] shown to the tools attached.
-    #[cold]
-    #[inline(never)]
-    fn refill_observed(&mut self, va: u64, access: Access, walker: Walker) -> Result<(u64, usize), Exception> {
-        self.refill_as::<true>(va, access, walker)
-    }
-
-    /// [`Cpu::refill`], shown to the tools attached when `OBSERVED`: two
-    /// copies, so that the common one has no trace of them.
-    #[inline(always)]
-    fn refill_as<const OBSERVED: bool>(
+    fn refill<const OBSERVED: bool>(
         &mut self,
         va: u64,
         access: Access,
