@@ -191,6 +191,7 @@ impl Cpu {
         access: Access,
         walker: Walker,
     ) -> Result<(u64, usize), Exception> {
+        let small_set = self.mmu.tlb.set_of(va, 0);
         self.mmu.tlb.record_miss(access);
         self.mmu.stats.walks += 1;
         let walked = if OBSERVED { self.walk_observed(va, access, walker) } else { self.walk(va, access, walker) };
@@ -212,8 +213,11 @@ impl Cpu {
             flags: leaf.pte as u8,
             pte_addr: leaf.pte_addr,
         };
-        let (slot, replaced) =
-            if walker.tlb_had_entry { self.mmu.tlb.fill(va, entry) } else { self.mmu.tlb.fill_absent(va, entry) };
+        let (slot, replaced) = if walker.tlb_had_entry {
+            self.mmu.tlb.fill(va, entry)
+        } else {
+            self.mmu.tlb.fill_absent_in(small_set, va, entry)
+        };
         if let Some((old_va, old_level)) = replaced {
             self.forget_slot(slot, old_va, old_level);
         }

@@ -362,8 +362,9 @@ impl Tlb {
         self.shape
     }
 
+    /// The set a page of `va` at `level` lives in.
     #[inline]
-    fn set_of(&self, va: u64, level: u8) -> usize {
+    pub fn set_of(&self, va: u64, level: u8) -> usize {
         let vpn = vpn(va, level);
         (match self.set_mask {
             Some(mask) => vpn & mask,
@@ -489,6 +490,16 @@ impl Tlb {
     pub fn fill_absent(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
         debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
         self.fill_way(self.set_of(va, entry.level), None, entry)
+    }
+
+    /// [`Tlb::fill_absent`], given `small_set`, the set of `va`'s 4 KiB page
+    /// (worked out before the walk, so that nothing else of the lookup need
+    /// be kept across it).
+    #[inline(always)]
+    pub fn fill_absent_in(&mut self, small_set: usize, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+        debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
+        let set = if entry.level == 0 { small_set } else { self.set_of(va, entry.level) };
+        self.fill_way(set, None, entry)
     }
 
     /// Fills `set`: into way `same_page`, which holds the same page, or
