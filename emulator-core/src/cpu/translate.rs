@@ -216,7 +216,7 @@ impl Cpu {
         let (slot, replaced) = if walker.tlb_had_entry {
             self.mmu.tlb.fill(va, entry)
         } else {
-            self.mmu.tlb.fill_absent_in(small_set, va, entry)
+            self.mmu.tlb.fill_absent(small_set, va, entry)
         };
         if let Some((old_va, old_level)) = replaced {
             self.forget_slot(slot, old_va, old_level);

@@ -486,17 +486,11 @@ impl Tlb {
 
     /// [`Tlb::fill`] after [`Tlb::find`] found no entry translating `va`:
     /// then no entry for its page is in the set, and none is looked for.
+    /// `small_set` is `set_of(va, 0)`, the set of `va`'s 4 KiB page, where
+    /// a 4 KiB entry goes: a miss works it out before its walk, so that
+    /// nothing else of the lookup need be kept across the walk.
     #[inline(always)]
-    pub fn fill_absent(&mut self, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
-        debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
-        self.fill_way(self.set_of(va, entry.level), None, entry)
-    }
-
-    /// [`Tlb::fill_absent`], given `small_set`, the set of `va`'s 4 KiB page
-    /// (worked out before the walk, so that nothing else of the lookup need
-    /// be kept across it).
-    #[inline(always)]
-    pub fn fill_absent_in(&mut self, small_set: usize, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
+    pub fn fill_absent(&mut self, small_set: usize, va: u64, entry: TlbEntry) -> (usize, Option<(u64, u8)>) {
         debug_assert!(self.find(va, entry.asid).is_none(), "fill_absent with {va:#x} cached");
         let set = if entry.level == 0 { small_set } else { self.set_of(va, entry.level) };
         self.fill_way(set, None, entry)
@@ -751,12 +745,25 @@ mod tests {
             assert_eq!(trace(&mut tlb, &[1, 2, 3, 4]), "mmmm");
             let flushed = tlb.find(2 * PAGE, 1).expect("page 2 cached");
             assert_eq!(tlb.flush(FlushForm::Address(2 * PAGE)), 1);
-            let (slot, replaced) = tlb.fill_absent(5 * PAGE, entry(5 * PAGE, 1, false));
+            let (slot, replaced) = tlb.fill_absent(tlb.set_of(5 * PAGE, 0), 5 * PAGE, entry(5 * PAGE, 1, false));
             assert_eq!((slot, replaced, tlb.stats.evictions), (flushed, None, 0), "{policy:?}");
             // Full again: the next fill evicts.
             assert_eq!(trace(&mut tlb, &[6]), "m");
             assert_eq!(tlb.stats.evictions, 1, "{policy:?}");
         }
+    }
+
+    #[test]
+    fn a_superpage_filled_after_a_miss_goes_to_its_own_set() {
+        // 4 sets of 1 way: the 4 KiB page at 0x40_1000 is in set 1, its
+        // 2 MiB page (VPN 2) in set 2.
+        let mut tlb = Tlb::new(TlbShape { entries: 4, ways: 1, policy: Policy::Lru });
+        let va = 0x40_1000;
+        let small_set = tlb.set_of(va, 0);
+        let superpage = TlbEntry { vpn: vpn(va, 1), level: 1, ..entry(va, 1, false) };
+        let (slot, _) = tlb.fill_absent(small_set, va, superpage);
+        assert_eq!((small_set, slot), (1, 2));
+        assert_eq!(tlb.find(va + 0x1234, 1), Some(2));
     }
 
     #[test]
