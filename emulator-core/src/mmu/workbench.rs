@@ -76,10 +76,8 @@ impl TranslationBench {
         PAGES_VA + (i % self.pages.max(1)) * 4096
     }
 
-    /// Translates a load from `va` as the hart would. Always inlined, so
-    /// that a benchmark's loop times the translation and not a call into
-    /// this harness.
-    #[inline(always)]
+    /// Translates a load from `va` as the hart would.
+    #[inline]
     pub fn load(&mut self, va: u64) -> Result<u64, Exception> {
         self.machine.cpu().translate_access(va, Access::Load)
     }
